@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+/**
+ * What a trigger asks for, after validation: the cluster name is one from the config, the window is
+ * already parsed and bounded. Everything downstream trusts these values.
+ */
+export const originSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('slack-command'),
+    channelId: z.string(),
+    userId: z.string(),
+    /** Slack's response_url for ephemeral follow-ups (5 uses, 30 minutes). */
+    responseUrl: z.string().optional(),
+  }),
+  z.strictObject({ kind: z.literal('cli') }),
+  z.strictObject({ kind: z.literal('alert'), groupKey: z.string(), channelId: z.string() }),
+  z.strictObject({ kind: z.literal('schedule'), channelId: z.string() }),
+]);
+
+export const diagnosisRequestSchema = z.strictObject({
+  cluster: z.string(),
+  /** Length of the window looked at, ending at `endTime` (or now). */
+  windowSeconds: z.number().int().positive(),
+  /** End of the window, ISO 8601; absent means "now" at the time evidence is collected. */
+  endTime: z.string().optional(),
+  /** Playbook ids to run; absent means all. */
+  focus: z.array(z.string()).optional(),
+  /** Members (member label values) to highlight, e.g. the instance named by an alert. */
+  highlightMembers: z.array(z.string()).optional(),
+  origin: originSchema,
+});
+
+export type DiagnosisRequest = z.infer<typeof diagnosisRequestSchema>;
+export type Origin = z.infer<typeof originSchema>;
