@@ -1,0 +1,69 @@
+import type { Evidence } from './evidence.js';
+import { queryKey } from './evidence.js';
+import type { PlannedQuery, QueryVars } from './query-plan.js';
+
+/**
+ * Facts every diagnosis needs besides the playbooks: which members exist and are up, who leads, and
+ * which etcd version runs (3.4 lacks traces without zap, some metrics arrive in 3.5…).
+ */
+export function contextQueries(vars: QueryVars): PlannedQuery[] {
+  return [
+    { kind: 'instant', promql: upQuery(vars) },
+    { kind: 'instant', promql: leaderQuery(vars) },
+    { kind: 'instant', promql: versionQuery(vars) },
+  ];
+}
+
+const upQuery = (v: QueryVars): string => `max by (${v.memberLabel}) (max_over_time(up{${v.selector}}[${v.windowSeconds}s]))`;
+const leaderQuery = (v: QueryVars): string =>
+  `max by (${v.memberLabel}) (last_over_time(etcd_server_is_leader{${v.selector}}[${v.windowSeconds}s]))`;
+const versionQuery = (v: QueryVars): string =>
+  `max by (${v.memberLabel}, server_version) (last_over_time(etcd_server_version{${v.selector}}[${v.windowSeconds}s]))`;
+
+export interface MemberInfo {
+  name: string;
+  /** Scraped at least once in the window. */
+  seen: boolean;
+  leader: boolean;
+  version?: string;
+}
+
+export interface ClusterContext {
+  members: MemberInfo[];
+  leader?: string;
+  /** The context queries themselves failed: Prometheus is down or the selector matches nothing. */
+  problem?: string;
+}
+
+export function readContext(evidence: Evidence, vars: QueryVars): ClusterContext {
+  const find = (promql: string) => evidence.queries.find((q) => queryKey(q.kind, q.promql) === queryKey('instant', promql));
+  const up = find(upQuery(vars));
+  const leader = find(leaderQuery(vars));
+  const version = find(versionQuery(vars));
+  const members = new Map<string, MemberInfo>();
+  const member = (name: string): MemberInfo => {
+    let m = members.get(name);
+    if (!m) {
+      m = { name, seen: false, leader: false };
+      members.set(name, m);
+    }
+    return m;
+  };
+  for (const s of up?.result ?? []) {
+    const name = s.labels[vars.memberLabel];
+    if (name !== undefined) member(name).seen = (s.points.at(-1)?.v ?? 0) >= 1;
+  }
+  for (const s of leader?.result ?? []) {
+    const name = s.labels[vars.memberLabel];
+    if (name !== undefined && (s.points.at(-1)?.v ?? 0) >= 1) member(name).leader = true;
+  }
+  for (const s of version?.result ?? []) {
+    const name = s.labels[vars.memberLabel];
+    if (name !== undefined) member(name).version = s.labels.server_version;
+  }
+  const list = [...members.values()].sort((a, b) => a.name.localeCompare(b.name));
+  let problem: string | undefined;
+  if (up?.error) problem = up.error.message;
+  else if (up && list.length === 0) problem = `no target matches {${vars.selector}} in this window: check the cluster selector`;
+  return { members: list, leader: list.find((m) => m.leader)?.name, problem };
+}

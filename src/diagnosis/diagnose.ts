@@ -1,0 +1,101 @@
+import type { Evidence } from './evidence.js';
+import type { Playbook } from './playbook/schema.js';
+import type { QueryVars } from './query-plan.js';
+import { readContext } from './context.js';
+import { evaluateCheck, SEVERITY_RANK } from './evaluate-checks.js';
+import { decide } from './verdict.js';
+import { formatDuration } from './window.js';
+import type { CheckResult, Diagnosis, MissingEvidence, TimelineEntry } from './types.js';
+
+export function varsOf(evidence: Evidence): QueryVars {
+  return {
+    selector: evidence.selector,
+    nodeSelector: evidence.nodeSelector,
+    memberLabel: evidence.memberLabel,
+    windowSeconds: evidence.window.seconds,
+    rateSeconds: evidence.window.rateSeconds,
+    stepSeconds: evidence.window.stepSeconds,
+  };
+}
+
+/**
+ * The diagnosis of one evidence bundle: pure, no I/O, the same answer every time for the same input.
+ * That is what makes `replay` and the recorded-incident tests exact.
+ */
+export function diagnose(evidence: Evidence, allPlaybooks: Playbook[]): Diagnosis {
+  const playbooks = allPlaybooks.filter((p) => evidence.playbooks.includes(p.id));
+  const vars = varsOf(evidence);
+  const ctx = readContext(evidence, vars);
+  const checks: CheckResult[] = playbooks.flatMap((pb) => pb.checks.map((c) => evaluateCheck(pb, c, evidence, ctx, vars)));
+  const members = [...new Set([...ctx.members.map((m) => m.name), ...checks.flatMap((c) => c.values.map((v) => v.member))])]
+    .filter((m) => m !== '*')
+    .sort();
+  const verdict = decide({ cluster: evidence.cluster, playbooks, checks, members });
+
+  const missing: MissingEvidence[] = checks
+    .filter((c) => c.missing !== undefined)
+    .map((c) => ({ playbook: c.playbook, check: c.check, reason: c.missing! }));
+  if (ctx.problem) missing.unshift({ playbook: 'context', check: 'members', reason: ctx.problem });
+  for (const e of evidence.logs?.errors ?? []) {
+    missing.push({ playbook: 'logs', check: e.member ?? e.source, reason: `${e.source}: ${e.message}` });
+  }
+
+  const evaluated = checks.filter((c) => c.missing === undefined);
+  const breachedChecks = evaluated.filter((c) => SEVERITY_RANK[c.severity] >= 1);
+  // "Healthy" is a claim: make it only when the evidence to back it is there.
+  const enoughEvidence = ctx.problem === undefined && evaluated.length > 0;
+  const healthy = enoughEvidence && verdict.causes.length === 0 && verdict.consequences.length === 0 && breachedChecks.length === 0;
+  const window = formatDuration(evidence.window.seconds);
+
+  let headline: string;
+  const top = verdict.causes[0];
+  if (top) {
+    headline = `${top.title} on ${top.members.join(', ') || 'all members'}: ${top.summary.split(': ').slice(1).join(': ') || top.summary}`;
+  } else if (!enoughEvidence) {
+    headline = `Could not diagnose ${evidence.cluster}: ${ctx.problem ?? 'no evidence could be collected'}`;
+  } else if (healthy) {
+    headline = `No latency problem found on ${evidence.cluster} in the last ${window}`;
+  } else if (verdict.consequences.length > 0) {
+    headline = `${verdict.consequences[0]!.title} on ${evidence.cluster}, cause not identified`;
+  } else {
+    headline = `Signals above guideline on ${evidence.cluster} (${breachedChecks.map((c) => c.title).join(', ')}), no known cause matched`;
+  }
+
+  return {
+    cluster: evidence.cluster,
+    window: {
+      start: new Date(evidence.window.start * 1000).toISOString(),
+      end: new Date(evidence.window.end * 1000).toISOString(),
+      seconds: evidence.window.seconds,
+    },
+    healthy,
+    headline,
+    members: ctx.members.map((m) => ({ name: m.name, leader: m.leader, up: m.seen, ...(m.version ? { version: m.version } : {}) })),
+    causes: verdict.causes,
+    consequences: verdict.consequences,
+    findings: playbooks.map((pb) => ({ playbook: pb.id, title: pb.title, checks: checks.filter((c) => c.playbook === pb.id) })),
+    suggestions: verdict.suggestions,
+    timeline: timeline(checks),
+    missing_evidence: missing,
+    evidence: {
+      queries: evidence.queries.length,
+      failed_queries: evidence.queries.filter((q) => q.error).length,
+      log_events: evidence.logs?.events.length ?? 0,
+      collected_at: evidence.collectedAt,
+      duration_ms: evidence.durationMs,
+    },
+  };
+}
+
+/** When each breached peak happened, in order: the start of "what happened first". */
+function timeline(checks: CheckResult[]): TimelineEntry[] {
+  const entries: TimelineEntry[] = [];
+  for (const c of checks) {
+    for (const v of c.values) {
+      if (v.at && v.severity !== 'ok') {
+        entries.push({ at: v.at, member: v.member, text: `${c.title} ${v.formatted} on ${v.member}` });
+      }
+    }
+  }
+  return entries.sort((a, b) => a.at.localeCompare(b.at)).slice(0, 12);
+}

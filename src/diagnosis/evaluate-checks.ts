@@ -1,0 +1,119 @@
+import type { Evidence } from './evidence.js';
+import { queryKey } from './evidence.js';
+import type { ClusterContext } from './context.js';
+import type { Check, LogCheck, MetricCheck, Playbook, Thresholds } from './playbook/schema.js';
+import { isMetricCheck } from './playbook/schema.js';
+import { checkQuery, type QueryVars } from './query-plan.js';
+import { formatGuideline, formatValue } from './format.js';
+import type { CheckResult, MeasuredValue, Severity } from './types.js';
+import type { Series } from '../sources/prometheus/types.js';
+
+export const SEVERITY_RANK: Record<Severity, number> = { ok: 0, warning: 1, critical: 2 };
+
+export function worst(severities: Iterable<Severity>): Severity {
+  let w: Severity = 'ok';
+  for (const s of severities) if (SEVERITY_RANK[s] > SEVERITY_RANK[w]) w = s;
+  return w;
+}
+
+export function classify(value: number, t: Thresholds | undefined): Severity {
+  if (!t) return 'ok';
+  const worse = (a: number, b: number): boolean => (t.direction === 'above' ? a >= b : a <= b);
+  if (t.critical !== undefined && worse(value, t.critical)) return 'critical';
+  if (worse(value, t.warning)) return 'warning';
+  return 'ok';
+}
+
+/** Reduces a series to the value a check looks at, with the time of the extreme for peaks. */
+function reduce(series: Series, mode: MetricCheck['mode']): { v: number; t?: number } | undefined {
+  const pts = series.points.filter((p) => Number.isFinite(p.v));
+  if (pts.length === 0) return undefined;
+  switch (mode) {
+    case 'window':
+    case 'last':
+      return { v: pts.at(-1)!.v, t: pts.at(-1)!.t };
+    case 'peak':
+      return pts.reduce((a, b) => (b.v > a.v ? b : a));
+    case 'low':
+      return pts.reduce((a, b) => (b.v < a.v ? b : a));
+    case 'average':
+      return { v: pts.reduce((s, p) => s + p.v, 0) / pts.length };
+  }
+}
+
+function evaluateMetric(pb: Playbook, check: MetricCheck, evidence: Evidence, ctx: ClusterContext, vars: QueryVars): CheckResult {
+  const base = {
+    playbook: pb.id,
+    check: check.id,
+    title: check.title,
+    unit: check.unit,
+    guideline: formatGuideline(check.thresholds, check.unit),
+  };
+  const planned = checkQuery(check, vars);
+  if (!planned) return { ...base, severity: 'ok', values: [], missing: 'needs node_exporter metrics: set nodeExporter.selector for this cluster' };
+  const record = evidence.queries.find((q) => queryKey(q.kind, q.promql) === queryKey(planned.kind, planned.promql));
+  if (!record) return { ...base, severity: 'ok', values: [], missing: 'not collected in this evidence bundle' };
+  if (record.error) return { ...base, severity: 'ok', values: [], missing: `query failed (${record.error.kind}): ${record.error.message}` };
+  const values: MeasuredValue[] = [];
+  const seenMembers = new Set<string>();
+  for (const s of record.result ?? []) {
+    const r = reduce(s, check.mode);
+    if (!r) continue;
+    const member = check.per === 'cluster' ? '*' : (s.labels[vars.memberLabel] ?? '?');
+    seenMembers.add(member);
+    const severity = classify(r.v, check.thresholds);
+    values.push({
+      member,
+      ...(check.detailLabel && s.labels[check.detailLabel] !== undefined ? { detail: s.labels[check.detailLabel] } : {}),
+      value: r.v,
+      formatted: formatValue(r.v, check.unit),
+      severity,
+      ...(check.mode === 'peak' || check.mode === 'low' ? { at: r.t !== undefined ? new Date(r.t * 1000).toISOString() : undefined } : {}),
+    });
+  }
+  if (check.absentMeans !== undefined) {
+    const names = check.per === 'cluster' ? ['*'] : ctx.members.map((m) => m.name);
+    for (const member of names) {
+      if (seenMembers.has(member)) continue;
+      const v = check.absentMeans;
+      values.push({ member, value: v, formatted: formatValue(v, check.unit), severity: classify(v, check.thresholds) });
+    }
+  }
+  if (values.length === 0) {
+    return {
+      ...base,
+      severity: 'ok',
+      values: [],
+      missing: check.whenAbsent ?? 'no data for this window (the metric is absent or had no samples)',
+    };
+  }
+  values.sort((a, b) => a.member.localeCompare(b.member) || (a.detail ?? '').localeCompare(b.detail ?? ''));
+  return { ...base, severity: worst(values.map((v) => v.severity)), values };
+}
+
+function evaluateLogs(pb: Playbook, check: LogCheck, evidence: Evidence, ctx: ClusterContext): CheckResult {
+  const base = { playbook: pb.id, check: check.id, title: check.title, unit: check.unit, guideline: formatGuideline(check.thresholds, check.unit) };
+  if (!evidence.logs) return { ...base, severity: 'ok', values: [], missing: check.whenAbsent ?? 'no log source configured for this cluster' };
+  if (evidence.logs.sources.length === 0) {
+    const why = evidence.logs.errors.map((e) => e.message).join('; ') || 'no log source could be read';
+    return { ...base, severity: 'ok', values: [], missing: `logs unavailable: ${why}` };
+  }
+  const kinds = new Set(check.logs.kinds);
+  const counts = new Map<string, number>();
+  const members = check.per === 'cluster' ? ['*'] : ctx.members.map((m) => m.name);
+  for (const m of members) counts.set(m, 0);
+  for (const e of evidence.logs.events) {
+    if (!kinds.has(e.kind)) continue;
+    if (check.logs.contains !== undefined && !e.msg.includes(check.logs.contains)) continue;
+    const m = check.per === 'cluster' ? '*' : e.member;
+    counts.set(m, (counts.get(m) ?? 0) + 1);
+  }
+  const values = [...counts.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([member, n]) => ({ member, value: n, formatted: String(n), severity: classify(n, check.thresholds) }));
+  return { ...base, severity: worst(values.map((v) => v.severity)), values };
+}
+
+export function evaluateCheck(pb: Playbook, check: Check, evidence: Evidence, ctx: ClusterContext, vars: QueryVars): CheckResult {
+  return isMetricCheck(check) ? evaluateMetric(pb, check, evidence, ctx, vars) : evaluateLogs(pb, check, evidence, ctx);
+}

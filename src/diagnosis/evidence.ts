@@ -1,0 +1,61 @@
+import type { Series } from '../sources/prometheus/types.js';
+import type { PrometheusErrorKind } from '../sources/prometheus/errors.js';
+
+/**
+ * Evidence is a value: everything the playbooks look at, as collected. It is saved as a bundle
+ * (why-slow --save-evidence) and replayed offline, so the diagnosis of an incident can be reproduced
+ * exactly. The playbooks find their results again by the rendered PromQL text.
+ */
+export const EVIDENCE_FORMAT = 'etcd-triage-evidence/1';
+
+export interface QueryRecord {
+  kind: 'instant' | 'range';
+  promql: string;
+  /** instant: evaluation time; range: start/end/step. Unix seconds. */
+  time?: number;
+  start?: number;
+  end?: number;
+  step?: number;
+  /** Instant results are stored as series with one point. */
+  result?: Series[];
+  error?: { kind: PrometheusErrorKind | 'skipped'; message: string };
+  durationMs: number;
+}
+
+/** A log event as the diagnosis needs it; the log sources produce richer events that include these fields. */
+export interface EvidenceLogEvent {
+  time: number;
+  member: string;
+  kind: string;
+  msg: string;
+  [field: string]: unknown;
+}
+
+export interface LogEvidence {
+  /** Sources that were read, e.g. "file /var/log/etcd-2.log". */
+  sources: string[];
+  events: EvidenceLogEvent[];
+  errors: Array<{ source: string; member?: string; message: string }>;
+  truncated: boolean;
+}
+
+export interface Evidence {
+  format: typeof EVIDENCE_FORMAT;
+  cluster: string;
+  memberLabel: string;
+  /** The PromQL selector of the cluster's members, as rendered. */
+  selector: string;
+  nodeSelector?: string;
+  window: { start: number; end: number; seconds: number; rateSeconds: number; stepSeconds: number };
+  prometheusUrl: string;
+  collectedAt: string;
+  durationMs: number;
+  playbooks: string[];
+  queries: QueryRecord[];
+  /** Absent when the cluster has no log source configured. */
+  logs?: LogEvidence;
+}
+
+export function queryKey(kind: 'instant' | 'range', promql: string): string {
+  return `${kind}\u0000${promql}`;
+}

@@ -1,0 +1,174 @@
+import { z } from 'zod';
+
+/**
+ * The playbook file format (playbooks/*.yaml), documented in playbooks/README.md.
+ * A playbook is data: checks (a PromQL query or a log matcher with thresholds), the causes those checks
+ * add up to, and the suggestions to show. Queries use placeholders that only the engine fills in
+ * ($selector, $window, …) so that no user text can ever reach PromQL.
+ */
+
+export const PLACEHOLDERS = ['$selector', '$node_selector', '$member', '$window', '$rate', '$step'] as const;
+
+const id = z.string().regex(/^[a-z][a-z0-9_-]*$/, 'ids are lower-case letters, digits, _ and -');
+
+const thresholdsSchema = z
+  .strictObject({
+    /** above: bigger is worse (latency); below: smaller is worse (free space ratio). */
+    direction: z.enum(['above', 'below']).default('above'),
+    warning: z.number(),
+    critical: z.number().optional(),
+  })
+  .refine(
+    (t) =>
+      t.critical === undefined ||
+      (t.direction === 'above' ? t.critical >= t.warning : t.critical <= t.warning),
+    { message: 'critical must be at least as bad as warning', path: ['critical'] },
+  );
+
+const unitSchema = z.enum(['seconds', 'bytes', 'ratio', 'percent', 'count', 'per_second', 'bytes_per_second', 'cores']);
+
+const promqlText = z
+  .string()
+  .min(1)
+  .superRefine((q, ctx) => {
+    for (const m of q.matchAll(/\$[a-z_]+/g)) {
+      if (!(PLACEHOLDERS as readonly string[]).includes(m[0])) {
+        ctx.addIssue({ code: 'custom', message: `unknown placeholder ${m[0]}; allowed: ${PLACEHOLDERS.join(' ')}` });
+      }
+    }
+  });
+
+const metricCheckSchema = z.strictObject({
+  id,
+  title: z.string().min(1),
+  /** Why this check matters, shown in details and docs. */
+  help: z.string().optional(),
+  query: promqlText,
+  /**
+   * window: one instant query at the end of the window ($window spans it all).
+   * peak / low / average / last: a range query across the window every $step, reduced per series;
+   * the points are kept for the timeline.
+   */
+  mode: z.enum(['window', 'peak', 'low', 'average', 'last']).default('window'),
+  /** Label whose values name the member a result belongs to; absent = cluster-wide. */
+  per: z.enum(['member', 'cluster']).default('member'),
+  /** Extra label shown with the member (e.g. To for peer RTT). */
+  detailLabel: z.string().optional(),
+  unit: unitSchema,
+  thresholds: thresholdsSchema.optional(),
+  /**
+   * A series missing from the result means this value (e.g. 0 for counters that etcd only creates on
+   * the first failure); without it, a missing series is missing evidence.
+   */
+  absentMeans: z.number().optional(),
+  /** Shown when the query returns nothing at all: why the signal can be absent and what would show it. */
+  whenAbsent: z.string().optional(),
+});
+
+const logCheckSchema = z.strictObject({
+  id,
+  title: z.string().min(1),
+  help: z.string().optional(),
+  /** Count log events of these kinds (see src/sources/logs) per member over the window. */
+  logs: z.strictObject({
+    kinds: z.array(z.string().min(1)).min(1),
+    /** Only events whose msg contains this text. */
+    contains: z.string().optional(),
+  }),
+  per: z.enum(['member', 'cluster']).default('member'),
+  unit: z.literal('count').default('count'),
+  thresholds: thresholdsSchema.optional(),
+  whenAbsent: z.string().optional(),
+});
+
+export const checkSchema = z.union([metricCheckSchema, logCheckSchema]);
+
+const conditionSchema = z.strictObject({
+  /** Every one of these checks is at warning or worse for the member. */
+  all: z.array(id).default([]),
+  /** At least one of these. */
+  any: z.array(id).default([]),
+  /** None of these is at warning or worse (e.g. "commit slow but fsync fine"). */
+  none: z.array(id).default([]),
+});
+
+const suggestionSchema = z.strictObject({
+  id,
+  /** What to do and why, one or two lines. {member}, {members} and {cluster} are filled in. */
+  text: z.string().min(1),
+  /** The exact command to run; shown in a code block. */
+  command: z.string().optional(),
+  /** Name of a computation in src/diagnosis/compute that produces the command for this cluster. */
+  compute: z.string().optional(),
+});
+
+const causeSchema = z.strictObject({
+  id,
+  title: z.string().min(1),
+  /** kind: cause (what to fix) or consequence (an effect that another cause explains). */
+  kind: z.enum(['cause', 'consequence']).default('cause'),
+  when: conditionSchema,
+  /** Checks that, when also breached, strengthen this cause (independent signals that agree). */
+  support: z.array(id).default([]),
+  /** One line for the headline; {member}, {members} and {check_id} (formatted value) are filled in. */
+  summary: z.string().min(1),
+  suggestions: z.array(id).default([]),
+  /**
+   * Causes ("playbook/cause") that, when found on the same member, explain this one: it is then shown
+   * as their consequence, not as a cause of its own (a CPU-starved member also shows slow fsyncs).
+   */
+  explainedBy: z.array(z.string().regex(/^[a-z][a-z0-9_-]*\/[a-z][a-z0-9_-]*$/, 'use playbook/cause')).default([]),
+});
+
+export const playbookSchema = z
+  .strictObject({
+    id,
+    title: z.string().min(1),
+    description: z.string().min(1),
+    /** Lower runs and reads first when causes tie. */
+    order: z.number().int().default(100),
+    checks: z.array(checkSchema).min(1),
+    causes: z.array(causeSchema).default([]),
+    suggestions: z.array(suggestionSchema).default([]),
+  })
+  .superRefine((pb, ctx) => {
+    const checkIds = new Set<string>();
+    pb.checks.forEach((c, i) => {
+      if (checkIds.has(c.id)) ctx.addIssue({ code: 'custom', path: ['checks', i, 'id'], message: `duplicate check id ${c.id}` });
+      checkIds.add(c.id);
+    });
+    const suggestionIds = new Set(pb.suggestions.map((s) => s.id));
+    pb.causes.forEach((cause, i) => {
+      for (const key of ['all', 'any', 'none'] as const) {
+        cause.when[key].forEach((ref, j) => {
+          if (!checkIds.has(ref)) {
+            ctx.addIssue({ code: 'custom', path: ['causes', i, 'when', key, j], message: `no check named ${ref} in this playbook` });
+          }
+        });
+      }
+      if (cause.when.all.length === 0 && cause.when.any.length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['causes', i, 'when'], message: 'needs at least one check in all or any' });
+      }
+      cause.support.forEach((ref, j) => {
+        if (!checkIds.has(ref)) ctx.addIssue({ code: 'custom', path: ['causes', i, 'support', j], message: `no check named ${ref} in this playbook` });
+      });
+      cause.suggestions.forEach((ref, j) => {
+        if (!suggestionIds.has(ref)) {
+          ctx.addIssue({ code: 'custom', path: ['causes', i, 'suggestions', j], message: `no suggestion named ${ref} in this playbook` });
+        }
+      });
+    });
+  });
+
+export type Playbook = z.infer<typeof playbookSchema>;
+export type Check = z.infer<typeof checkSchema>;
+export type MetricCheck = z.infer<typeof metricCheckSchema>;
+export type LogCheck = z.infer<typeof logCheckSchema>;
+export type Cause = z.infer<typeof causeSchema>;
+export type Suggestion = z.infer<typeof suggestionSchema>;
+export type Thresholds = z.infer<typeof thresholdsSchema>;
+export type Unit = z.infer<typeof unitSchema>;
+
+export function isMetricCheck(c: Check): c is MetricCheck {
+  return 'query' in c;
+}

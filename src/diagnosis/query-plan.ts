@@ -1,0 +1,71 @@
+import type { ClusterConfig } from '../config/schema.js';
+import { matchers } from '../sources/prometheus/escape.js';
+import type { Playbook, MetricCheck } from './playbook/schema.js';
+import { isMetricCheck } from './playbook/schema.js';
+import { contextQueries } from './context.js';
+
+/** What the placeholders of a playbook query stand for in one diagnosis. */
+export interface QueryVars {
+  selector: string;
+  nodeSelector?: string;
+  memberLabel: string;
+  windowSeconds: number;
+  rateSeconds: number;
+  stepSeconds: number;
+}
+
+export interface PlannedQuery {
+  kind: 'instant' | 'range';
+  promql: string;
+}
+
+/**
+ * Rate interval for "worst minute" checks and the step between points: short enough to see a spike,
+ * long enough for rate() to have at least four scrapes at a 30 s scrape interval.
+ */
+export function windowVars(cluster: ClusterConfig, windowSeconds: number): QueryVars {
+  const rateSeconds = Math.max(120, Math.min(600, Math.round(windowSeconds / 15)));
+  const stepSeconds = Math.max(15, Math.round(windowSeconds / 60));
+  return {
+    selector: matchers(cluster.selector),
+    nodeSelector: cluster.nodeExporter ? matchers(cluster.nodeExporter.selector) : undefined,
+    memberLabel: cluster.memberLabel,
+    windowSeconds,
+    rateSeconds,
+    stepSeconds,
+  };
+}
+
+/** Fills the placeholders; every value comes from config or from numbers we computed. */
+export function renderQuery(template: string, vars: QueryVars): string | undefined {
+  if (template.includes('$node_selector') && vars.nodeSelector === undefined) return undefined;
+  return template
+    .replaceAll('$node_selector', vars.nodeSelector ?? '')
+    .replaceAll('$selector', vars.selector)
+    .replaceAll('$member', vars.memberLabel)
+    .replaceAll('$window', `${vars.windowSeconds}s`)
+    .replaceAll('$rate', `${vars.rateSeconds}s`)
+    .replaceAll('$step', `${vars.stepSeconds}s`);
+}
+
+export function checkQuery(check: MetricCheck, vars: QueryVars): PlannedQuery | undefined {
+  const promql = renderQuery(check.query, vars);
+  if (promql === undefined) return undefined;
+  return { kind: check.mode === 'window' ? 'instant' : 'range', promql };
+}
+
+/** Every distinct query a diagnosis needs: the context first, then each playbook's checks. */
+export function planQueries(playbooks: Playbook[], vars: QueryVars): PlannedQuery[] {
+  const seen = new Set<string>();
+  const out: PlannedQuery[] = [];
+  const add = (q: PlannedQuery | undefined): void => {
+    if (!q) return;
+    const key = `${q.kind}\u0000${q.promql}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(q);
+  };
+  for (const q of contextQueries(vars)) add(q);
+  for (const pb of playbooks) for (const c of pb.checks) if (isMetricCheck(c)) add(checkQuery(c, vars));
+  return out;
+}

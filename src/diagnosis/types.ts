@@ -1,0 +1,88 @@
+import type { Unit } from './playbook/schema.js';
+
+/**
+ * The diagnosis: the stable contract behind `why-slow --format json` (documented in the README).
+ * Multi-word keys are snake_case because automation reads them; add fields, never rename them.
+ */
+export type Severity = 'ok' | 'warning' | 'critical';
+export type Confidence = 'low' | 'medium' | 'high';
+
+export interface MeasuredValue {
+  /** Member label value (e.g. the instance), or "*" for a cluster-wide value. */
+  member: string;
+  /** A second label that qualifies the value, e.g. the peer a round trip goes to. */
+  detail?: string;
+  value: number;
+  formatted: string;
+  severity: Severity;
+  /** For peak/low checks: when the extreme was reached (ISO 8601). */
+  at?: string;
+}
+
+export interface CheckResult {
+  playbook: string;
+  check: string;
+  title: string;
+  unit: Unit;
+  /** "< 10 ms" style, from the thresholds. */
+  guideline?: string;
+  severity: Severity;
+  values: MeasuredValue[];
+  /** Set when the check could not be evaluated; the values are then empty. */
+  missing?: string;
+}
+
+export interface CauseResult {
+  playbook: string;
+  cause: string;
+  title: string;
+  severity: Severity;
+  members: string[];
+  confidence: Confidence;
+  /** Evidence strength used for ranking: how far over the guideline, how many signals agree. */
+  score: number;
+  summary: string;
+  /** The checks that are breached and back this cause. */
+  signals: string[];
+  suggestions: string[];
+}
+
+export interface ConsequenceResult extends CauseResult {
+  /** "playbook/cause" of the cause that explains it, when one was found. */
+  attributed_to?: string;
+}
+
+export interface SuggestionResult {
+  playbook: string;
+  id: string;
+  text: string;
+  command?: string;
+  members: string[];
+}
+
+export interface MissingEvidence {
+  playbook: string;
+  check: string;
+  reason: string;
+}
+
+export interface TimelineEntry {
+  at: string;
+  member: string;
+  text: string;
+}
+
+export interface Diagnosis {
+  cluster: string;
+  window: { start: string; end: string; seconds: number };
+  healthy: boolean;
+  headline: string;
+  members: Array<{ name: string; leader: boolean; up: boolean; version?: string }>;
+  causes: CauseResult[];
+  consequences: ConsequenceResult[];
+  findings: Array<{ playbook: string; title: string; checks: CheckResult[] }>;
+  suggestions: SuggestionResult[];
+  timeline: TimelineEntry[];
+  missing_evidence: MissingEvidence[];
+  evidence: { queries: number; failed_queries: number; log_events: number; collected_at: string; duration_ms: number };
+}

@@ -1,0 +1,157 @@
+import type { Cause, Playbook, Thresholds } from './playbook/schema.js';
+import type { CauseResult, CheckResult, Confidence, ConsequenceResult, Severity, SuggestionResult } from './types.js';
+import { SEVERITY_RANK, worst } from './evaluate-checks.js';
+
+/**
+ * From check results to ranked causes. A cause holds for a member when its `when` condition holds on
+ * that member's check results; cluster-wide values ("*") count for every member. Causes are ranked by
+ * evidence strength: how far over the guideline each breached signal is, and how many agree.
+ */
+type ChecksById = Map<string, CheckResult>;
+
+function severityFor(result: CheckResult | undefined, member: string): Severity {
+  if (!result) return 'ok';
+  return worst(result.values.filter((v) => v.member === member || v.member === '*').map((v) => v.severity));
+}
+
+const breached = (r: CheckResult | undefined, member: string): boolean => SEVERITY_RANK[severityFor(r, member)] >= 1;
+
+function holds(cause: Cause, checks: ChecksById, member: string): boolean {
+  const { all, any, none } = cause.when;
+  return (
+    all.every((id) => breached(checks.get(id), member)) &&
+    (any.length === 0 || any.some((id) => breached(checks.get(id), member))) &&
+    none.every((id) => !breached(checks.get(id), member))
+  );
+}
+
+/** 1 for a value at the guideline, up to 4 for 8× over it; +1 when critical. */
+function strength(result: CheckResult, member: string, thresholds: Thresholds | undefined): number {
+  const vals = result.values.filter((v) => v.member === member || v.member === '*');
+  let best = 0;
+  for (const v of vals) {
+    if (v.severity === 'ok') continue;
+    let ratio = 1;
+    if (thresholds && thresholds.warning !== 0) {
+      ratio = thresholds.direction === 'above' ? v.value / thresholds.warning : thresholds.warning / Math.max(v.value, 1e-12);
+    }
+    const s = 1 + Math.min(3, Math.log2(Math.max(1, ratio))) + (v.severity === 'critical' ? 1 : 0);
+    best = Math.max(best, s);
+  }
+  return best;
+}
+
+function confidenceOf(signals: number, severity: Severity): Confidence {
+  if (signals >= 3 || (signals >= 2 && severity === 'critical')) return 'high';
+  if (signals >= 2 || severity === 'critical') return 'medium';
+  return 'low';
+}
+
+/** The formatted value of a check for the worst of these members, for summaries. */
+function worstFormatted(result: CheckResult | undefined, members: string[]): string {
+  if (!result) return 'n/a';
+  if (result.missing) return 'n/a';
+  const vals = result.values.filter((v) => members.includes(v.member) || v.member === '*');
+  if (vals.length === 0) return 'n/a';
+  const pick = vals.reduce((a, b) => (SEVERITY_RANK[b.severity] > SEVERITY_RANK[a.severity] || (b.severity === a.severity && b.value > a.value) ? b : a));
+  return pick.formatted;
+}
+
+export function fillText(text: string, members: string[], cluster: string, checks?: ChecksById): string {
+  const list = members.filter((m) => m !== '*');
+  const names = list.length > 0 ? list.join(', ') : 'all members';
+  return text.replace(/\{([a-z0-9_]+)\}/g, (whole, key: string) => {
+    if (key === 'members' || key === 'member') return names;
+    if (key === 'cluster') return cluster;
+    if (checks?.has(key)) return worstFormatted(checks.get(key), list.length > 0 ? list : ['*']);
+    return whole;
+  });
+}
+
+export interface VerdictInput {
+  cluster: string;
+  playbooks: Playbook[];
+  checks: CheckResult[];
+  members: string[];
+}
+
+export interface Verdict {
+  causes: CauseResult[];
+  consequences: ConsequenceResult[];
+  suggestions: SuggestionResult[];
+}
+
+export function decide(input: VerdictInput): Verdict {
+  const found: Array<CauseResult & { kind: Cause['kind']; explainedBy: string[] }> = [];
+  for (const pb of input.playbooks) {
+    const checks: ChecksById = new Map(input.checks.filter((c) => c.playbook === pb.id).map((c) => [c.check, c]));
+    const thresholds = new Map(pb.checks.map((c) => [c.id, c.thresholds]));
+    const candidates = input.members.length > 0 ? input.members : ['*'];
+    for (const cause of pb.causes) {
+      const members = candidates.filter((m) => holds(cause, checks, m));
+      if (members.length === 0) continue;
+      const signalIds = [...cause.when.all, ...cause.when.any, ...cause.support].filter((id, i, a) => a.indexOf(id) === i);
+      const signals = signalIds.filter((id) => members.some((m) => breached(checks.get(id), m)));
+      const severity = worst(
+        [...cause.when.all, ...cause.when.any].flatMap((id) => members.map((m) => severityFor(checks.get(id), m))),
+      );
+      const score = Math.max(
+        ...members.map((m) => signals.reduce((s, id) => s + strength(checks.get(id)!, m, thresholds.get(id)), 0)),
+      );
+      found.push({
+        playbook: pb.id,
+        cause: cause.id,
+        title: cause.title,
+        severity,
+        members: members.filter((m) => m !== '*'),
+        confidence: confidenceOf(signals.length, severity),
+        score: Math.round(score * 100) / 100,
+        summary: fillText(cause.summary, members, input.cluster, checks),
+        signals,
+        suggestions: cause.suggestions,
+        kind: cause.kind,
+        explainedBy: cause.explainedBy,
+      });
+    }
+  }
+  found.sort((a, b) => b.score - a.score || SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
+
+  const ref = (c: { playbook: string; cause: string }): string => `${c.playbook}/${c.cause}`;
+  const overlaps = (a: string[], b: string[]): boolean => a.length === 0 || b.length === 0 || a.some((m) => b.includes(m));
+  const causes: CauseResult[] = [];
+  const consequences: ConsequenceResult[] = [];
+  for (const c of found) {
+    const { kind, explainedBy, ...result } = c;
+    const explainer = found.find((o) => o !== c && explainedBy.includes(ref(o)) && overlaps(o.members, c.members));
+    if (explainer) {
+      consequences.push({ ...result, attributed_to: ref(explainer) });
+    } else if (kind === 'consequence') {
+      const by = found.find((o) => o.kind === 'cause' && o !== c && overlaps(o.members, c.members)) ?? found.find((o) => o.kind === 'cause');
+      consequences.push(by ? { ...result, attributed_to: ref(by) } : result);
+    } else {
+      causes.push(result);
+    }
+  }
+
+  const suggestions: SuggestionResult[] = [];
+  for (const c of causes) {
+    const pb = input.playbooks.find((p) => p.id === c.playbook);
+    for (const id of c.suggestions) {
+      const s = pb?.suggestions.find((x) => x.id === id);
+      if (!s) continue;
+      const existing = suggestions.find((x) => x.playbook === c.playbook && x.id === id);
+      if (existing) {
+        existing.members = [...new Set([...existing.members, ...c.members])];
+        continue;
+      }
+      suggestions.push({
+        playbook: c.playbook,
+        id,
+        text: fillText(s.text, c.members, input.cluster),
+        ...(s.command ? { command: fillText(s.command, c.members, input.cluster) } : {}),
+        members: [...c.members],
+      });
+    }
+  }
+  return { causes, consequences, suggestions };
+}

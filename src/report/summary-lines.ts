@@ -1,0 +1,48 @@
+import type { CheckResult, Diagnosis, Severity } from '../diagnosis/types.js';
+
+/**
+ * The words shared by every output format (Slack, terminal, markdown): one place decides what an
+ * on-call engineer reads first and how a measurement is phrased.
+ */
+export const SEVERITY_ICON: Record<Severity, string> = { ok: '✅', warning: '🟠', critical: '🔴' };
+
+export function verdictIcon(d: Diagnosis): string {
+  if (d.healthy) return SEVERITY_ICON.ok;
+  const top = d.causes[0] ?? d.consequences[0];
+  if (top) return SEVERITY_ICON[top.severity];
+  return '⚠️';
+}
+
+export function windowText(d: Diagnosis): string {
+  const hhmm = (iso: string): string => iso.slice(11, 16);
+  return `${hhmm(d.window.start)}–${hhmm(d.window.end)} UTC`;
+}
+
+/** "WAL fsync p99: etcd-2 412 ms ⚠ · etcd-1 1.2 ms · etcd-3 1.1 ms (guideline < 10 ms)". */
+export function checkLine(c: CheckResult, strong: (s: string) => string = (s) => s): string {
+  if (c.missing) return `${c.title}: unavailable (${c.missing})`;
+  const ordered = [...c.values].sort((a, b) => rank(b.severity) - rank(a.severity) || b.value - a.value);
+  const shown = ordered.slice(0, 6).map((v) => {
+    const who = v.member === '*' ? '' : `${v.member}${v.detail ? `→${v.detail}` : ''} `;
+    const val = v.severity === 'ok' ? v.formatted : strong(v.formatted);
+    return `${who}${val}${v.severity === 'ok' ? '' : ` ${SEVERITY_ICON[v.severity]}`}`;
+  });
+  const more = ordered.length > 6 ? ` (+${ordered.length - 6} more)` : '';
+  return `${c.title}: ${shown.join(' · ')}${more}${c.guideline ? ` (guideline ${c.guideline})` : ''}`;
+}
+
+const rank = (s: Severity): number => (s === 'critical' ? 2 : s === 'warning' ? 1 : 0);
+
+/** Checks worth showing: the breached ones first, then the ones that back a "healthy" claim. */
+export function notableChecks(d: Diagnosis): CheckResult[] {
+  const all = d.findings.flatMap((f) => f.checks).filter((c) => !c.missing);
+  const breached = all.filter((c) => c.severity !== 'ok');
+  return breached.length > 0 ? breached : all;
+}
+
+export function membersLine(d: Diagnosis): string {
+  if (d.members.length === 0) return 'members: none seen';
+  return `members: ${d.members
+    .map((m) => `${m.name}${m.leader ? ' (leader)' : ''}${m.up ? '' : ' (DOWN)'}`)
+    .join(', ')}${d.members[0]?.version ? ` · etcd ${d.members[0].version}` : ''}`;
+}
