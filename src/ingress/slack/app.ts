@@ -1,0 +1,104 @@
+import { App, HTTPReceiver, webApi, type CustomRoute } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { Config } from '../../config/schema.js';
+import { parseWindow } from '../../diagnosis/window.js';
+import { boltLogger } from './bolt-logger.js';
+import type { CommandEvent, EnqueueDiagnosis } from './command-handler.js';
+import { registerEtcdCommand } from './etcd-command.js';
+import { registerInteractions } from './interactions.js';
+import { CachedUserGroups, type UserGroupDirectory } from './user-groups.js';
+
+export const DEFAULT_ENDPOINTS = ['/slack/commands', '/slack/events', '/slack/actions'] as const;
+
+export interface SlackAppOptions {
+  config: Config;
+  botToken: string;
+  signingSecret: string;
+  /** Web API base URL, ending in '/'; tests point it at a local stand-in. Default https://slack.com/api/. */
+  slackApiUrl?: string;
+  /** POST paths Slack calls (slash commands, events, interactivity). */
+  endpoints?: readonly string[];
+  /** Raw routes served by the same HTTP server (health, metrics, webhooks); NOT signature-checked. */
+  customRoutes?: CustomRoute[];
+  logger: Logger;
+  enqueueDiagnosis: EnqueueDiagnosis;
+  onCommand?: (event: CommandEvent) => void;
+  /** Default '/etcd'. */
+  commandName?: string;
+  /** Default 2000 ms: leaves room inside Slack's 3 s acknowledgement limit. */
+  enqueueTimeoutMs?: number;
+  /** Membership lookup for `slack.userGroups`; default: usergroups.users.list, cached for a minute. */
+  userGroups?: UserGroupDirectory;
+  /** Known bot identity; when absent nothing asks Slack for it (slash commands do not need it). */
+  botId?: string;
+  botUserId?: string;
+}
+
+/**
+ * Builds the Bolt app behind the bot's HTTP front.
+ *
+ * Authorization is a fixed function returning the bot token, not `token:`: with `token:` Bolt calls
+ * auth.test in the constructor (an unhandled rejection when Slack is unreachable) or on every request
+ * (a Slack round trip inside the 3 s acknowledgement). Our command answers travel in the HTTP response
+ * and need no Slack call, so Slack being down never stops the bot from answering.
+ */
+export function createSlackApp(opts: SlackAppOptions): App {
+  const defaultWindow = parseWindow(opts.config.defaults.window);
+  if (!defaultWindow.ok) throw new Error(`config defaults.window: ${defaultWindow.reason}`);
+
+  const logger = boltLogger(opts.logger);
+  const receiver = new HTTPReceiver({
+    signingSecret: opts.signingSecret,
+    signatureVerification: true,
+    endpoints: [...(opts.endpoints ?? DEFAULT_ENDPOINTS)],
+    customRoutes: opts.customRoutes ?? [],
+    logger,
+    // Answer only after the listener acked: the ack body (the ephemeral answer) is the whole response.
+    processBeforeResponse: false,
+  });
+
+  const clientOptions: webApi.WebClientOptions = {
+    slackApiUrl: opts.slackApiUrl ?? 'https://slack.com/api/',
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 0 },
+    timeout: 5000,
+  };
+  const authorization = {
+    botToken: opts.botToken,
+    ...(opts.botId === undefined ? {} : { botId: opts.botId }),
+    ...(opts.botUserId === undefined ? {} : { botUserId: opts.botUserId }),
+  };
+  const app = new App({
+    receiver,
+    authorize: async () => authorization,
+    logger,
+    clientOptions,
+  });
+
+  const userGroups = opts.userGroups ?? defaultUserGroups(opts.botToken, clientOptions);
+  registerEtcdCommand(app, {
+    commandName: opts.commandName ?? '/etcd',
+    config: opts.config,
+    defaultWindowSeconds: defaultWindow.seconds,
+    enqueueDiagnosis: opts.enqueueDiagnosis,
+    userGroups,
+    enqueueTimeoutMs: opts.enqueueTimeoutMs ?? 2000,
+    logger: opts.logger.child({ component: 'slack-command' }),
+    ...(opts.onCommand === undefined ? {} : { onCommand: opts.onCommand }),
+  });
+  registerInteractions(app);
+
+  app.error(async (err) => {
+    opts.logger.error({ err }, 'slack listener error');
+  });
+  return app;
+}
+
+function defaultUserGroups(token: string, clientOptions: webApi.WebClientOptions): UserGroupDirectory {
+  // Short timeout: this lookup happens before the acknowledgement.
+  const client = new webApi.WebClient(token, { ...clientOptions, timeout: 1500 });
+  return new CachedUserGroups(async (usergroup) => {
+    const res = await client.usergroups.users.list({ usergroup });
+    return res.users ?? [];
+  });
+}

@@ -1,0 +1,73 @@
+/**
+ * The words a user types after `/etcd`, turned into a command or a precise usage error.
+ *
+ * This is syntax only: whether a cluster exists, whether this channel may query it and whether a window
+ * is in range are decided later against the config (see access.ts and why-slow.ts), so that each problem
+ * gets its own message.
+ */
+
+export const USAGE = [
+  '`/etcd why-slow <cluster> [window]`: diagnose slow etcd over the last window (default from config, e.g. 15m; allowed 1m to 24h)',
+  '`/etcd handoff <cluster|all> [since]`: on-call handoff summary (coming soon)',
+  '`/etcd help`: this message',
+].join('\n');
+
+export type ParsedCommand =
+  | { kind: 'help' }
+  | { kind: 'why-slow'; cluster: string; window?: string }
+  | { kind: 'handoff'; cluster: string; since?: string }
+  | { kind: 'usage-error'; problem: string };
+
+const WHY_SLOW_USAGE = '`/etcd why-slow <cluster> [window]`';
+const HANDOFF_USAGE = '`/etcd handoff <cluster|all> [since]`';
+
+/** Splits on any run of whitespace (Slack may pass non-breaking spaces and tabs from pasted text). */
+function words(text: string): string[] {
+  return text.split(/[\s\u00a0]+/u).filter((w) => w.length > 0);
+}
+
+export function parseCommandText(text: string): ParsedCommand {
+  const [first, ...rest] = words(text);
+  if (first === undefined) return { kind: 'help' };
+  const sub = first.toLowerCase();
+  switch (sub) {
+    case 'help':
+      if (rest.length > 0) return tooMany('help', rest, '`/etcd help`');
+      return { kind: 'help' };
+    case 'why-slow': {
+      const [cluster, window, ...extra] = rest;
+      if (cluster === undefined) {
+        return { kind: 'usage-error', problem: `which cluster? Usage: ${WHY_SLOW_USAGE}` };
+      }
+      if (extra.length > 0) return tooMany('why-slow', extra, WHY_SLOW_USAGE);
+      return window === undefined ? { kind: 'why-slow', cluster } : { kind: 'why-slow', cluster, window };
+    }
+    case 'handoff': {
+      const [cluster, since, ...extra] = rest;
+      if (cluster === undefined) {
+        return { kind: 'usage-error', problem: `which cluster (or \`all\`)? Usage: ${HANDOFF_USAGE}` };
+      }
+      if (extra.length > 0) return tooMany('handoff', extra, HANDOFF_USAGE);
+      return since === undefined ? { kind: 'handoff', cluster } : { kind: 'handoff', cluster, since };
+    }
+    default:
+      return {
+        kind: 'usage-error',
+        problem: `unknown subcommand \`${echoUserText(first)}\`: use \`why-slow\`, \`handoff\` or \`help\``,
+      };
+  }
+}
+
+function tooMany(sub: string, extra: string[], usage: string): ParsedCommand {
+  const shown = extra.map(echoUserText).join(' ');
+  return {
+    kind: 'usage-error',
+    problem: `too many words after \`${sub}\`: \`${shown}\` is not understood. Usage: ${usage}`,
+  };
+}
+
+/** User text echoed back is shortened and stripped of backticks so it cannot break the formatting. */
+export function echoUserText(word: string): string {
+  const clean = word.replace(/`/g, "'");
+  return clean.length > 40 ? `${clean.slice(0, 40)}…` : clean;
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommandText, type ParsedCommand } from '../../../src/ingress/slack/command-text.js';
+
+describe('parseCommandText', () => {
+  const ok: Array<[string, ParsedCommand]> = [
+    ['', { kind: 'help' }],
+    ['   ', { kind: 'help' }],
+    ['help', { kind: 'help' }],
+    ['HELP', { kind: 'help' }],
+    ['why-slow lab', { kind: 'why-slow', cluster: 'lab' }],
+    ['why-slow lab 15m', { kind: 'why-slow', cluster: 'lab', window: '15m' }],
+    ['  Why-Slow    prod-cluster\t 2h  ', { kind: 'why-slow', cluster: 'prod-cluster', window: '2h' }],
+    ['why-slow\u00a0lab\u00a030m', { kind: 'why-slow', cluster: 'lab', window: '30m' }],
+    // Syntax only: the cluster keeps its case (matched exactly later) and the window is checked later.
+    ['why-slow LAB 15x', { kind: 'why-slow', cluster: 'LAB', window: '15x' }],
+    ['handoff all', { kind: 'handoff', cluster: 'all' }],
+    ['handoff prod 12h', { kind: 'handoff', cluster: 'prod', since: '12h' }],
+  ];
+  it.each(ok)('%j', (text, expected) => {
+    expect(parseCommandText(text)).toEqual(expected);
+  });
+
+  const errors: Array<[string, string[]]> = [
+    ['why-slow', ['which cluster?', '`/etcd why-slow <cluster> [window]`']],
+    ['why-slow lab 15m now', ['too many words after `why-slow`', '`now`']],
+    ['why-slow lab 15m a b', ['`a b`']],
+    ['handoff', ['which cluster (or `all`)?']],
+    ['handoff all 12h x', ['too many words after `handoff`']],
+    ['help me', ['too many words after `help`']],
+    ['restart lab', ['unknown subcommand `restart`', '`why-slow`, `handoff` or `help`']],
+    ['`rm` x', ["unknown subcommand `'rm'`"]],
+    [`${'x'.repeat(100)}`, [`\`${'x'.repeat(40)}…\``]],
+  ];
+  it.each(errors)('%j is a usage error', (text, words) => {
+    const parsed = parseCommandText(text);
+    expect(parsed.kind).toBe('usage-error');
+    if (parsed.kind !== 'usage-error') return;
+    for (const w of words) expect(parsed.problem).toContain(w);
+  });
+});
