@@ -1,0 +1,3 @@
+export async function printSignals(_o: { prometheus: string; faultStart: string; faultEnd: string }): Promise<void> {
+  throw new Error('not yet');
+}
