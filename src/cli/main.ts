@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { CliError } from './exit.js';
+import { whySlow } from './why-slow.js';
+import { replay } from './replay.js';
+import { checkConfig } from './check-config.js';
+import { runServices } from './services.js';
+import type { OutputFormat } from '../report/render.js';
+
+const formatOption = (): Option =>
+  new Option('-f, --format <format>', 'output format').choices(['text', 'markdown', 'json']).default('text');
+const configOption = (): Option => new Option('-c, --config <file>', 'config file (default: $ETCD_TRIAGE_CONFIG)');
+const playbooksOption = (): Option => new Option('--playbooks <dir>', 'playbooks folder (default: the packaged playbooks/)');
+
+/** Runs an action; a CliError becomes one line on stderr and its exit code, anything else exit 1. */
+function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | void): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (err) {
+      if (err instanceof CliError) {
+        process.stderr.write(`etcd-triage: ${err.message}\n`);
+        process.exitCode = err.exitCode;
+        return;
+      }
+      process.stderr.write(`etcd-triage: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    }
+  };
+}
+
+const program = new Command('etcd-triage')
+  .description('Diagnoses etcd latency incidents from Prometheus metrics and etcd logs, in Slack or a terminal.')
+  .showHelpAfterError();
+
+program
+  .command('why-slow')
+  .description('diagnose a cluster now and print the result')
+  .argument('<cluster>', 'cluster name from the config')
+  .addOption(configOption())
+  .addOption(playbooksOption())
+  .option('-w, --window <duration>', 'how far back to look, 1m to 24h (default: defaults.window)')
+  .option('--end <time>', 'end of the window, ISO 8601 (default: now)')
+  .option('--focus <playbooks>', 'comma-separated playbook ids to run (default: all)')
+  .option('--save-evidence <file>', 'write the collected evidence to a bundle for `replay`')
+  .addOption(formatOption())
+  .action(
+    action(async (cluster: string, opts: { config?: string; playbooks?: string; window?: string; end?: string; focus?: string; saveEvidence?: string; format: OutputFormat }) => {
+      const { output, exitCode } = await whySlow(cluster, opts);
+      process.stdout.write(`${output}\n`);
+      process.exitCode = exitCode;
+    }),
+  );
+
+program
+  .command('replay')
+  .description('re-run the playbooks over a saved evidence bundle, offline')
+  .argument('<file>', 'bundle written by why-slow --save-evidence')
+  .addOption(playbooksOption())
+  .addOption(formatOption())
+  .action(
+    action((file: string, opts: { playbooks?: string; format: OutputFormat }) => {
+      process.stdout.write(`${replay(file, opts)}\n`);
+    }),
+  );
+
+program
+  .command('check-config')
+  .description('validate the config file and the playbooks; print every problem')
+  .addOption(configOption())
+  .addOption(playbooksOption())
+  .action(
+    action((opts: { config?: string; playbooks?: string }) => {
+      process.stdout.write(`${checkConfig(opts)}\n`);
+    }),
+  );
+
+for (const [name, description] of [
+  ['serve', 'run the HTTP front: Slack commands, webhooks, /healthz, /readyz, /metrics'],
+  ['worker', 'run the job consumers (diagnoses and Slack delivery)'],
+  ['start', 'run the HTTP front and the workers in one process'],
+] as const) {
+  program
+    .command(name, { isDefault: name === 'start' })
+    .description(description)
+    .addOption(configOption())
+    .addOption(playbooksOption())
+    .option('-p, --port <port>', 'HTTP port (default: server.port or $PORT)')
+    .action(action((opts: { config?: string; playbooks?: string; port?: string }) => runServices(name, opts)));
+}
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,52 @@
+import { writeFileSync } from 'node:fs';
+import { parseWindow } from '../diagnosis/window.js';
+import { runDiagnosis, prometheusUnreachable, type LogCollector } from '../diagnosis/run.js';
+import { PrometheusRegistry } from '../sources/prometheus/registry.js';
+import { render, type OutputFormat } from '../report/render.js';
+import { CliError, EXIT } from './exit.js';
+import { loadAll, requireCluster } from './context.js';
+
+export interface WhySlowOptions {
+  config?: string;
+  playbooks?: string;
+  window?: string;
+  format: OutputFormat;
+  end?: string;
+  focus?: string;
+  saveEvidence?: string;
+}
+
+/** `etcd-triage why-slow <cluster>`: the same diagnosis as in Slack, in-process, no Redis, no Slack. */
+export async function whySlow(
+  cluster: string,
+  opts: WhySlowOptions,
+  collectLogs?: LogCollector,
+): Promise<{ output: string; exitCode: number }> {
+  const { config, playbooks } = loadAll(opts.config, opts.playbooks);
+  requireCluster(config, cluster);
+  const w = parseWindow(opts.window ?? config.defaults.window);
+  if (!w.ok) throw new CliError(w.reason, EXIT.usage);
+  if (opts.end !== undefined && Number.isNaN(Date.parse(opts.end))) {
+    throw new CliError(`--end "${opts.end}" is not an ISO 8601 time`, EXIT.usage);
+  }
+  const focus = opts.focus?.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = focus?.filter((f) => !playbooks.some((p) => p.id === f)) ?? [];
+  if (unknown.length > 0) {
+    throw new CliError(`unknown playbook(s) ${unknown.join(', ')}; known: ${playbooks.map((p) => p.id).join(', ')}`, EXIT.usage);
+  }
+  const prometheus = new PrometheusRegistry(config);
+  try {
+    const { evidence, diagnosis } = await runDiagnosis(
+      { config, playbooks, prometheus, collectLogs },
+      { cluster, windowSeconds: w.seconds, endTime: opts.end, focus, origin: { kind: 'cli' } },
+    );
+    if (opts.saveEvidence) writeFileSync(opts.saveEvidence, JSON.stringify(evidence));
+    const down = prometheusUnreachable(evidence);
+    if (down) {
+      throw new CliError(`Prometheus for ${cluster} (${config.clusters[cluster]!.prometheus.url}) did not answer: ${down}`, EXIT.prometheusUnreachable);
+    }
+    return { output: render(diagnosis, opts.format), exitCode: 0 };
+  } finally {
+    await prometheus.close();
+  }
+}

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { diagnosisRequestSchema } from '../diagnosis/request.js';
+
+/**
+ * What a diagnose job carries. The Slack timestamps are written back into the job as soon as a message
+ * exists, so a retried or restarted job edits its message instead of posting a second one.
+ */
+export const diagnoseJobSchema = z.object({
+  request: diagnosisRequestSchema,
+  requestedAt: z.number(),
+  slack: z
+    .object({
+      channel: z.string(),
+      parentTs: z.string().optional(),
+      replyTs: z.string().optional(),
+    })
+    .optional(),
+});
+
+export type DiagnoseJobData = z.infer<typeof diagnoseJobSchema>;

@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { DiagnosisRequest } from '../diagnosis/request.js';
+import type { DiagnoseJobData } from './diagnose-job.js';
+import { DEFAULT_PREFIX, QUEUES } from './names.js';
+
+export interface EnqueueResult {
+  jobId: string;
+  /** True when an identical request was already queued or running and this one joined it. */
+  deduplicated: boolean;
+}
+
+export interface DiagnoseQueueOptions {
+  connection: Redis;
+  prefix?: string;
+  /** Identical requests within this many seconds share one job. */
+  dedupeSeconds: number;
+  attempts: number;
+}
+
+/** The producer side: used by the HTTP front, which must only validate, enqueue and answer. */
+export class DiagnoseQueue {
+  readonly queue: Queue<DiagnoseJobData>;
+
+  constructor(private readonly opts: DiagnoseQueueOptions) {
+    this.queue = new Queue<DiagnoseJobData>(QUEUES.diagnose, {
+      connection: opts.connection,
+      prefix: opts.prefix ?? DEFAULT_PREFIX,
+      defaultJobOptions: {
+        attempts: opts.attempts,
+        backoff: { type: 'exponential', delay: 1000 },
+        removeOnComplete: { age: 3600, count: 1000 },
+        removeOnFail: { age: 24 * 3600 },
+      },
+    });
+  }
+
+  /** Same cluster, window, focus and destination → same key. BullMQ job ids may not contain ':'. */
+  static dedupeKey(req: DiagnosisRequest): string {
+    const where = 'channelId' in req.origin ? req.origin.channelId : req.origin.kind;
+    const focus = req.focus ? [...req.focus].sort().join('+') : 'all';
+    return [req.cluster, req.windowSeconds, focus, where].join('|');
+  }
+
+  async enqueue(request: DiagnosisRequest): Promise<EnqueueResult> {
+    const jobId = randomUUID();
+    const data: DiagnoseJobData = {
+      request,
+      requestedAt: Date.now(),
+      ...('channelId' in request.origin ? { slack: { channel: request.origin.channelId } } : {}),
+    };
+    const job = await this.queue.add('why-slow', data, {
+      jobId,
+      deduplication: { id: DiagnoseQueue.dedupeKey(request), ttl: this.opts.dedupeSeconds * 1000 },
+    });
+    // On a duplicate BullMQ returns the job already queued under the deduplication id.
+    return { jobId: job.id ?? jobId, deduplicated: job.id !== jobId };
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}

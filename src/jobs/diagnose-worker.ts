@@ -1,0 +1,113 @@
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../telemetry/logger.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import { runDiagnosis, prometheusUnreachable, type RunDeps } from '../diagnosis/run.js';
+import { detailsMessage, progressMessage, verdictMessage, type ParentContext, type SlackMessage } from '../report/slack-blocks.js';
+import { diagnoseJobSchema, type DiagnoseJobData } from './diagnose-job.js';
+import { DEFAULT_PREFIX, QUEUES } from './names.js';
+
+/** The part of the Slack delivery a diagnose job needs. */
+export interface SlackPoster {
+  postMessage(msg: SlackMessage & { channel: string; thread_ts?: string }): Promise<{ ts: string }>;
+  update(msg: SlackMessage & { channel: string; ts: string }): Promise<void>;
+}
+
+export interface DiagnoseWorkerOptions {
+  connection: Redis;
+  prefix?: string;
+  concurrency: number;
+  deps: RunDeps;
+  slack?: SlackPoster;
+  logger: Logger;
+  metrics: Metrics;
+  /** Parent-message progress edits are coalesced to at most one per this many ms. */
+  progressEveryMs?: number;
+}
+
+/**
+ * Consumes diagnose jobs: posts (or re-finds) the parent message, collects evidence while editing the
+ * parent with progress, then edits it to the verdict and posts the details in its thread.
+ */
+export function startDiagnoseWorker(opts: DiagnoseWorkerOptions): Worker<DiagnoseJobData> {
+  const worker = new Worker<DiagnoseJobData>(QUEUES.diagnose, (job) => processJob(job, opts), {
+    connection: opts.connection,
+    prefix: opts.prefix ?? DEFAULT_PREFIX,
+    concurrency: opts.concurrency,
+  });
+  worker.on('completed', () => opts.metrics.jobs.inc({ queue: QUEUES.diagnose, outcome: 'completed' }));
+  worker.on('failed', (job, err) => {
+    const final = job ? job.attemptsMade >= (job.opts.attempts ?? 1) : true;
+    opts.metrics.jobs.inc({ queue: QUEUES.diagnose, outcome: final ? 'failed' : 'retried' });
+    opts.logger.warn({ jobId: job?.id, err: err.message, final }, 'diagnose job failed');
+  });
+  worker.on('error', (err) => opts.logger.error({ err: err.message }, 'diagnose worker error'));
+  return worker;
+}
+
+/** A transient failure that BullMQ should retry with backoff. */
+class RetryableError extends Error {}
+
+async function processJob(job: Job<DiagnoseJobData>, opts: DiagnoseWorkerOptions): Promise<void> {
+  const data = diagnoseJobSchema.parse(job.data);
+  const { request } = data;
+  const log = opts.logger.child({ jobId: job.id, cluster: request.cluster });
+  const slack = opts.slack && data.slack ? { poster: opts.slack, channel: data.slack.channel } : undefined;
+  const parent: ParentContext = {
+    cluster: request.cluster,
+    windowSeconds: request.windowSeconds,
+    requestedBy: request.origin.kind === 'slack-command' ? request.origin.userId : undefined,
+  };
+  const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+
+  let parentTs = data.slack?.parentTs;
+  const saveSlack = async (patch: { parentTs?: string; replyTs?: string }): Promise<void> => {
+    if (!data.slack) return;
+    data.slack = { ...data.slack, ...patch };
+    await job.updateData(data);
+  };
+  if (slack && !parentTs) {
+    const posted = await slack.poster.postMessage({ channel: slack.channel, ...progressMessage(parent, { stage: 'queued' }) });
+    parentTs = posted.ts;
+    await saveSlack({ parentTs });
+  }
+  const editParent = async (msg: SlackMessage): Promise<void> => {
+    if (slack && parentTs) await slack.poster.update({ channel: slack.channel, ts: parentTs, ...msg });
+  };
+
+  // Progress edits are best effort and coalesced: the last state wins, a failed edit never fails the job.
+  let lastEdit = 0;
+  let pending: Promise<void> = Promise.resolve();
+  const onProgress = (done: number, total: number): void => {
+    const now = Date.now();
+    if (done < total && now - lastEdit < (opts.progressEveryMs ?? 1000)) return;
+    lastEdit = now;
+    pending = pending
+      .then(() => editParent(progressMessage(parent, { stage: 'collecting', done, total })))
+      .catch((err: unknown) => log.debug({ err: String(err) }, 'progress edit failed'));
+  };
+  await editParent(progressMessage(parent, { stage: 'collecting', done: 0, total: 0 })).catch(() => undefined);
+
+  const end = opts.metrics.diagnosisDuration.startTimer({ cluster: request.cluster });
+  const { evidence, diagnosis } = await runDiagnosis(opts.deps, request, onProgress);
+  end();
+  await pending;
+  for (const q of evidence.queries) {
+    opts.metrics.prometheusQueries.inc({ cluster: request.cluster, outcome: q.error ? q.error.kind : 'ok' });
+  }
+
+  const down = prometheusUnreachable(evidence);
+  if (down && !lastAttempt) {
+    await editParent(progressMessage(parent, { stage: 'failed', reason: `Prometheus did not answer (${down})`, willRetry: true })).catch(() => undefined);
+    throw new RetryableError(`Prometheus unreachable: ${down}`);
+  }
+
+  if (slack && parentTs) {
+    await editParent(verdictMessage(diagnosis, parent));
+    if (!data.slack?.replyTs) {
+      const reply = await slack.poster.postMessage({ channel: slack.channel, thread_ts: parentTs, ...detailsMessage(diagnosis) });
+      await saveSlack({ replyTs: reply.ts });
+    }
+  }
+  log.info({ healthy: diagnosis.healthy, headline: diagnosis.headline, ms: evidence.durationMs }, 'diagnosis done');
+}

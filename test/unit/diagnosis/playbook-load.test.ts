@@ -1,0 +1,67 @@
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadPlaybooks, DEFAULT_PLAYBOOKS_DIR } from '../../../src/diagnosis/playbook/load.js';
+import { ConfigError } from '../../../src/config/errors.js';
+
+function dirWith(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pb-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+function problemsOf(dir: string): string[] {
+  try {
+    loadPlaybooks(dir);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('playbook files', () => {
+  it('the shipped playbooks are valid', () => {
+    const pbs = loadPlaybooks();
+    expect(pbs.map((p) => p.id)).toContain('disk');
+  });
+
+  it('a broken file names the file and the field', () => {
+    const disk = readFileSync(join(DEFAULT_PLAYBOOKS_DIR, 'disk.yaml'), 'utf8');
+    const dir = dirWith({
+      'disk.yaml': disk.replace('thresholds: { warning: 0.010, critical: 0.100 }', 'thresholds: { warning: ten }'),
+    });
+    const p = problemsOf(dir);
+    expect(p).toHaveLength(1);
+    expect(p[0]).toContain(join(dir, 'disk.yaml'));
+    expect(p[0]).toContain('checks.0.thresholds.warning');
+  });
+
+  it('rejects unknown placeholders, references to missing checks, and duplicate ids across files', () => {
+    const pb = (id: string, query: string, when: string): string => `
+id: ${id}
+title: T
+description: D
+checks:
+  - { id: a, title: A, query: '${query}', unit: seconds, thresholds: { warning: 1 } }
+causes:
+  - { id: c, title: C, when: { all: [${when}] }, summary: S }
+`;
+    const dir = dirWith({
+      '1.yaml': pb('one', 'up{$selector}[$windw]', 'a'),
+      '2.yaml': pb('two', 'up{$selector}', 'a'),
+      '3.yaml': pb('two', 'up{$selector}', 'a'),
+      '4.yaml': pb('four', 'up{$selector}', 'b'),
+    });
+    const p = problemsOf(dir);
+    expect(p.find((l) => l.includes('1.yaml'))).toMatch(/checks\.0\.query: unknown placeholder \$windw/);
+    expect(p.find((l) => l.includes('4.yaml'))).toMatch(/causes\.0\.when\.all\.0: no check named b/);
+    expect(p.find((l) => l.includes('3.yaml'))).toMatch(/id: "two" is already used by .*2\.yaml/);
+  });
+
+  it('a YAML syntax error names the file', () => {
+    const p = problemsOf(dirWith({ 'x.yaml': 'id: [oops' }));
+    expect(p[0]).toMatch(/x\.yaml: YAML: /);
+  });
+});
