@@ -10,7 +10,7 @@ import { DEFAULT_PREFIX, QUEUES } from './names.js';
 /** The part of the Slack delivery a diagnose job needs. */
 export interface SlackPoster {
   postMessage(msg: SlackMessage & { channel: string; thread_ts?: string }): Promise<{ ts: string }>;
-  update(msg: SlackMessage & { channel: string; ts: string }): Promise<void>;
+  update(msg: SlackMessage & { channel: string; ts: string }): Promise<unknown>;
 }
 
 export interface DiagnoseWorkerOptions {

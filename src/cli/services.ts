@@ -1,0 +1,140 @@
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/schema.js';
+import { readEnv, requireSlackSecrets, type Env } from '../config/env.js';
+import type { Playbook } from '../diagnosis/playbook/schema.js';
+import { createSlackApp } from '../ingress/slack/app.js';
+import { startSlackServer, type RunningSlackServer } from '../ingress/slack/server.js';
+import { healthRoutes } from '../ingress/http/health-routes.js';
+import { DiagnoseQueue } from '../jobs/diagnose-queue.js';
+import { startDiagnoseWorker } from '../jobs/diagnose-worker.js';
+import { frontConnection, redisConnection } from '../jobs/redis.js';
+import { SlackDelivery } from '../delivery/slack-client.js';
+import { PrometheusRegistry } from '../sources/prometheus/registry.js';
+import { Metrics } from '../telemetry/metrics.js';
+import { createLogger, type Logger } from '../telemetry/logger.js';
+import { loadAll } from './context.js';
+import { CliError, EXIT } from './exit.js';
+
+export type ServiceMode = 'serve' | 'worker' | 'start';
+
+export interface ServiceOptions {
+  config: Config;
+  playbooks: Playbook[];
+  env: Env;
+  host?: string;
+  port?: number;
+  logger?: Logger;
+  metrics?: Metrics;
+  /** Redis key prefix; tests give each run its own. */
+  prefix?: string;
+}
+
+export interface RunningServices {
+  url?: string;
+  port?: number;
+  metrics: Metrics;
+  queue?: DiagnoseQueue;
+  worker?: Worker;
+  stop(): Promise<void>;
+}
+
+/**
+ * Wires the parts for one process: `serve` is the HTTP front (validate, enqueue, answer), `worker`
+ * consumes jobs, `start` is both. Each part gets its own Redis connections (BullMQ's rule).
+ */
+export async function startServices(mode: ServiceMode, opts: ServiceOptions): Promise<RunningServices> {
+  const logger = opts.logger ?? createLogger(opts.env.LOG_LEVEL);
+  const metrics = opts.metrics ?? new Metrics();
+  const redisUrl = opts.env.REDIS_URL;
+  const connections: Redis[] = [];
+  const stops: Array<() => Promise<void>> = [];
+  const result: RunningServices = { metrics, stop: async () => undefined };
+
+  if (mode === 'serve' || mode === 'start') {
+    const secrets = requireSlackSecrets(opts.env);
+    const queueConn = frontConnection(redisUrl);
+    connections.push(queueConn);
+    const queue = new DiagnoseQueue({
+      connection: queueConn,
+      prefix: opts.prefix,
+      dedupeSeconds: opts.config.jobs.dedupeSeconds,
+      attempts: opts.config.jobs.attempts,
+    });
+    stops.push(() => queue.close());
+    const app = createSlackApp({
+      config: opts.config,
+      botToken: secrets.botToken,
+      signingSecret: secrets.signingSecret,
+      slackApiUrl: opts.env.SLACK_API_URL,
+      logger,
+      enqueueDiagnosis: (req) => queue.enqueue(req),
+      onCommand: (e) => metrics.commandsReceived.inc({ command: e.subcommand, outcome: e.reason ?? e.outcome }),
+      customRoutes: healthRoutes({ metrics, redisPing: () => queueConn.ping() }),
+    });
+    const server: RunningSlackServer = await startSlackServer(app, {
+      host: opts.host ?? opts.config.server.host,
+      port: opts.port ?? opts.env.PORT ?? opts.config.server.port,
+    });
+    stops.unshift(() => server.stop());
+    result.url = server.url;
+    result.port = server.port;
+    result.queue = queue;
+    logger.info({ url: server.url }, 'HTTP front listening');
+  }
+
+  if (mode === 'worker' || mode === 'start') {
+    const botToken = opts.env.SLACK_BOT_TOKEN;
+    if (!botToken) throw new CliError('SLACK_BOT_TOKEN is not set: the worker posts to Slack', EXIT.config);
+    const prometheus = new PrometheusRegistry(opts.config);
+    const workerConn = redisConnection(redisUrl, 'worker');
+    connections.push(workerConn);
+    const slack = new SlackDelivery({ botToken, slackApiUrl: opts.env.SLACK_API_URL, logger });
+    const worker = startDiagnoseWorker({
+      connection: workerConn,
+      prefix: opts.prefix,
+      concurrency: opts.config.jobs.concurrency,
+      deps: { config: opts.config, playbooks: opts.playbooks, prometheus },
+      slack,
+      logger,
+      metrics,
+    });
+    // Closing waits for running jobs; a job cut short by a kill is retried by BullMQ's stalled check.
+    stops.unshift(async () => {
+      await worker.close();
+      await prometheus.close();
+    });
+    result.worker = worker;
+  }
+
+  result.stop = async () => {
+    for (const stop of stops) await stop().catch((err: unknown) => logger.warn({ err: String(err) }, 'stop step failed'));
+    for (const c of connections) c.disconnect();
+  };
+  return result;
+}
+
+/** Entry for `serve`, `worker` and `start`: runs until SIGTERM/SIGINT, then stops cleanly. */
+export async function runServices(mode: ServiceMode, flags: { config?: string; playbooks?: string; port?: string }): Promise<void> {
+  const { config, playbooks } = loadAll(flags.config, flags.playbooks);
+  let env: Env;
+  try {
+    env = readEnv();
+  } catch (err) {
+    throw new CliError(err instanceof Error ? err.message : String(err), EXIT.config);
+  }
+  const port = flags.port === undefined ? undefined : Number(flags.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) {
+    throw new CliError(`--port ${flags.port} is not a TCP port`, EXIT.usage);
+  }
+  const services = await startServices(mode, { config, playbooks, env, port });
+  await new Promise<void>((resolve) => {
+    const shutdown = (): void => {
+      process.off('SIGTERM', shutdown);
+      process.off('SIGINT', shutdown);
+      services.stop().then(resolve, resolve);
+    };
+    process.on('SIGTERM', shutdown);
+    process.on('SIGINT', shutdown);
+  });
+}
