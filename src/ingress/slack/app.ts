@@ -2,7 +2,7 @@ import { App, HTTPReceiver, webApi, type CustomRoute } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema.js';
 import { parseWindow } from '../../diagnosis/window.js';
-import { boltLogger } from './bolt-logger.js';
+import { slackLogger } from '../../delivery/slack-logger.js';
 import type { CommandEvent, EnqueueDiagnosis } from './command-handler.js';
 import { registerEtcdCommand } from './etcd-command.js';
 import { registerInteractions } from './interactions.js';
@@ -46,7 +46,7 @@ export function createSlackApp(opts: SlackAppOptions): App {
   const defaultWindow = parseWindow(opts.config.defaults.window);
   if (!defaultWindow.ok) throw new Error(`config defaults.window: ${defaultWindow.reason}`);
 
-  const logger = boltLogger(opts.logger);
+  const logger = slackLogger(opts.logger);
   const receiver = new HTTPReceiver({
     signingSecret: opts.signingSecret,
     signatureVerification: true,

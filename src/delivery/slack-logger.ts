@@ -2,14 +2,16 @@ import { LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import type { Logger } from 'pino';
 
 /**
- * Bolt logs through its own Logger interface; this routes it into the bot's pino logger so everything
- * ends up in one structured stream. Bolt passes loosely typed arguments: strings are joined into the
+ * Bolt and @slack/web-api log through @slack/logger's interface; this routes them into the bot's pino
+ * logger so everything ends up in one structured stream. The SDK passes loosely typed arguments: strings are joined into the
  * message and Error objects are kept as `err`.
  */
-export function boltLogger(base: Logger): BoltLogger {
+export function slackLogger(base: Logger): BoltLogger {
   let level: LogLevel = LogLevel.INFO;
-  const log = base.child({ component: 'bolt' });
+  const log = base.child({ component: 'slack-sdk' });
   const emit = (method: 'debug' | 'info' | 'warn' | 'error', args: unknown[]): void => {
+    // The SDK logs every request body at debug: skip the formatting when that level is off.
+    if (!log.isLevelEnabled(method)) return;
     const err = args.find((a): a is Error => a instanceof Error);
     const msg = args
       .filter((a) => !(a instanceof Error))

@@ -1,0 +1,266 @@
+import { webApi } from '@slack/bolt';
+import type { Logger } from 'pino';
+import { ChannelPacer } from './channel-pacer.js';
+import { asCodedError } from './errors.js';
+import { fitMessage, TRIM_NOTICE_EDITED, TRIM_NOTICE_POSTED, type KnownBlock } from './message-limits.js';
+import { postToResponseUrl, SLACK_RESPONSE_URL_ORIGINS, type ResponseUrlBody } from './response-url.js';
+import { DEFAULT_RETRY_POLICY, withSlackRetry, type FailureKind, type RetryPolicy } from './retry.js';
+import { slackLogger } from './slack-logger.js';
+
+/**
+ * The bot's way of talking to Slack from workers.
+ *
+ * - New messages (postMessage, uploadFile) go through a per-channel pacer: at most one per second per
+ *   channel, in order, with channels independent of each other.
+ * - Every call is retried by us (Retry-After on 429, backoff on 5xx/network, bounded attempts); the
+ *   SDK's own retry and global 429 pause are off.
+ * - Failures leave as coded errors (errors.ts): PermanentSlackError (do not retry), RetriesExhaustedError
+ *   (retry later), UnknownDeliveryError.
+ * - Messages over Slack's limits are trimmed, never refused (see message-limits.ts).
+ */
+
+export interface SlackDeliveryOptions {
+  botToken: string;
+  /** Web API base URL ending in '/'; default https://slack.com/api/. */
+  slackApiUrl?: string;
+  logger: Logger;
+  /** Share one pacer between everything that posts for this workspace. */
+  pacer?: ChannelPacer;
+  retry?: Partial<RetryPolicy>;
+  /** Per HTTP request. Default 10 s. */
+  requestTimeoutMs?: number;
+  /** Origins accepted for response_url; default Slack's. */
+  responseUrlOrigins?: readonly string[];
+  /** Metrics hook: every failed Web API attempt, by method and Slack error. */
+  onApiError?: (event: { method: string; error: string; final: boolean }) => void;
+}
+
+export interface PostMessageArgs {
+  channel: string;
+  /** Notification and accessibility fallback; always set it. */
+  text: string;
+  blocks?: KnownBlock[];
+  /** Reply in this thread. */
+  thread_ts?: string;
+}
+
+export interface PostMessageResult {
+  channel: string;
+  ts: string;
+  /** The message was over Slack's limits and was sent trimmed. */
+  trimmed: boolean;
+  /** When trimmed: the attached full-output file, or why attaching it failed. */
+  overflow?: { fileId: string } | { error: string };
+}
+
+export interface UpdateArgs {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks?: KnownBlock[];
+}
+
+export interface EphemeralArgs {
+  channel: string;
+  user: string;
+  text: string;
+  blocks?: KnownBlock[];
+  thread_ts?: string;
+}
+
+export interface UploadFileArgs {
+  channel: string;
+  thread_ts?: string;
+  filename: string;
+  content: string | Buffer;
+  title?: string;
+  initialComment?: string;
+}
+
+export class SlackDelivery {
+  readonly pacer: ChannelPacer;
+  private readonly client: webApi.WebClient;
+  private readonly policy: RetryPolicy;
+  private readonly logger: Logger;
+  private readonly responseUrlOrigins: readonly string[];
+  private readonly timeoutMs: number;
+
+  constructor(private readonly opts: SlackDeliveryOptions) {
+    this.pacer = opts.pacer ?? new ChannelPacer();
+    this.policy = { ...DEFAULT_RETRY_POLICY, ...opts.retry };
+    this.logger = opts.logger.child({ component: 'slack-delivery' });
+    this.responseUrlOrigins = opts.responseUrlOrigins ?? SLACK_RESPONSE_URL_ORIGINS;
+    this.timeoutMs = opts.requestTimeoutMs ?? 10_000;
+    this.client = new webApi.WebClient(opts.botToken, {
+      slackApiUrl: opts.slackApiUrl ?? 'https://slack.com/api/',
+      rejectRateLimitedCalls: true,
+      retryConfig: { retries: 0 },
+      timeout: this.timeoutMs,
+      logger: slackLogger(opts.logger),
+    });
+  }
+
+  async postMessage(args: PostMessageArgs): Promise<PostMessageResult> {
+    const fitted = fitMessage(args.text, args.blocks, TRIM_NOTICE_POSTED);
+    const res = await this.paced('chat.postMessage', args.channel, () =>
+      this.client.chat.postMessage({
+        channel: args.channel,
+        text: fitted.text,
+        ...(fitted.blocks === undefined ? {} : { blocks: fitted.blocks }),
+        ...(args.thread_ts === undefined ? {} : { thread_ts: args.thread_ts }),
+        unfurl_links: false,
+        unfurl_media: false,
+      }),
+    );
+    const ts = res.ts;
+    if (ts === undefined) throw asCodedError(new Error('chat.postMessage answered without ts'));
+    const channel = res.channel ?? args.channel;
+    if (!fitted.trimmed) return { channel, ts, trimmed: false };
+
+    this.logger.warn({ channel, ts }, 'message over Slack limits: sent trimmed, attaching the full output');
+    try {
+      const { fileId } = await this.uploadFile({
+        channel,
+        thread_ts: args.thread_ts ?? ts,
+        filename: 'full-output.txt',
+        title: 'Full output',
+        content: fitted.fullText ?? args.text,
+      });
+      return { channel, ts, trimmed: true, overflow: { fileId } };
+    } catch (err) {
+      // The message itself is posted: failing now would make a retry post it twice.
+      this.logger.error({ err, channel, ts }, 'could not attach the full output of a trimmed message');
+      return { channel, ts, trimmed: true, overflow: { error: asCodedError(err).message } };
+    }
+  }
+
+  /** Edits a message in place; not paced (an edit is not a new message). */
+  async update(args: UpdateArgs): Promise<{ trimmed: boolean }> {
+    const fitted = fitMessage(args.text, args.blocks, TRIM_NOTICE_EDITED);
+    if (fitted.trimmed) this.logger.warn({ channel: args.channel, ts: args.ts }, 'edit over Slack limits: sent trimmed');
+    await this.retried('chat.update', args.channel, () =>
+      this.client.chat.update({
+        channel: args.channel,
+        ts: args.ts,
+        text: fitted.text,
+        ...(fitted.blocks === undefined ? {} : { blocks: fitted.blocks }),
+      }),
+    );
+    return { trimmed: fitted.trimmed };
+  }
+
+  async postEphemeral(args: EphemeralArgs): Promise<{ messageTs?: string }> {
+    const fitted = fitMessage(args.text, args.blocks, TRIM_NOTICE_EDITED);
+    const res = await this.retried('chat.postEphemeral', args.channel, () =>
+      this.client.chat.postEphemeral({
+        channel: args.channel,
+        user: args.user,
+        text: fitted.text,
+        ...(fitted.blocks === undefined ? {} : { blocks: fitted.blocks }),
+        ...(args.thread_ts === undefined ? {} : { thread_ts: args.thread_ts }),
+      }),
+    );
+    return res.message_ts === undefined ? {} : { messageTs: res.message_ts };
+  }
+
+  /** Follow-up to a slash command through its response_url (ephemeral unless told otherwise). */
+  async respond(responseUrl: string, body: ResponseUrlBody): Promise<void> {
+    const fitted = fitMessage(body.text, body.blocks, TRIM_NOTICE_EDITED);
+    try {
+      await postToResponseUrl(
+        responseUrl,
+        {
+          response_type: 'ephemeral',
+          ...body,
+          text: fitted.text,
+          ...(fitted.blocks === undefined ? {} : { blocks: fitted.blocks }),
+        },
+        { allowedOrigins: this.responseUrlOrigins, timeoutMs: this.timeoutMs, maxAttempts: 3 },
+      );
+    } catch (err) {
+      this.report('response_url', asCodedError(err).message, true);
+      throw asCodedError(err);
+    }
+  }
+
+  /** files.uploadV2 (get URL, upload bytes, complete into the channel/thread); paced as a new message. */
+  async uploadFile(args: UploadFileArgs): Promise<{ fileId: string }> {
+    const common = {
+      channel_id: args.channel,
+      filename: args.filename,
+      file: typeof args.content === 'string' ? Buffer.from(args.content, 'utf8') : args.content,
+      ...(args.title === undefined ? {} : { title: args.title }),
+      ...(args.initialComment === undefined ? {} : { initial_comment: args.initialComment }),
+    };
+    const threadTs = args.thread_ts;
+    const res = await this.paced('files.uploadV2', args.channel, () =>
+      this.client.files.uploadV2(threadTs === undefined ? common : { ...common, thread_ts: threadTs }),
+    );
+    const fileId = firstFileId(res);
+    if (fileId === undefined) throw asCodedError(new Error('files.uploadV2 answered without a file id'));
+    return { fileId };
+  }
+
+  async getPermalink(channel: string, ts: string): Promise<string> {
+    const res = await this.retried('chat.getPermalink', channel, () =>
+      this.client.chat.getPermalink({ channel, message_ts: ts }),
+    );
+    if (res.permalink === undefined) throw asCodedError(new Error('chat.getPermalink answered without permalink'));
+    return res.permalink;
+  }
+
+  /** A new message in a channel: waits for the channel's turn, and every attempt counts as a send. */
+  private paced<T>(method: string, channel: string, call: () => Promise<T>): Promise<T> {
+    return this.pacer.run(channel, () =>
+      this.retried(method, channel, call, () => this.pacer.holdOff(channel)),
+    );
+  }
+
+  private async retried<T>(method: string, channel: string, call: () => Promise<T>, onAttempt?: () => void): Promise<T> {
+    try {
+      return await withSlackRetry(
+        method,
+        call,
+        this.policy,
+        {
+          ...(onAttempt === undefined ? {} : { onAttempt }),
+          onRetry: (failure, waitMs, attempt) => {
+            this.report(method, failureLabel(failure), false);
+            this.logger.warn({ method, channel, attempt, waitMs, failure: failureLabel(failure) }, 'Slack call failed, retrying');
+          },
+        },
+        channel,
+      );
+    } catch (err) {
+      const coded = asCodedError(err);
+      this.report(method, coded.message, true);
+      throw coded;
+    }
+  }
+
+  private report(method: string, error: string, final: boolean): void {
+    try {
+      this.opts.onApiError?.({ method, error, final });
+    } catch (err) {
+      this.logger.warn({ err }, 'onApiError hook failed');
+    }
+  }
+}
+
+function failureLabel(f: FailureKind): string {
+  switch (f.kind) {
+    case 'rate-limited':
+    case 'transient':
+      return f.label;
+    case 'permanent':
+      return f.slackError;
+    case 'unknown':
+      return 'unknown';
+  }
+}
+
+function firstFileId(res: webApi.WebAPICallResult & { files?: unknown }): string | undefined {
+  // uploadV2 answers with one completeUploadExternal result per channel, each listing its files.
+  const completions = Array.isArray(res.files) ? (res.files as Array<{ files?: Array<{ id?: string }> }>) : [];
+  return completions[0]?.files?.[0]?.id;
+}
