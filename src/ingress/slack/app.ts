@@ -73,6 +73,8 @@ export function createSlackApp(opts: SlackAppOptions): App {
     authorize: async () => authorization,
     logger,
     clientOptions,
+    // No conversation state is used; skip the per-event store lookup.
+    convoStore: false,
   });
 
   const userGroups = opts.userGroups ?? defaultUserGroups(opts.botToken, clientOptions);
