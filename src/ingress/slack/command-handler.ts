@@ -20,7 +20,15 @@ export interface EnqueueResult {
 
 export type EnqueueDiagnosis = (req: DiagnosisRequest) => Promise<EnqueueResult>;
 
-export type CommandOutcome = 'enqueued' | 'deduplicated' | 'help' | 'rejected' | 'queue-failed' | 'not-available';
+export type CommandOutcome =
+  | 'enqueued'
+  | 'deduplicated'
+  | 'help'
+  | 'rejected'
+  | 'queue-failed'
+  | 'not-available'
+  /** A bug or an unexpected failure; the user was still answered. */
+  | 'error';
 
 export type RejectReason =
   | 'usage'

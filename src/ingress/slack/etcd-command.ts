@@ -38,6 +38,7 @@ export function registerEtcdCommand(app: App, opts: EtcdCommandOptions): void {
     } catch (err) {
       opts.logger.error({ err }, '/etcd handler failed');
       await ack(reply(say.internalError()));
+      report(opts, { subcommand: 'invalid', outcome: 'error' });
       return;
     }
     await ack(reply(answer.text));

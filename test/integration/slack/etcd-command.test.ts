@@ -256,3 +256,37 @@ describe('createSlackApp with Slack unreachable', () => {
     }
   });
 });
+
+describe('a failing handler dependency', () => {
+  it('still answers the user and reports an error outcome', async () => {
+    const events: CommandEvent[] = [];
+    const app = createSlackApp({
+      config: testConfig(),
+      botToken: BOT_TOKEN,
+      signingSecret: SIGNING_SECRET,
+      slackApiUrl: 'http://127.0.0.1:9/api/',
+      logger: silentLogger,
+      enqueueDiagnosis: new RecordingQueue().enqueue,
+      onCommand: (e) => events.push(e),
+      userGroups: {
+        members: () => {
+          throw new TypeError('bug in a directory');
+        },
+      },
+    });
+    const srv = await startSlackServer(app, { host: '127.0.0.1', port: 0 });
+    try {
+      const res = await sendSlashCommand(`${srv.url}/slack/commands`, SIGNING_SECRET, {
+        text: 'why-slow prod',
+        channel_id: 'C0ONCALL',
+        channel_name: 'etcd-oncall',
+      });
+      expect(res.status).toBe(200);
+      // A synchronous throw from the directory is caught as a failed lookup: the user is asked to retry.
+      expect((res.json as { text: string }).text).toContain('Could not check whether you may query *prod*');
+      expect(events.map((e) => e.outcome)).toEqual(['rejected']);
+    } finally {
+      await srv.stop();
+    }
+  });
+});
