@@ -127,6 +127,11 @@ export const playbookSchema = z
     description: z.string().min(1),
     /** Lower runs and reads first when causes tie. */
     order: z.number().int().default(100),
+    /**
+     * Alert names (alertname label) this playbook helps explain: an alert triage runs the playbooks that
+     * list its alert; an etcd alert that no playbook lists runs them all.
+     */
+    alerts: z.array(z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'must be an alert name')).default([]),
     checks: z.array(checkSchema).min(1),
     causes: z.array(causeSchema).default([]),
     suggestions: z.array(suggestionSchema).default([]),
