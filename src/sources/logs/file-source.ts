@@ -1,0 +1,147 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { collectorsResult, errorMessage, MemberCollector, resolveLimits } from './collect.js';
+import { seekToTime } from './file-seek.js';
+import { LineMatcher } from './line-match.js';
+import type { LogSourceConfig } from '../../config/schema.js';
+import type { LogFetchQuery, LogFetchResult, LogSource } from './types.js';
+
+export type FileLogSourceConfig = Extract<LogSourceConfig, { type: 'file' }>;
+
+/** Lines this much older than the window start may still be logged after it (clock skew, buffering). */
+const SEEK_SLACK_MS = 30_000;
+/** Longest line kept; etcd lines are far shorter (requests are logged with value sizes, not values). */
+const MAX_LINE_BYTES = 1024 * 1024;
+
+export interface FileSourceOptions {
+  /** Read size; memory use is this buffer plus the events kept. */
+  chunkBytes?: number;
+}
+
+/**
+ * One member's log file (zap, capnslog, CRI, docker json-file, journald JSON; detected per line).
+ * Streams through a fixed buffer: constant memory whatever the file size.
+ */
+export class FileLogSource implements LogSource {
+  readonly name: string;
+  readonly members: readonly string[];
+  private readonly chunkBytes: number;
+
+  constructor(
+    private readonly cfg: FileLogSourceConfig,
+    opts: FileSourceOptions = {},
+  ) {
+    this.name = `file ${cfg.path}`;
+    this.members = [cfg.member];
+    this.chunkBytes = opts.chunkBytes ?? 4 * 1024 * 1024;
+  }
+
+  async fetch(q: LogFetchQuery): Promise<LogFetchResult> {
+    const c = new MemberCollector(this.name, this.cfg.member, q, resolveLimits(q));
+    let fh: FileHandle | undefined;
+    try {
+      fh = await open(this.cfg.path, 'r');
+      await this.scan(fh, q, c);
+      return collectorsResult([c], []);
+    } catch (err) {
+      return collectorsResult([c], [{ source: this.name, member: this.cfg.member, message: errorMessage(err) }]);
+    } finally {
+      await fh?.close().catch(() => undefined);
+    }
+  }
+
+  private async scan(fh: FileHandle, q: LogFetchQuery, c: MemberCollector): Promise<void> {
+    const { size } = await fh.stat();
+    // Files declared zap or CRI hold plain zap JSON; `auto` may hold anything, so only plain fragments.
+    const matcher = new LineMatcher(q.kinds, this.cfg.format === 'zap' || this.cfg.format === 'cri');
+    const limits = c.limits;
+    const startPos = size > 0 ? await seekToTime(fh, size, q.start - SEEK_SLACK_MS) : 0;
+
+    // Double buffering: while one buffer is scanned, the next read fills the other. Each buffer keeps a
+    // reserve in front of its read area where the unfinished last line of the previous buffer is
+    // copied, so lines are contiguous. A line longer than the reserve is dropped (counted unparsed).
+    const chunk = this.chunkBytes;
+    const reserve = Math.min(MAX_LINE_BYTES, chunk);
+    const bufs = [Buffer.allocUnsafe(reserve + chunk), Buffer.allocUnsafe(reserve + chunk)] as const;
+    let readPos = startPos;
+    let requested = 0;
+    const issue = (b: Buffer): { want: number; done: Promise<number> } | null => {
+      const want = Math.min(chunk, limits.maxBytes - requested, size - readPos);
+      if (want <= 0) return null;
+      const at = readPos;
+      readPos += want;
+      requested += want;
+      return { want, done: fh.read(b, reserve, want, at).then((r) => r.bytesRead) };
+    };
+
+    let cur = 0;
+    let pending = issue(bufs[0]);
+    let carry = 0;
+    let skippingLongLine = false;
+    let stop = false;
+    try {
+      while (pending !== null) {
+        const n = await pending.done;
+        const shortRead = n < pending.want;
+        pending = null;
+        c.stats.bytesRead += n;
+        const buf = bufs[cur]!;
+        const next = bufs[cur ^ 1]!;
+        if (!shortRead && !q.signal.aborted) pending = issue(next);
+        const atEnd = pending === null;
+
+        const dataEnd = reserve + n;
+        let from = reserve - carry;
+        if (skippingLongLine) {
+          const nl = buf.indexOf(0x0a, from);
+          if (nl >= 0 && nl < dataEnd) {
+            from = nl + 1;
+            skippingLongLine = false;
+          } else {
+            from = dataEnd;
+          }
+        }
+        let to = dataEnd;
+        if (!atEnd) {
+          const lastNl = buf.lastIndexOf(0x0a, dataEnd - 1);
+          to = lastNl >= from ? lastNl + 1 : from;
+        }
+        c.stats.linesRead += matcher.scan(buf, from, to, (s, e) => {
+          if (c.acceptLine(buf.toString('utf8', s, e)) !== 'continue') {
+            stop = true;
+            return false;
+          }
+          return true;
+        });
+        const offset = startPos + c.stats.bytesRead;
+        if (stop) return;
+        if (q.signal.aborted) {
+          c.truncate('deadline', `deadline reached at offset ${offset} of ${size}`);
+          return;
+        }
+        if (c.stats.linesRead >= limits.maxLines) {
+          c.truncate('lines', `line cap of ${limits.maxLines} lines reached at offset ${offset} of ${size}`);
+          return;
+        }
+        if (atEnd) {
+          if (offset < size && requested >= limits.maxBytes) {
+            c.truncate('bytes', `read cap of ${limits.maxBytes} bytes reached at offset ${offset} of ${size}`);
+          }
+          return;
+        }
+        carry = dataEnd - to;
+        if (carry > reserve) {
+          // The unfinished line is longer than the reserve: drop it rather than grow memory.
+          c.stats.linesUnparsed++;
+          skippingLongLine = true;
+          carry = 0;
+        } else if (carry > 0) {
+          buf.copy(next, reserve - carry, to, dataEnd);
+        }
+        cur ^= 1;
+      }
+    } finally {
+      // Never close the file under a read still in flight.
+      if (pending !== null) await pending.done.catch(() => 0);
+    }
+  }
+}

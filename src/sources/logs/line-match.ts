@@ -1,0 +1,197 @@
+import { candidateRegexSource, fragmentsFor, wantsSevere, zapNeedlesFor } from './prefilter.js';
+import type { LogEventKind } from './types.js';
+
+/**
+ * Decides, on raw bytes, which lines of a buffer to parse. Two strategies:
+ *
+ * - `needles` (when the caller asks for specific kinds): the buffer is searched once per fixed text with
+ *   Buffer.indexOf (native, Boyer-Moore-Horspool); only lines around hits are visited. This is as close
+ *   to `grep -F` as JavaScript gets.
+ * - `per-line` (every kind, including unclassified warnings): each line is visited; zap lines are judged
+ *   from the level byte and the first bytes of `msg` without decoding; other formats fall back to one
+ *   regex over the line decoded as latin1 (cheap, and ASCII fragments match the same).
+ */
+
+const ZAP_HEAD = Buffer.from('{"level":"');
+const MSG_KEY = Buffer.from('"msg":"');
+const NL = 0x0a;
+
+/** INFO/DEBUG zap messages worth keeping, checked at the start of `msg`. */
+const INFO_MSG_PREFIXES: readonly Buffer[] = [
+  'trace[',
+  'raft.node: ',
+  'finished scheduled compaction',
+  'defragment',
+  'finished defragmenting',
+  'triggering snapshot',
+  'alarm ',
+  'request stats',
+  'message exceeded backend quota',
+].map((s) => Buffer.from(s));
+
+/** Raft lines that start with the node's hex id: `<id> became leader at term 3`. */
+const AFTER_ID_PREFIXES: readonly Buffer[] = [
+  'became ',
+  'is starting a new election',
+  'stepped down to follower',
+].map((s) => Buffer.from(s));
+
+function bytesAt(buf: Buffer, pos: number, needle: Buffer): boolean {
+  if (pos + needle.length > buf.length) return false;
+  for (let i = 0; i < needle.length; i++) if (buf[pos + i] !== needle[i]) return false;
+  return true;
+}
+
+function isHex(c: number | undefined): boolean {
+  return c !== undefined && ((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66));
+}
+
+export interface LineVisitor {
+  /** Called for each candidate line [start, end) (end excludes the newline), in order. */
+  (start: number, end: number): boolean | void;
+}
+
+export class LineMatcher {
+  readonly mode: 'needles' | 'per-line';
+  private readonly needles: Buffer[];
+  private readonly fallback: RegExp;
+  private readonly fragmentBuffers: Buffer[];
+  private readonly severe: boolean;
+  /** A CRI partial (P) line was interesting: keep the continuation lines too. */
+  private continuing = false;
+
+  /**
+   * @param plainZap the stream is known to hold unescaped zap JSON (zap or CRI files): the needles can
+   *   include the `"msg":"` key, which is faster and more selective.
+   */
+  constructor(kinds?: readonly LogEventKind[], plainZap = false) {
+    this.severe = wantsSevere(kinds);
+    const fragments = fragmentsFor(kinds);
+    this.fragmentBuffers = fragments.map((f) => Buffer.from(f));
+    this.mode = this.severe ? 'per-line' : 'needles';
+    this.needles = kinds !== undefined && plainZap ? zapNeedlesFor(kinds).map((f) => Buffer.from(f)) : this.fragmentBuffers;
+    this.fallback = new RegExp(candidateRegexSource(kinds));
+  }
+
+  /** Offset of a zap object in the line: at the start, or after a CRI / timestamp prefix. */
+  private zapOffset(buf: Buffer, start: number, end: number): number {
+    if (buf[start] === 0x7b) return bytesAt(buf, start, ZAP_HEAD) ? start : -1;
+    const limit = Math.min(end, start + 64);
+    for (let i = start; i < limit; i++) {
+      if (buf[i] === 0x7b) return buf[i - 1] === 0x20 && bytesAt(buf, i, ZAP_HEAD) ? i : -1;
+    }
+    return -1;
+  }
+
+  private zapInteresting(buf: Buffer, o: number, end: number): boolean {
+    const level = buf[o + 10];
+    // w(arn) e(rror) f(atal) p(anic) d(panic): always. i(nfo), d(ebug): only known messages.
+    if (level === 0x77 || level === 0x65 || level === 0x66 || level === 0x70) return this.severe || this.msgInteresting(buf, o, end);
+    if (level === 0x64 && buf[o + 11] === 0x70) return this.severe || this.msgInteresting(buf, o, end);
+    return this.msgInteresting(buf, o, end);
+  }
+
+  private msgInteresting(buf: Buffer, o: number, end: number): boolean {
+    const k = buf.indexOf(MSG_KEY, o);
+    if (k < 0 || k >= end) return false;
+    const m = k + MSG_KEY.length;
+    if (!this.severe) {
+      // Asked for specific kinds: the plain fragment test on this line only.
+      return this.lineHasFragment(buf, o, end);
+    }
+    for (const p of INFO_MSG_PREFIXES) if (bytesAt(buf, m, p)) return true;
+    if (isHex(buf[m])) {
+      let i = m;
+      while (i < end && i - m < 17 && isHex(buf[i])) i++;
+      if (buf[i] === 0x20) for (const p of AFTER_ID_PREFIXES) if (bytesAt(buf, i + 1, p)) return true;
+    }
+    return false;
+  }
+
+  private lineHasFragment(buf: Buffer, start: number, end: number): boolean {
+    return this.fallback.test(buf.toString('latin1', start, end));
+  }
+
+  /** Per-line decision. */
+  isCandidate(buf: Buffer, start: number, end: number): boolean {
+    if (end <= start) return false;
+    const o = this.zapOffset(buf, start, end);
+    let partial = false;
+    if (o > start) {
+      // `<ts> stderr P {…`: the CRI flag sits two bytes before the object.
+      partial = buf[o - 2] === 0x50;
+    }
+    if (this.continuing) {
+      this.continuing = partial || (o < 0 && this.continuingCri(buf, start, end));
+      return true;
+    }
+    const yes = o >= 0 ? this.zapInteresting(buf, o, end) : this.lineHasFragment(buf, start, end);
+    if (yes && partial) this.continuing = true;
+    return yes;
+  }
+
+  /** A CRI continuation line that is itself partial again. */
+  private continuingCri(buf: Buffer, start: number, end: number): boolean {
+    const head = buf.toString('latin1', start, Math.min(end, start + 48));
+    return / (stdout|stderr) P /.test(head);
+  }
+
+  /**
+   * Visits candidate lines among the complete lines in buf[from, to) (to is just after a newline or
+   * the end of data). Returns the number of lines in the range.
+   */
+  scan(buf: Buffer, from: number, to: number, visit: LineVisitor): number {
+    return this.mode === 'needles' ? this.scanNeedles(buf, from, to, visit) : this.scanLines(buf, from, to, visit);
+  }
+
+  private scanLines(buf: Buffer, from: number, to: number, visit: LineVisitor): number {
+    let lines = 0;
+    let s = from;
+    while (s < to) {
+      let e = buf.indexOf(NL, s);
+      if (e < 0 || e >= to) e = to;
+      lines++;
+      const end = e > s && buf[e - 1] === 0x0d ? e - 1 : e;
+      if (this.isCandidate(buf, s, end) && visit(s, end) === false) return lines;
+      s = e + 1;
+    }
+    return lines;
+  }
+
+  private scanNeedles(buf: Buffer, from: number, to: number, visit: LineVisitor): number {
+    // Hits of every needle, reduced to distinct line starts, visited in file order.
+    const starts = new Map<number, number>();
+    const window = buf.subarray(0, to);
+    for (const needle of this.needles) {
+      let p = window.indexOf(needle, from);
+      while (p >= 0) {
+        const ls = p === 0 ? 0 : window.lastIndexOf(NL, p - 1) + 1;
+        const lineStart = Math.max(ls, from);
+        let le = window.indexOf(NL, p + needle.length);
+        if (le < 0) le = to;
+        starts.set(lineStart, le);
+        p = window.indexOf(needle, le + 1);
+      }
+    }
+    const ordered = [...starts.keys()].sort((a, b) => a - b);
+    for (const s of ordered) {
+      const e = starts.get(s)!;
+      const end = e > s && buf[e - 1] === 0x0d ? e - 1 : e;
+      if (visit(s, end) === false) break;
+    }
+    return countNewlines(buf, from, to);
+  }
+}
+
+/** Newlines in buf[from, to): memchr-speed via indexOf. */
+export function countNewlines(buf: Buffer, from: number, to: number): number {
+  let n = 0;
+  let p = buf.indexOf(NL, from);
+  while (p >= 0 && p < to) {
+    n++;
+    p = buf.indexOf(NL, p + 1);
+  }
+  // A final line without a newline still counts as a line.
+  if (to > from && buf[to - 1] !== NL) n++;
+  return n;
+}

@@ -1,0 +1,94 @@
+import type { RequestAccess, RequestType } from './types.js';
+
+/**
+ * etcd logs requests in protobuf text format (`key:"/a" range_end:"/b" `, `header:<ID:7 > put:<key:"/a"
+ * value_size:5 >`). We only need the key, the range end and the request type, so this is a scanner for
+ * those, not a protobuf parser.
+ */
+
+/** Reads a protobuf-text / Go-quoted string starting just after the opening quote. */
+function readQuoted(text: string, from: number): { value: string; next: number } | null {
+  let out = '';
+  for (let i = from; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') return { value: out, next: i + 1 };
+    if (c !== '\\') {
+      out += c;
+      continue;
+    }
+    const e = text[i + 1];
+    if (e === undefined) return null;
+    if (/[0-7]/.test(e)) {
+      // Octal byte escape (\000 for the zero byte that means "all keys" / "from here on").
+      const oct = /^[0-7]{1,3}/.exec(text.slice(i + 1, i + 4))![0];
+      out += String.fromCharCode(parseInt(oct, 8));
+      i += oct.length;
+    } else if (e === 'x') {
+      out += String.fromCharCode(parseInt(text.slice(i + 2, i + 4), 16) || 0);
+      i += 3;
+    } else {
+      out += e === 'n' ? '\n' : e === 't' ? '\t' : e === 'r' ? '\r' : e;
+      i += 1;
+    }
+  }
+  return null;
+}
+
+export interface KeyRange {
+  key: string | null;
+  rangeEnd: string | null;
+}
+
+/** The first `key:"…"` of a request and the `range_end:"…"` that follows it, if any. */
+export function extractKeyRange(text: string | null): KeyRange {
+  if (text === null) return { key: null, rangeEnd: null };
+  const m = /(?:^|[\s<])key:"/.exec(text);
+  if (!m) return { key: null, rangeEnd: null };
+  const k = readQuoted(text, m.index + m[0].length);
+  if (!k) return { key: null, rangeEnd: null };
+  const rest = text.slice(k.next);
+  const r = /^\s*range_end:"/.exec(rest);
+  if (!r) return { key: k.value, rangeEnd: null };
+  const e = readQuoted(rest, r[0].length);
+  return { key: k.value, rangeEnd: e ? e.value : null };
+}
+
+/** Go %q string literal (capnslog quotes the request and the result) → its content. */
+export function unquoteGo(text: string): string | null {
+  if (!text.startsWith('"')) return null;
+  const q = readQuoted(text, 1);
+  return q ? q.value : null;
+}
+
+export function requestTypeOf(request: string): RequestType {
+  // A bare RangeRequest (read path) starts with its own fields; raft requests start with header:<…>.
+  if (/^\s*(key:|range_end:|limit:|revision:|sort_|serializable|keys_only|count_only)/.test(request)) return 'range';
+  if (/\btxn:</.test(request) || /^\s*compare:</.test(request) || /^\s*(success|failure):</.test(request)) return 'txn';
+  if (/\bput:</.test(request)) return 'put';
+  if (/\bdelete_range:</.test(request)) return 'delete_range';
+  if (/\bcompaction:</.test(request)) return 'compaction';
+  if (/\blease_grant:</.test(request)) return 'lease_grant';
+  if (/\blease_revoke:</.test(request)) return 'lease_revoke';
+  if (/\bauth[a-z_]*:</.test(request) || /\bauthenticate:</.test(request)) return 'auth';
+  if (/\brange:</.test(request)) return 'range';
+  return 'other';
+}
+
+export function accessOf(prefix: string): RequestAccess {
+  return prefix.startsWith('read-only') ? 'read-only' : 'write';
+}
+
+export interface ResponseNumbers {
+  count: number | null;
+  size: number | null;
+}
+
+/** `range_response_count:150 size:140007628`, `size:42`, `responses:<…> size:9`. */
+export function parseResponseText(text: string | null): ResponseNumbers {
+  if (text === null) return { count: null, size: null };
+  const c = /range_response_count:(\d+)/.exec(text);
+  // The last size: is the response's own (nested responses may carry their own).
+  const sizes = [...text.matchAll(/(?:^|\s)size:(\d+)/g)];
+  const last = sizes[sizes.length - 1];
+  return { count: c ? Number(c[1]) : null, size: last ? Number(last[1]) : null };
+}
