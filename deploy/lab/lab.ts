@@ -40,6 +40,13 @@ async function faultParams(lab: LabLayout, kind: FaultKind, o: FaultCli): Promis
     cpuMode: o.cpuMode, clients: n(o.clients), writers: n(o.writers), valueBytes: n(o.valueBytes),
   };
   if (!Number.isFinite(params.durationS) || params.durationS <= 0) throw new Error('--duration must be a positive number of seconds');
+  // Record the values actually used, not just what was typed, so a fixture says exactly what was done.
+  if (kind === 'disk') params.fsyncDelayUs ??= DEFAULTS.disk.fsyncDelayUs;
+  if (kind === 'network') { params.delayMs ??= DEFAULTS.network.delayMs; params.jitterMs ??= DEFAULTS.network.jitterMs; params.lossPct ??= DEFAULTS.network.lossPct; }
+  if (kind === 'cpu') { params.cpuMode ??= DEFAULTS.cpu.cpuMode; params.cpuHogs ??= DEFAULTS.cpu.cpuHogs; }
+  if (kind === 'expensive') params.clients ??= DEFAULTS.expensive.clients;
+  if (kind === 'capacity') { params.writers ??= DEFAULTS.capacity.writers; params.valueBytes ??= DEFAULTS.capacity.valueBytes; }
+  for (const k of Object.keys(params) as (keyof FaultParams)[]) if (params[k] === undefined) delete params[k];
   if (kind === 'disk' || kind === 'network' || kind === 'cpu') {
     const m = await resolveMember(lab, o.member);
     params.member = m.name;

@@ -1,0 +1,203 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { z } from 'zod';
+import { freePort, startProcess, tempDir } from './processes.js';
+
+/**
+ * Recorded lab scenarios (test/fixtures/<name>/, made by `deploy/lab/lab.sh record`) served by a real
+ * Prometheus: the OpenMetrics samples are turned into TSDB blocks with promtool, and a prometheus on a
+ * free loopback port serves them, so a test queries the incident exactly as the bot would have live.
+ */
+
+const execFileP = promisify(execFile);
+
+export const fixturesDir = resolve(import.meta.dirname, '..', 'fixtures');
+const cacheDir = resolve(import.meta.dirname, '..', '.run', 'fixture-tsdb');
+
+const isoTime = z.iso.datetime({ offset: true });
+
+export const scenarioMetaSchema = z.object({
+  name: z.string().min(1),
+  description: z.string(),
+  fault: z.object({
+    kind: z.enum(['disk', 'network', 'expensive', 'capacity', 'cpu', 'none']),
+    /** instance label value of the faulted member; null for cluster-wide faults (load) and the control. */
+    member: z.string().nullable(),
+    memberId: z.string().nullable(),
+    role: z.enum(['leader', 'follower']).nullable(),
+    params: z.record(z.string(), z.unknown()),
+    start: isoTime,
+    end: isoTime,
+  }),
+  recording: z.object({ start: isoTime, end: isoTime }),
+  etcd: z.object({ version: z.string(), mode: z.enum(['zap', 'default']), flags: z.array(z.string()) }),
+  members: z.array(z.object({ name: z.string(), id: z.string(), roleAtFaultStart: z.enum(['leader', 'follower']) })).length(3),
+  leader: z.object({ atStart: z.string().nullable(), atFaultStart: z.string().nullable(), atEnd: z.string().nullable() }),
+  prometheus: z.object({
+    scrapeIntervalSeconds: z.number().positive(),
+    etcdJob: z.string(),
+    nodeJob: z.string(),
+    memberLabel: z.string(),
+    nodeInstance: z.string(),
+  }),
+  traffic: z.string(),
+  metricsSeries: z.number().int().nonnegative(),
+  metricsSamples: z.number().int().nonnegative(),
+});
+export type ScenarioMeta = z.infer<typeof scenarioMetaSchema>;
+
+/** Alertmanager webhook body (version 4), as it reached the lab's recording receiver. */
+export const alertmanagerWebhookSchema = z.object({
+  version: z.string(),
+  groupKey: z.string(),
+  truncatedAlerts: z.number().optional(),
+  status: z.enum(['firing', 'resolved']),
+  receiver: z.string(),
+  groupLabels: z.record(z.string(), z.string()),
+  commonLabels: z.record(z.string(), z.string()),
+  commonAnnotations: z.record(z.string(), z.string()),
+  externalURL: z.string(),
+  alerts: z.array(z.object({
+    status: z.enum(['firing', 'resolved']),
+    labels: z.record(z.string(), z.string()),
+    annotations: z.record(z.string(), z.string()),
+    startsAt: z.string(),
+    endsAt: z.string(),
+    generatorURL: z.string(),
+    fingerprint: z.string(),
+  })),
+});
+export type AlertmanagerWebhook = z.infer<typeof alertmanagerWebhookSchema>;
+
+const alertRecordSchema = z.object({ receivedAt: isoTime, path: z.string(), body: alertmanagerWebhookSchema });
+export type RecordedAlert = z.infer<typeof alertRecordSchema>;
+
+export interface LoadedScenario {
+  name: string;
+  /** Base URL of the Prometheus serving the recorded samples, e.g. http://127.0.0.1:40123 */
+  url: string;
+  meta: ScenarioMeta;
+  /** member (instance label value) → absolute path of that member's uncompressed log file */
+  logFiles: Record<string, string>;
+  /** Webhook bodies Alertmanager sent during the scenario, in arrival order. */
+  alerts: AlertmanagerWebhook[];
+  /** The same with the time each one arrived. */
+  alertRecords: RecordedAlert[];
+  /** Unix seconds, handy for query_range / time parameters. */
+  times: { recordingStart: number; recordingEnd: number; faultStart: number; faultEnd: number };
+  stop(): Promise<void>;
+}
+
+/** Names of the scenarios present in test/fixtures (directories holding a scenario.json). */
+export function listScenarios(): string[] {
+  if (!existsSync(fixturesDir)) return [];
+  return readdirSync(fixturesDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(fixturesDir, d.name, 'scenario.json')))
+    .map((d) => d.name)
+    .sort();
+}
+
+export function readScenarioMeta(name: string): ScenarioMeta {
+  const file = join(fixturesDir, name, 'scenario.json');
+  if (!existsSync(file)) throw new Error(`no fixture ${name}: ${file} is missing (have: ${listScenarios().join(', ') || 'none'})`);
+  const parsed = scenarioMetaSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) throw new Error(`${file} does not match the scenario schema: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+/**
+ * TSDB blocks for a fixture, built once per content hash of metrics.om.gz and kept under test/.run so
+ * later test runs skip promtool (it takes a few seconds per scenario).
+ */
+async function blocksFor(name: string): Promise<string> {
+  const gz = readFileSync(join(fixturesDir, name, 'metrics.om.gz'));
+  const hash = createHash('sha256').update(gz).digest('hex').slice(0, 16);
+  const dir = join(cacheDir, `${name}-${hash}`);
+  if (existsSync(join(dir, '.complete'))) return dir;
+  const work = tempDir(`omb-${name}`);
+  try {
+    const om = join(work, 'metrics.om');
+    writeFileSync(om, gunzipSync(gz));
+    const out = join(work, 'blocks');
+    mkdirSync(out);
+    await execFileP('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', om, out], { maxBuffer: 64 * 1024 * 1024 });
+    writeFileSync(join(out, '.complete'), new Date().toISOString());
+    mkdirSync(cacheDir, { recursive: true });
+    rmSync(dir, { recursive: true, force: true });
+    // rename is atomic: a concurrent loader sees either nothing or the complete directory.
+    try { renameSync(out, dir); } catch { if (!existsSync(join(dir, '.complete'))) throw new Error(`could not place TSDB blocks in ${dir}`); }
+    return dir;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+export async function loadScenario(name: string): Promise<LoadedScenario> {
+  const meta = readScenarioMeta(name);
+  const fixture = join(fixturesDir, name);
+  const blocks = await blocksFor(name);
+  const work = tempDir(`fixture-${name}`);
+  const cleanup = (): void => rmSync(work, { recursive: true, force: true });
+  try {
+    // Prometheus writes next to its blocks (lock, WAL, compactions): each instance gets its own copy.
+    const data = join(work, 'tsdb');
+    cpSync(blocks, data, { recursive: true, filter: (src) => !src.endsWith('.complete') });
+    const config = join(work, 'prometheus.yml');
+    writeFileSync(config, 'global: {}\nscrape_configs: []\n');
+
+    const logsDir = join(work, 'logs');
+    mkdirSync(logsDir);
+    const logFiles: Record<string, string> = {};
+    for (const f of readdirSync(join(fixture, 'logs')).filter((x) => x.endsWith('.log.gz'))) {
+      const member = f.slice(0, -'.log.gz'.length);
+      const path = join(logsDir, `${member}.log`);
+      writeFileSync(path, gunzipSync(readFileSync(join(fixture, 'logs', f))));
+      logFiles[member] = path;
+    }
+
+    const alertsFile = join(fixture, 'alerts.json');
+    const alertRecords = existsSync(alertsFile) ? z.array(alertRecordSchema).parse(JSON.parse(readFileSync(alertsFile, 'utf8'))) : [];
+
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const proc = await startProcess({
+      name: `prometheus-${name}`,
+      command: 'prometheus',
+      args: [
+        `--config.file=${config}`,
+        `--storage.tsdb.path=${data}`,
+        // The samples are old by the time a test runs: never let retention delete them.
+        '--storage.tsdb.retention.time=100y',
+        `--web.listen-address=127.0.0.1:${port}`,
+      ],
+      port,
+      readyTimeoutMs: 60_000,
+      ready: async () => (await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) })).ok,
+    });
+    const sec = (iso: string): number => Date.parse(iso) / 1000;
+    return {
+      name,
+      url,
+      meta,
+      logFiles,
+      alerts: alertRecords.map((a) => a.body),
+      alertRecords,
+      times: {
+        recordingStart: sec(meta.recording.start),
+        recordingEnd: sec(meta.recording.end),
+        faultStart: sec(meta.fault.start),
+        faultEnd: sec(meta.fault.end),
+      },
+      async stop() {
+        try { await proc.stop(); } finally { cleanup(); }
+      },
+    };
+  } catch (err) {
+    cleanup();
+    throw err;
+  }
+}
