@@ -1,4 +1,4 @@
-import { candidateRegexSource, fragmentsFor, wantsSevere, zapNeedlesFor } from './prefilter.js';
+import { ALL_ZAP_MSG_PREFIXES, candidateRegexSource, fragmentsFor, wantsSevere, zapNeedlesFor } from './prefilter.js';
 import type { LogEventKind } from './types.js';
 
 /**
@@ -16,18 +16,8 @@ const ZAP_HEAD = Buffer.from('{"level":"');
 const MSG_KEY = Buffer.from('"msg":"');
 const NL = 0x0a;
 
-/** INFO/DEBUG zap messages worth keeping, checked at the start of `msg`. */
-const INFO_MSG_PREFIXES: readonly Buffer[] = [
-  'trace[',
-  'raft.node: ',
-  'finished scheduled compaction',
-  'defragment',
-  'finished defragmenting',
-  'triggering snapshot',
-  'alarm ',
-  'request stats',
-  'message exceeded backend quota',
-].map((s) => Buffer.from(s));
+/** INFO/DEBUG zap messages worth keeping, checked at the start of `msg`: every known one, plus raft's. */
+const INFO_MSG_PREFIXES: readonly Buffer[] = [...ALL_ZAP_MSG_PREFIXES, 'raft.node: '].map((s) => Buffer.from(s));
 
 /** Raft lines that start with the node's hex id: `<id> became leader at term 3`. */
 const AFTER_ID_PREFIXES: readonly Buffer[] = [

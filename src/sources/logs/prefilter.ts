@@ -87,6 +87,9 @@ const ZAP_MSG_PREFIXES: Partial<Record<LogEventKind, readonly string[]>> = {
   snapshot: ['triggering snapshot', 'snapshotting taking too long'],
 };
 
+/** Every known zap msg start, whatever its level (peer became active is INFO, for instance). */
+export const ALL_ZAP_MSG_PREFIXES: readonly string[] = [...new Set(Object.values(ZAP_MSG_PREFIXES).flat())];
+
 /** Needles for files that hold plain zap JSON lines (possibly behind a CRI or timestamp prefix). */
 export function zapNeedlesFor(kinds: readonly LogEventKind[]): string[] {
   const out = new Set<string>();
