@@ -1,4 +1,5 @@
 import type { Worker } from 'bullmq';
+import type { CustomRoute } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
 import { readEnv, requireSlackSecrets, type Env } from '../config/env.js';
@@ -6,6 +7,10 @@ import type { Playbook } from '../diagnosis/playbook/schema.js';
 import { createSlackApp } from '../ingress/slack/app.js';
 import { startSlackServer, type RunningSlackServer } from '../ingress/slack/server.js';
 import { healthRoutes } from '../ingress/http/health-routes.js';
+import { credentialsFromEnv, WebhookAuthenticator } from '../ingress/alertmanager/auth.js';
+import { alertmanagerWebhookRoute } from '../ingress/alertmanager/webhook-route.js';
+import { AlertIntakeQueue } from '../jobs/alert-intake-queue.js';
+import { startAlertPipeline, type AlertPipeline } from '../jobs/alert-pipeline.js';
 import { DiagnoseQueue } from '../jobs/diagnose-queue.js';
 import { startDiagnoseWorker } from '../jobs/diagnose-worker.js';
 import { frontConnection, redisConnection } from '../jobs/redis.js';
@@ -28,6 +33,8 @@ export interface ServiceOptions {
   metrics?: Metrics;
   /** Redis key prefix; tests give each run its own. */
   prefix?: string;
+  /** Where secrets named by the config (webhook credentials) are read; default process.env. */
+  secrets?: Record<string, string | undefined>;
 }
 
 export interface RunningServices {
@@ -36,6 +43,9 @@ export interface RunningServices {
   metrics: Metrics;
   queue?: DiagnoseQueue;
   worker?: Worker;
+  /** Present when the config has an alertmanager section. */
+  alertIntake?: AlertIntakeQueue;
+  alerts?: AlertPipeline;
   stop(): Promise<void>;
 }
 
@@ -62,6 +72,20 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
       attempts: opts.config.jobs.attempts,
     });
     stops.push(() => queue.close());
+    const am = opts.config.alertmanager;
+    const alertRoutes = (): CustomRoute[] => {
+      if (am === undefined) return [];
+      let auth: WebhookAuthenticator;
+      try {
+        auth = new WebhookAuthenticator(credentialsFromEnv(am.auth, opts.secrets ?? process.env));
+      } catch (err) {
+        throw new CliError(err instanceof Error ? err.message : String(err), EXIT.config);
+      }
+      const intake = new AlertIntakeQueue(queueConn, opts.prefix);
+      stops.push(() => intake.close());
+      result.alertIntake = intake;
+      return [alertmanagerWebhookRoute({ path: am.path, auth, maxBodyBytes: am.maxBodyBytes, intake, metrics, logger })];
+    };
     const app = createSlackApp({
       config: opts.config,
       botToken: secrets.botToken,
@@ -70,7 +94,7 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
       logger,
       enqueueDiagnosis: (req) => queue.enqueue(req),
       onCommand: (e) => metrics.commandsReceived.inc({ command: e.subcommand, outcome: e.reason ?? e.outcome }),
-      customRoutes: healthRoutes({ metrics, redisPing: () => queueConn.ping() }),
+      customRoutes: [...healthRoutes({ metrics, redisPing: () => queueConn.ping() }), ...alertRoutes()],
     });
     const server: RunningSlackServer = await startSlackServer(app, {
       host: opts.host ?? opts.config.server.host,
@@ -105,6 +129,24 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
       await prometheus.close();
     });
     result.worker = worker;
+
+    if (opts.config.alertmanager !== undefined) {
+      const pipeline = startAlertPipeline({
+        config: opts.config,
+        alertmanager: opts.config.alertmanager,
+        playbooks: opts.playbooks,
+        prometheus,
+        redisUrl,
+        prefix: opts.prefix,
+        botToken,
+        slackApiUrl: opts.env.SLACK_API_URL,
+        metrics,
+        logger,
+      });
+      // Stopped before the diagnose worker's Prometheus pool closes (stops run first to last).
+      stops.unshift(() => pipeline.stop());
+      result.alerts = pipeline;
+    }
   }
 
   result.stop = async () => {

@@ -89,11 +89,55 @@ export const clusterSchema = z.strictObject({
     })
     .optional(),
   logs: z.array(logSourceSchema).default([]),
+  /** Where this cluster's Alertmanager notifications go and which alert labels pick it. */
+  alerts: z
+    .strictObject({
+      /** Channel ID for alert threads; default: the first of slack.channels. */
+      channel: z.string().min(1).optional(),
+      /** Exact label values an alert must carry to belong here; default: the selector. */
+      match: z.record(labelName, z.string()).optional(),
+    })
+    .optional(),
 });
 
 const durationText = z
   .string()
   .regex(/^\d+[smhd]$/, 'must be a duration such as 15m, 1h or 30s');
+
+const webhookAuthSchema = z.union([
+  z.strictObject({ tokenEnv: envVarName }),
+  z.strictObject({ basic: z.strictObject({ usernameEnv: envVarName, passwordEnv: envVarName }) }),
+]);
+
+/** The Alertmanager webhook (POST, Alertmanager's webhook_config) and what happens to its alerts. */
+export const alertmanagerSchema = z
+  .strictObject({
+    path: z.string().regex(/^\/[A-Za-z0-9/_-]*$/, 'must be a URL path such as /alertmanager').default('/alertmanager'),
+    /** Bearer token or basic auth, named by environment variable; the webhook refuses anything else. */
+    auth: webhookAuthSchema,
+    /** Bodies over this size are refused with 413. */
+    maxBodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+    /** Alert labels whose value, when it is a configured cluster name, picks that cluster directly. */
+    clusterLabels: z.array(labelName).default(['cluster']),
+    /** Channel for alerts that match no cluster. */
+    fallbackChannel: z.string().min(1).optional(),
+    /** Drop (and count) alerts that match no cluster instead of posting them to fallbackChannel. */
+    dropUnmatched: z.boolean().default(false),
+    /** Length of the window the triage looks at, ending when it runs. */
+    triageWindow: durationText.default('15m'),
+    /** Triage requests for one cluster within this many seconds share one evidence collection. */
+    shareEvidenceSeconds: z.number().int().min(0).max(300).default(10),
+    /** A group firing again within this time after resolving reopens its thread; later it gets a new one. */
+    reopenWithin: durationText.default('1h'),
+    /** Incident history (events per group) is kept this long, for handoffs. */
+    historyDays: z.number().int().min(1).max(90).default(14),
+    /** Alert intake, triage and Slack delivery jobs run at once per worker process. */
+    concurrency: z.number().int().min(1).max(64).default(8),
+  })
+  .refine((a) => a.fallbackChannel !== undefined || a.dropUnmatched, {
+    message: 'alerts that match no cluster need a home: set fallbackChannel, or dropUnmatched: true to drop (and count) them',
+    path: ['fallbackChannel'],
+  });
 
 export const configSchema = z.strictObject({
   server: z
@@ -117,6 +161,8 @@ export const configSchema = z.strictObject({
     })
     .default({ dedupeSeconds: 30, attempts: 3, concurrency: 4 }),
   playbooksDir: z.string().optional(),
+  /** Alert auto-triage; absent means no webhook is served. */
+  alertmanager: alertmanagerSchema.optional(),
   clusters: z
     .record(
       z.string().regex(/^[a-z0-9][a-z0-9-_.]{0,62}$/, 'cluster names are lower-case letters, digits, - _ .'),
@@ -128,4 +174,5 @@ export const configSchema = z.strictObject({
 export type Config = z.infer<typeof configSchema>;
 export type ClusterConfig = z.infer<typeof clusterSchema>;
 export type PrometheusConfig = z.infer<typeof prometheusSchema>;
+export type AlertmanagerConfig = z.infer<typeof alertmanagerSchema>;
 export type LogSourceConfig = z.infer<typeof logSourceSchema>;

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The bot's own metrics, served on GET /metrics. One registry per process (tests make several). */
 export class Metrics {
@@ -26,6 +26,52 @@ export class Metrics {
     name: 'etcd_triage_prometheus_queries_total',
     help: 'Queries sent to the clusters\' Prometheus, by cluster and outcome.',
     labelNames: ['cluster', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly alertsReceived = new Counter({
+    name: 'etcd_triage_alerts_received_total',
+    help: 'Alerts in accepted Alertmanager notifications, by alert status.',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+  readonly webhookRejected = new Counter({
+    name: 'etcd_triage_webhook_rejected_total',
+    help: 'Alertmanager notifications refused, by reason (unauthorized, too_large, bad_json, bad_schema, redis_unavailable).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly webhookLatency = new Histogram({
+    name: 'etcd_triage_webhook_accept_seconds',
+    help: 'Time from a webhook request to its 2xx answer (durably queued).',
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+  readonly alertsUnmatched = new Counter({
+    name: 'etcd_triage_alerts_unmatched_total',
+    help: 'Alert groups whose labels match no configured cluster, by what was done (fallback, dropped).',
+    labelNames: ['action'] as const,
+    registers: [this.registry],
+  });
+  readonly alertGroupsOpen = new Gauge({
+    name: 'etcd_triage_alert_groups_open',
+    help: 'Alert groups currently firing (one Slack thread each).',
+    registers: [this.registry],
+  });
+  readonly alertThreadsCreated = new Counter({
+    name: 'etcd_triage_alert_threads_created_total',
+    help: 'Slack threads opened for alert groups.',
+    registers: [this.registry],
+  });
+  readonly slackApiErrors = new Counter({
+    name: 'etcd_triage_slack_api_errors_total',
+    help: 'Failed Slack Web API attempts, by method and Slack error.',
+    labelNames: ['method', 'error'] as const,
+    registers: [this.registry],
+  });
+  readonly alertToVerdict = new Histogram({
+    name: 'etcd_triage_alert_to_verdict_seconds',
+    help: 'Time from receiving an Alertmanager notification to its triage verdict posted in Slack.',
+    buckets: [0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30, 60, 120],
     registers: [this.registry],
   });
 

@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+
+/**
+ * A short mutual-exclusion lease in Redis, so that several worker processes never apply two changes to
+ * one group (or deliver one thread) at the same time. The lease expires on its own if its holder dies;
+ * a long holder keeps it alive with a heartbeat.
+ */
+export class RedisLock {
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  private constructor(
+    private readonly redis: Redis,
+    readonly key: string,
+    private readonly token: string,
+    private readonly ttlMs: number,
+  ) {}
+
+  static async acquire(redis: Redis, key: string, ttlMs: number): Promise<RedisLock | undefined> {
+    const token = randomUUID();
+    const ok = await redis.set(key, token, 'PX', ttlMs, 'NX');
+    return ok === 'OK' ? new RedisLock(redis, key, token, ttlMs) : undefined;
+  }
+
+  /** Keeps the lease alive until release(); for work that waits on Slack's pacing. */
+  keepAlive(): this {
+    this.heartbeat ??= setInterval(() => {
+      this.redis.eval(EXTEND, 1, this.key, this.token, String(this.ttlMs)).catch(() => undefined);
+    }, Math.max(200, Math.floor(this.ttlMs / 3)));
+    this.heartbeat.unref();
+    return this;
+  }
+
+  async release(): Promise<void> {
+    if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    await this.redis.eval(RELEASE, 1, this.key, this.token);
+  }
+}

@@ -1,0 +1,62 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Notification } from '../incidents/notification.js';
+import { ALERT_QUEUES } from './alert-queues.js';
+import { DEFAULT_PREFIX } from './names.js';
+
+/** What the webhook needs: put one notification durably in Redis, or throw. */
+export interface AlertIntake {
+  enqueue(n: NotificationInput, receivedAt: number): Promise<void>;
+}
+
+/** The webhook's parsed body, before the receipt time is attached. */
+export type NotificationInput = Omit<Notification, 'receivedAt' | 'alerts'> & {
+  alerts: Array<Notification['alerts'][number]>;
+};
+
+/**
+ * The producer side of alert intake, used by the HTTP front. One job per notification; BullMQ's add
+ * returns once Redis has the job, which is what lets the webhook answer 2xx.
+ */
+export class AlertIntakeQueue implements AlertIntake {
+  readonly queue: Queue<Notification>;
+
+  constructor(connection: Redis, prefix = DEFAULT_PREFIX) {
+    this.queue = new Queue<Notification>(ALERT_QUEUES.intake, {
+      connection,
+      prefix,
+      defaultJobOptions: {
+        attempts: 10,
+        backoff: { type: 'exponential', delay: 500 },
+        removeOnComplete: { age: 600, count: 10_000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      },
+    });
+  }
+
+  async enqueue(n: NotificationInput, receivedAt: number): Promise<void> {
+    const data: Notification = {
+      groupKey: n.groupKey,
+      status: n.status,
+      groupLabels: n.groupLabels,
+      commonLabels: n.commonLabels,
+      externalURL: n.externalURL,
+      truncatedAlerts: n.truncatedAlerts,
+      alerts: n.alerts.map((a) => ({
+        fingerprint: a.fingerprint,
+        status: a.status,
+        labels: a.labels,
+        annotations: a.annotations,
+        startsAt: a.startsAt,
+        endsAt: a.endsAt,
+        generatorURL: a.generatorURL,
+      })),
+      receivedAt,
+    };
+    await this.queue.add('notification', data);
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}

@@ -1,0 +1,102 @@
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { diagnose } from '../diagnosis/diagnose.js';
+import type { Playbook } from '../diagnosis/playbook/schema.js';
+import type { IncidentStore } from '../incidents/incident-store.js';
+import { alertTriageMessage } from '../report/alert-triage.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import type { SharedEvidence } from './alert-evidence-share.js';
+import { waitForLock } from './alert-intake-worker.js';
+import { playbooksForAlerts } from './alert-playbooks.js';
+import { ALERT_QUEUES, triageJobSchema, type AlertFollowUps, type TriageJobData } from './alert-queues.js';
+import { DEFAULT_PREFIX } from './names.js';
+
+export interface TriageWorkerOptions {
+  connection: Redis;
+  prefix?: string;
+  concurrency: number;
+  playbooks: Playbook[];
+  windowSeconds: number;
+  evidence: SharedEvidence;
+  store: IncidentStore;
+  followUps: AlertFollowUps;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+/**
+ * Triage of an alert group: the shared evidence for its cluster, the diagnosis by the playbooks that
+ * explain its alerts, and the verdict stored with the group and queued as a thread reply. Missing
+ * evidence (Prometheus down, series absent) is part of the verdict, never a reason to stay silent.
+ */
+export function startAlertTriageWorker(opts: TriageWorkerOptions): Worker<TriageJobData> {
+  const log = opts.logger.child({ component: 'alert-triage' });
+  const worker = new Worker<TriageJobData>(ALERT_QUEUES.triage, (job) => triage(job, opts, log), {
+    connection: opts.connection,
+    prefix: opts.prefix ?? DEFAULT_PREFIX,
+    concurrency: opts.concurrency,
+  });
+  worker.on('failed', (job, err) => {
+    opts.metrics.jobs.inc({ queue: ALERT_QUEUES.triage, outcome: 'failed' });
+    log.warn({ jobId: job?.id, err: err.message }, 'alert triage failed');
+  });
+  worker.on('completed', () => opts.metrics.jobs.inc({ queue: ALERT_QUEUES.triage, outcome: 'completed' }));
+  worker.on('error', (err) => log.error({ err: err.message }, 'alert triage worker error'));
+  return worker;
+}
+
+async function triage(job: Job<TriageJobData>, opts: TriageWorkerOptions, log: Logger): Promise<void> {
+  const t = triageJobSchema.parse(job.data);
+  const focus = playbooksForAlerts(opts.playbooks, t.alertnames);
+  const end = opts.metrics.diagnosisDuration.startTimer({ cluster: t.cluster });
+  const shared = await opts.evidence.get(t.cluster, opts.windowSeconds, { kind: 'alert', groupKey: t.groupKey, channelId: t.channel });
+  const diagnosis = diagnose({ ...shared, playbooks: shared.playbooks.filter((id) => focus.includes(id)) }, opts.playbooks);
+  end();
+  const msg = alertTriageMessage(diagnosis, { alertnames: t.alertnames, members: t.members, playbooks: focus });
+
+  const lock = await waitForLock(() => opts.store.lockGroup(t.gid));
+  try {
+    const g = await opts.store.group(t.gid);
+    if (g === undefined || g.incarnation !== t.incarnation || g.triage?.id !== t.triageId || g.triage.state === 'done') {
+      log.info({ gid: t.gid, triageId: t.triageId }, 'triage result superseded; not posted');
+      return;
+    }
+    const requestedAt = g.triage.requestedAt;
+    const next = {
+      ...g,
+      version: g.version + 1,
+      triage: {
+        ...g.triage,
+        state: 'done' as const,
+        headline: diagnosis.headline,
+        healthy: diagnosis.healthy,
+        ...(diagnosis.causes[0] === undefined ? {} : { severity: diagnosis.causes[0].severity }),
+        doneAt: new Date().toISOString(),
+      },
+    };
+    await opts.store.commit(next, {
+      events: [
+        {
+          at: new Date().toISOString(),
+          kind: 'triaged',
+          gid: g.gid,
+          incarnation: g.incarnation,
+          cluster: g.cluster,
+          alertnames: t.alertnames,
+          members: t.members,
+          verdict: {
+            headline: diagnosis.headline,
+            healthy: diagnosis.healthy,
+            causes: diagnosis.causes.map((c) => `${c.playbook}/${c.cause}`),
+          },
+        },
+      ],
+      replies: [{ kind: 'triage', text: msg.text, blocks: msg.blocks, alertReceivedAt: requestedAt }],
+    });
+    await opts.followUps.requestDelivery({ gid: g.gid, incarnation: g.incarnation, version: next.version });
+    log.info({ gid: g.gid, headline: diagnosis.headline, focus }, 'alert triaged');
+  } finally {
+    await lock.release();
+  }
+}

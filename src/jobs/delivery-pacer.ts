@@ -1,0 +1,52 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * Per-channel pacing shared by every worker process through Redis: a slot is reserved atomically
+ * against Redis' own clock, so two processes never post into one channel within `intervalMs` of each
+ * other, and a 429 on one channel holds back only that channel, everywhere.
+ */
+const RESERVE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local nextAt = tonumber(redis.call('GET', KEYS[1]) or '0')
+if nextAt > now then return nextAt - now end
+local interval = tonumber(ARGV[1])
+redis.call('SET', KEYS[1], now + interval, 'PX', interval + 60000)
+return 0`;
+
+const HOLD_OFF = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local nextAt = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now + tonumber(ARGV[1]))
+redis.call('SET', KEYS[1], nextAt, 'PX', nextAt - now + 60000)
+return nextAt - now`;
+
+export class RedisChannelPacer {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    /** A little over Slack's one message per second per channel, for clock and network jitter. */
+    readonly intervalMs = 1050,
+  ) {}
+
+  /** Resolves when this caller may post one message into `channel`. */
+  async acquire(channel: string): Promise<void> {
+    for (;;) {
+      const wait = Number(await this.redis.eval(RESERVE, 1, this.key(channel), String(this.intervalMs)));
+      if (wait <= 0) return;
+      // Spread the retries so waiting callers do not all ask at the same millisecond.
+      await sleep(Math.min(wait, this.intervalMs) + Math.random() * 25);
+    }
+  }
+
+  /** Nobody posts into `channel` for `ms` (Slack answered 429 with Retry-After). */
+  async holdOff(channel: string, ms: number): Promise<void> {
+    await this.redis.eval(HOLD_OFF, 1, this.key(channel), String(Math.ceil(ms)));
+  }
+
+  private key(channel: string): string {
+    return `${this.prefix}:pace:${channel}`;
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

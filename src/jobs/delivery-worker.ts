@@ -1,0 +1,148 @@
+import { createHash } from 'node:crypto';
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { PermanentSlackError, RetriesExhaustedError } from '../delivery/errors.js';
+import type { KnownBlock } from '../delivery/message-limits.js';
+import type { SlackDelivery } from '../delivery/slack-client.js';
+import type { IncidentStore } from '../incidents/incident-store.js';
+import type { RedisLock } from '../incidents/redis-lock.js';
+import { alertParentMessage } from '../report/alert-thread.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import { ALERT_QUEUES, deliveryJobSchema, type DeliveryJobData } from './alert-queues.js';
+import { sleep, type RedisChannelPacer } from './delivery-pacer.js';
+import { DEFAULT_PREFIX } from './names.js';
+
+export interface DeliveryWorkerOptions {
+  connection: Redis;
+  prefix?: string;
+  concurrency: number;
+  store: IncidentStore;
+  /** Configured with rejectRateLimitedCalls and no in-place 429 wait: Retry-After is handled here. */
+  slack: Pick<SlackDelivery, 'postMessage' | 'update'>;
+  pacer: RedisChannelPacer;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+/**
+ * Brings one Slack thread up to date with its group's stored state: posts the parent if there is none,
+ * edits it if its rendering changed (only the latest state is sent, so edits coalesce), then posts the
+ * replies not yet posted, in order. Progress is saved after every call, so a retry or another worker
+ * continues where this one stopped. One worker per thread at a time (a Redis lease); a job that finds
+ * the thread busy leaves: the holder looks again after releasing it and picks up the change.
+ */
+export function startDeliveryWorker(opts: DeliveryWorkerOptions): Worker<DeliveryJobData> {
+  const log = opts.logger.child({ component: 'slack-delivery-queue' });
+  const worker = new Worker<DeliveryJobData>(ALERT_QUEUES.delivery, (job) => deliver(job, opts, log), {
+    connection: opts.connection,
+    prefix: opts.prefix ?? DEFAULT_PREFIX,
+    concurrency: opts.concurrency,
+  });
+  worker.on('failed', (job, err) => {
+    const final = job ? job.attemptsMade >= (job.opts.attempts ?? 1) : true;
+    opts.metrics.jobs.inc({ queue: ALERT_QUEUES.delivery, outcome: final ? 'failed' : 'retried' });
+    log.warn({ jobId: job?.id, err: err.message, final }, 'thread delivery failed');
+  });
+  worker.on('completed', () => opts.metrics.jobs.inc({ queue: ALERT_QUEUES.delivery, outcome: 'completed' }));
+  worker.on('error', (err) => log.error({ err: err.message }, 'delivery worker error'));
+  return worker;
+}
+
+async function deliver(job: Job<DeliveryJobData>, opts: DeliveryWorkerOptions, log: Logger): Promise<void> {
+  const { gid, incarnation } = deliveryJobSchema.parse(job.data);
+  let lock: RedisLock | undefined = await opts.store.lockThread(gid, incarnation);
+  while (lock !== undefined) {
+    lock.keepAlive();
+    try {
+      await syncThread(gid, incarnation, opts, log);
+    } finally {
+      await lock.release();
+    }
+    // Checked after releasing: a change queued while we held the lease saw it busy and left it to us.
+    if (!(await hasWork(gid, incarnation, opts.store))) return;
+    lock = await opts.store.lockThread(gid, incarnation);
+  }
+}
+
+const hashOf = (v: unknown): string => createHash('sha1').update(JSON.stringify(v)).digest('hex');
+
+async function hasWork(gid: string, incarnation: number, store: IncidentStore): Promise<boolean> {
+  const g = await store.group(gid);
+  if (g === undefined || g.incarnation !== incarnation) return false;
+  const t = await store.thread(gid, incarnation);
+  if (t.parentTs === undefined || t.parentHash !== hashOf(alertParentMessage(g))) return true;
+  return (await store.repliesCount(gid, incarnation)) > t.posted;
+}
+
+async function syncThread(gid: string, incarnation: number, opts: DeliveryWorkerOptions, log: Logger): Promise<void> {
+  const g = await opts.store.group(gid);
+  if (g === undefined || g.incarnation !== incarnation) return;
+  const t = await opts.store.thread(gid, incarnation);
+  const parent = alertParentMessage(g);
+  const parentHash = hashOf(parent);
+  let parentTs = t.parentTs;
+  if (parentTs === undefined) {
+    parentTs = await post(opts, g.channel, { text: parent.text, blocks: parent.blocks });
+    await opts.store.saveThread(gid, incarnation, { parentTs, parentHash });
+    opts.metrics.alertThreadsCreated.inc();
+    log.info({ gid, channel: g.channel, ts: parentTs }, 'alert thread opened');
+  } else if (t.parentHash !== parentHash) {
+    await withRetryAfter(() => opts.slack.update({ channel: g.channel, ts: parentTs!, text: parent.text, blocks: parent.blocks }));
+    await opts.store.saveThread(gid, incarnation, { parentHash });
+  }
+  const replies = await opts.store.replies(gid, incarnation, t.posted);
+  let posted = t.posted;
+  for (const r of replies) {
+    await post(opts, g.channel, { text: r.text, blocks: r.blocks as KnownBlock[], thread_ts: parentTs });
+    posted += 1;
+    await opts.store.saveThread(gid, incarnation, { posted });
+    if (r.alertReceivedAt !== undefined) opts.metrics.alertToVerdict.observe((Date.now() - r.alertReceivedAt) / 1000);
+  }
+}
+
+/** A new message: wait for the channel's slot, and on 429 hold the channel back for Retry-After. */
+async function post(
+  opts: DeliveryWorkerOptions,
+  channel: string,
+  msg: { text: string; blocks: KnownBlock[]; thread_ts?: string },
+): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    await opts.pacer.acquire(channel);
+    try {
+      const res = await opts.slack.postMessage({ channel, ...msg });
+      return res.ts;
+    } catch (err) {
+      const wait = retryAfterOf(err);
+      if (wait === undefined || attempt >= 20) throw err;
+      await opts.pacer.holdOff(channel, wait);
+    }
+  }
+}
+
+/** Edits are not paced per channel, but a 429 still means waiting Retry-After before the next try. */
+async function withRetryAfter<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      const wait = retryAfterOf(err);
+      if (wait === undefined || attempt >= 20) throw err;
+      await sleep(wait);
+    }
+  }
+}
+
+function retryAfterOf(err: unknown): number | undefined {
+  if (err instanceof PermanentSlackError) return undefined;
+  if (err instanceof RetriesExhaustedError && err.retryAfterMs !== undefined) return err.retryAfterMs;
+  return undefined;
+}
+
+/** Slack error strings for the metrics label, without channel ids or free text. */
+export function slackErrorLabel(error: string): string {
+  if (/^[a-z0-9_]+$/.test(error)) return error;
+  if (error.startsWith('network')) return 'network';
+  const m = /: ([a-z0-9_]+)(?: \(channel [^)]*\))?$/.exec(error);
+  return m?.[1] ?? 'unknown';
+}

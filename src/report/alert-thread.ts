@@ -1,0 +1,82 @@
+import type { types as SlackTypes } from '@slack/bolt';
+import { formatDuration } from '../diagnosis/window.js';
+import type { ReplyIntent } from '../incidents/apply-notification.js';
+import { durationOf } from '../incidents/apply-notification.js';
+import { firingAlerts, uniqueSorted, worstSeverity, type AlertState, type GroupState } from '../incidents/group-state.js';
+import { esc, type SlackMessage } from './slack-blocks.js';
+
+type KnownBlock = SlackTypes.KnownBlock;
+const MAX = 2900;
+const clip = (s: string): string => (s.length > MAX ? `${s.slice(0, MAX - 1)}…` : s);
+const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text) } });
+const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(text) }] });
+const plain = (s: string): string => s.replace(/[*_`]/g, '');
+
+const SEVERITY_ICON: Record<string, string> = { critical: '🔴', error: '🔴', warning: '🟠', info: '🔵' };
+const list = (xs: string[], max = 6): string =>
+  xs.length <= max ? xs.join(', ') : `${xs.slice(0, max).join(', ')} and ${xs.length - max} more`;
+/** "2024-05-01 10:02 UTC": absolute, so the message stays true however late it is read. */
+const when = (iso: string): string => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+
+/**
+ * The parent message of an alert thread, rendered from the group's stored state only (no clock), so
+ * that rendering it twice gives the same text and an edit is sent only when something changed.
+ */
+export function alertParentMessage(g: GroupState): SlackMessage {
+  const all = Object.values(g.alerts);
+  const firing = firingAlerts(g);
+  const shown = g.status === 'firing' ? firing : all;
+  const names = uniqueSorted(shown.map((a) => a.alertname));
+  const members = uniqueSorted(shown.map((a) => a.member));
+  const severity = worstSeverity(shown);
+  const where = g.cluster === null ? 'no configured cluster' : `*${esc(g.cluster)}*`;
+  const head =
+    g.status === 'firing'
+      ? `${SEVERITY_ICON[severity?.toLowerCase() ?? ''] ?? '🟠'} *FIRING* · ${esc(list(names))} · ${where}`
+      : `✅ *RESOLVED* · ${esc(list(names))} · ${where} · lasted ${formatDuration(Math.max(1, Math.round(durationOf(g) / 1000)))}`;
+  const facts = [
+    `severity *${esc(severity ?? 'none')}*`,
+    members.length > 0 ? `members ${esc(list(members))}` : 'no member named',
+    g.status === 'firing' ? `${firing.length} firing since ${when(g.firstFiringAt)}` : `from ${when(g.firstFiringAt)} to ${when(g.resolvedAt ?? g.firstFiringAt)}`,
+    g.reopened > 0 ? `reopened ${g.reopened}×` : undefined,
+  ].filter((x): x is string => x !== undefined);
+  const blocks: KnownBlock[] = [section(`${head}\n${facts.join(' · ')}`)];
+  const t = g.triage;
+  if (t?.state === 'done' && t.headline !== undefined) {
+    blocks.push(section(`*Triage:* ${esc(t.headline)}`));
+  } else if (t?.state === 'pending' && g.status === 'firing') {
+    blocks.push(context('🔎 triage running…'));
+  }
+  if (g.cluster === null) blocks.push(context('These alerts match no cluster in the etcd-triage config, so no triage runs.'));
+  blocks.push(context(`details in thread${g.externalURL ? ` · <${g.externalURL}|Alertmanager>` : ''}`));
+  return { text: plain(`${head} — ${facts.join(' · ')}${t?.headline ? ` — ${t.headline}` : ''}`), blocks };
+}
+
+/** A thread reply for a change in the group: new or resolved alerts, resolution, or a reopen. */
+export function alertReplyMessage(intent: ReplyIntent, g: GroupState): SlackMessage {
+  switch (intent.kind) {
+    case 'changed': {
+      const lines: string[] = [];
+      if (intent.added.length > 0) lines.push(`*Now firing* (${intent.added.length}):\n${alertLines(intent.added)}`);
+      if (intent.resolved.length > 0) lines.push(`*Resolved* (${intent.resolved.length}):\n${alertLines(intent.resolved)}`);
+      const text = `Alert group changed: ${intent.added.length} new, ${intent.resolved.length} resolved; ${firingAlerts(g).length} firing`;
+      return { text, blocks: [section(lines.join('\n'))] };
+    }
+    case 'resolved': {
+      const text = `✅ Resolved after ${formatDuration(Math.max(1, Math.round(intent.durationMs / 1000)))}. The thread stays as the record of this incident.`;
+      return { text, blocks: [section(text)] };
+    }
+    case 'reopened': {
+      const text = `🔁 Firing again (${intent.added.length} alert${intent.added.length === 1 ? '' : 's'}); triage runs again.`;
+      return { text, blocks: [section(`${text}\n${alertLines(intent.added)}`)] };
+    }
+  }
+}
+
+function alertLines(alerts: AlertState[]): string {
+  const shown = alerts.slice(0, 15).map(
+    (a) => `• \`${esc(a.alertname)}\`${a.member ? ` on \`${esc(a.member)}\`` : ''}${a.severity ? ` (${esc(a.severity)})` : ''}${a.summary ? ` — ${esc(a.summary)}` : ''}`,
+  );
+  if (alerts.length > 15) shown.push(`…and ${alerts.length - 15} more`);
+  return shown.join('\n');
+}

@@ -1,0 +1,45 @@
+import type { types as SlackTypes } from '@slack/bolt';
+import type { Diagnosis } from '../diagnosis/types.js';
+import { detailsMessage, esc, type SlackMessage } from './slack-blocks.js';
+import { verdictIcon } from './summary-lines.js';
+
+type KnownBlock = SlackTypes.KnownBlock;
+
+export interface TriageContext {
+  alertnames: string[];
+  /** Members named by the alerts (their instance label): these are what the on-call looks for first. */
+  members: string[];
+  /** Playbooks that ran, by id. */
+  playbooks: string[];
+}
+
+/**
+ * The triage reply of an alert thread: the verdict, what it says about the members the alert names,
+ * then the same details a why-slow gives.
+ */
+export function alertTriageMessage(d: Diagnosis, ctx: TriageContext): SlackMessage {
+  const head = `${verdictIcon(d)} *Triage* of ${esc(ctx.alertnames.join(', '))}: ${esc(d.headline)}`;
+  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: head.slice(0, 2900) } }];
+  const lines = ctx.members.map((m) => `• \`${esc(m)}\`: ${esc(memberFinding(d, m))}`);
+  if (lines.length > 0) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Alerted member${ctx.members.length > 1 ? 's' : ''}*\n${lines.slice(0, 10).join('\n')}`.slice(0, 2900) } });
+  }
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `playbooks: ${esc(ctx.playbooks.join(', ') || 'none')}` }] });
+  const details = detailsMessage(d);
+  const memberText = ctx.members.map((m) => `${m}: ${memberFinding(d, m)}`).join('\n');
+  return {
+    text: `Triage of ${ctx.alertnames.join(', ')}: ${d.headline}${memberText ? `\n${memberText}` : ''}\n${details.text}`.slice(0, 3000),
+    blocks: [...blocks, ...details.blocks].slice(0, 50),
+  };
+}
+
+/** One line about a member: the causes that name it, else whether the evidence showed it at all. */
+export function memberFinding(d: Diagnosis, member: string): string {
+  const causes = d.causes.filter((c) => c.members.includes(member));
+  if (causes.length > 0) return causes.map((c) => `${c.title} (${c.severity}, ${c.confidence} confidence)`).join('; ');
+  const others = d.causes.filter((c) => c.members.length > 0).flatMap((c) => c.members);
+  const seen = d.members.some((m) => m.name === member) || d.findings.some((f) => f.checks.some((c) => c.values.some((v) => v.member === member)));
+  if (!seen) return 'not seen in the evidence (its metrics could not be read)';
+  if (others.length > 0) return `no cause found on this member; the evidence points at ${[...new Set(others)].join(', ')}`;
+  return d.healthy ? 'no problem found in the evidence' : 'no cause identified for this member';
+}
