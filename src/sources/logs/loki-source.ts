@@ -18,6 +18,9 @@ export interface LokiSourceOptions {
   maxPages?: number;
 }
 
+/** Largest page asked for when many entries share one timestamp. */
+const MAX_PAGE = 5000;
+
 /** The query_range answer for a log query (resultType streams). */
 const streamsResponseSchema = z.object({
   status: z.literal('success'),
@@ -105,6 +108,7 @@ export class LokiLogSource implements LogSource {
     let lines = 0;
     /** Entries at the page boundary, seen already: the next page repeats that nanosecond. */
     let boundarySeen = new Set<string>();
+    let pageLimit = this.pageSize;
     try {
       const agent = await this.agent.get();
       for (let page = 0; ; page++) {
@@ -112,7 +116,7 @@ export class LokiLogSource implements LogSource {
           truncations.push(`stopped after ${this.maxPages} pages of ${this.pageSize}`);
           break;
         }
-        const limit = Math.max(1, Math.min(this.pageSize, limits.maxLines - lines));
+        const limit = Math.max(1, Math.min(pageLimit, limits.maxLines - lines));
         const url = new URL(`${this.cfg.url.replace(/\/+$/, '')}/loki/api/v1/query_range`);
         url.searchParams.set('query', this.query(q));
         url.searchParams.set('start', start);
@@ -133,6 +137,7 @@ export class LokiLogSource implements LogSource {
         if (!parsed.success) throw new Error(`unexpected query_range answer: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
 
         let count = 0;
+        let fresh = 0;
         let oldest: bigint | null = null;
         const nextBoundary = new Set<string>();
         for (const s of parsed.data.data.result) {
@@ -143,8 +148,9 @@ export class LokiLogSource implements LogSource {
             const t = BigInt(ns);
             const id = `${streamKey}\u0000${ns}\u0000${line}`;
             if (oldest === null || t < oldest) oldest = t;
-            if (boundarySeen.has(id)) continue;
             nextBoundary.add(id);
+            if (boundarySeen.has(id)) continue;
+            fresh++;
             c.stats.linesRead++;
             c.stats.bytesRead += Buffer.byteLength(line);
             lines++;
@@ -162,8 +168,22 @@ export class LokiLogSource implements LogSource {
         }
         // Keep only the ids at the boundary nanosecond: the next page (end = oldest + 1) repeats them.
         const oldestText = oldest.toString();
-        boundarySeen = new Set([...nextBoundary].filter((id) => id.split('\u0000')[1] === oldestText));
-        end = (oldest + 1n).toString();
+        if (fresh === 0) {
+          // A whole page inside one nanosecond, all seen: Loki cannot page inside a timestamp, so ask
+          // again for a larger page; past MAX_PAGE, skip that nanosecond rather than loop forever.
+          if (limit < MAX_PAGE && limit < limits.maxLines - lines) {
+            pageLimit = Math.min(MAX_PAGE, limit * 2);
+            continue;
+          }
+          truncations.push(`more than ${limit} lines at ${oldestText} ns; some were skipped`);
+          boundarySeen = new Set();
+          end = oldestText;
+          pageLimit = this.pageSize;
+        } else {
+          pageLimit = this.pageSize;
+          boundarySeen = new Set([...nextBoundary].filter((id) => id.split('\u0000')[1] === oldestText));
+          end = (oldest + 1n).toString();
+        }
         if (BigInt(end) <= BigInt(start)) break;
       }
     } catch (err) {
@@ -174,7 +194,13 @@ export class LokiLogSource implements LogSource {
     const result = collectorsResult(all, errors);
     // A source-wide truncation concerns every member the source covers.
     for (const detail of truncations) {
-      const reason = detail.startsWith('deadline') ? 'deadline' : detail.startsWith('stopped') ? 'pages' : detail.startsWith('read') ? 'bytes' : 'lines';
+      const reason = detail.startsWith('deadline')
+        ? 'deadline'
+        : detail.startsWith('stopped') || detail.startsWith('more than')
+          ? 'pages'
+          : detail.startsWith('read')
+            ? 'bytes'
+            : 'lines';
       for (const c of all.length > 0 ? all : [null]) {
         result.truncated.push({ source: this.name, member: c?.member ?? '(all)', reason, detail });
       }
