@@ -6,3 +6,7 @@ export { FileLogSource, type FileLogSourceConfig } from './file-source.js';
 export { KubernetesLogSource, type KubernetesLogSourceConfig } from './kubernetes-source.js';
 export { LokiLogSource, type LokiLogSourceConfig } from './loki-source.js';
 export { createLogSource, createLogSources, fetchAllLogs, type FetchAllQuery } from './create-sources.js';
+export { keyPrefix } from './key-prefix.js';
+export { countEvents, type EventCounts, type KindCounts } from './summarise-counts.js';
+export { summariseExpensiveRequests, type ExpensiveRequestGroup, type ExpensiveRequestOptions } from './summarise-expensive.js';
+export { summariseLeaderTimeline, type LeaderTimeline, type LeaderTimelineEntry, type LeaderTerm, type NoLeaderInterval } from './summarise-leader.js';
