@@ -28,7 +28,7 @@ function startLoad(lab: LabLayout, durationS: number): void {
 
 interface FaultCli {
   member: string; duration: string; fsyncDelayUs?: string; delayMs?: string; jitterMs?: string; lossPct?: string;
-  cpuMode?: 'stress' | 'stop'; clients?: string; writers?: string; valueBytes?: string;
+  cpuMode?: 'stress' | 'stop'; cpuNice?: string; clients?: string; writers?: string; valueBytes?: string;
 }
 
 async function faultParams(lab: LabLayout, kind: FaultKind, o: FaultCli): Promise<{ params: FaultParams; role?: string; memberId?: string }> {
@@ -37,13 +37,13 @@ async function faultParams(lab: LabLayout, kind: FaultKind, o: FaultCli): Promis
     kind,
     durationS: Number(o.duration),
     fsyncDelayUs: n(o.fsyncDelayUs), delayMs: n(o.delayMs), jitterMs: n(o.jitterMs), lossPct: n(o.lossPct),
-    cpuMode: o.cpuMode, clients: n(o.clients), writers: n(o.writers), valueBytes: n(o.valueBytes),
+    cpuMode: o.cpuMode, cpuNice: n(o.cpuNice), clients: n(o.clients), writers: n(o.writers), valueBytes: n(o.valueBytes),
   };
   if (!Number.isFinite(params.durationS) || params.durationS <= 0) throw new Error('--duration must be a positive number of seconds');
   // Record the values actually used, not just what was typed, so a fixture says exactly what was done.
   if (kind === 'disk') params.fsyncDelayUs ??= DEFAULTS.disk.fsyncDelayUs;
   if (kind === 'network') { params.delayMs ??= DEFAULTS.network.delayMs; params.jitterMs ??= DEFAULTS.network.jitterMs; params.lossPct ??= DEFAULTS.network.lossPct; }
-  if (kind === 'cpu') { params.cpuMode ??= DEFAULTS.cpu.cpuMode; params.cpuHogs ??= DEFAULTS.cpu.cpuHogs; }
+  if (kind === 'cpu') { params.cpuMode ??= DEFAULTS.cpu.cpuMode; if (params.cpuMode === 'stress') { params.cpuHogs ??= DEFAULTS.cpu.cpuHogs; params.cpuNice ??= DEFAULTS.cpu.cpuNice; } }
   if (kind === 'expensive') params.clients ??= DEFAULTS.expensive.clients;
   if (kind === 'capacity') { params.writers ??= DEFAULTS.capacity.writers; params.valueBytes ??= DEFAULTS.capacity.valueBytes; }
   for (const k of Object.keys(params) as (keyof FaultParams)[]) if (params[k] === undefined) delete params[k];
@@ -79,6 +79,7 @@ function addFaultOptions(c: Command): Command {
     .option('--jitter-ms <ms>', `network: uniform jitter on top (default ${DEFAULTS.network.jitterMs})`)
     .option('--loss-pct <pct>', 'network: share of chunks held for a retransmission timeout')
     .addOption(new Option('--cpu-mode <mode>', 'cpu: stress (pinned stress-ng) or stop (SIGSTOP/SIGCONT)').choices(['stress', 'stop']))
+    .option('--cpu-nice <n>', `cpu: nice of the starved member while hogs run (default ${DEFAULTS.cpu.cpuNice})`)
     .option('--clients <n>', `expensive: concurrent ranging clients (default ${DEFAULTS.expensive.clients})`)
     .option('--writers <n>', `capacity: concurrent writers (default ${DEFAULTS.capacity.writers})`)
     .option('--value-bytes <n>', `capacity: value size (default ${DEFAULTS.capacity.valueBytes})`);

@@ -62,17 +62,20 @@ function faultFor(route: Route, fromId: string | undefined): Fault | undefined {
 }
 
 /**
- * Writes chunks to `dst` after the current delay, keeping their order: a chunk is never released
- * before the one in front of it, so jitter stretches the stream rather than reordering bytes.
+ * Writes chunks to `dst` after the current delay, keeping their order: one FIFO and one timer per
+ * direction, never a timer per chunk (Node does not promise that two timers due in the same millisecond
+ * fire in the order they were set, and a single swapped chunk corrupts rafthttp's stateful msgappv2
+ * stream). Jitter therefore stretches the stream rather than reordering bytes.
  */
 class DelayPipe {
+  private readonly queue: { at: number; chunk: Buffer }[] = [];
   private lastRelease = 0;
-  private pending = 0;
+  private timer: NodeJS.Timeout | undefined;
   constructor(private readonly src: Socket, private readonly dst: Socket, private readonly fault: () => Fault | undefined) {}
 
   push(chunk: Buffer): void {
     const f = this.fault();
-    if (!f && this.pending === 0) {
+    if (!f && this.queue.length === 0) {
       this.dst.write(chunk);
       return;
     }
@@ -81,16 +84,27 @@ class DelayPipe {
       delay = f.delayMs + Math.random() * f.jitterMs;
       if (f.lossPct > 0 && Math.random() * 100 < f.lossPct) delay += RETRANSMIT_MS;
     }
-    const release = Math.max(Date.now() + delay, this.lastRelease);
-    this.lastRelease = release;
-    this.pending++;
+    const at = Math.max(Date.now() + delay, this.lastRelease);
+    this.lastRelease = at;
+    this.queue.push({ at, chunk });
     // Hold back the sender while a lot is queued so memory stays bounded under a big delay.
-    if (this.pending > 256) this.src.pause();
-    setTimeout(() => {
-      this.pending--;
-      if (!this.dst.destroyed) this.dst.write(chunk);
-      if (this.pending < 64) this.src.resume();
-    }, Math.max(0, release - Date.now()));
+    if (this.queue.length > 256) this.src.pause();
+    this.arm();
+  }
+
+  private arm(): void {
+    if (this.timer !== undefined || this.queue.length === 0) return;
+    const head = this.queue[0]!;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const now = Date.now();
+      while (this.queue.length > 0 && this.queue[0]!.at <= now) {
+        const { chunk } = this.queue.shift()!;
+        if (!this.dst.destroyed) this.dst.write(chunk);
+      }
+      if (this.queue.length < 64) this.src.resume();
+      this.arm();
+    }, Math.max(0, head.at - Date.now()));
   }
 }
 

@@ -79,3 +79,8 @@ export async function rangePrefix(m: MemberLayout, prefix: string, opts: { count
   }, timeoutMs);
   return Number(r.count ?? 0);
 }
+
+/** One transaction putting every (key, value) pair: one raft proposal, many bbolt writes when applied. */
+export async function putMany(m: MemberLayout, pairs: [string, string][], timeoutMs = 10_000): Promise<void> {
+  await call(m, '/v3/kv/txn', { success: pairs.map(([k, v]) => ({ request_put: { key: b64(k), value: b64(v) } })) }, timeoutMs);
+}

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import type { LabLayout } from './layout.js';
 import { memberByName, say } from './layout.js';
 import { readPid } from './procs.js';
@@ -29,6 +30,8 @@ export interface FaultParams {
   /** cpu: "stress" pins the member to one core shared with stress-ng hogs; "stop" SIGSTOPs it periodically. */
   cpuMode?: 'stress' | 'stop';
   cpuHogs?: number;
+  /** cpu: nice given to the member (and its autogroup) while the hogs run: 15 leaves it ~3% of the core against the hogs' autogroup. */
+  cpuNice?: number;
   /** expensive: concurrent clients ranging the large prefix. */
   clients?: number;
   /** capacity: concurrent writers and their value size. */
@@ -41,9 +44,9 @@ export const EXPENSIVE_PREFIX = '/lab/big/';
 export const DEFAULTS = {
   disk: { fsyncDelayUs: 1_200_000 },
   network: { delayMs: 150, jitterMs: 100, lossPct: 0 },
-  cpu: { cpuMode: 'stress' as const, cpuHogs: 6 },
+  cpu: { cpuMode: 'stress' as const, cpuHogs: 4, cpuNice: 15 },
   expensive: { clients: 4, seedCount: 200, seedBytes: 1024 * 1024 },
-  capacity: { writers: 200, valueBytes: 4096 },
+  capacity: { writers: 64, valueBytes: 1024, opsPerTxn: 64 },
 };
 
 /** Resolves "leader", "follower" or a member name to the member name, using etcd's own view. */
@@ -164,9 +167,23 @@ export class FaultRun {
           return;
         }
         const hogs = p.cpuHogs ?? DEFAULTS.cpu.cpuHogs;
-        say(`CPU starvation of ${p.member} (pid ${pid}): pinned to core ${core} with ${hogs} stress-ng CPU hogs on that core for ${p.durationS}s`);
+        say(`CPU starvation of ${p.member} (pid ${pid}): pinned to core ${core}, niced to ${p.cpuNice ?? DEFAULTS.cpu.cpuNice}, with ${hogs} stress-ng CPU hogs on that core for ${p.durationS}s`);
         run('taskset', ['-a', '-p', '-c', core, String(pid)]);
         this.revert.push(() => { run('taskset', ['-a', '-p', '-c', all, String(pid)]); say(`${p.member} unpinned (cores ${all})`); });
+        // At equal priority CFS hands a mostly idle etcd the CPU as soon as it wakes, and hogs barely
+        // hurt it. A noisy neighbour that wins the CPU is what starvation looks like on a busy node, so
+        // the member's threads lose their weight (nice is per thread on Linux, hence every task).
+        const tasks = (): string[] => readdirSync(`/proc/${pid}/task`);
+        for (const t of tasks()) run('renice', ['-n', String(p.cpuNice ?? DEFAULTS.cpu.cpuNice), '-p', t]);
+        this.revert.push(() => { for (const t of tasks()) run('renice', ['-n', '0', '-p', t]); say(`${p.member} back to nice 0`); });
+        // With CFS autogroups (the default on most desktops and VMs) each session is weighed as one
+        // group and per-thread nice only counts inside it; the member runs in its own session, so its
+        // group's nice is what decides against the hogs.
+        const ag = `/proc/${pid}/autogroup`;
+        if (existsSync(ag)) {
+          writeFileSync(ag, String(p.cpuNice ?? DEFAULTS.cpu.cpuNice));
+          this.revert.push(() => { writeFileSync(ag, '0'); say(`${p.member} autogroup back to nice 0`); });
+        }
         const child = spawn('stress-ng', ['--cpu', String(hogs), '--taskset', core, '--timeout', `${p.durationS}s`, '--quiet'], { stdio: 'ignore' });
         this.child = child;
         this.revert.push(async () => {
@@ -188,8 +205,8 @@ export class FaultRun {
       case 'capacity': {
         const writers = p.writers ?? DEFAULTS.capacity.writers;
         const bytes = p.valueBytes ?? DEFAULTS.capacity.valueBytes;
-        say(`write flood: ${writers} concurrent writers of ${bytes}-byte values for ${p.durationS}s`);
-        void writeFlood(this.l, writers, bytes, until, this.stats);
+        say(`write flood: ${writers} concurrent writers, each sending transactions of ${DEFAULTS.capacity.opsPerTxn} puts of ${bytes} bytes, for ${p.durationS}s`);
+        void writeFlood(this.l, writers, bytes, until, this.stats, DEFAULTS.capacity.opsPerTxn);
         this.revert.push(() => { stopLoad(); });
         return;
       }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { LabLayout } from './layout.js';
-import { put, rangePrefix } from './etcd-api.js';
+import { put, putMany, rangePrefix } from './etcd-api.js';
 import { sleep } from './procs.js';
 
 /**
@@ -88,14 +88,19 @@ export async function expensiveReads(l: LabLayout, prefix: string, clients: numb
   return stats;
 }
 
-/** A sustained write flood: `concurrency` workers each putting `valueBytes` values back to back. */
-export async function writeFlood(l: LabLayout, concurrency: number, valueBytes: number, until: number, stats: LoadStats = { ok: 0, failed: 0 }): Promise<LoadStats> {
+/**
+ * A sustained write flood: `concurrency` workers each sending transactions of `opsPerTxn` puts of
+ * `valueBytes` back to back. Batching keys into transactions puts the load on etcd (raft, WAL, apply,
+ * bbolt) instead of on the JSON gateway and this process, which would otherwise saturate first on two cores.
+ */
+export async function writeFlood(l: LabLayout, concurrency: number, valueBytes: number, until: number, stats: LoadStats = { ok: 0, failed: 0 }, opsPerTxn = 64): Promise<LoadStats> {
   const value = 'f'.repeat(valueBytes);
   const worker = async (w: number): Promise<void> => {
     let n = 0;
     while (!stopping && Date.now() < until) {
       const m = l.members[(w + n) % l.members.length]!;
-      await record(stats, put(m, `/lab/flood/w${w}/k${n % 1000}`, value));
+      const pairs: [string, string][] = Array.from({ length: opsPerTxn }, (_, k) => [`/lab/flood/w${w}/k${(n * opsPerTxn + k) % 5000}`, value]);
+      await record(stats, putMany(m, pairs));
       n++;
     }
   };

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Re-records every fixture under test/fixtures from a fresh lab each time (about 6 minutes per scenario).
+# Usage: deploy/lab/record-all.sh [scenario ...]     (default: all of them)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+lab="$here/lab.sh"
+declare -A cmd=(
+  [disk-slow-follower]="--fault disk --member follower --duration 210 --description 'fdatasync of one follower delayed by 1.2 s (strace inject) under light traffic'"
+  [network-slow-follower]="--fault network --member follower --duration 180 --description 'peer traffic of one follower delayed 150 ms + 0-100 ms jitter each way (lab proxy) under light traffic'"
+  [cpu-starved-follower]="--fault cpu --member follower --duration 180 --description 'one follower pinned to one core with 4 stress-ng hogs and its autogroup niced to 15, under light traffic'"
+  [expensive-requests]="--fault expensive --duration 180 --description '4 clients repeatedly ranging 200 values of 1 MiB under /lab/big/ (no limit) on top of light traffic'"
+  [capacity-write-flood]="--fault capacity --duration 180 --description '64 concurrent writers sending transactions of 64 x 1 KiB puts back to back on top of light traffic'"
+  [healthy-control]="--fault none --duration 180 --description 'no fault: light traffic only (control)'"
+  [disk-slow-follower-capnslog]="--mode default --fault disk --member follower --duration 180 --description 'slow disk on one follower (1.2 s fdatasync) with etcd default flags: capnslog text logs, basic metrics'"
+)
+order=(disk-slow-follower network-slow-follower cpu-starved-follower expensive-requests capacity-write-flood healthy-control disk-slow-follower-capnslog)
+[[ $# -gt 0 ]] && order=("$@")
+for s in "${order[@]}"; do
+  [[ -n "${cmd[$s]:-}" ]] || { echo "unknown scenario $s; known: ${!cmd[*]}" >&2; exit 2; }
+  echo "=== recording $s ===" >&2
+  eval "\"$lab\" record \"$s\" --baseline 90 ${cmd[$s]}"
+done
