@@ -35,7 +35,8 @@ const fileLogSourceSchema = z.strictObject({
   path: z.string().min(1),
   /** Which member (value of the member label, e.g. instance) wrote this file. */
   member: z.string().min(1),
-  format: z.enum(['auto', 'zap', 'capnslog', 'cri', 'docker']).default('auto'),
+  /** How lines are wrapped; `auto` detects per line. journald = `journalctl -o json` output. */
+  format: z.enum(['auto', 'zap', 'capnslog', 'cri', 'docker', 'journald']).default('auto'),
 });
 
 const kubernetesLogSourceSchema = z.strictObject({
