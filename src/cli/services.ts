@@ -81,7 +81,7 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
       } catch (err) {
         throw new CliError(err instanceof Error ? err.message : String(err), EXIT.config);
       }
-      const intake = new AlertIntakeQueue(queueConn, opts.prefix);
+      const intake = new AlertIntakeQueue(queueConn, opts.prefix, (err) => logger.debug({ err: err.message }, 'alert intake queue connection error'));
       stops.push(() => intake.close());
       result.alertIntake = intake;
       return [alertmanagerWebhookRoute({ path: am.path, auth, maxBodyBytes: am.maxBodyBytes, intake, metrics, logger })];

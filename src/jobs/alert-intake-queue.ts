@@ -21,7 +21,7 @@ export type NotificationInput = Omit<Notification, 'receivedAt' | 'alerts'> & {
 export class AlertIntakeQueue implements AlertIntake {
   readonly queue: Queue<Notification>;
 
-  constructor(connection: Redis, prefix = DEFAULT_PREFIX) {
+  constructor(connection: Redis, prefix = DEFAULT_PREFIX, onError: (err: Error) => void = () => undefined) {
     this.queue = new Queue<Notification>(ALERT_QUEUES.intake, {
       connection,
       prefix,
@@ -32,6 +32,8 @@ export class AlertIntakeQueue implements AlertIntake {
         removeOnFail: { age: 7 * 24 * 3600 },
       },
     });
+    // Connection errors surface as a 503 from enqueue(); the listener keeps BullMQ from printing them.
+    this.queue.on('error', onError);
   }
 
   async enqueue(n: NotificationInput, receivedAt: number): Promise<void> {

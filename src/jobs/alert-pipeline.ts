@@ -54,7 +54,7 @@ export function startAlertPipeline(opts: AlertPipelineOptions): AlertPipeline {
   };
   const shared = conn('alerts');
   const store = new IncidentStore(shared, { prefix, historyDays: am.historyDays });
-  const followUps = new AlertFollowUps(shared, prefix);
+  const followUps = new AlertFollowUps(shared, prefix, (err) => opts.logger.debug({ err: err.message }, 'alert queue connection error'));
   const evidence = new SharedEvidence(
     { config: opts.config, playbooks: opts.playbooks, prometheus: opts.prometheus },
     am.shareEvidenceSeconds * 1000,

@@ -30,7 +30,7 @@ export class AlertFollowUps {
   readonly triage: Queue<TriageJobData>;
   readonly delivery: Queue<DeliveryJobData>;
 
-  constructor(connection: Redis, prefix = DEFAULT_PREFIX) {
+  constructor(connection: Redis, prefix = DEFAULT_PREFIX, onError: (err: Error) => void = () => undefined) {
     const keep = { removeOnComplete: { age: 3600, count: 5000 }, removeOnFail: { age: 7 * 24 * 3600 } };
     this.triage = new Queue<TriageJobData>(ALERT_QUEUES.triage, {
       connection,
@@ -43,6 +43,8 @@ export class AlertFollowUps {
       // Slack may be away for a while: keep trying for about half an hour before giving up.
       defaultJobOptions: { attempts: 12, backoff: { type: 'exponential', delay: 500 }, ...keep },
     });
+    this.triage.on('error', onError);
+    this.delivery.on('error', onError);
   }
 
   async requestTriage(data: TriageJobData): Promise<void> {
