@@ -92,6 +92,15 @@ export interface LoadedScenario {
   stop(): Promise<void>;
 }
 
+function shiftMeta(meta: ScenarioMeta, shiftSeconds: number): ScenarioMeta {
+  const move = (iso: string): string => new Date(Date.parse(iso) + shiftSeconds * 1000).toISOString();
+  return {
+    ...meta,
+    fault: { ...meta.fault, start: move(meta.fault.start), end: move(meta.fault.end) },
+    recording: { start: move(meta.recording.start), end: move(meta.recording.end) },
+  };
+}
+
 /** Names of the scenarios present in test/fixtures (directories holding a scenario.json). */
 export function listScenarios(): string[] {
   if (!existsSync(fixturesDir)) return [];
@@ -113,15 +122,15 @@ export function readScenarioMeta(name: string): ScenarioMeta {
  * TSDB blocks for a fixture, built once per content hash of metrics.om.gz and kept under test/.run so
  * later test runs skip promtool (it takes a few seconds per scenario).
  */
-async function blocksFor(name: string): Promise<string> {
+async function blocksFor(name: string, shiftSeconds = 0): Promise<string> {
   const gz = readFileSync(join(fixturesDir, name, 'metrics.om.gz'));
   const hash = createHash('sha256').update(gz).digest('hex').slice(0, 16);
-  const dir = join(cacheDir, `${name}-${hash}`);
+  const dir = join(cacheDir, shiftSeconds === 0 ? `${name}-${hash}` : `${name}-${hash}-shift${shiftSeconds}`);
   if (existsSync(join(dir, '.complete'))) return dir;
   const work = tempDir(`omb-${name}`);
   try {
     const om = join(work, 'metrics.om');
-    writeFileSync(om, gunzipSync(gz));
+    writeFileSync(om, shiftSeconds === 0 ? gunzipSync(gz) : shiftOpenMetrics(gunzipSync(gz).toString('utf8'), shiftSeconds));
     const out = join(work, 'blocks');
     mkdirSync(out);
     await execFileP('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', om, out], { maxBuffer: 64 * 1024 * 1024 });
@@ -136,10 +145,34 @@ async function blocksFor(name: string): Promise<string> {
   }
 }
 
-export async function loadScenario(name: string): Promise<LoadedScenario> {
-  const meta = readScenarioMeta(name);
+/**
+ * Moves every sample by `shiftSeconds`: the last token of a sample line is its timestamp in seconds.
+ * Used to replay a recording as if it had just happened, for paths that always look at "the last N
+ * minutes" (slash commands, alerts).
+ */
+function shiftOpenMetrics(text: string, shiftSeconds: number): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      if (line === '' || line.startsWith('#')) return line;
+      const cut = line.lastIndexOf(' ');
+      const t = Number(line.slice(cut + 1));
+      return Number.isFinite(t) ? `${line.slice(0, cut)} ${(t + shiftSeconds).toFixed(3)}` : line;
+    })
+    .join('\n');
+}
+
+export interface LoadOptions {
+  /** Unix seconds: shift the metrics so the recording ends at this time (logs and alerts are not shifted). */
+  endAt?: number;
+}
+
+export async function loadScenario(name: string, opts: LoadOptions = {}): Promise<LoadedScenario> {
+  const recorded = readScenarioMeta(name);
+  const shift = opts.endAt === undefined ? 0 : Math.round(opts.endAt - Date.parse(recorded.recording.end) / 1000);
+  const meta = shift === 0 ? recorded : shiftMeta(recorded, shift);
   const fixture = join(fixturesDir, name);
-  const blocks = await blocksFor(name);
+  const blocks = await blocksFor(name, shift);
   const work = tempDir(`fixture-${name}`);
   const cleanup = (): void => rmSync(work, { recursive: true, force: true });
   try {
