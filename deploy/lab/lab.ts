@@ -9,65 +9,30 @@
  */
 import { Command, Option } from 'commander';
 import { join } from 'node:path';
-import { repoRoot, labLayout, labSourceDir, say, type EtcdMode, type LabLayout } from './lib/layout.js';
+import { readFileSync } from 'node:fs';
+import { visibleCheck, waitVisible } from './lib/visible.js';
+import { repoRoot, labLayout, say, type EtcdMode, type LabLayout } from './lib/layout.js';
 import { up, down, status, etcdArgs } from './lib/stack.js';
-import { isRunning, startDaemon, sleep } from './lib/procs.js';
+import { sleep } from './lib/procs.js';
+import { ensureSeeded, resolveFault, startFault, startLoad, waitFaultEnd, type ResolvedFault } from './lib/control.js';
 import { clusterStatus } from './lib/etcd-api.js';
-import { DEFAULTS, EXPENSIVE_PREFIX, FAULT_KINDS, resolveMember, type FaultKind, type FaultParams } from './lib/faults.js';
-import { seedLargeValues } from './lib/load.js';
+import { DEFAULTS, EXPENSIVE_PREFIX, FAULT_KINDS, type FaultKind, type FaultParams } from './lib/faults.js';
 import { exportFixture, logOffsets } from './lib/recorder.js';
 import { printSignals } from './lib/signals.js';
 
 const l = labLayout();
-const worker = (): { command: string; args: string[] } => ({ command: process.execPath, args: ['--import', 'tsx', join(labSourceDir, 'worker.ts')] });
-
-function startLoad(lab: LabLayout, durationS: number): void {
-  const w = worker();
-  startDaemon(lab.runDir, { name: 'load', ...w, args: [...w.args, 'load', '--duration', String(durationS)], outFile: join(lab.logDir, 'load.log'), cwd: repoRoot });
-}
-
 interface FaultCli {
   member: string; duration: string; fsyncDelayUs?: string; delayMs?: string; jitterMs?: string; lossPct?: string;
   cpuMode?: 'stress' | 'stop'; cpuNice?: string; clients?: string; writers?: string; valueBytes?: string;
 }
 
-async function faultParams(lab: LabLayout, kind: FaultKind, o: FaultCli): Promise<{ params: FaultParams; role?: string; memberId?: string }> {
+function faultParams(lab: LabLayout, kind: FaultKind, o: FaultCli): Promise<ResolvedFault> {
   const n = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
-  const params: FaultParams = {
-    kind,
+  return resolveFault(lab, kind, {
     durationS: Number(o.duration),
     fsyncDelayUs: n(o.fsyncDelayUs), delayMs: n(o.delayMs), jitterMs: n(o.jitterMs), lossPct: n(o.lossPct),
     cpuMode: o.cpuMode, cpuNice: n(o.cpuNice), clients: n(o.clients), writers: n(o.writers), valueBytes: n(o.valueBytes),
-  };
-  if (!Number.isFinite(params.durationS) || params.durationS <= 0) throw new Error('--duration must be a positive number of seconds');
-  // Record the values actually used, not just what was typed, so a fixture says exactly what was done.
-  if (kind === 'disk') params.fsyncDelayUs ??= DEFAULTS.disk.fsyncDelayUs;
-  if (kind === 'network') { params.delayMs ??= DEFAULTS.network.delayMs; params.jitterMs ??= DEFAULTS.network.jitterMs; params.lossPct ??= DEFAULTS.network.lossPct; }
-  if (kind === 'cpu') { params.cpuMode ??= DEFAULTS.cpu.cpuMode; if (params.cpuMode === 'stress') { params.cpuHogs ??= DEFAULTS.cpu.cpuHogs; params.cpuNice ??= DEFAULTS.cpu.cpuNice; } }
-  if (kind === 'expensive') params.clients ??= DEFAULTS.expensive.clients;
-  if (kind === 'capacity') { params.writers ??= DEFAULTS.capacity.writers; params.valueBytes ??= DEFAULTS.capacity.valueBytes; }
-  for (const k of Object.keys(params) as (keyof FaultParams)[]) if (params[k] === undefined) delete params[k];
-  if (kind === 'disk' || kind === 'network' || kind === 'cpu') {
-    const m = await resolveMember(lab, o.member);
-    params.member = m.name;
-    return { params, role: m.role, memberId: m.id };
-  }
-  return { params };
-}
-
-function startFault(lab: LabLayout, params: FaultParams): number {
-  if (isRunning(lab.runDir, 'fault') !== undefined) throw new Error('a fault is already running; wait for it or run `lab down`');
-  const w = worker();
-  return startDaemon(lab.runDir, { name: 'fault', ...w, args: [...w.args, 'fault', '--params', JSON.stringify(params)], outFile: join(lab.logDir, 'fault.log'), cwd: repoRoot });
-}
-
-async function waitFaultEnd(lab: LabLayout, expectS: number): Promise<void> {
-  const t0 = Date.now();
-  while (isRunning(lab.runDir, 'fault') !== undefined) {
-    await sleep(1000);
-    const el = Math.round((Date.now() - t0) / 1000);
-    if (el % 15 === 0) say(`fault running: ${el}/${expectS}s`);
-  }
+  }, o.member);
 }
 
 function addFaultOptions(c: Command): Command {
@@ -114,18 +79,12 @@ addFaultOptions(program.command('fault').argument('<kind>', FAULT_KINDS.join('|'
   .action(async (kind: string, o: FaultCli & { wait: boolean }) => {
     if (!FAULT_KINDS.includes(kind as FaultKind)) throw new Error(`unknown fault ${kind}; choose ${FAULT_KINDS.join(', ')}`);
     if (kind === 'expensive') await ensureSeeded(l);
-    const { params } = await faultParams(l, kind as FaultKind, o);
-    startFault(l, params);
+    const f = await faultParams(l, kind as FaultKind, o);
+    startFault(l, f);
+    const { params, role, memberId } = f;
+    console.log(JSON.stringify({ kind, member: params.member ?? null, role: role ?? null, memberId: memberId ?? null }));
     if (o.wait) await waitFaultEnd(l, params.durationS);
   });
-
-async function ensureSeeded(lab: LabLayout): Promise<void> {
-  const { rangePrefix } = await import('./lib/etcd-api.js');
-  const have = await rangePrefix(lab.members[0]!, EXPENSIVE_PREFIX, { countOnly: true });
-  if (have >= DEFAULTS.expensive.seedCount) return;
-  say(`seeding ${DEFAULTS.expensive.seedCount} values of ${DEFAULTS.expensive.seedBytes} bytes under ${EXPENSIVE_PREFIX}`);
-  await seedLargeValues(lab, EXPENSIVE_PREFIX, DEFAULTS.expensive.seedCount, DEFAULTS.expensive.seedBytes, say);
-}
 
 addFaultOptions(program.command('record').argument('<scenario>', 'fixture name, e.g. disk-slow-follower'))
   .requiredOption('--fault <kind>', FAULT_KINDS.join('|'))
@@ -149,10 +108,11 @@ addFaultOptions(program.command('record').argument('<scenario>', 'fixture name, 
       const before = await clusterStatus(l);
       say(`recording baseline for ${o.baseline}s`);
       await sleep(Number(o.baseline) * 1000);
-      const { params, role, memberId } = await faultParams(l, kind, o);
+      const f = await faultParams(l, kind, o);
+      const { params, role, memberId } = f;
       const atFault = await clusterStatus(l);
       const faultStartMs = Date.now();
-      startFault(l, params);
+      startFault(l, f);
       await waitFaultEnd(l, params.durationS);
       const faultEndMs = Date.now();
       await sleep(5000);
@@ -192,6 +152,14 @@ addFaultOptions(program.command('record').argument('<scenario>', 'fixture name, 
     } finally {
       if (!o.keepUp) await down(l);
     }
+  });
+
+program.command('wait-visible')
+  .description('wait until the fault started by `lab fault` shows in Prometheus')
+  .option('--timeout <s>', 'give up after this many seconds', '180')
+  .action(async (o: { timeout: string }) => {
+    const f = JSON.parse(readFileSync(join(l.confDir, 'fault.json'), 'utf8')) as FaultParams & { memberId: string | null };
+    await waitVisible(l.prometheusUrl, visibleCheck(f.kind, f.member, f.memberId ?? undefined), Number(o.timeout));
   });
 
 program.command('signals')
