@@ -1,8 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { parseWindow } from '../diagnosis/window.js';
-import { runDiagnosis, prometheusUnreachable, type LogCollector } from '../diagnosis/run.js';
+import { runDiagnosis, prometheusUnreachable } from '../diagnosis/run.js';
 import { PrometheusRegistry } from '../sources/prometheus/registry.js';
 import { render, type OutputFormat } from '../report/render.js';
+import { createLogCollector } from '../diagnosis/log-collector.js';
 import { CliError, EXIT } from './exit.js';
 import { loadAll, requireCluster } from './context.js';
 
@@ -17,11 +18,7 @@ export interface WhySlowOptions {
 }
 
 /** `etcd-triage why-slow <cluster>`: the same diagnosis as in Slack, in-process, no Redis, no Slack. */
-export async function whySlow(
-  cluster: string,
-  opts: WhySlowOptions,
-  collectLogs?: LogCollector,
-): Promise<{ output: string; exitCode: number }> {
+export async function whySlow(cluster: string, opts: WhySlowOptions): Promise<{ output: string; exitCode: number }> {
   const { config, playbooks } = loadAll(opts.config, opts.playbooks);
   requireCluster(config, cluster);
   const w = parseWindow(opts.window ?? config.defaults.window);
@@ -35,6 +32,7 @@ export async function whySlow(
     throw new CliError(`unknown playbook(s) ${unknown.join(', ')}; known: ${playbooks.map((p) => p.id).join(', ')}`, EXIT.usage);
   }
   const prometheus = new PrometheusRegistry(config);
+  const collectLogs = createLogCollector(config);
   try {
     const { evidence, diagnosis } = await runDiagnosis(
       { config, playbooks, prometheus, collectLogs },
@@ -47,6 +45,6 @@ export async function whySlow(
     }
     return { output: render(diagnosis, opts.format), exitCode: 0 };
   } finally {
-    await prometheus.close();
+    await Promise.all([prometheus.close(), collectLogs.close()]);
   }
 }

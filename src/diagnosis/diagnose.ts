@@ -50,7 +50,7 @@ export function diagnose(evidence: Evidence, allPlaybooks: Playbook[]): Diagnosi
   let headline: string;
   const top = verdict.causes[0];
   if (top) {
-    headline = `${top.title} on ${top.members.join(', ') || 'all members'}: ${top.summary.split(': ').slice(1).join(': ') || top.summary}`;
+    headline = `${top.title} on ${top.members.join(', ') || 'all members'}: ${top.summary}`;
   } else if (!enoughEvidence) {
     headline = `Could not diagnose ${evidence.cluster}: ${ctx.problem ?? 'no evidence could be collected'}`;
   } else if (healthy) {

@@ -1,5 +1,6 @@
 import type { Series } from '../sources/prometheus/types.js';
 import type { PrometheusErrorKind } from '../sources/prometheus/errors.js';
+import type { LogEvent } from '../sources/logs/types.js';
 
 /**
  * Evidence is a value: everything the playbooks look at, as collected. It is saved as a bundle
@@ -22,14 +23,8 @@ export interface QueryRecord {
   durationMs: number;
 }
 
-/** A log event as the diagnosis needs it; the log sources produce richer events that include these fields. */
-export interface EvidenceLogEvent {
-  time: number;
-  member: string;
-  kind: string;
-  msg: string;
-  [field: string]: unknown;
-}
+/** A parsed etcd log line; `time` is in milliseconds (the window above is in seconds). */
+export type EvidenceLogEvent = LogEvent;
 
 export interface LogEvidence {
   /** Sources that were read, e.g. "file /var/log/etcd-2.log". */

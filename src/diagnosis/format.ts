@@ -51,5 +51,6 @@ export function formatBytes(b: number): string {
 
 export function formatGuideline(t: Thresholds | undefined, unit: Unit): string | undefined {
   if (!t) return undefined;
+  if (unit === 'count' && t.direction === 'above' && t.warning === 1) return 'none expected';
   return t.direction === 'above' ? `< ${formatValue(t.warning, unit)}` : `> ${formatValue(t.warning, unit)}`;
 }

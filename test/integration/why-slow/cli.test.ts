@@ -40,7 +40,7 @@ beforeAll(async () => {
     selector: { job: etcd }
 `,
   );
-  end = new Date(prom.times.faultEnd * 1000).toISOString();
+  end = new Date(Math.floor(prom.times.faultEnd) * 1000).toISOString();
 }, 120_000);
 
 afterAll(async () => {
