@@ -52,7 +52,8 @@ export class FileLogSource implements LogSource {
   private async scan(fh: FileHandle, q: LogFetchQuery, c: MemberCollector): Promise<void> {
     const { size } = await fh.stat();
     // Files declared zap or CRI hold plain zap JSON; `auto` may hold anything, so only plain fragments.
-    const matcher = new LineMatcher(q.kinds, this.cfg.format === 'zap' || this.cfg.format === 'cri');
+    const format = this.cfg.format;
+    const matcher = new LineMatcher(q.kinds, format === 'zap' || format === 'cri', format === 'cri' || format === 'auto');
     const limits = c.limits;
     const startPos = size > 0 ? await seekToTime(fh, size, q.start - SEEK_SLACK_MS) : 0;
 

@@ -82,7 +82,8 @@ export class KubernetesLogSource implements LogSource {
     const res = await httpGet(this.logUrl(pod, q, limitBytes), agent, headers, q.signal);
     if (res.statusCode !== 200) throw new Error(`pod ${pod}: ${await describeHttpError(res)}`);
 
-    const matcher = new LineMatcher(q.kinds);
+    // The API serves container lines with a timestamp prefix and never the CRI prefix.
+    const matcher = new LineMatcher(q.kinds, false, false);
     let carry: Buffer = Buffer.alloc(0);
     let stop = false;
     const scan = (buf: Buffer, to: number): void => {

@@ -63,13 +63,17 @@ export class LineMatcher {
   /**
    * @param plainZap the stream is known to hold unescaped zap JSON (zap or CRI files): the needles can
    *   include the `"msg":"` key, which is faster and more selective.
+   * @param criPossible the stream may hold CRI lines (and so CRI partial lines).
    */
-  constructor(kinds?: readonly LogEventKind[], plainZap = false) {
+  constructor(kinds?: readonly LogEventKind[], plainZap = false, criPossible = true) {
     this.severe = wantsSevere(kinds);
     const fragments = fragmentsFor(kinds);
     this.fragmentBuffers = fragments.map((f) => Buffer.from(f));
     this.mode = this.severe ? 'per-line' : 'needles';
-    this.needles = kinds !== undefined && plainZap ? zapNeedlesFor(kinds).map((f) => Buffer.from(f)) : this.fragmentBuffers;
+    this.needles = kinds !== undefined && plainZap ? zapNeedlesFor(kinds).map((f) => Buffer.from(f)) : [...this.fragmentBuffers];
+    // A CRI runtime splits long lines into P pieces; a needle may straddle the cut. Partial lines are
+    // rare, so all of them are candidates (and the parser joins them) when CRI lines may occur.
+    if (criPossible) this.needles.push(Buffer.from(' stderr P '), Buffer.from(' stdout P '));
     this.fallback = new RegExp(candidateRegexSource(kinds));
   }
 
@@ -174,6 +178,27 @@ export class LineMatcher {
         p = window.indexOf(needle, le + 1);
       }
     }
+    // A hit inside a CRI partial line needs the rest of the line (the F line after it), and a hit in
+    // an F line needs the P lines before it: the line parser joins them.
+    for (const [s, e] of [...starts]) {
+      if (!isCriLine(buf, s, e)) continue;
+      let ps = s;
+      while (ps > from) {
+        const prevStart = ps - 1 === 0 ? 0 : Math.max(from, window.lastIndexOf(NL, ps - 2) + 1);
+        if (!isCriPartial(buf, prevStart, ps - 1)) break;
+        starts.set(prevStart, ps - 1);
+        ps = prevStart;
+      }
+      let ns = s;
+      let ne = e;
+      while (isCriPartial(buf, ns, ne) && ne < to) {
+        ns = ne + 1;
+        const next = window.indexOf(NL, ns);
+        ne = next < 0 ? to : next;
+        if (ns >= to) break;
+        starts.set(ns, ne);
+      }
+    }
     const ordered = [...starts.keys()].sort((a, b) => a - b);
     for (const s of ordered) {
       const e = starts.get(s)!;
@@ -182,6 +207,17 @@ export class LineMatcher {
     }
     return countNewlines(buf, from, to);
   }
+}
+
+const CRI_HEAD = /^\d{4}-\d\d-\d\dT\S+ (?:stdout|stderr) ([PF]) /;
+
+function isCriLine(buf: Buffer, start: number, end: number): boolean {
+  return buf[start]! >= 0x30 && buf[start]! <= 0x39 && CRI_HEAD.test(buf.toString('latin1', start, Math.min(end, start + 64)));
+}
+
+function isCriPartial(buf: Buffer, start: number, end: number): boolean {
+  if (!(buf[start]! >= 0x30 && buf[start]! <= 0x39)) return false;
+  return CRI_HEAD.exec(buf.toString('latin1', start, Math.min(end, start + 64)))?.[1] === 'P';
 }
 
 /** Newlines in buf[from, to): memchr-speed via indexOf. */

@@ -111,9 +111,17 @@ describe('file formats', () => {
     const target = zapLines.findIndex((l) => l.includes('apply request took too long'));
     const whole = zapLines[target]!;
     lines[target] = `2026-11-21T16:01:40.1Z stderr P ${whole.slice(0, 90)}\n2026-11-21T16:01:40.1Z stderr F ${whole.slice(90)}`;
-    const r = await fetch(source(write('cri.log', lines.join('\n') + '\n'), { format: 'cri' }));
+    const path = write('cri.log', lines.join('\n') + '\n');
+    const r = await fetch(source(path, { format: 'cri' }));
     expect(kinds(r)['apply-slow']).toBe(7);
     expect(r.events.every((e) => e.envelope === 'cri')).toBe(true);
+    // The fast path (needles) joins the pieces too, whichever piece holds the needle.
+    const fast = await fetch(source(path, { format: 'cri' }), { kinds: ['apply-slow'] });
+    expect(fast.events.filter((e) => e.kind === 'apply-slow')).toEqual(r.events.filter((e) => e.kind === 'apply-slow'));
+    const late = lines.slice();
+    late[target] = `2026-11-21T16:01:40.1Z stderr P ${whole.slice(0, 200)}\n2026-11-21T16:01:40.1Z stderr F ${whole.slice(200)}`;
+    const lateFast = await fetch(source(write('cri-late.log', late.join('\n') + '\n'), { format: 'cri' }), { kinds: ['apply-slow'] });
+    expect(lateFast.events).toHaveLength(7);
   });
 
   it('docker json-file', async () => {
