@@ -72,6 +72,8 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
       attempts: opts.config.jobs.attempts,
     });
     stops.push(() => queue.close());
+    // Redis outages reach callers as failed enqueues (503 / ephemeral error); keep BullMQ from printing them.
+    queue.queue.on('error', (err) => logger.debug({ err: err.message }, 'diagnose queue connection error'));
     const am = opts.config.alertmanager;
     const alertRoutes = (): CustomRoute[] => {
       if (am === undefined) return [];
