@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -21,6 +22,8 @@ export interface KubeStandinOptions {
   now?: () => number;
   /** Pods whose answer never comes (for deadline tests). */
   hang?: ReadonlySet<string>;
+  /** Serve HTTPS with this key and certificate (PEM), like a real API server with its own CA. */
+  tls?: { key: string; cert: string };
 }
 
 export interface RecordedRequest {
@@ -89,11 +92,11 @@ export async function startKubeStandin(opts: KubeStandinOptions): Promise<KubeSt
     for (let i = 0; i < buf.length; i += 1000) res.write(buf.subarray(i, i + 1000));
     res.end();
   };
-  const server: Server = createServer(handler);
+  const server: Server = opts.tls ? createTlsServer({ key: opts.tls.key, cert: opts.tls.cert }, handler) : createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     requests,
     close: async () => {
       for (const r of open) r.destroy();

@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogSources, fetchAllLogs } from '../../../src/sources/logs/create-sources.js';
 import { KubernetesLogSource } from '../../../src/sources/logs/kubernetes-source.js';
@@ -99,6 +102,46 @@ describe('Kubernetes pod-log source', () => {
     const r3 = await noEnv.fetch({ start: START, end: END, signal: signal() });
     expect(r3.errors[0]).toMatchObject({ member: null, message: expect.stringContaining('K8S_TOKEN is not set') });
     await Promise.all([bad.close(), missing.close(), noEnv.close()]);
+  });
+});
+
+describe('Kubernetes API over TLS with its own CA', () => {
+  let api: KubeStandin;
+  let dir: string;
+  beforeAll(async () => {
+    // A self-signed certificate for 127.0.0.1 stands in for the cluster CA.
+    dir = mkdtempSync(join(tmpdir(), 'etcd-triage-ca-'));
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'ca.pem'),
+    ], { stdio: 'ignore' });
+    api = await startKubeStandin({
+      now: () => NOW,
+      pods: { 'kube-system/etcd-node-2': { etcd: M2 } },
+      tls: { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'ca.pem'), 'utf8') },
+    });
+  });
+  afterAll(async () => {
+    await api.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('trusts the configured CA file, and refuses the server without it', async () => {
+    const cfg = { type: 'kubernetes' as const, apiUrl: api.url, namespace: 'kube-system', pods: { 'etcd-2': 'etcd-node-2' }, container: 'etcd' };
+    const withCa = new KubernetesLogSource({ ...cfg, caFile: join(dir, 'ca.pem') }, { now: () => NOW });
+    const ok = await withCa.fetch({ start: START, end: END, signal: signal() });
+    expect(ok.errors).toEqual([]);
+    expect(ok.events.filter((e) => e.kind === 'heartbeat-late')).toHaveLength(24);
+
+    const withoutCa = new KubernetesLogSource(cfg, { now: () => NOW });
+    const bad = await withoutCa.fetch({ start: START, end: END, signal: signal() });
+    expect(bad.events).toEqual([]);
+    expect(bad.errors[0]!.message).toMatch(/self[- ]signed|certificate/i);
+
+    const missingCa = new KubernetesLogSource({ ...cfg, caFile: join(dir, 'nope.pem') }, { now: () => NOW });
+    const missing = await missingCa.fetch({ start: START, end: END, signal: signal() });
+    expect(missing.errors[0]!.message).toMatch(/ENOENT/);
+    await Promise.all([withCa.close(), withoutCa.close(), missingCa.close()]);
   });
 });
 
