@@ -111,6 +111,9 @@ async function post(
     await opts.pacer.acquire(channel);
     try {
       const res = await opts.slack.postMessage({ channel, ...msg });
+      // Space the next message from this one's answer as well as from its slot: a send that left late
+      // (a busy event loop, a slow connection) must not end up closer than the interval to the next one.
+      await opts.pacer.holdOff(channel, opts.pacer.intervalMs);
       return res.ts;
     } catch (err) {
       const wait = retryAfterOf(err);

@@ -205,6 +205,22 @@ describe('Alertmanager → one Slack thread per group, triaged', () => {
     await am.resolve([fsync]);
   });
 
+  it('Slack answers 429: the channel waits Retry-After, then the thread is delivered in full', async () => {
+    slack.failNext('chat.postMessage', 1, { kind: 'rate-limited', retryAfter: 2 }, (a) => a['channel'] === LAB);
+    await am.push([{ labels: { alertname: 'etcdHighCommitDurations', job: prom.job, instance: prom.member, severity: 'warning' } }]);
+    await waitFor('thread with triage', () => {
+      const p = parentOf(LAB, 'etcdHighCommitDurations')[0];
+      return p !== undefined && slack.threadReplies(LAB, p.ts).length >= 1;
+    }, 30_000);
+    expect(parentOf(LAB, 'etcdHighCommitDurations')).toHaveLength(1);
+    const limited = slack.callsOf('chat.postMessage').find((c) => c.status === 429)!;
+    const nextOk = slack.okCallsOf('chat.postMessage').find((c) => c.args['channel'] === LAB && c.at > limited.at)!;
+    expect(nextOk.at - limited.at).toBeGreaterThanOrEqual(1900);
+    const errors = (await bot.metrics.slackApiErrors.get()).values.find((v) => v.labels['method'] === 'chat.postMessage');
+    expect(errors?.labels['error']).toMatch(/rate_?limited/);
+    await am.resolve([{ labels: { alertname: 'etcdHighCommitDurations', job: prom.job, instance: prom.member, severity: 'warning' } }]);
+  });
+
   it('wrong token → 401; oversized body → 413; malformed JSON or schema → 400 with the reason; none enqueued', async () => {
     const url = `http://127.0.0.1:${botPort}/alertmanager`;
     const before = await intakeJobs();
