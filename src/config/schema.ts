@@ -99,6 +99,15 @@ export const clusterSchema = z.strictObject({
       match: z.record(labelName, z.string()).optional(),
     })
     .optional(),
+  /** Facts about the members that tuning commands need (ports, network interface). */
+  tuning: z
+    .strictObject({
+      clientPort: z.number().int().min(1).max(65535).default(2379),
+      peerPort: z.number().int().min(1).max(65535).default(2380),
+      /** Network interface carrying peer traffic, for the tc commands. */
+      interface: z.string().regex(/^[a-zA-Z0-9_.:-]{1,15}$/, 'must be a network interface name').default('eth0'),
+    })
+    .default({ clientPort: 2379, peerPort: 2380, interface: 'eth0' }),
 });
 
 const durationText = z
