@@ -8,6 +8,11 @@ import type { RequestAccess, RequestType } from './types.js';
 
 /** Reads a protobuf-text / Go-quoted string starting just after the opening quote. */
 function readQuoted(text: string, from: number): { value: string; next: number } | null {
+  // Fast path: no escape before the closing quote (most keys).
+  const close = text.indexOf('"', from);
+  if (close < 0) return null;
+  const slash = text.indexOf('\\', from);
+  if (slash < 0 || slash > close) return { value: text.slice(from, close), next: close + 1 };
   let out = '';
   for (let i = from; i < text.length; i++) {
     const c = text[i]!;
@@ -88,7 +93,8 @@ export function parseResponseText(text: string | null): ResponseNumbers {
   if (text === null) return { count: null, size: null };
   const c = /range_response_count:(\d+)/.exec(text);
   // The last size: is the response's own (nested responses may carry their own).
-  const sizes = [...text.matchAll(/(?:^|\s)size:(\d+)/g)];
-  const last = sizes[sizes.length - 1];
-  return { count: c ? Number(c[1]) : null, size: last ? Number(last[1]) : null };
+  const at = text.lastIndexOf('size:');
+  const ok = at === 0 || (at > 0 && /\s/.test(text[at - 1]!));
+  const size = ok ? /^\d+/.exec(text.slice(at + 5)) : null;
+  return { count: c ? Number(c[1]) : null, size: size ? Number(size[0]) : null };
 }
