@@ -112,6 +112,13 @@ async function main(groups: number): Promise<void> {
   const fired = await Promise.all(Array.from({ length: 10 }, () => fire(0)));
   await Promise.all(fired.map((f) => waitVerdict(slack, f.channel, f.sentAt, burst)));
   burst.sort((a, b) => a - b);
+  // The verdict also shows in the parent (posted with it, or edited to it; edits are not paced).
+  const t0 = Math.min(...fired.map((f) => f.sentAt));
+  const parentVerdict = slack.calls
+    .filter((c) => c.status === 200 && c.args['channel'] === CHANNELS[0] && c.at >= t0 && c.args['thread_ts'] === undefined && /Triage/.test(JSON.stringify(c.args['blocks'] ?? '')))
+    .map((c) => ({ ts: String(c.method === 'chat.update' ? c.args['ts'] : c.response['ts']), ms: c.at - t0 }));
+  const firstPer = [...new Map(parentVerdict.reverse().map((x) => [x.ts, x.ms])).values()].sort((a, b) => a - b);
+  console.log(`burst, verdict in the parent            n=${firstPer.length}  p50 ${(pct(firstPer, 50) / 1000).toFixed(2)} s  p99 ${(pct(firstPer, 99) / 1000).toFixed(2)} s`);
   console.log(`burst (10 groups at once, 1 channel)   n=${burst.length}  p50 ${(pct(burst, 50) / 1000).toFixed(2)} s  p99 ${(pct(burst, 99) / 1000).toFixed(2)} s  (Slack pacing: 20 messages at ≥1.05 s)`);
   console.log(`evidence collections: ${bot.alerts!.evidence.collections} for ${groups + 11} triages`);
 
