@@ -15,6 +15,7 @@ const bundleSchema = z.object({
   nodeSelector: z.string().optional(),
   window: z.object({ start: z.number(), end: z.number(), seconds: z.number(), rateSeconds: z.number(), stepSeconds: z.number() }),
   prometheusUrl: z.string(),
+  tuning: z.object({ clientPort: z.number(), peerPort: z.number(), interface: z.string() }),
   collectedAt: z.string(),
   durationMs: z.number(),
   playbooks: z.array(z.string()),
@@ -29,6 +30,7 @@ const bundleSchema = z.object({
       result: z.array(series).optional(),
       error: z.object({ kind: z.enum(['unreachable', 'http', 'query', 'timeout', 'skipped']), message: z.string() }).optional(),
       durationMs: z.number(),
+      purpose: z.enum(['baseline-day', 'baseline-hour']).optional(),
     }),
   ),
   logs: z

@@ -2,8 +2,8 @@ import type { ClusterConfig } from '../config/schema.js';
 import type { PrometheusClient } from '../sources/prometheus/client.js';
 import { PrometheusError } from '../sources/prometheus/errors.js';
 import type { Playbook } from './playbook/schema.js';
-import { EVIDENCE_FORMAT, type Evidence, type LogEvidence, type QueryRecord } from './evidence.js';
-import { planQueries, windowVars, type PlannedQuery } from './query-plan.js';
+import { BASELINE_OFFSET, EVIDENCE_FORMAT, type BaselinePurpose, type Evidence, type LogEvidence, type QueryRecord } from './evidence.js';
+import { planBaselines, planQueries, windowVars, type PlannedQuery } from './query-plan.js';
 
 export interface CollectOptions {
   clusterName: string;
@@ -32,22 +32,23 @@ export async function collectEvidence(opts: CollectOptions): Promise<Evidence> {
   const vars = windowVars(opts.cluster, opts.windowSeconds);
   const start = end - opts.windowSeconds;
   const plan = planQueries(opts.playbooks, vars);
+  const baselines = planBaselines(opts.playbooks, vars);
   const budget = AbortSignal.timeout(opts.budgetMs ?? 20_000);
-  const records: QueryRecord[] = new Array(plan.length);
   let done = 0;
-  let next = 0;
+  const total = plan.length + baselines.length;
 
-  const runOne = async (q: PlannedQuery): Promise<QueryRecord> => {
+  const runOne = async (q: PlannedQuery, purpose?: BaselinePurpose): Promise<QueryRecord> => {
     const t0 = Date.now();
+    const at = purpose ? end - BASELINE_OFFSET[purpose] : end;
     const base: QueryRecord =
       q.kind === 'instant'
-        ? { kind: q.kind, promql: q.promql, time: end, durationMs: 0 }
+        ? { kind: q.kind, promql: q.promql, time: at, durationMs: 0, ...(purpose ? { purpose } : {}) }
         : { kind: q.kind, promql: q.promql, start, end, step: vars.stepSeconds, durationMs: 0 };
     if (budget.aborted) return { ...base, error: { kind: 'skipped', message: 'time budget for evidence used up' } };
     try {
       const result =
         q.kind === 'instant'
-          ? (await opts.prometheus.instant(q.promql, end, budget)).map((s) => ({ labels: s.labels, points: [{ t: s.t, v: s.v }] }))
+          ? (await opts.prometheus.instant(q.promql, at, budget)).map((s) => ({ labels: s.labels, points: [{ t: s.t, v: s.v }] }))
           : await opts.prometheus.range(q.promql, start, end, vars.stepSeconds, budget);
       return { ...base, result, durationMs: Date.now() - t0 };
     } catch (err) {
@@ -56,15 +57,22 @@ export async function collectEvidence(opts: CollectOptions): Promise<Evidence> {
     }
   };
 
-  const worker = async (): Promise<void> => {
-    while (next < plan.length) {
-      const i = next++;
-      records[i] = await runOne(plan[i]!);
-      done++;
-      opts.onProgress?.(done, plan.length);
-    }
+  const concurrency = Math.max(1, opts.concurrency ?? 6);
+  /** Runs a batch with bounded concurrency, keeping the order of the batch. */
+  const runAll = async (batch: PlannedQuery[], purpose?: BaselinePurpose): Promise<QueryRecord[]> => {
+    const out: QueryRecord[] = new Array(batch.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < batch.length) {
+        const i = next++;
+        out[i] = await runOne(batch[i]!, purpose);
+        done++;
+        opts.onProgress?.(done, total);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));
+    return out;
   };
-  const concurrency = Math.max(1, Math.min(opts.concurrency ?? 6, plan.length));
   const logsPromise = opts.collectLogs?.(start, end, budget).catch(
     (err: unknown): LogEvidence => ({
       sources: [],
@@ -73,7 +81,11 @@ export async function collectEvidence(opts: CollectOptions): Promise<Evidence> {
       truncated: false,
     }),
   );
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  const records = await runAll(plan);
+  // A day earlier first; only where that had no data, the hour before (a fresh cluster, short retention).
+  const day = await runAll(baselines, 'baseline-day');
+  const noData = baselines.filter((_, i) => !day[i]!.error && (day[i]!.result ?? []).length === 0);
+  const hour = noData.length > 0 ? await runAll(noData, 'baseline-hour') : [];
   const logs = await logsPromise;
 
   return {
@@ -84,10 +96,11 @@ export async function collectEvidence(opts: CollectOptions): Promise<Evidence> {
     nodeSelector: vars.nodeSelector,
     window: { start, end, seconds: opts.windowSeconds, rateSeconds: vars.rateSeconds, stepSeconds: vars.stepSeconds },
     prometheusUrl: opts.prometheus.url,
+    tuning: { ...opts.cluster.tuning },
     collectedAt: new Date().toISOString(),
     durationMs: Date.now() - started,
     playbooks: opts.playbooks.map((p) => p.id),
-    queries: records,
+    queries: [...records, ...day, ...hour],
     logs,
   };
 }

@@ -1,5 +1,5 @@
 import type { Evidence } from './evidence.js';
-import { queryKey } from './evidence.js';
+import { findQuery } from './evidence.js';
 import type { PlannedQuery, QueryVars } from './query-plan.js';
 
 /**
@@ -11,6 +11,7 @@ export function contextQueries(vars: QueryVars): PlannedQuery[] {
     { kind: 'instant', promql: upQuery(vars) },
     { kind: 'instant', promql: leaderQuery(vars) },
     { kind: 'instant', promql: versionQuery(vars) },
+    { kind: 'instant', promql: idQuery(vars) },
   ];
 }
 
@@ -20,26 +21,34 @@ const leaderQuery = (v: QueryVars): string =>
 const versionQuery = (v: QueryVars): string =>
   `max by (${v.memberLabel}, server_version) (last_over_time(etcd_server_version{${v.selector}}[${v.windowSeconds}s]))`;
 
+const idQuery = (v: QueryVars): string =>
+  `max by (${v.memberLabel}, server_id) (last_over_time(etcd_server_id{${v.selector}}[${v.windowSeconds}s]))`;
+
 export interface MemberInfo {
   name: string;
   /** Scraped at least once in the window. */
   seen: boolean;
   leader: boolean;
   version?: string;
+  /** Raft member id in hex, as peer labels (To, Remote) and log lines write it. */
+  id?: string;
 }
 
 export interface ClusterContext {
   members: MemberInfo[];
   leader?: string;
+  /** Member id (hex) → member name, for peer labels. */
+  nameById: Map<string, string>;
   /** The context queries themselves failed: Prometheus is down or the selector matches nothing. */
   problem?: string;
 }
 
 export function readContext(evidence: Evidence, vars: QueryVars): ClusterContext {
-  const find = (promql: string) => evidence.queries.find((q) => queryKey(q.kind, q.promql) === queryKey('instant', promql));
+  const find = (promql: string) => findQuery(evidence, 'instant', promql);
   const up = find(upQuery(vars));
   const leader = find(leaderQuery(vars));
   const version = find(versionQuery(vars));
+  const ids = find(idQuery(vars));
   const members = new Map<string, MemberInfo>();
   const member = (name: string): MemberInfo => {
     let m = members.get(name);
@@ -61,9 +70,14 @@ export function readContext(evidence: Evidence, vars: QueryVars): ClusterContext
     const name = s.labels[vars.memberLabel];
     if (name !== undefined) member(name).version = s.labels.server_version;
   }
+  for (const s of ids?.result ?? []) {
+    const name = s.labels[vars.memberLabel];
+    if (name !== undefined && s.labels.server_id) member(name).id = s.labels.server_id;
+  }
   const list = [...members.values()].sort((a, b) => a.name.localeCompare(b.name));
   let problem: string | undefined;
   if (up?.error) problem = up.error.message;
   else if (up && list.length === 0) problem = `no target matches {${vars.selector}} in this window: check the cluster selector`;
-  return { members: list, leader: list.find((m) => m.leader)?.name, problem };
+  const nameById = new Map(list.filter((m) => m.id).map((m) => [m.id!, m.name]));
+  return { members: list, leader: list.find((m) => m.leader)?.name, nameById, problem };
 }

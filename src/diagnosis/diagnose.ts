@@ -5,7 +5,9 @@ import { readContext } from './context.js';
 import { evaluateCheck, SEVERITY_RANK } from './evaluate-checks.js';
 import { decide } from './verdict.js';
 import { formatDuration } from './window.js';
-import type { CheckResult, Diagnosis, MissingEvidence, TimelineEntry } from './types.js';
+import type { CheckResult, Diagnosis, MissingEvidence } from './types.js';
+import { buildTimeline } from './timeline.js';
+import { summariseExpensiveRequests } from '../sources/logs/summarise-expensive.js';
 
 export function varsOf(evidence: Evidence): QueryVars {
   return {
@@ -30,7 +32,7 @@ export function diagnose(evidence: Evidence, allPlaybooks: Playbook[]): Diagnosi
   const members = [...new Set([...ctx.members.map((m) => m.name), ...checks.flatMap((c) => c.values.map((v) => v.member))])]
     .filter((m) => m !== '*')
     .sort();
-  const verdict = decide({ cluster: evidence.cluster, playbooks, checks, members });
+  const verdict = decide({ cluster: evidence.cluster, playbooks, checks, members, tuning: evidence.tuning });
 
   const missing: MissingEvidence[] = checks
     .filter((c) => c.missing !== undefined)
@@ -75,7 +77,20 @@ export function diagnose(evidence: Evidence, allPlaybooks: Playbook[]): Diagnosi
     consequences: verdict.consequences,
     findings: playbooks.map((pb) => ({ playbook: pb.id, title: pb.title, checks: checks.filter((c) => c.playbook === pb.id) })),
     suggestions: verdict.suggestions,
-    timeline: timeline(checks),
+    timeline: buildTimeline(checks, evidence.logs?.events ?? [], ctx),
+    expensive_requests: evidence.logs
+      ? summariseExpensiveRequests(evidence.logs.events, { top: 5, access: 'read-only' }).map((g) => ({
+          prefix: g.prefix,
+          count: g.count,
+          total_ms: Math.round(g.totalMs),
+          max_ms: Math.round(g.maxMs),
+          response_bytes: g.totalResponseBytes,
+          max_response_count: g.maxResponseCount,
+          members: g.members,
+          dominant_step: g.dominantStep,
+          example: g.example,
+        }))
+      : [],
     missing_evidence: missing,
     evidence: {
       queries: evidence.queries.length,
@@ -85,17 +100,4 @@ export function diagnose(evidence: Evidence, allPlaybooks: Playbook[]): Diagnosi
       duration_ms: evidence.durationMs,
     },
   };
-}
-
-/** When each breached peak happened, in order: the start of "what happened first". */
-function timeline(checks: CheckResult[]): TimelineEntry[] {
-  const entries: TimelineEntry[] = [];
-  for (const c of checks) {
-    for (const v of c.values) {
-      if (v.at && v.severity !== 'ok') {
-        entries.push({ at: v.at, member: v.member, text: `${c.title} ${v.formatted} on ${v.member}` });
-      }
-    }
-  }
-  return entries.sort((a, b) => a.at.localeCompare(b.at)).slice(0, 12);
 }

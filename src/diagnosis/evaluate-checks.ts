@@ -1,5 +1,5 @@
 import type { Evidence } from './evidence.js';
-import { queryKey } from './evidence.js';
+import { findQuery, type BaselinePurpose } from './evidence.js';
 import type { ClusterContext } from './context.js';
 import type { Check, LogCheck, MetricCheck, Playbook, Thresholds } from './playbook/schema.js';
 import { isMetricCheck } from './playbook/schema.js';
@@ -51,7 +51,7 @@ function evaluateMetric(pb: Playbook, check: MetricCheck, evidence: Evidence, ct
   };
   const planned = checkQuery(check, vars);
   if (!planned) return { ...base, severity: 'ok', values: [], missing: 'needs node_exporter metrics: set nodeExporter.selector for this cluster' };
-  const record = evidence.queries.find((q) => queryKey(q.kind, q.promql) === queryKey(planned.kind, planned.promql));
+  const record = findQuery(evidence, planned.kind, planned.promql);
   if (!record) return { ...base, severity: 'ok', values: [], missing: 'not collected in this evidence bundle' };
   if (record.error) return { ...base, severity: 'ok', values: [], missing: `query failed (${record.error.kind}): ${record.error.message}` };
   const values: MeasuredValue[] = [];
@@ -62,9 +62,13 @@ function evaluateMetric(pb: Playbook, check: MetricCheck, evidence: Evidence, ct
     const member = check.per === 'cluster' ? '*' : (s.labels[vars.memberLabel] ?? '?');
     seenMembers.add(member);
     const severity = classify(r.v, check.thresholds);
+    const rawDetail = check.detailLabel ? s.labels[check.detailLabel] : undefined;
+    const detail = rawDetail !== undefined && check.detailIsMember ? (ctx.nameById.get(rawDetail) ?? rawDetail) : rawDetail;
+    const base = check.baseline ? baselineFor(evidence, planned.promql, s.labels, check) : undefined;
     values.push({
       member,
-      ...(check.detailLabel && s.labels[check.detailLabel] !== undefined ? { detail: s.labels[check.detailLabel] } : {}),
+      ...(detail !== undefined ? { detail } : {}),
+      ...(base ? { baseline: base } : {}),
       value: r.v,
       formatted: formatValue(r.v, check.unit),
       severity,
@@ -89,6 +93,27 @@ function evaluateMetric(pb: Playbook, check: MetricCheck, evidence: Evidence, ct
   }
   values.sort((a, b) => a.member.localeCompare(b.member) || (a.detail ?? '').localeCompare(b.detail ?? ''));
   return { ...base, severity: worst(values.map((v) => v.severity)), values };
+}
+
+const BASELINE_WHEN: Record<BaselinePurpose, 'yesterday' | 'an hour earlier'> = {
+  'baseline-day': 'yesterday',
+  'baseline-hour': 'an hour earlier',
+};
+
+/** The same series (same labels) in the comparison window: a day earlier, else the hour before. */
+function baselineFor(evidence: Evidence, promql: string, labels: Record<string, string>, check: MetricCheck): MeasuredValue['baseline'] {
+  for (const purpose of ['baseline-day', 'baseline-hour'] as const) {
+    const rec = findQuery(evidence, 'instant', promql, purpose);
+    const match = rec?.result?.find((s) => sameLabels(s.labels, labels));
+    const v = match?.points.at(-1)?.v;
+    if (v !== undefined && Number.isFinite(v)) return { value: v, formatted: formatValue(v, check.unit), when: BASELINE_WHEN[purpose] };
+  }
+  return undefined;
+}
+
+function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }
 
 function evaluateLogs(pb: Playbook, check: LogCheck, evidence: Evidence, ctx: ClusterContext): CheckResult {

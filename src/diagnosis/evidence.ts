@@ -21,7 +21,12 @@ export interface QueryRecord {
   result?: Series[];
   error?: { kind: PrometheusErrorKind | 'skipped'; message: string };
   durationMs: number;
+  /** Set on the comparison queries: the same query a day earlier, or an hour earlier. */
+  purpose?: BaselinePurpose;
 }
+
+export type BaselinePurpose = 'baseline-day' | 'baseline-hour';
+export const BASELINE_OFFSET: Record<BaselinePurpose, number> = { 'baseline-day': 86400, 'baseline-hour': 3600 };
 
 /** A parsed etcd log line; `time` is in milliseconds (the window above is in seconds). */
 export type EvidenceLogEvent = LogEvent;
@@ -43,6 +48,8 @@ export interface Evidence {
   nodeSelector?: string;
   window: { start: number; end: number; seconds: number; rateSeconds: number; stepSeconds: number };
   prometheusUrl: string;
+  /** The cluster's tuning facts from the config (ports, interface), for computed commands. */
+  tuning: { clientPort: number; peerPort: number; interface: string };
   collectedAt: string;
   durationMs: number;
   playbooks: string[];
@@ -51,6 +58,11 @@ export interface Evidence {
   logs?: LogEvidence;
 }
 
-export function queryKey(kind: 'instant' | 'range', promql: string): string {
-  return `${kind}\u0000${promql}`;
+export function queryKey(kind: 'instant' | 'range', promql: string, purpose?: BaselinePurpose): string {
+  return `${kind}\u0000${promql}\u0000${purpose ?? ''}`;
+}
+
+export function findQuery(evidence: Evidence, kind: 'instant' | 'range', promql: string, purpose?: BaselinePurpose): QueryRecord | undefined {
+  const key = queryKey(kind, promql, purpose);
+  return evidence.queries.find((q) => queryKey(q.kind, q.promql, q.purpose) === key);
 }

@@ -54,6 +54,23 @@ export function checkQuery(check: MetricCheck, vars: QueryVars): PlannedQuery | 
   return { kind: check.mode === 'window' ? 'instant' : 'range', promql };
 }
 
+/** The key signals compared with an earlier window (instant queries, evaluated at an earlier time). */
+export function planBaselines(playbooks: Playbook[], vars: QueryVars): PlannedQuery[] {
+  const seen = new Set<string>();
+  const out: PlannedQuery[] = [];
+  for (const pb of playbooks) {
+    for (const c of pb.checks) {
+      if (!isMetricCheck(c) || !c.baseline) continue;
+      const q = checkQuery(c, vars);
+      if (q && !seen.has(q.promql)) {
+        seen.add(q.promql);
+        out.push(q);
+      }
+    }
+  }
+  return out;
+}
+
 /** Every distinct query a diagnosis needs: the context first, then each playbook's checks. */
 export function planQueries(playbooks: Playbook[], vars: QueryVars): PlannedQuery[] {
   const seen = new Set<string>();

@@ -17,6 +17,8 @@ export interface MeasuredValue {
   severity: Severity;
   /** For peak/low checks: when the extreme was reached (ISO 8601). */
   at?: string;
+  /** The same signal in an earlier window, for "48 ms (yesterday 1.2 ms)". */
+  baseline?: { value: number; formatted: string; when: 'yesterday' | 'an hour earlier' };
 }
 
 export interface CheckResult {
@@ -72,6 +74,19 @@ export interface TimelineEntry {
   text: string;
 }
 
+export interface ExpensiveRequest {
+  prefix: string;
+  count: number;
+  total_ms: number;
+  max_ms: number;
+  response_bytes: number;
+  max_response_count: number | null;
+  members: string[];
+  /** The trace step that took the time, when traces were logged. */
+  dominant_step: string | null;
+  example: string;
+}
+
 export interface Diagnosis {
   cluster: string;
   window: { start: string; end: string; seconds: number };
@@ -83,6 +98,8 @@ export interface Diagnosis {
   findings: Array<{ playbook: string; title: string; checks: CheckResult[] }>;
   suggestions: SuggestionResult[];
   timeline: TimelineEntry[];
+  /** Slow read requests from the logs, grouped by key prefix, most total time first. */
+  expensive_requests: ExpensiveRequest[];
   missing_evidence: MissingEvidence[];
   evidence: { queries: number; failed_queries: number; log_events: number; collected_at: string; duration_ms: number };
 }

@@ -1,6 +1,8 @@
 import type { Cause, Playbook, Thresholds } from './playbook/schema.js';
 import type { CauseResult, CheckResult, Confidence, ConsequenceResult, Severity, SuggestionResult } from './types.js';
 import { SEVERITY_RANK, worst } from './evaluate-checks.js';
+import { heartbeatElectionCommand } from './compute/heartbeat-election.js';
+import { tcPrioCommand } from './compute/tc-prio.js';
 
 /**
  * From check results to ranked causes. A cause holds for a member when its `when` condition holds on
@@ -73,6 +75,24 @@ export interface VerdictInput {
   playbooks: Playbook[];
   checks: CheckResult[];
   members: string[];
+  tuning: { clientPort: number; peerPort: number; interface: string };
+}
+
+/**
+ * For causes measured on member→peer pairs: the members that take part in every breached pair. A slow
+ * link around etcd-2 breaches etcd-1→etcd-2, etcd-3→etcd-2 and etcd-2→both, and only etcd-2 is in all
+ * of them; when every pair is slow, nobody is, and all members stay named.
+ */
+function localisePairs(cause: Cause, checks: ChecksById, members: string[]): string[] {
+  const pairs: Array<[string, string]> = [];
+  for (const id of [...cause.when.all, ...cause.when.any]) {
+    for (const v of checks.get(id)?.values ?? []) {
+      if (v.severity !== 'ok' && v.detail !== undefined) pairs.push([v.member, v.detail]);
+    }
+  }
+  if (pairs.length === 0) return members;
+  const inAll = members.filter((m) => pairs.every(([a, b]) => a === m || b === m));
+  return inAll.length > 0 ? inAll : members;
 }
 
 export interface Verdict {
@@ -88,8 +108,9 @@ export function decide(input: VerdictInput): Verdict {
     const thresholds = new Map(pb.checks.map((c) => [c.id, c.thresholds]));
     const candidates = input.members.length > 0 ? input.members : ['*'];
     for (const cause of pb.causes) {
-      const members = candidates.filter((m) => holds(cause, checks, m));
-      if (members.length === 0) continue;
+      const matched = candidates.filter((m) => holds(cause, checks, m));
+      if (matched.length === 0) continue;
+      const members = cause.localise === 'pairs' ? localisePairs(cause, checks, matched) : matched;
       const signalIds = [...cause.when.all, ...cause.when.any, ...cause.support].filter((id, i, a) => a.indexOf(id) === i);
       const signals = signalIds.filter((id) => members.some((m) => breached(checks.get(id), m)));
       const severity = worst(
@@ -144,14 +165,27 @@ export function decide(input: VerdictInput): Verdict {
         existing.members = [...new Set([...existing.members, ...c.members])];
         continue;
       }
+      const computed = s.compute ? compute(s.compute, input) : undefined;
+      if (s.compute && !computed) continue;
+      const command = computed?.command ?? (s.command ? fillText(s.command, c.members, input.cluster) : undefined);
       suggestions.push({
         playbook: c.playbook,
         id,
-        text: fillText(s.text, c.members, input.cluster),
-        ...(s.command ? { command: fillText(s.command, c.members, input.cluster) } : {}),
+        text: computed?.text ?? fillText(s.text, c.members, input.cluster),
+        ...(command ? { command } : {}),
         members: [...c.members],
       });
     }
   }
   return { causes, consequences, suggestions };
+}
+
+/** Commands that need this cluster's measurements; undefined when the measurement is missing. */
+function compute(name: NonNullable<Playbook['suggestions'][number]['compute']>, input: VerdictInput): { text?: string; command: string } | undefined {
+  switch (name) {
+    case 'heartbeat-election':
+      return heartbeatElectionCommand(input.checks);
+    case 'tc-prio':
+      return { command: tcPrioCommand(input.tuning) };
+  }
 }

@@ -1,7 +1,7 @@
 import type { types as SlackTypes } from '@slack/bolt';
 import type { Diagnosis } from '../diagnosis/types.js';
 import { formatDuration } from '../diagnosis/window.js';
-import { checkLine, membersLine, notableChecks, verdictIcon, windowText } from './summary-lines.js';
+import { checkLine, expensiveLine, membersLine, notableChecks, verdictIcon, windowText } from './summary-lines.js';
 
 type KnownBlock = SlackTypes.KnownBlock;
 export interface SlackMessage {
@@ -83,6 +83,9 @@ export function detailsMessage(d: Diagnosis): SlackMessage {
   }
   const evidence = notableChecks(d).map((c) => `• ${esc(checkLine(c, bold))}`);
   if (evidence.length > 0) blocks.push(section(`*Evidence*\n${evidence.join('\n')}`));
+  if (d.expensive_requests.length > 0) {
+    blocks.push(section(`*Expensive requests* (from the logs)\n${d.expensive_requests.map((r) => `• ${esc(expensiveLine(r))}`).join('\n')}`));
+  }
   if (d.timeline.length > 0) {
     blocks.push(section(`*Timeline*\n${d.timeline.map((t) => `• \`${t.at.slice(11, 19)}\` ${esc(t.text)}`).join('\n')}`));
   }

@@ -1,4 +1,5 @@
 import type { CheckResult, Diagnosis, Severity } from '../diagnosis/types.js';
+import { formatBytes, formatSeconds } from '../diagnosis/format.js';
 
 /**
  * The words shared by every output format (Slack, terminal, markdown): one place decides what an
@@ -25,7 +26,8 @@ export function checkLine(c: CheckResult, strong: (s: string) => string = (s) =>
   const shown = ordered.slice(0, 6).map((v) => {
     const who = v.member === '*' ? '' : `${v.member}${v.detail ? `→${v.detail}` : ''} `;
     const val = v.severity === 'ok' ? v.formatted : strong(v.formatted);
-    return `${who}${val}${v.severity === 'ok' ? '' : ` ${SEVERITY_ICON[v.severity]}`}`;
+    const then = v.baseline && v.severity !== 'ok' ? ` (${v.baseline.when} ${v.baseline.formatted})` : '';
+    return `${who}${val}${v.severity === 'ok' ? '' : ` ${SEVERITY_ICON[v.severity]}`}${then}`;
   });
   const more = ordered.length > 6 ? ` (+${ordered.length - 6} more)` : '';
   return `${c.title}: ${shown.join(' · ')}${more}${c.guideline ? ` (guideline ${c.guideline})` : ''}`;
@@ -45,4 +47,18 @@ export function membersLine(d: Diagnosis): string {
   return `members: ${d.members
     .map((m) => `${m.name}${m.leader ? ' (leader)' : ''}${m.up ? '' : ' (DOWN)'}`)
     .join(', ')}${d.members[0]?.version ? ` · etcd ${d.members[0].version}` : ''}`;
+}
+
+/** "/registry/pods/ 120× · 45 s in total · max 3.1 s · 1.2 GiB returned · time in 'range keys from bolt db'". */
+export function expensiveLine(r: Diagnosis['expensive_requests'][number]): string {
+  const parts = [
+    `${r.prefix} ${r.count}×`,
+    `${formatSeconds(r.total_ms / 1000)} in total`,
+    `max ${formatSeconds(r.max_ms / 1000)}`,
+    r.response_bytes > 0 ? `${formatBytes(r.response_bytes)} returned` : undefined,
+    r.max_response_count !== null ? `up to ${r.max_response_count} keys` : undefined,
+    r.dominant_step ? `time in '${r.dominant_step}'` : undefined,
+    `on ${r.members.join(', ')}`,
+  ];
+  return parts.filter((p): p is string => p !== undefined).join(' · ');
 }

@@ -1,6 +1,6 @@
 import type { Diagnosis } from '../diagnosis/types.js';
 import { formatDuration } from '../diagnosis/window.js';
-import { checkLine, membersLine, notableChecks, verdictIcon, windowText } from './summary-lines.js';
+import { checkLine, expensiveLine, membersLine, notableChecks, verdictIcon, windowText } from './summary-lines.js';
 
 /** Terminal and markdown renderings of a diagnosis; `md` decides the emphasis and code syntax. */
 export function renderText(d: Diagnosis, md = false): string {
@@ -27,6 +27,11 @@ export function renderText(d: Diagnosis, md = false): string {
   out.push(md ? '### Evidence' : 'Evidence:');
   for (const c of notableChecks(d)) out.push(`- ${checkLine(c, bold)}`);
   out.push('');
+  if (d.expensive_requests.length > 0) {
+    out.push(md ? '### Expensive requests (from the logs)' : 'Expensive requests (from the logs):');
+    for (const r of d.expensive_requests) out.push(`- ${expensiveLine(r)}`);
+    out.push('');
+  }
   if (d.timeline.length > 0) {
     out.push(md ? '### Timeline' : 'Timeline:');
     for (const t of d.timeline) out.push(`- ${t.at.slice(11, 19)} ${t.text}`);

@@ -63,7 +63,14 @@ const metricCheckSchema = z.strictObject({
   absentMeans: z.number().optional(),
   /** Shown when the query returns nothing at all: why the signal can be absent and what would show it. */
   whenAbsent: z.string().optional(),
-});
+  /**
+   * Compare with the same window a day earlier (or, without data then, the hour before): "48 ms
+   * (yesterday 1.2 ms)". Costs one or two more queries: keep it to the key signals. Window mode only.
+   */
+  baseline: z.boolean().default(false),
+  /** Values of detailLabel are member ids (To, Remote…): show them as member names. */
+  detailIsMember: z.boolean().default(false),
+}).refine((c) => !c.baseline || c.mode === 'window', { message: 'baseline needs mode: window', path: ['baseline'] });
 
 const logCheckSchema = z.strictObject({
   id,
@@ -98,8 +105,8 @@ const suggestionSchema = z.strictObject({
   text: z.string().min(1),
   /** The exact command to run; shown in a code block. */
   command: z.string().optional(),
-  /** Name of a computation in src/diagnosis/compute that produces the command for this cluster. */
-  compute: z.string().optional(),
+  /** A computation in src/diagnosis/compute that produces the command from this cluster's measurements. */
+  compute: z.enum(['heartbeat-election', 'tc-prio']).optional(),
 });
 
 const causeSchema = z.strictObject({
@@ -118,6 +125,11 @@ const causeSchema = z.strictObject({
    * as their consequence, not as a cause of its own (a CPU-starved member also shows slow fsyncs).
    */
   explainedBy: z.array(z.string().regex(/^[a-z][a-z0-9_-]*\/[a-z][a-z0-9_-]*$/, 'use playbook/cause')).default([]),
+  /**
+   * pairs: the `when` checks measure member→peer pairs; name only the members found in every breached
+   * pair (a slow link around one member shows up in all pairs that touch it, and only those).
+   */
+  localise: z.enum(['members', 'pairs']).default('members'),
 });
 
 export const playbookSchema = z
