@@ -30,7 +30,7 @@ export interface FaultParams {
   /** cpu: "stress" pins the member to one core shared with stress-ng hogs; "stop" SIGSTOPs it periodically. */
   cpuMode?: 'stress' | 'stop';
   cpuHogs?: number;
-  /** cpu: nice given to the member (and its autogroup) while the hogs run: 15 leaves it ~3% of the core against the hogs' autogroup. */
+  /** cpu: nice given to the member (and its autogroup) while the hogs run: 10 leaves it ~10% of the core against the hogs' autogroup (15 starves it so far that 1 s scrapes of it fail). */
   cpuNice?: number;
   /** expensive: concurrent clients ranging the large prefix. */
   clients?: number;
@@ -44,7 +44,7 @@ export const EXPENSIVE_PREFIX = '/lab/big/';
 export const DEFAULTS = {
   disk: { fsyncDelayUs: 1_200_000 },
   network: { delayMs: 150, jitterMs: 100, lossPct: 0 },
-  cpu: { cpuMode: 'stress' as const, cpuHogs: 4, cpuNice: 15 },
+  cpu: { cpuMode: 'stress' as const, cpuHogs: 4, cpuNice: 10 },
   expensive: { clients: 4, seedCount: 200, seedBytes: 1024 * 1024 },
   capacity: { writers: 64, valueBytes: 1024, opsPerTxn: 64 },
 };
