@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
 /**
@@ -8,10 +9,20 @@ import type { Redis } from 'ioredis';
 const RESERVE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local nextAt = tonumber(redis.call('GET', KEYS[1]) or '0')
-if nextAt > now then return nextAt - now end
 local interval = tonumber(ARGV[1])
+local first = ARGV[2] == 'first'
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+if not first and redis.call('ZCARD', KEYS[2]) > 0 then return interval end
+local nextAt = tonumber(redis.call('GET', KEYS[1]) or '0')
+if nextAt > now then
+  if first then
+    redis.call('ZADD', KEYS[2], now + 30000, ARGV[3])
+    redis.call('PEXPIRE', KEYS[2], 60000)
+  end
+  return nextAt - now
+end
 redis.call('SET', KEYS[1], now + interval, 'PX', interval + 60000)
+if first then redis.call('ZREM', KEYS[2], ARGV[3]) end
 return 0`;
 
 const HOLD_OFF = `
@@ -29,11 +40,20 @@ export class RedisChannelPacer {
     readonly intervalMs = 1050,
   ) {}
 
-  /** Resolves when this caller may post one message into `channel`. */
-  async acquire(channel: string): Promise<void> {
+  /**
+   * Resolves when this caller may post one message into `channel`. `first` messages (thread parents)
+   * go before `later` ones (replies) waiting for the same channel: in a storm every incident shows up
+   * (with its verdict, edited in) before the details of any. A parent's claim to go first expires on its
+   * own if its worker dies, so replies are never held back for good.
+   */
+  async acquire(channel: string, order: 'first' | 'later' = 'later', whileWaiting?: () => Promise<void>): Promise<void> {
+    const token = order === 'first' ? randomUUID() : '';
     for (;;) {
-      const wait = Number(await this.redis.eval(RESERVE, 1, this.key(channel), String(this.intervalMs)));
+      const wait = Number(
+        await this.redis.eval(RESERVE, 2, this.key(channel), `${this.key(channel)}:first`, String(this.intervalMs), order, token),
+      );
       if (wait <= 0) return;
+      if (whileWaiting !== undefined) await whileWaiting();
       // Spread the retries so waiting callers do not all ask at the same millisecond.
       await sleep(Math.min(wait, this.intervalMs) + Math.random() * 25);
     }

@@ -83,7 +83,7 @@ async function syncThread(gid: string, incarnation: number, opts: DeliveryWorker
   const parentHash = hashOf(parent);
   let parentTs = t.parentTs;
   if (parentTs === undefined) {
-    parentTs = await post(opts, g.channel, { text: parent.text, blocks: parent.blocks });
+    parentTs = await post(opts, g.channel, { text: parent.text, blocks: parent.blocks }, 'first');
     await opts.store.saveThread(gid, incarnation, { parentTs, parentHash });
     opts.metrics.alertThreadsCreated.inc();
     log.info({ gid, channel: g.channel, ts: parentTs }, 'alert thread opened');
@@ -91,10 +91,28 @@ async function syncThread(gid: string, incarnation: number, opts: DeliveryWorker
     await withRetryAfter(() => opts.slack.update({ channel: g.channel, ts: parentTs!, text: parent.text, blocks: parent.blocks }));
     await opts.store.saveThread(gid, incarnation, { parentHash });
   }
+  const ts = parentTs;
+  let shownHash = parentHash;
+  // While a reply waits for its slot (behind other threads' parents in a storm), keep the parent current:
+  // a verdict that arrives meanwhile is edited in at once instead of after the wait.
+  const refreshParent = async (): Promise<void> => {
+    try {
+      const now = await opts.store.group(gid);
+      if (now === undefined || now.incarnation !== incarnation) return;
+      const msg = alertParentMessage(now);
+      const hash = hashOf(msg);
+      if (hash === shownHash) return;
+      await opts.slack.update({ channel: now.channel, ts, text: msg.text, blocks: msg.blocks });
+      await opts.store.saveThread(gid, incarnation, { parentHash: hash });
+      shownHash = hash;
+    } catch (err) {
+      log.debug({ gid, err: err instanceof Error ? err.message : String(err) }, 'parent refresh while waiting failed');
+    }
+  };
   const replies = await opts.store.replies(gid, incarnation, t.posted);
   let posted = t.posted;
   for (const r of replies) {
-    await post(opts, g.channel, { text: r.text, blocks: r.blocks as KnownBlock[], thread_ts: parentTs });
+    await post(opts, g.channel, { text: r.text, blocks: r.blocks as KnownBlock[], thread_ts: parentTs }, 'later', refreshParent);
     posted += 1;
     await opts.store.saveThread(gid, incarnation, { posted });
     if (r.alertReceivedAt !== undefined) opts.metrics.alertToVerdict.observe((Date.now() - r.alertReceivedAt) / 1000);
@@ -106,9 +124,11 @@ async function post(
   opts: DeliveryWorkerOptions,
   channel: string,
   msg: { text: string; blocks: KnownBlock[]; thread_ts?: string },
+  order: 'first' | 'later' = 'later',
+  whileWaiting?: () => Promise<void>,
 ): Promise<string> {
   for (let attempt = 1; ; attempt++) {
-    await opts.pacer.acquire(channel);
+    await opts.pacer.acquire(channel, order, whileWaiting);
     try {
       const res = await opts.slack.postMessage({ channel, ...msg });
       // Space the next message from this one's answer as well as from its slot: a send that left late

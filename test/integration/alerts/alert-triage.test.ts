@@ -30,6 +30,7 @@ let bot: RunningServices;
 let am: RunningAlertmanager;
 let botPort: number;
 const prefix = `at${Date.now()}`;
+let playbooks: ReturnType<typeof loadPlaybooks>;
 
 async function startRedisWithAof(): Promise<RunningProcess> {
   return startProcess({
@@ -83,7 +84,7 @@ ${storm}${outage}`;
 async function startBot(): Promise<RunningServices> {
   return startServices('start', {
     config: parseConfigText(config(), 'alerts-test.yaml', {}),
-    playbooks: loadPlaybooks(),
+    playbooks,
     env: readEnv({
       SLACK_BOT_TOKEN: slack.token,
       SLACK_SIGNING_SECRET: 'unused-signing-secret',
@@ -103,6 +104,8 @@ beforeAll(async () => {
   redisPort = await freePort();
   redisDir = tempDir('redis-aof');
   botPort = await freePort();
+  // Loaded once: a restarted bot in these tests runs the same playbooks as the first.
+  playbooks = loadPlaybooks();
   [redis, prom, slack] = await Promise.all([startRedisWithAof(), startPrometheus(), SlackStandin.start()]);
   bot = await startBot();
   am = await startAlertmanager({
@@ -221,6 +224,17 @@ describe('Alertmanager → one Slack thread per group, triaged', () => {
     await am.resolve([{ labels: { alertname: 'etcdHighCommitDurations', job: prom.job, instance: prom.member, severity: 'warning' } }]);
   });
 
+  it('alerts that match no cluster go to the fallback channel, untriaged, and are counted', async () => {
+    await am.push([{ labels: { alertname: 'etcdHighFsyncDurations', job: 'etcd-unknown', instance: '10.9.9.9:2379', severity: 'warning' } }]);
+    await waitFor('fallback thread', () => parentsIn('C0FALLBACK').length === 1, 20_000);
+    const p = parentsIn('C0FALLBACK')[0]!;
+    expect(JSON.stringify(p.blocks)).toMatch(/match no cluster/);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(slack.threadReplies('C0FALLBACK', p.ts)).toHaveLength(0);
+    const unmatched = (await bot.metrics.alertsUnmatched.get()).values.find((v) => v.labels['action'] === 'fallback');
+    expect(unmatched?.value ?? 0).toBeGreaterThanOrEqual(1);
+  });
+
   it('wrong token → 401; oversized body → 413; malformed JSON or schema → 400 with the reason; none enqueued', async () => {
     const url = `http://127.0.0.1:${botPort}/alertmanager`;
     const before = await intakeJobs();
@@ -310,7 +324,7 @@ describe('Alertmanager → one Slack thread per group, triaged', () => {
     await waitFor('every alert in its thread', () =>
       OUTAGE_CHANNELS.every((ch) => {
         const ps = parentsIn(ch);
-        return ps.length === names.length && ps.every((p) => /8 firing/.test(p.text));
+        return ps.length === names.length && ps.every((p) => /8 firing/.test(p.text) && slack.threadReplies(ch, p.ts).some((r) => /Triage/.test(r.text)));
       }), 90_000, 250);
     for (const ch of OUTAGE_CHANNELS) {
       for (const p of parentsIn(ch)) {
