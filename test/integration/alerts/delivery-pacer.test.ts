@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { RedisChannelPacer } from '../../../src/jobs/delivery-pacer.js';
+import { startRedis } from '../../support/redis.js';
+import type { RunningProcess } from '../../support/processes.js';
+
+/** The per-channel pacer shared through Redis, as two worker processes would use it (two connections). */
+let redis: RunningProcess & { url: string };
+let a: Redis;
+let b: Redis;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  a = new Redis(redis.url);
+  b = new Redis(redis.url);
+});
+afterAll(async () => {
+  a?.disconnect();
+  b?.disconnect();
+  await redis?.stop();
+});
+
+describe('RedisChannelPacer', () => {
+  it('spaces one channel across pacers by the interval, and leaves other channels alone', async () => {
+    const p1 = new RedisChannelPacer(a, 'pt1', 200);
+    const p2 = new RedisChannelPacer(b, 'pt1', 200);
+    const times: number[] = [];
+    const t0 = Date.now();
+    await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? p1 : p2).acquire('C1').then(() => times.push(Date.now()))));
+    times.sort((x, y) => x - y);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(190);
+    const other = Date.now();
+    await p1.acquire('C2');
+    expect(Date.now() - other).toBeLessThan(100);
+    expect(Date.now() - t0).toBeLessThan(8 * 200 + 1000);
+  });
+
+  it('a hold-off (429 Retry-After) delays only its channel', async () => {
+    const p = new RedisChannelPacer(a, 'pt2', 100);
+    await p.holdOff('C1', 600);
+    const t = Date.now();
+    await p.acquire('C2');
+    expect(Date.now() - t).toBeLessThan(100);
+    await p.acquire('C1');
+    expect(Date.now() - t).toBeGreaterThanOrEqual(550);
+  });
+
+  it('thread parents waiting for a channel go before replies waiting for it', async () => {
+    const p = new RedisChannelPacer(a, 'pt3', 150);
+    const q = new RedisChannelPacer(b, 'pt3', 150);
+    await p.acquire('C1');
+    const order: string[] = [];
+    const replies = Array.from({ length: 3 }, (_, i) => q.acquire('C1', 'later').then(() => order.push(`reply${i}`)));
+    await new Promise((r) => setTimeout(r, 20));
+    const parents = Array.from({ length: 3 }, (_, i) => p.acquire('C1', 'first').then(() => order.push(`parent${i}`)));
+    await Promise.all([...replies, ...parents]);
+    expect(order.slice(0, 3).every((x) => x.startsWith('parent'))).toBe(true);
+  });
+});
