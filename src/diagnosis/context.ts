@@ -21,8 +21,9 @@ const leaderQuery = (v: QueryVars): string =>
 const versionQuery = (v: QueryVars): string =>
   `max by (${v.memberLabel}, server_version) (last_over_time(etcd_server_version{${v.selector}}[${v.windowSeconds}s]))`;
 
+// Ids look back a day: a member that could not be scraped during the window still needs its name.
 const idQuery = (v: QueryVars): string =>
-  `max by (${v.memberLabel}, server_id) (last_over_time(etcd_server_id{${v.selector}}[${v.windowSeconds}s]))`;
+  `max by (${v.memberLabel}, server_id) (last_over_time(etcd_server_id{${v.selector}}[${Math.max(86400, v.windowSeconds)}s]))`;
 
 export interface MemberInfo {
   name: string;

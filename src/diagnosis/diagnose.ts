@@ -2,7 +2,7 @@ import type { Evidence } from './evidence.js';
 import type { Playbook } from './playbook/schema.js';
 import type { QueryVars } from './query-plan.js';
 import { readContext } from './context.js';
-import { evaluateCheck, SEVERITY_RANK } from './evaluate-checks.js';
+import { evaluateChecks, SEVERITY_RANK } from './evaluate-checks.js';
 import { decide } from './verdict.js';
 import { formatDuration } from './window.js';
 import type { CheckResult, Diagnosis, MissingEvidence } from './types.js';
@@ -28,14 +28,14 @@ export function diagnose(evidence: Evidence, allPlaybooks: Playbook[]): Diagnosi
   const playbooks = allPlaybooks.filter((p) => evidence.playbooks.includes(p.id));
   const vars = varsOf(evidence);
   const ctx = readContext(evidence, vars);
-  const checks: CheckResult[] = playbooks.flatMap((pb) => pb.checks.map((c) => evaluateCheck(pb, c, evidence, ctx, vars)));
+  const checks: CheckResult[] = evaluateChecks(playbooks, allPlaybooks, evidence, ctx, vars);
   const members = [...new Set([...ctx.members.map((m) => m.name), ...checks.flatMap((c) => c.values.map((v) => v.member))])]
     .filter((m) => m !== '*')
     .sort();
   const verdict = decide({ cluster: evidence.cluster, playbooks, checks, members, tuning: evidence.tuning });
 
   const missing: MissingEvidence[] = checks
-    .filter((c) => c.missing !== undefined)
+    .filter((c) => c.missing !== undefined && c.ref === undefined)
     .map((c) => ({ playbook: c.playbook, check: c.check, reason: c.missing! }));
   if (ctx.problem) missing.unshift({ playbook: 'context', check: 'members', reason: ctx.problem });
   for (const e of evidence.logs?.errors ?? []) {

@@ -2,7 +2,7 @@ import type { Evidence } from './evidence.js';
 import { findQuery, type BaselinePurpose } from './evidence.js';
 import type { ClusterContext } from './context.js';
 import type { Check, LogCheck, MetricCheck, Playbook, Thresholds } from './playbook/schema.js';
-import { isMetricCheck } from './playbook/schema.js';
+import { isMetricCheck, isRefCheck } from './playbook/schema.js';
 import { checkQuery, type QueryVars } from './query-plan.js';
 import { formatGuideline, formatValue } from './format.js';
 import type { CheckResult, MeasuredValue, Severity } from './types.js';
@@ -130,6 +130,7 @@ function evaluateLogs(pb: Playbook, check: LogCheck, evidence: Evidence, ctx: Cl
   for (const e of evidence.logs.events) {
     if (!kinds.has(e.kind)) continue;
     if (check.logs.contains !== undefined && !e.msg.includes(check.logs.contains)) continue;
+    if (check.logs.where && !matchesWhere(e, check.logs.where)) continue;
     const m = check.per === 'cluster' ? '*' : e.member;
     counts.set(m, (counts.get(m) ?? 0) + 1);
   }
@@ -139,6 +140,48 @@ function evaluateLogs(pb: Playbook, check: LogCheck, evidence: Evidence, ctx: Cl
   return { ...base, severity: worst(values.map((v) => v.severity)), values };
 }
 
-export function evaluateCheck(pb: Playbook, check: Check, evidence: Evidence, ctx: ClusterContext, vars: QueryVars): CheckResult {
-  return isMetricCheck(check) ? evaluateMetric(pb, check, evidence, ctx, vars) : evaluateLogs(pb, check, evidence, ctx);
+type Scalar = string | number | boolean;
+
+/** Field tests of a log matcher: dotted names read nested fields, lists mean "any of". */
+function matchesWhere(event: object, where: Record<string, Scalar | Scalar[]>): boolean {
+  return Object.entries(where).every(([path, want]) => {
+    let v: unknown = event;
+    for (const part of path.split('.')) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
+    return Array.isArray(want) ? want.includes(v as Scalar) : v === want;
+  });
+}
+
+/**
+ * Every check of every playbook. References to other playbooks' checks are resolved after the rest and
+ * carry `ref` so reports can skip them (the original is already shown).
+ */
+export function evaluateChecks(playbooks: Playbook[], all: Playbook[], evidence: Evidence, ctx: ClusterContext, vars: QueryVars): CheckResult[] {
+  const direct = playbooks.flatMap((pb) =>
+    pb.checks.flatMap((c): CheckResult[] => {
+      if (isRefCheck(c)) return [];
+      return [isMetricCheck(c) ? evaluateMetric(pb, c, evidence, ctx, vars) : evaluateLogs(pb, c as LogCheck, evidence, ctx)];
+    }),
+  );
+  const refs = playbooks.flatMap((pb) =>
+    pb.checks.filter(isRefCheck).map((c): CheckResult => {
+      const [pbId, checkId] = c.ref.split('/') as [string, string];
+      const target =
+        direct.find((r) => r.playbook === pbId && r.check === checkId) ??
+        evaluateTarget(all, pbId, checkId, evidence, ctx, vars);
+      if (!target) return { playbook: pb.id, check: c.id, title: c.ref, unit: 'count', severity: 'ok', values: [], missing: `no check ${c.ref}`, ref: c.ref };
+      const t = c.thresholds;
+      if (!t) return { ...target, playbook: pb.id, check: c.id, ref: c.ref };
+      const values = target.values.map((v) => ({ ...v, severity: classify(v.value, t) }));
+      return { ...target, playbook: pb.id, check: c.id, ref: c.ref, values, severity: worst(values.map((v) => v.severity)) };
+    }),
+  );
+  return [...direct, ...refs];
+}
+
+/** A referenced check whose playbook is not part of this run (e.g. --focus resources) is evaluated alone. */
+function evaluateTarget(all: Playbook[], pbId: string, checkId: string, evidence: Evidence, ctx: ClusterContext, vars: QueryVars): CheckResult | undefined {
+  const pb = all.find((p) => p.id === pbId);
+  const c = pb?.checks.find((x) => x.id === checkId);
+  if (!pb || !c || isRefCheck(c)) return undefined;
+  return isMetricCheck(c) ? evaluateMetric(pb, c, evidence, ctx, vars) : evaluateLogs(pb, c, evidence, ctx);
 }

@@ -32,6 +32,8 @@ export interface CheckResult {
   values: MeasuredValue[];
   /** Set when the check could not be evaluated; the values are then empty. */
   missing?: string;
+  /** "playbook/check" when this is another playbook's check reused as it is. */
+  ref?: string;
 }
 
 export interface CauseResult {

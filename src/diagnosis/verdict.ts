@@ -1,5 +1,6 @@
-import type { Cause, Playbook, Thresholds } from './playbook/schema.js';
-import type { CauseResult, CheckResult, Confidence, ConsequenceResult, Severity, SuggestionResult } from './types.js';
+import type { Cause, Check, Playbook, Thresholds } from './playbook/schema.js';
+import { isRefCheck } from './playbook/schema.js';
+import type { CauseResult, CheckResult, Confidence, ConsequenceResult, MeasuredValue, Severity, SuggestionResult } from './types.js';
 import { SEVERITY_RANK, worst } from './evaluate-checks.js';
 import { heartbeatElectionCommand } from './compute/heartbeat-election.js';
 import { tcPrioCommand } from './compute/tc-prio.js';
@@ -11,12 +12,19 @@ import { tcPrioCommand } from './compute/tc-prio.js';
  */
 type ChecksById = Map<string, CheckResult>;
 
-function severityFor(result: CheckResult | undefined, member: string): Severity {
+/**
+ * Whether a measured value concerns a member: its own, a cluster-wide one, or, for causes localised on
+ * member→peer pairs, one measured toward it.
+ */
+const touches = (v: MeasuredValue, member: string, pairs: boolean): boolean =>
+  v.member === member || v.member === '*' || (pairs && v.detail === member);
+
+function severityFor(result: CheckResult | undefined, member: string, pairs = false): Severity {
   if (!result) return 'ok';
-  return worst(result.values.filter((v) => v.member === member || v.member === '*').map((v) => v.severity));
+  return worst(result.values.filter((v) => touches(v, member, pairs)).map((v) => v.severity));
 }
 
-const breached = (r: CheckResult | undefined, member: string): boolean => SEVERITY_RANK[severityFor(r, member)] >= 1;
+const breached = (r: CheckResult | undefined, member: string, pairs = false): boolean => SEVERITY_RANK[severityFor(r, member, pairs)] >= 1;
 
 function holds(cause: Cause, checks: ChecksById, member: string): boolean {
   const { all, any, none } = cause.when;
@@ -28,8 +36,8 @@ function holds(cause: Cause, checks: ChecksById, member: string): boolean {
 }
 
 /** 1 for a value at the guideline, up to 4 for 8× over it; +1 when critical. */
-function strength(result: CheckResult, member: string, thresholds: Thresholds | undefined): number {
-  const vals = result.values.filter((v) => v.member === member || v.member === '*');
+function strength(result: CheckResult, member: string, thresholds: Thresholds | undefined, pairs: boolean): number {
+  const vals = result.values.filter((v) => touches(v, member, pairs));
   let best = 0;
   for (const v of vals) {
     if (v.severity === 'ok') continue;
@@ -43,29 +51,43 @@ function strength(result: CheckResult, member: string, thresholds: Thresholds | 
   return best;
 }
 
-function confidenceOf(signals: number, severity: Severity): Confidence {
-  if (signals >= 3 || (signals >= 2 && severity === 'critical')) return 'high';
+/** A reused check grades with its original's thresholds. */
+function thresholdsOf(c: Check, playbooks: Playbook[]): Thresholds | undefined {
+  if (!isRefCheck(c)) return c.thresholds;
+  if (c.thresholds) return c.thresholds;
+  const [pbId, checkId] = c.ref.split('/');
+  const target = playbooks.find((p) => p.id === pbId)?.checks.find((x) => x.id === checkId);
+  return target && !isRefCheck(target) ? target.thresholds : undefined;
+}
+
+/**
+ * Agreement and margin: several independent signals that are well over their guidelines make a cause
+ * likely; signals that are all just over the line make it a maybe, however many there are.
+ */
+function confidenceOf(signals: number, severity: Severity, score: number): Confidence {
+  const clear = score >= 2.5 * signals || severity === 'critical';
+  if (signals >= 2 && clear) return 'high';
   if (signals >= 2 || severity === 'critical') return 'medium';
   return 'low';
 }
 
 /** The formatted value of a check for the worst of these members, for summaries. */
-function worstFormatted(result: CheckResult | undefined, members: string[]): string {
+function worstFormatted(result: CheckResult | undefined, members: string[], pairs: boolean): string {
   if (!result) return 'n/a';
   if (result.missing) return 'n/a';
-  const vals = result.values.filter((v) => members.includes(v.member) || v.member === '*');
+  const vals = result.values.filter((v) => members.some((m) => touches(v, m, pairs)));
   if (vals.length === 0) return 'n/a';
   const pick = vals.reduce((a, b) => (SEVERITY_RANK[b.severity] > SEVERITY_RANK[a.severity] || (b.severity === a.severity && b.value > a.value) ? b : a));
   return pick.formatted;
 }
 
-export function fillText(text: string, members: string[], cluster: string, checks?: ChecksById): string {
+export function fillText(text: string, members: string[], cluster: string, checks?: ChecksById, pairs = false): string {
   const list = members.filter((m) => m !== '*');
   const names = list.length > 0 ? list.join(', ') : 'all members';
   return text.replace(/\{([a-z0-9_]+)\}/g, (whole, key: string) => {
     if (key === 'members' || key === 'member') return names;
     if (key === 'cluster') return cluster;
-    if (checks?.has(key)) return worstFormatted(checks.get(key), list.length > 0 ? list : ['*']);
+    if (checks?.has(key)) return worstFormatted(checks.get(key), list.length > 0 ? list : ['*'], pairs);
     return whole;
   });
 }
@@ -83,16 +105,16 @@ export interface VerdictInput {
  * link around etcd-2 breaches etcd-1→etcd-2, etcd-3→etcd-2 and etcd-2→both, and only etcd-2 is in all
  * of them; when every pair is slow, nobody is, and all members stay named.
  */
-function localisePairs(cause: Cause, checks: ChecksById, members: string[]): string[] {
+function localisePairs(cause: Cause, checks: ChecksById, members: string[], matched: string[]): string[] {
   const pairs: Array<[string, string]> = [];
   for (const id of [...cause.when.all, ...cause.when.any]) {
     for (const v of checks.get(id)?.values ?? []) {
       if (v.severity !== 'ok' && v.detail !== undefined) pairs.push([v.member, v.detail]);
     }
   }
-  if (pairs.length === 0) return members;
+  if (pairs.length === 0) return matched;
   const inAll = members.filter((m) => pairs.every(([a, b]) => a === m || b === m));
-  return inAll.length > 0 ? inAll : members;
+  return inAll.length > 0 ? inAll : matched;
 }
 
 export interface Verdict {
@@ -105,19 +127,21 @@ export function decide(input: VerdictInput): Verdict {
   const found: Array<CauseResult & { kind: Cause['kind']; explainedBy: string[] }> = [];
   for (const pb of input.playbooks) {
     const checks: ChecksById = new Map(input.checks.filter((c) => c.playbook === pb.id).map((c) => [c.check, c]));
-    const thresholds = new Map(pb.checks.map((c) => [c.id, c.thresholds]));
+    const thresholds = new Map(pb.checks.map((c) => [c.id, thresholdsOf(c, input.playbooks)]));
     const candidates = input.members.length > 0 ? input.members : ['*'];
     for (const cause of pb.causes) {
       const matched = candidates.filter((m) => holds(cause, checks, m));
       if (matched.length === 0) continue;
-      const members = cause.localise === 'pairs' ? localisePairs(cause, checks, matched) : matched;
+      // Localising looks at every member: the far end of the slow pairs may not breach as a sender.
+      const members = cause.localise === 'pairs' ? localisePairs(cause, checks, candidates, matched) : matched;
       const signalIds = [...cause.when.all, ...cause.when.any, ...cause.support].filter((id, i, a) => a.indexOf(id) === i);
-      const signals = signalIds.filter((id) => members.some((m) => breached(checks.get(id), m)));
+      const pairs = cause.localise === 'pairs';
+      const signals = signalIds.filter((id) => members.some((m) => breached(checks.get(id), m, pairs)));
       const severity = worst(
-        [...cause.when.all, ...cause.when.any].flatMap((id) => members.map((m) => severityFor(checks.get(id), m))),
+        [...cause.when.all, ...cause.when.any].flatMap((id) => members.map((m) => severityFor(checks.get(id), m, pairs))),
       );
       const score = Math.max(
-        ...members.map((m) => signals.reduce((s, id) => s + strength(checks.get(id)!, m, thresholds.get(id)), 0)),
+        ...members.map((m) => signals.reduce((s, id) => s + strength(checks.get(id)!, m, thresholds.get(id), pairs), 0)),
       );
       found.push({
         playbook: pb.id,
@@ -125,9 +149,9 @@ export function decide(input: VerdictInput): Verdict {
         title: cause.title,
         severity,
         members: members.filter((m) => m !== '*'),
-        confidence: confidenceOf(signals.length, severity),
+        confidence: confidenceOf(signals.length, severity, score),
         score: Math.round(score * 100) / 100,
-        summary: fillText(cause.summary, members, input.cluster, checks),
+        summary: fillText(cause.summary, members, input.cluster, checks, pairs),
         signals,
         suggestions: cause.suggestions,
         kind: cause.kind,
@@ -139,15 +163,41 @@ export function decide(input: VerdictInput): Verdict {
 
   const ref = (c: { playbook: string; cause: string }): string => `${c.playbook}/${c.cause}`;
   const overlaps = (a: string[], b: string[]): boolean => a.length === 0 || b.length === 0 || a.some((m) => b.includes(m));
+  type Found = (typeof found)[number];
+  /**
+   * Who explains a cause: a found cause it names in explainedBy, on an overlapping member. When two
+   * causes name each other (expensive reads load the CPU; a starved CPU slows reads), the stronger one
+   * is the explanation.
+   */
+  const explainerOf = (c: Found): Found | undefined =>
+    found.find(
+      (o) =>
+        o !== c &&
+        c.explainedBy.includes(ref(o)) &&
+        overlaps(o.members, c.members) &&
+        !(o.explainedBy.includes(ref(c)) && c.score > o.score),
+    );
+  /** Follows explanations to the cause at the root (a slow disk explained by a starved CPU explained by load). */
+  const rootOf = (c: Found): Found => {
+    const seen = new Set<Found>([c]);
+    let cur = c;
+    for (let next = explainerOf(cur); next && !seen.has(next); next = explainerOf(cur)) {
+      seen.add(next);
+      cur = next;
+    }
+    return cur;
+  };
   const causes: CauseResult[] = [];
   const consequences: ConsequenceResult[] = [];
   for (const c of found) {
-    const { kind, explainedBy, ...result } = c;
-    const explainer = found.find((o) => o !== c && explainedBy.includes(ref(o)) && overlaps(o.members, c.members));
+    const { kind, explainedBy: _explainedBy, ...result } = c;
+    const explainer = explainerOf(c);
     if (explainer) {
-      consequences.push({ ...result, attributed_to: ref(explainer) });
+      consequences.push({ ...result, attributed_to: ref(rootOf(explainer)) });
     } else if (kind === 'consequence') {
-      const by = found.find((o) => o.kind === 'cause' && o !== c && overlaps(o.members, c.members)) ?? found.find((o) => o.kind === 'cause');
+      // Leadership effects are felt cluster-wide (a slow follower link makes the leader's heartbeats
+      // fail): attribute them to the strongest cause found.
+      const by = found.find((o) => o.kind === 'cause' && !explainerOf(o));
       consequences.push(by ? { ...result, attributed_to: ref(by) } : result);
     } else {
       causes.push(result);

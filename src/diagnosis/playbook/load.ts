@@ -46,6 +46,17 @@ export function loadPlaybooks(dir: string = DEFAULT_PLAYBOOKS_DIR): Playbook[] {
       else throw err;
     }
   }
+  // Causes may defer to causes of other playbooks: every reference must name one that exists.
+  const causes = new Set(playbooks.flatMap((pb) => pb.causes.map((c) => `${pb.id}/${c.id}`)));
+  for (const pb of playbooks) {
+    pb.causes.forEach((c, i) =>
+      c.explainedBy.forEach((ref, j) => {
+        if (!causes.has(ref)) {
+          errors.push(new ConfigError(seen.get(pb.id)!, [`causes.${i}.explainedBy.${j}: no cause "${ref}" in any playbook`]));
+        }
+      }),
+    );
+  }
   if (errors.length > 0) {
     throw new ConfigError(dir, errors.flatMap((e) => e.problems.map((p) => `${e.file}: ${p}`)));
   }

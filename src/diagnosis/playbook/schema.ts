@@ -72,6 +72,8 @@ const metricCheckSchema = z.strictObject({
   detailIsMember: z.boolean().default(false),
 }).refine((c) => !c.baseline || c.mode === 'window', { message: 'baseline needs mode: window', path: ['baseline'] });
 
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+
 const logCheckSchema = z.strictObject({
   id,
   title: z.string().min(1),
@@ -81,6 +83,11 @@ const logCheckSchema = z.strictObject({
     kinds: z.array(z.string().min(1)).min(1),
     /** Only events whose msg contains this text. */
     contains: z.string().optional(),
+    /**
+     * Only events whose parsed fields have these values, e.g. {access: read-only}; a dotted name reads
+     * a nested field (dominantStep.name), a list means any of its values.
+     */
+    where: z.record(z.string(), z.union([scalar, z.array(scalar).min(1)])).optional(),
   }),
   per: z.enum(['member', 'cluster']).default('member'),
   unit: z.literal('count').default('count'),
@@ -88,7 +95,18 @@ const logCheckSchema = z.strictObject({
   whenAbsent: z.string().optional(),
 });
 
-export const checkSchema = z.union([metricCheckSchema, logCheckSchema]);
+/**
+ * A check of another playbook, reused as it is (same query, same grades): lets a cause here combine
+ * it with this playbook's signals without a second query or a second line in the report.
+ */
+const refCheckSchema = z.strictObject({
+  id,
+  ref: z.string().regex(/^[a-z][a-z0-9_-]*\/[a-z][a-z0-9_-]*$/, 'use playbook/check'),
+  /** Grade the same measurements against other thresholds (e.g. only a commit p99 far over the guideline). */
+  thresholds: thresholdsSchema.optional(),
+});
+
+export const checkSchema = z.union([metricCheckSchema, logCheckSchema, refCheckSchema]);
 
 const conditionSchema = z.strictObject({
   /** Every one of these checks is at warning or worse for the member. */
@@ -181,6 +199,7 @@ export type Playbook = z.infer<typeof playbookSchema>;
 export type Check = z.infer<typeof checkSchema>;
 export type MetricCheck = z.infer<typeof metricCheckSchema>;
 export type LogCheck = z.infer<typeof logCheckSchema>;
+export type RefCheck = z.infer<typeof refCheckSchema>;
 export type Cause = z.infer<typeof causeSchema>;
 export type Suggestion = z.infer<typeof suggestionSchema>;
 export type Thresholds = z.infer<typeof thresholdsSchema>;
@@ -188,4 +207,8 @@ export type Unit = z.infer<typeof unitSchema>;
 
 export function isMetricCheck(c: Check): c is MetricCheck {
   return 'query' in c;
+}
+
+export function isRefCheck(c: Check): c is RefCheck {
+  return 'ref' in c;
 }
