@@ -55,10 +55,12 @@ export function startAlertPipeline(opts: AlertPipelineOptions): AlertPipeline {
   const shared = conn('alerts');
   const store = new IncidentStore(shared, { prefix, historyDays: am.historyDays });
   const followUps = new AlertFollowUps(shared, prefix, (err) => opts.logger.debug({ err: err.message }, 'alert queue connection error'));
-  const evidence = new SharedEvidence(
-    { config: opts.config, playbooks: opts.playbooks, prometheus: opts.prometheus },
-    am.shareEvidenceSeconds * 1000,
-  );
+  const evidence = new SharedEvidence({
+    deps: { config: opts.config, playbooks: opts.playbooks, prometheus: opts.prometheus },
+    shareMs: am.shareEvidenceSeconds * 1000,
+    redis: shared,
+    prefix,
+  });
   const slack = new SlackDelivery({
     botToken: opts.botToken,
     ...(opts.slackApiUrl === undefined ? {} : { slackApiUrl: opts.slackApiUrl }),
