@@ -143,11 +143,17 @@ function evaluateLogs(pb: Playbook, check: LogCheck, evidence: Evidence, ctx: Cl
 type Scalar = string | number | boolean;
 
 /** Field tests of a log matcher: dotted names read nested fields, lists mean "any of". */
-function matchesWhere(event: object, where: Record<string, Scalar | Scalar[]>): boolean {
+type Want = Scalar | Scalar[] | { gte?: number; lte?: number };
+
+function matchesWhere(event: object, where: Record<string, Want>): boolean {
   return Object.entries(where).every(([path, want]) => {
     let v: unknown = event;
     for (const part of path.split('.')) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
-    return Array.isArray(want) ? want.includes(v as Scalar) : v === want;
+    if (Array.isArray(want)) return want.includes(v as Scalar);
+    if (want !== null && typeof want === 'object') {
+      return typeof v === 'number' && (want.gte === undefined || v >= want.gte) && (want.lte === undefined || v <= want.lte);
+    }
+    return v === want;
   });
 }
 

@@ -65,7 +65,7 @@ function thresholdsOf(c: Check, playbooks: Playbook[]): Thresholds | undefined {
  * likely; signals that are all just over the line make it a maybe, however many there are.
  */
 function confidenceOf(signals: number, severity: Severity, score: number): Confidence {
-  const clear = score >= 2.5 * signals || severity === 'critical';
+  const clear = score >= 1.8 * signals || severity === 'critical';
   if (signals >= 2 && clear) return 'high';
   if (signals >= 2 || severity === 'critical') return 'medium';
   return 'low';

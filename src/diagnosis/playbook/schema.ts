@@ -85,9 +85,14 @@ const logCheckSchema = z.strictObject({
     contains: z.string().optional(),
     /**
      * Only events whose parsed fields have these values, e.g. {access: read-only}; a dotted name reads
-     * a nested field (dominantStep.name), a list means any of its values.
+     * a nested field (dominantStep.name), a list means any of its values, {gte, lte} a numeric range.
      */
-    where: z.record(z.string(), z.union([scalar, z.array(scalar).min(1)])).optional(),
+    where: z
+      .record(
+        z.string(),
+        z.union([scalar, z.array(scalar).min(1), z.strictObject({ gte: z.number().optional(), lte: z.number().optional() })]),
+      )
+      .optional(),
   }),
   per: z.enum(['member', 'cluster']).default('member'),
   unit: z.literal('count').default('count'),
