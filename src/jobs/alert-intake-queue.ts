@@ -9,10 +9,8 @@ export interface AlertIntake {
   enqueue(n: NotificationInput, receivedAt: number): Promise<void>;
 }
 
-/** The webhook's parsed body, before the receipt time is attached. */
-export type NotificationInput = Omit<Notification, 'receivedAt' | 'alerts'> & {
-  alerts: Array<Notification['alerts'][number]>;
-};
+/** The webhook's parsed body (extra fields are ignored), before the receipt time is attached. */
+export type NotificationInput = Omit<Notification, 'receivedAt'>;
 
 /**
  * The producer side of alert intake, used by the HTTP front. One job per notification; BullMQ's add
