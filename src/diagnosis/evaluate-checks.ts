@@ -47,7 +47,7 @@ function evaluateMetric(pb: Playbook, check: MetricCheck, evidence: Evidence, ct
     check: check.id,
     title: check.title,
     unit: check.unit,
-    guideline: formatGuideline(check.thresholds, check.unit),
+    guideline: check.guideline ?? formatGuideline(check.thresholds, check.unit),
   };
   const planned = checkQuery(check, vars);
   if (!planned) return { ...base, severity: 'ok', values: [], missing: 'needs node_exporter metrics: set nodeExporter.selector for this cluster' };

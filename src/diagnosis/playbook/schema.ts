@@ -56,6 +56,8 @@ const metricCheckSchema = z.strictObject({
   detailLabel: z.string().optional(),
   unit: unitSchema,
   thresholds: thresholdsSchema.optional(),
+  /** The published guideline, shown to people when it differs from the warning threshold (e.g. "< 10 ms"). */
+  guideline: z.string().optional(),
   /**
    * A series missing from the result means this value (e.g. 0 for counters that etcd only creates on
    * the first failure); without it, a missing series is missing evidence.
