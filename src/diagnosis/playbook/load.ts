@@ -46,6 +46,10 @@ export function loadPlaybooks(dir: string = DEFAULT_PLAYBOOKS_DIR): Playbook[] {
       else throw err;
     }
   }
+  // References are checked only once every file parsed: a broken file would make them all look wrong.
+  if (errors.length > 0) {
+    throw new ConfigError(dir, errors.flatMap((e) => e.problems.map((p) => `${e.file}: ${p}`)));
+  }
   // Causes may defer to causes of other playbooks: every reference must name one that exists.
   const causes = new Set(playbooks.flatMap((pb) => pb.causes.map((c) => `${pb.id}/${c.id}`)));
   for (const pb of playbooks) {

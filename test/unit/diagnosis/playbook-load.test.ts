@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -28,14 +28,34 @@ describe('playbook files', () => {
   });
 
   it('a broken file names the file and the field', () => {
-    const disk = readFileSync(join(DEFAULT_PLAYBOOKS_DIR, 'disk.yaml'), 'utf8');
-    const dir = dirWith({
-      'disk.yaml': disk.replace('thresholds: { warning: 0.010, critical: 0.100 }', 'thresholds: { warning: ten }'),
-    });
+    // All shipped playbooks (they refer to each other), with one field broken in disk.yaml.
+    const files = Object.fromEntries(
+      readdirSync(DEFAULT_PLAYBOOKS_DIR)
+        .filter((f) => f.endsWith('.yaml'))
+        .map((f) => [f, readFileSync(join(DEFAULT_PLAYBOOKS_DIR, f), 'utf8')]),
+    );
+    const broken = files['disk.yaml']!.replace('thresholds: { warning: 0.016, critical: 0.100 }', 'thresholds: { warning: ten }');
+    expect(broken).not.toBe(files['disk.yaml']);
+    const dir = dirWith({ ...files, 'disk.yaml': broken });
     const p = problemsOf(dir);
     expect(p).toHaveLength(1);
     expect(p[0]).toContain(join(dir, 'disk.yaml'));
     expect(p[0]).toContain('checks.0.thresholds.warning');
+  });
+
+  it('rejects an explanation by a cause that no playbook has', () => {
+    const p = problemsOf(
+      dirWith({
+        'a.yaml': `
+id: a
+title: A
+description: D
+checks: [{ id: x, title: X, query: 'up{$selector}', unit: count, thresholds: { warning: 1 } }]
+causes: [{ id: c, title: C, when: { any: [x] }, summary: S, explainedBy: [nope/never] }]
+`,
+      }),
+    );
+    expect(p).toEqual([expect.stringMatching(/a\.yaml: causes\.0\.explainedBy\.0: no cause "nope\/never" in any playbook$/)]);
   });
 
   it('rejects unknown placeholders, references to missing checks, and duplicate ids across files', () => {
