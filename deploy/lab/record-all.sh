@@ -7,13 +7,14 @@ lab="$here/lab.sh"
 declare -A cmd=(
   [disk-slow-follower]="--fault disk --member follower --duration 210 --description 'fdatasync of one follower delayed by 1.2 s (strace inject) under light traffic'"
   [network-slow-follower]="--fault network --member follower --duration 180 --description 'peer traffic of one follower delayed 150 ms + 0-100 ms jitter each way (lab proxy) under light traffic'"
-  [cpu-starved-follower]="--fault cpu --member follower --duration 180 --description 'one follower pinned to one core with 4 stress-ng hogs and its autogroup niced to 15, under light traffic'"
+  [cpu-starved-follower]="--fault cpu --member follower --duration 180 --description 'one follower pinned to one core with 4 stress-ng hogs, its threads and autogroup niced to 10, under light traffic'"
+  [cpu-starved-follower-severe]="--fault cpu --member follower --cpu-nice 15 --duration 180 --description 'one follower pinned to one core with 4 stress-ng hogs, its threads and autogroup niced to 15: starved so far that most 1 s scrapes of it fail'"
   [expensive-requests]="--fault expensive --duration 180 --description '4 clients repeatedly ranging 200 values of 1 MiB under /lab/big/ (no limit) on top of light traffic'"
   [capacity-write-flood]="--fault capacity --duration 180 --description '64 concurrent writers sending transactions of 64 x 1 KiB puts back to back on top of light traffic'"
   [healthy-control]="--fault none --duration 180 --description 'no fault: light traffic only (control)'"
   [disk-slow-follower-capnslog]="--mode default --fault disk --member follower --duration 180 --description 'slow disk on one follower (1.2 s fdatasync) with etcd default flags: capnslog text logs, basic metrics'"
 )
-order=(disk-slow-follower network-slow-follower cpu-starved-follower expensive-requests capacity-write-flood healthy-control disk-slow-follower-capnslog)
+order=(disk-slow-follower network-slow-follower cpu-starved-follower cpu-starved-follower-severe expensive-requests capacity-write-flood healthy-control disk-slow-follower-capnslog)
 [[ $# -gt 0 ]] && order=("$@")
 for s in "${order[@]}"; do
   [[ -n "${cmd[$s]:-}" ]] || { echo "unknown scenario $s; known: ${!cmd[*]}" >&2; exit 2; }
