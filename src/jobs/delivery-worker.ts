@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Worker, type Job } from 'bullmq';
+import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { PermanentSlackError, RetriesExhaustedError } from '../delivery/errors.js';
 import type { KnownBlock } from '../delivery/message-limits.js';
@@ -34,7 +34,7 @@ export interface DeliveryWorkerOptions {
  */
 export function startDeliveryWorker(opts: DeliveryWorkerOptions): Worker<DeliveryJobData> {
   const log = opts.logger.child({ component: 'slack-delivery-queue' });
-  const worker = new Worker<DeliveryJobData>(ALERT_QUEUES.delivery, (job) => deliver(job, opts, log), {
+  const worker = new Worker<DeliveryJobData>(ALERT_QUEUES.delivery, (job, token) => deliver(job, token, opts, log), {
     connection: opts.connection,
     prefix: opts.prefix ?? DEFAULT_PREFIX,
     concurrency: opts.concurrency,
@@ -49,9 +49,16 @@ export function startDeliveryWorker(opts: DeliveryWorkerOptions): Worker<Deliver
   return worker;
 }
 
-async function deliver(job: Job<DeliveryJobData>, opts: DeliveryWorkerOptions, log: Logger): Promise<void> {
+async function deliver(job: Job<DeliveryJobData>, token: string | undefined, opts: DeliveryWorkerOptions, log: Logger): Promise<void> {
   const { gid, incarnation } = deliveryJobSchema.parse(job.data);
   let lock: RedisLock | undefined = await opts.store.lockThread(gid, incarnation);
+  if (lock === undefined) {
+    // Busy: its holder looks again after releasing. Come back later anyway, without holding a worker
+    // slot meanwhile, in case the holder died and its lease has to run out first.
+    if (!(await hasWork(gid, incarnation, opts.store))) return;
+    await job.moveToDelayed(Date.now() + 2000, token);
+    throw new DelayedError();
+  }
   while (lock !== undefined) {
     lock.keepAlive();
     try {
