@@ -39,8 +39,9 @@ export class IncidentStore {
     this.historySeconds = opts.historyDays * 24 * 3600;
   }
 
-  lockGroup(gid: string): Promise<RedisLock | undefined> {
-    return RedisLock.acquire(this.redis, `${this.p}:lock:${gid}`, 10_000);
+  /** One change to a group at a time, across workers; group changes are a few ms of Redis work. */
+  lockGroup(gid: string): Promise<RedisLock> {
+    return RedisLock.waitFor(this.redis, `${this.p}:lock:${gid}`, 10_000);
   }
 
   lockThread(gid: string, incarnation: number): Promise<RedisLock | undefined> {
@@ -81,6 +82,16 @@ export class IncidentStore {
   /** Groups updated since `sinceMs`, newest first (for handoffs). */
   async groupsSince(sinceMs: number): Promise<string[]> {
     return this.redis.zrevrangebyscore(`${this.p}:index`, '+inf', sinceMs);
+  }
+
+  /** Groups touched since `sinceMs` with their history, newest first: what a shift handoff summarises. */
+  async recent(sinceMs: number): Promise<Array<{ group: GroupState; events: IncidentEvent[] }>> {
+    const out: Array<{ group: GroupState; events: IncidentEvent[] }> = [];
+    for (const gid of await this.groupsSince(sinceMs)) {
+      const group = await this.group(gid);
+      if (group !== undefined) out.push({ group, events: await this.events(gid) });
+    }
+    return out;
   }
 
   openCount(): Promise<number> {

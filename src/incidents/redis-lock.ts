@@ -25,6 +25,15 @@ export class RedisLock {
     return ok === 'OK' ? new RedisLock(redis, key, token, ttlMs) : undefined;
   }
 
+  /** Waits for a short lease: for critical sections of a few milliseconds, where waiting is cheap. */
+  static async waitFor(redis: Redis, key: string, ttlMs: number): Promise<RedisLock> {
+    for (let i = 0; ; i++) {
+      const lock = await RedisLock.acquire(redis, key, ttlMs);
+      if (lock !== undefined) return lock;
+      await new Promise((r) => setTimeout(r, Math.min(100, 5 + i * 5) + Math.random() * 10));
+    }
+  }
+
   /** Keeps the lease alive until release(); for work that waits on Slack's pacing. */
   keepAlive(): this {
     this.heartbeat ??= setInterval(() => {

@@ -8,7 +8,6 @@ import { matchCluster } from '../incidents/cluster-match.js';
 import { groupId, uniqueSorted, type GroupState } from '../incidents/group-state.js';
 import type { IncidentStore, StoredReply } from '../incidents/incident-store.js';
 import { notificationSchema, type Notification } from '../incidents/notification.js';
-import type { RedisLock } from '../incidents/redis-lock.js';
 import { alertReplyMessage } from '../report/alert-thread.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -52,7 +51,7 @@ export function startAlertIntakeWorker(opts: IntakeWorkerOptions): Worker<Notifi
 async function processNotification(job: Job<Notification>, opts: IntakeWorkerOptions, log: Logger): Promise<void> {
   const n = notificationSchema.parse(job.data);
   const gid = groupId(n.groupKey);
-  const lock = await waitForLock(() => opts.store.lockGroup(gid));
+  const lock = await opts.store.lockGroup(gid);
   try {
     const prev = await opts.store.group(gid);
     const labelSets = [n.commonLabels, ...n.alerts.map((a) => a.labels)];
@@ -134,13 +133,4 @@ function withTriage(
       requestedAt: pending?.requestedAt ?? receivedAt,
     },
   };
-}
-
-/** Group changes are a few milliseconds of Redis work, so waiting for a busy group is cheap. */
-export async function waitForLock(acquire: () => Promise<RedisLock | undefined>): Promise<RedisLock> {
-  for (let i = 0; ; i++) {
-    const lock = await acquire();
-    if (lock !== undefined) return lock;
-    await new Promise((r) => setTimeout(r, Math.min(100, 5 + i * 5) + Math.random() * 10));
-  }
 }

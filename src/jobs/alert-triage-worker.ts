@@ -7,7 +7,6 @@ import { alertTriageMessage } from '../report/alert-triage.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { SharedEvidence } from './alert-evidence-share.js';
-import { waitForLock } from './alert-intake-worker.js';
 import { playbooksForAlerts } from './alert-playbooks.js';
 import { ALERT_QUEUES, triageJobSchema, type AlertFollowUps, type TriageJobData } from './alert-queues.js';
 import { DEFAULT_PREFIX } from './names.js';
@@ -55,7 +54,7 @@ async function triage(job: Job<TriageJobData>, opts: TriageWorkerOptions, log: L
   end();
   const msg = alertTriageMessage(diagnosis, { alertnames: t.alertnames, members: t.members, playbooks: focus });
 
-  const lock = await waitForLock(() => opts.store.lockGroup(t.gid));
+  const lock = await opts.store.lockGroup(t.gid);
   try {
     const g = await opts.store.group(t.gid);
     if (g === undefined || g.incarnation !== t.incarnation || g.triage?.id !== t.triageId || g.triage.state === 'done') {

@@ -195,6 +195,12 @@ describe('Alertmanager → one Slack thread per group, triaged', () => {
     expect(slack.message(LAB, parent.ts)!.text).toMatch(/lasted \d+/);
     await waitFor('closing reply', () => slack.threadReplies(LAB, parent.ts).some((r) => /Resolved after/.test(r.text)), 10_000);
     expect(slack.threadReplies(LAB, parent.ts)).toHaveLength(2);
+    // The group's history is kept for handoffs: what fired, the verdict, when it ended.
+    const recent = await bot.alerts!.store.recent(Date.now() - 600_000);
+    const mine = recent.find((r) => r.group.groupLabels['alertname'] === 'etcdHighFsyncDurations')!;
+    expect(mine.events.map((e) => e.kind)).toEqual(['fired', 'triaged', 'resolved']);
+    expect(mine.events[0]!.members).toEqual([prom.member]);
+    expect(mine.events[1]!.verdict?.headline).toBeTruthy();
   });
 
   it('a group firing again soon after resolving reopens its thread', async () => {
