@@ -28,10 +28,11 @@ const breached = (r: CheckResult | undefined, member: string, pairs = false): bo
 
 function holds(cause: Cause, checks: ChecksById, member: string): boolean {
   const { all, any, none } = cause.when;
+  const pairs = cause.localise === 'pairs';
   return (
-    all.every((id) => breached(checks.get(id), member)) &&
-    (any.length === 0 || any.some((id) => breached(checks.get(id), member))) &&
-    none.every((id) => !breached(checks.get(id), member))
+    all.every((id) => breached(checks.get(id), member, pairs)) &&
+    (any.length === 0 || any.some((id) => breached(checks.get(id), member, pairs))) &&
+    none.every((id) => !breached(checks.get(id), member, pairs))
   );
 }
 
