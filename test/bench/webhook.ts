@@ -153,6 +153,11 @@ async function drive(seconds: number): Promise<void> {
         `${(lat.length / wall).toFixed(0)} notif/s  ${((acceptedAlerts - a0) / wall).toFixed(0)} alerts/s`,
     );
   }
+  // Server-side view (handler start → 2xx written), without the load generator's own scheduling delays.
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  const buckets = [...metrics.matchAll(/etcd_triage_webhook_accept_seconds_bucket\{le="([^"]+)"\} (\d+)/g)].map((m) => [m[1]!, Number(m[2])] as const);
+  const all = buckets.find(([le]) => le === '+Inf')?.[1] ?? 0;
+  console.log(`front-side accept time: ${buckets.filter(([le]) => ['0.005', '0.01', '0.02', '0.05'].includes(le)).map(([le, n]) => `≤${Number(le) * 1000} ms ${((n / all) * 100).toFixed(2)}%`).join(', ')} of ${all}`);
   const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
   const queued = Object.values(counts).reduce((a, b) => a + b, 0);
   console.log(`accepted notifications ${acceptedNotifications} (${acceptedAlerts} alerts); in the intake queue ${queued}; lost ${acceptedNotifications - queued}; statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
