@@ -117,8 +117,10 @@ async function httpOk(url: string): Promise<boolean> {
 export async function up(l: LabLayout, opts: UpOptions): Promise<void> {
   if (opts.fresh) {
     await down(l);
-    say(`removing old etcd data and logs under ${l.stateDir}`);
-    rmSync(join(l.stateDir, 'data'), { recursive: true, force: true });
+    // Prometheus and Alertmanager state goes too: samples and alerts of an earlier run would otherwise
+    // show up in the next diagnosis window as if they belonged to this one.
+    say(`removing old etcd data, Prometheus/Alertmanager state and logs under ${l.stateDir}`);
+    for (const d of ['data', 'prometheus', 'alertmanager', 'redis']) rmSync(join(l.stateDir, d), { recursive: true, force: true });
     rmSync(l.logDir, { recursive: true, force: true });
   }
   ensureDirs(l);
