@@ -118,12 +118,33 @@ async function syncThread(gid: string, incarnation: number, opts: DeliveryWorker
   };
   const replies = await opts.store.replies(gid, incarnation, t.posted);
   let posted = t.posted;
-  for (const r of replies) {
-    await post(opts, g.channel, { text: r.text, blocks: r.blocks as KnownBlock[], thread_ts: parentTs }, 'later', refreshParent);
-    posted += 1;
+  for (const batch of coalesce(replies)) {
+    const msg = batch.length === 1 ? batch[0]! : { text: batch.map((r) => r.text).join('\n'), blocks: batch.flatMap((r) => r.blocks) };
+    await post(opts, g.channel, { text: msg.text, blocks: msg.blocks as KnownBlock[], thread_ts: parentTs }, 'later', refreshParent);
+    posted += batch.length;
     await opts.store.saveThread(gid, incarnation, { posted });
-    if (r.alertReceivedAt !== undefined) opts.metrics.alertToVerdict.observe((Date.now() - r.alertReceivedAt) / 1000);
+    for (const r of batch) {
+      if (r.alertReceivedAt !== undefined) opts.metrics.alertToVerdict.observe((Date.now() - r.alertReceivedAt) / 1000);
+    }
   }
+}
+
+/**
+ * Consecutive "changed" replies still waiting (a group that kept changing while its channel was busy)
+ * go out as one message: one reply per burst of changes, not one per notification.
+ */
+export function coalesce<R extends { kind: string; blocks: unknown[] }>(replies: R[], maxBlocks = 40): R[][] {
+  const out: R[][] = [];
+  for (const r of replies) {
+    const last = out.at(-1);
+    const blocks = (last ?? []).reduce((n, x) => n + x.blocks.length, 0);
+    if (last !== undefined && r.kind === 'changed' && last.every((x) => x.kind === 'changed') && blocks + r.blocks.length <= maxBlocks) {
+      last.push(r);
+    } else {
+      out.push([r]);
+    }
+  }
+  return out;
 }
 
 /** A new message: wait for the channel's slot, and on 429 hold the channel back for Retry-After. */

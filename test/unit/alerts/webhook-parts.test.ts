@@ -78,3 +78,18 @@ describe('Slack error labels for metrics', () => {
     expect(slackErrorLabel('Slack chat.postMessage still failing after 2 attempt(s): http_503')).toBe('http_503');
   });
 });
+
+describe('coalescing waiting replies', () => {
+  it('merges consecutive "changed" replies only, within a block budget', async () => {
+    const { coalesce } = await import('../../../src/jobs/delivery-worker.js');
+    const r = (kind: string, n = 1): { kind: string; blocks: unknown[] } => ({ kind, blocks: Array.from({ length: n }, () => ({})) });
+    const batches = coalesce([r('triage'), r('changed'), r('changed'), r('changed'), r('resolved'), r('changed', 30), r('changed', 30)]);
+    expect(batches.map((b) => b.map((x) => x.kind).join('+'))).toEqual([
+      'triage',
+      'changed+changed+changed',
+      'resolved',
+      'changed',
+      'changed',
+    ]);
+  });
+});
