@@ -31,6 +31,6 @@ npx tsc -p tsconfig.json --noEmit
 export NO_COLOR=1
 if [ "${1:-}" = "--e2e" ]; then
   shift
-  exec npx vitest run --config vitest.e2e.config.ts "$@"
+  exec npx vitest run --config test/e2e/vitest.config.ts "$@"
 fi
 exec npx vitest run "$@"
