@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { handoffSchema, HANDOFF_DEFAULTS } from './handoff-schema.js';
 
 /**
  * The configuration file: which clusters exist, where their Prometheus is, which label selector picks
@@ -99,6 +100,8 @@ export const clusterSchema = z.strictObject({
       match: z.record(labelName, z.string()).optional(),
     })
     .optional(),
+  /** Alertmanager API base URL whose silences the handoff lists for this cluster; default handoff.alertmanagerApiUrl. */
+  alertmanagerApiUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** Facts about the members that tuning commands need (ports, network interface). */
   tuning: z
     .strictObject({
@@ -173,6 +176,8 @@ export const configSchema = z.strictObject({
   playbooksDir: z.string().optional(),
   /** Alert auto-triage; absent means no webhook is served. */
   alertmanager: alertmanagerSchema.optional(),
+  /** Incident timeline retention and on-call handoffs (on demand and scheduled). */
+  handoff: handoffSchema.default(HANDOFF_DEFAULTS),
   clusters: z
     .record(
       z.string().regex(/^[a-z0-9][a-z0-9-_.]{0,62}$/, 'cluster names are lower-case letters, digits, - _ .'),

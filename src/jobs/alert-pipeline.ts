@@ -6,6 +6,8 @@ import { SlackDelivery } from '../delivery/slack-client.js';
 import type { Playbook } from '../diagnosis/playbook/schema.js';
 import { parseDuration } from '../diagnosis/window.js';
 import { IncidentStore } from '../incidents/incident-store.js';
+import { TimelineIncidentStore } from '../incidents/timeline-incident-store.js';
+import { TimelineStore } from '../incidents/timeline-store.js';
 import type { PrometheusRegistry } from '../sources/prometheus/registry.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -53,7 +55,9 @@ export function startAlertPipeline(opts: AlertPipelineOptions): AlertPipeline {
     return c;
   };
   const shared = conn('alerts');
-  const store = new IncidentStore(shared, { prefix, historyDays: am.historyDays });
+  // Every group change is also appended to its cluster's timeline, which the shift handoff reads.
+  const timeline = new TimelineStore(shared, { prefix, ...opts.config.handoff });
+  const store: IncidentStore = new TimelineIncidentStore(shared, { prefix, historyDays: am.historyDays }, timeline);
   const followUps = new AlertFollowUps(shared, prefix, (err) => opts.logger.debug({ err: err.message }, 'alert queue connection error'));
   const evidence = new SharedEvidence({
     deps: { config: opts.config, playbooks: opts.playbooks, prometheus: opts.prometheus },

@@ -4,6 +4,8 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { runDiagnosis, prometheusUnreachable, type RunDeps } from '../diagnosis/run.js';
 import { detailsMessage, progressMessage, verdictMessage, type ParentContext, type SlackMessage } from '../report/slack-blocks.js';
+import { whySlowTimelineEvent } from '../incidents/timeline-record.js';
+import type { TimelineSink } from '../incidents/timeline-store.js';
 import { diagnoseJobSchema, type DiagnoseJobData } from './diagnose-job.js';
 import { DEFAULT_PREFIX, QUEUES } from './names.js';
 
@@ -23,6 +25,8 @@ export interface DiagnoseWorkerOptions {
   metrics: Metrics;
   /** Parent-message progress edits are coalesced to at most one per this many ms. */
   progressEveryMs?: number;
+  /** Where finished runs are recorded for the shift handoff. */
+  timeline?: TimelineSink;
 }
 
 /**
@@ -109,5 +113,15 @@ async function processJob(job: Job<DiagnoseJobData>, opts: DiagnoseWorkerOptions
       await saveSlack({ replyTs: reply.ts });
     }
   }
+  // Recorded after the answer is out; the id is the job's, so a retried job records the run once.
+  await opts.timeline?.append([
+    whySlowTimelineEvent(diagnosis, {
+      jobId: String(job.id),
+      windowSeconds: request.windowSeconds,
+      ...(parent.requestedBy === undefined ? {} : { requestedBy: parent.requestedBy }),
+      ...(slack === undefined ? {} : { channel: slack.channel }),
+      ...(parentTs === undefined ? {} : { parentTs }),
+    }),
+  ]);
   log.info({ healthy: diagnosis.healthy, headline: diagnosis.headline, ms: evidence.durationMs }, 'diagnosis done');
 }
