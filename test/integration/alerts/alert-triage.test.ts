@@ -309,6 +309,7 @@ describe('Alertmanager → one Slack thread per group, triaged', () => {
     expect(bot.alerts!.evidence.collections - collectionsBefore).toBeLessThanOrEqual(STORM_CHANNELS.length * 2);
     const metrics = await (await fetch(`http://127.0.0.1:${botPort}/metrics`)).text();
     expect(metrics).toMatch(/etcd_triage_alert_threads_created_total \d+/);
+    expect(Number(/etcd_triage_alert_groups_open (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(30);
     expect(metrics).toMatch(/etcd_triage_alert_to_verdict_seconds_count \d+/);
   }, 120_000);
 
