@@ -14,6 +14,12 @@ import { startAlertPipeline, type AlertPipeline } from '../jobs/alert-pipeline.j
 import { DiagnoseQueue } from '../jobs/diagnose-queue.js';
 import { startDiagnoseWorker } from '../jobs/diagnose-worker.js';
 import { frontConnection, redisConnection } from '../jobs/redis.js';
+import { HandoffQueue } from '../jobs/handoff-queue.js';
+import { startHandoffWorker } from '../jobs/handoff-worker.js';
+import { DEFAULT_PREFIX } from '../jobs/names.js';
+import { IncidentStore } from '../incidents/incident-store.js';
+import { TimelineStore } from '../incidents/timeline-store.js';
+import { scheduleProblems } from '../handoff/schedule-check.js';
 import { SlackDelivery } from '../delivery/slack-client.js';
 import { PrometheusRegistry } from '../sources/prometheus/registry.js';
 import { Metrics } from '../telemetry/metrics.js';
@@ -46,6 +52,11 @@ export interface RunningServices {
   /** Present when the config has an alertmanager section. */
   alertIntake?: AlertIntakeQueue;
   alerts?: AlertPipeline;
+  /** The front's producer of `/etcd handoff` jobs. */
+  handoffQueue?: HandoffQueue;
+  /** Worker side: the handoff consumer and the timeline it reads. */
+  handoffWorker?: Worker;
+  timeline?: TimelineStore;
   stop(): Promise<void>;
 }
 
@@ -72,6 +83,9 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
       attempts: opts.config.jobs.attempts,
     });
     stops.push(() => queue.close());
+    const handoffQueue = new HandoffQueue(queueConn, opts.prefix, (err) => logger.debug({ err: err.message }, 'handoff queue connection error'));
+    stops.push(() => handoffQueue.close());
+    result.handoffQueue = handoffQueue;
     // Redis outages reach callers as failed enqueues (503 / ephemeral error); keep BullMQ from printing them.
     queue.queue.on('error', (err) => logger.debug({ err: err.message }, 'diagnose queue connection error'));
     const am = opts.config.alertmanager;
@@ -95,6 +109,7 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
       slackApiUrl: opts.env.SLACK_API_URL,
       logger,
       enqueueDiagnosis: (req) => queue.enqueue(req),
+      enqueueHandoff: (req) => handoffQueue.enqueue(req),
       onCommand: (e) => metrics.commandsReceived.inc({ command: e.subcommand, outcome: e.reason ?? e.outcome }),
       customRoutes: [...healthRoutes({ metrics, redisPing: () => queueConn.ping() }), ...alertRoutes()],
     });
@@ -116,7 +131,13 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
     const workerConn = redisConnection(redisUrl, 'worker');
     connections.push(workerConn);
     const slack = new SlackDelivery({ botToken, slackApiUrl: opts.env.SLACK_API_URL, logger });
+    const timelineConn = redisConnection(redisUrl, 'timeline');
+    connections.push(timelineConn);
+    const prefix = opts.prefix ?? DEFAULT_PREFIX;
+    const timeline = new TimelineStore(timelineConn, { prefix, ...opts.config.handoff });
+    result.timeline = timeline;
     const worker = startDiagnoseWorker({
+      timeline,
       connection: workerConn,
       prefix: opts.prefix,
       concurrency: opts.config.jobs.concurrency,
@@ -131,6 +152,36 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
       await prometheus.close();
     });
     result.worker = worker;
+
+    // Handoffs: the consumer, and the schedules (every worker upserts the same ones; BullMQ makes one job per tick).
+    const problems = scheduleProblems(opts.config);
+    if (problems.length > 0) throw new CliError(problems.join('; '), EXIT.config);
+    const handoffConn = redisConnection(redisUrl, 'handoff');
+    const schedulerConn = redisConnection(redisUrl, 'handoff-schedules');
+    connections.push(handoffConn, schedulerConn);
+    const handoffWorker = startHandoffWorker({
+      connection: handoffConn,
+      prefix: opts.prefix,
+      deps: {
+        config: opts.config,
+        playbooks: opts.playbooks,
+        prometheus,
+        timeline,
+        threads: new IncidentStore(timelineConn, { prefix, historyDays: opts.config.alertmanager?.historyDays ?? 14 }),
+        permalink: (channel, ts) => slack.getPermalink(channel, ts),
+      },
+      slack,
+      logger,
+      metrics,
+    });
+    const schedules = new HandoffQueue(schedulerConn, opts.prefix, (err) => logger.debug({ err: err.message }, 'handoff schedule connection error'));
+    const scheduleIds = await schedules.syncSchedules(opts.config);
+    if (scheduleIds.length > 0) logger.info({ schedules: scheduleIds }, 'handoff schedules in place');
+    stops.unshift(async () => {
+      await handoffWorker.close();
+      await schedules.close();
+    });
+    result.handoffWorker = handoffWorker;
 
     if (opts.config.alertmanager !== undefined) {
       const pipeline = startAlertPipeline({

@@ -108,12 +108,14 @@ export class TimelineStore implements TimelineSink {
   }
 
   /**
-   * Claims a one-time key (e.g. one scheduled tick) for the retention period: true for the first caller
-   * only. A second guard behind BullMQ's own one-job-per-tick, so no tick is ever posted twice.
+   * Claims a one-time key (e.g. one scheduled tick) for the retention period and returns its owner:
+   * the caller's own id when it got it first, or the id of whoever did.
    */
-  async claimOnce(name: string): Promise<boolean> {
-    const res = await this.redis.set(`${this.p}:once:${name}`, '1', 'PX', this.retentionMs, 'NX');
-    return res === 'OK';
+  async claimOnce(name: string, owner: string): Promise<string> {
+    const key = `${this.p}:once:${name}`;
+    const res = await this.redis.set(key, owner, 'PX', this.retentionMs, 'NX');
+    if (res === 'OK') return owner;
+    return (await this.redis.get(key)) ?? owner;
   }
 
   /** Stored permalinks: a message's permalink never changes, so each is asked of Slack once. */

@@ -4,6 +4,7 @@ import type { Config } from '../../config/schema.js';
 import { parseWindow } from '../../diagnosis/window.js';
 import { slackLogger } from '../../delivery/slack-logger.js';
 import type { CommandEvent, EnqueueDiagnosis } from './command-handler.js';
+import type { EnqueueHandoff } from './handoff-command.js';
 import { registerEtcdCommand } from './etcd-command.js';
 import { registerInteractions } from './interactions.js';
 import { CachedUserGroups, type UserGroupDirectory } from './user-groups.js';
@@ -22,6 +23,8 @@ export interface SlackAppOptions {
   customRoutes?: CustomRoute[];
   logger: Logger;
   enqueueDiagnosis: EnqueueDiagnosis;
+  /** Queues `/etcd handoff`; without it the command answers that handoffs are not available. */
+  enqueueHandoff?: EnqueueHandoff;
   onCommand?: (event: CommandEvent) => void;
   /** Default '/etcd'. */
   commandName?: string;
@@ -83,6 +86,7 @@ export function createSlackApp(opts: SlackAppOptions): App {
     config: opts.config,
     defaultWindowSeconds: defaultWindow.seconds,
     enqueueDiagnosis: opts.enqueueDiagnosis,
+    ...(opts.enqueueHandoff === undefined ? {} : { enqueueHandoff: opts.enqueueHandoff }),
     userGroups,
     enqueueTimeoutMs: opts.enqueueTimeoutMs ?? 2000,
     logger: opts.logger.child({ component: 'slack-command' }),

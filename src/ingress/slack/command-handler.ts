@@ -4,6 +4,7 @@ import type { DiagnosisRequest } from '../../diagnosis/request.js';
 import { formatDuration, parseWindow } from '../../diagnosis/window.js';
 import { channelAllowed, clustersForChannel, userAllowed, type ChannelRef } from './access.js';
 import { parseCommandText } from './command-text.js';
+import { handleHandoffCommand, type EnqueueHandoff } from './handoff-command.js';
 import * as say from './messages.js';
 import type { UserGroupDirectory } from './user-groups.js';
 
@@ -36,7 +37,9 @@ export type RejectReason =
   | 'channel-not-allowed'
   | 'bad-window'
   | 'user-not-allowed'
-  | 'group-lookup-failed';
+  | 'group-lookup-failed'
+  | 'bad-since'
+  | 'beyond-retention';
 
 /** What happened, for metrics and logs (never contains user text beyond a known cluster name). */
 export interface CommandEvent {
@@ -59,6 +62,8 @@ export interface CommandDeps {
   /** config.defaults.window, parsed once at start-up. */
   defaultWindowSeconds: number;
   enqueueDiagnosis: EnqueueDiagnosis;
+  /** Absent when this front does not offer handoffs; the command then says so. */
+  enqueueHandoff?: EnqueueHandoff;
   userGroups: UserGroupDirectory;
   /** Past this, the queue counts as unavailable: Slack gives up on the acknowledgement after 3 s. */
   enqueueTimeoutMs: number;
@@ -79,8 +84,17 @@ export async function handleEtcdCommand(cmd: IncomingCommand, deps: CommandDeps)
       return { text: say.help(allowedHere()), event: { subcommand: 'help', outcome: 'help' } };
     case 'usage-error':
       return reject('invalid', 'usage', say.usageError(parsed.problem, allowedHere()));
-    case 'handoff':
-      return { text: say.handoffNotYet(), event: { subcommand: 'handoff', outcome: 'not-available' } };
+    case 'handoff': {
+      if (deps.enqueueHandoff === undefined) {
+        return { text: say.handoffNotYet(), event: { subcommand: 'handoff', outcome: 'not-available' } };
+      }
+      const a = await handleHandoffCommand(parsed, cmd, { ...deps, enqueueHandoff: deps.enqueueHandoff });
+      const cluster = a.ok ? (a.clusters.length === 1 ? a.clusters[0] : undefined) : a.cluster;
+      const where = cluster === undefined ? {} : { cluster };
+      if (a.ok) return { text: a.text, event: { subcommand: 'handoff', outcome: a.deduplicated ? 'deduplicated' : 'enqueued', jobId: a.jobId, ...where } };
+      if (a.reason === 'queue-failed') return { text: a.text, event: { subcommand: 'handoff', outcome: 'queue-failed', ...where } };
+      return reject('handoff', a.reason, a.text, cluster);
+    }
     case 'why-slow':
       break;
   }

@@ -8,7 +8,7 @@
 
 export const USAGE = [
   '`/etcd why-slow <cluster> [window]`: diagnose slow etcd over the last window (default from config, e.g. 15m; allowed 1m to 24h)',
-  '`/etcd handoff <cluster|all> [since]`: on-call handoff summary (coming soon)',
+  '`/etcd handoff <cluster|all> [since]`: on-call handoff summary since [since] (default: the last handoff in this channel, else 12h)',
   '`/etcd help`: this message',
 ].join('\n');
 

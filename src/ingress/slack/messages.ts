@@ -58,6 +58,29 @@ export function handoffNotYet(): string {
   return '🕑 `/etcd handoff` is not available yet. Meanwhile `/etcd why-slow <cluster> [window]` diagnoses a cluster.';
 }
 
+export function handoffQueued(clusters: readonly string[], since: string | undefined, deduplicated: boolean): string {
+  const names = clusters.map((c) => `*${c}*`).join(', ');
+  const period = since === undefined ? 'since the last handoff in this channel (or the default period)' : `over the last ${since}`;
+  if (deduplicated) return `📋 The same handoff for ${names} is already being prepared: it will appear in this channel.`;
+  return `📋 Preparing the handoff for ${names} ${period}… it will appear in this channel.`;
+}
+
+export function badSince(message: string): string {
+  return `⚠️ ${message.replace(/`/g, "'")}. Usage: \`/etcd handoff <cluster|all> [since]\`, e.g. \`/etcd handoff all 12h\``;
+}
+
+export function handoffNoClustersHere(): string {
+  return `⛔ No cluster can be queried from this channel, so there is nothing to hand off here.\n${clusterList([])}`;
+}
+
+export function handoffNoClustersForUser(): string {
+  return '⛔ You may not query any of the clusters this channel covers, so no handoff was prepared.';
+}
+
+export function couldNotQueueHandoff(): string {
+  return '❌ Could not queue the handoff: the job queue is unavailable. Nothing was started: please try again in a minute.';
+}
+
 export function internalError(): string {
   return '❌ Something went wrong while handling this command. Nothing was started: please try again.';
 }

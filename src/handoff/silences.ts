@@ -1,0 +1,97 @@
+import { request } from 'undici';
+import { z } from 'zod';
+import type { SilenceSummary } from './summary.js';
+
+/**
+ * Active silences from the Alertmanager API (GET /api/v2/silences), validated, and the test of whether
+ * a silence can cover a cluster's alerts.
+ */
+
+const matcherSchema = z.object({
+  name: z.string(),
+  value: z.string(),
+  isRegex: z.boolean(),
+  /** Absent in Alertmanager before 0.22: equality then. */
+  isEqual: z.boolean().optional(),
+});
+
+export const silenceSchema = z.object({
+  id: z.string(),
+  status: z.object({ state: z.enum(['active', 'pending', 'expired']) }),
+  matchers: z.array(matcherSchema),
+  startsAt: z.string(),
+  endsAt: z.string(),
+  createdBy: z.string(),
+  comment: z.string(),
+});
+
+export type Silence = z.infer<typeof silenceSchema>;
+export type SilenceMatcher = z.infer<typeof matcherSchema>;
+
+export class SilencesUnavailable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SilencesUnavailable';
+  }
+}
+
+/** Active silences of one Alertmanager; any failure is one error that says which and why. */
+export async function fetchActiveSilences(apiUrl: string, timeoutMs = 3000): Promise<Silence[]> {
+  const url = new URL('api/v2/silences', apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`);
+  let body: unknown;
+  try {
+    const res = await request(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });
+    if (res.statusCode !== 200) {
+      await res.body.dump();
+      throw new SilencesUnavailable(`Alertmanager ${url.origin} answered HTTP ${res.statusCode} for silences`);
+    }
+    body = await res.body.json();
+  } catch (err) {
+    if (err instanceof SilencesUnavailable) throw err;
+    throw new SilencesUnavailable(`cannot read silences from ${url.origin}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const parsed = z.array(silenceSchema).safeParse(body);
+  if (!parsed.success) throw new SilencesUnavailable(`Alertmanager ${url.origin} sent silences in an unexpected shape`);
+  return parsed.data.filter((s) => s.status.state === 'active');
+}
+
+/** Alertmanager matchers are anchored RE2; the JavaScript subset is close enough for label values. */
+function accepts(m: SilenceMatcher, value: string): boolean {
+  let hit: boolean;
+  if (m.isRegex) {
+    try {
+      hit = new RegExp(`^(?:${m.value})$`).test(value);
+    } catch {
+      // A regex JavaScript cannot read: assume it may match rather than hide a silence.
+      return true;
+    }
+  } else {
+    hit = m.value === value;
+  }
+  return (m.isEqual ?? true) ? hit : !hit;
+}
+
+/**
+ * Whether a silence can mute this cluster's alerts: no matcher on a label that identifies the cluster
+ * rejects the cluster's value. A silence that names no identifying label (only an alertname, say)
+ * mutes that alert on every cluster, this one included, so it is listed.
+ */
+export function silenceCoversCluster(s: Silence, identity: Readonly<Record<string, string>>): boolean {
+  return s.matchers.every((m) => !Object.hasOwn(identity, m.name) || accepts(m, identity[m.name]!));
+}
+
+export function matchersText(ms: readonly SilenceMatcher[]): string {
+  const op = (m: SilenceMatcher): string => (m.isEqual === false ? (m.isRegex ? '!~' : '!=') : m.isRegex ? '=~' : '=');
+  return `{${ms.map((m) => `${m.name}${op(m)}${JSON.stringify(m.value)}`).join(', ')}}`;
+}
+
+export function silenceSummary(s: Silence, untilMs: number): SilenceSummary {
+  return {
+    id: s.id,
+    matchers: matchersText(s.matchers),
+    created_by: s.createdBy,
+    comment: s.comment,
+    ends_at: new Date(s.endsAt).toISOString(),
+    expires_in_seconds: Math.max(0, Math.round((Date.parse(s.endsAt) - untilMs) / 1000)),
+  };
+}

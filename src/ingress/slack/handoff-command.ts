@@ -1,0 +1,101 @@
+import type { Logger } from 'pino';
+import type { Config } from '../../config/schema.js';
+import { parseSince } from '../../handoff/period.js';
+import { channelAllowed, clustersForChannel, userAllowed, type ChannelRef } from './access.js';
+import * as say from './messages.js';
+import type { UserGroupDirectory } from './user-groups.js';
+
+/**
+ * `/etcd handoff <cluster|all> [since]`: validated completely (cluster, channel, user, period) before
+ * one job is enqueued. `all` means every cluster this channel (and this user) may query.
+ */
+
+export interface HandoffRequestData {
+  channel: string;
+  clusters: string[];
+  sinceSeconds?: number;
+  requestedBy: string;
+}
+
+export type EnqueueHandoff = (req: HandoffRequestData) => Promise<{ jobId: string; deduplicated: boolean }>;
+
+export type HandoffReject = 'usage' | 'unknown-cluster' | 'channel-not-allowed' | 'bad-since' | 'beyond-retention' | 'user-not-allowed' | 'group-lookup-failed';
+
+export type HandoffAnswer =
+  | { ok: true; text: string; jobId: string; deduplicated: boolean; clusters: string[] }
+  | { ok: false; text: string; reason: HandoffReject; cluster?: string }
+  | { ok: false; text: string; reason: 'queue-failed'; cluster?: string };
+
+export interface HandoffCommandDeps {
+  config: Config;
+  enqueueHandoff: EnqueueHandoff;
+  userGroups: UserGroupDirectory;
+  enqueueTimeoutMs: number;
+  logger: Logger;
+}
+
+export async function handleHandoffCommand(
+  parsed: { cluster: string; since?: string },
+  cmd: { channel: ChannelRef; userId: string },
+  deps: HandoffCommandDeps,
+): Promise<HandoffAnswer> {
+  const allowedHere = clustersForChannel(deps.config, cmd.channel);
+  let clusters: string[];
+  if (parsed.cluster.toLowerCase() === 'all') {
+    if (allowedHere.length === 0) return { ok: false, reason: 'channel-not-allowed', text: say.handoffNoClustersHere() };
+    clusters = allowedHere;
+  } else {
+    const name = parsed.cluster;
+    const cluster = Object.hasOwn(deps.config.clusters, name) ? deps.config.clusters[name] : undefined;
+    if (cluster === undefined) {
+      const lower = name.toLowerCase();
+      const suggestion = Object.hasOwn(deps.config.clusters, lower) ? lower : undefined;
+      return { ok: false, reason: 'unknown-cluster', text: say.unknownCluster(name, suggestion, allowedHere) };
+    }
+    if (!channelAllowed(cluster, cmd.channel)) {
+      return { ok: false, reason: 'channel-not-allowed', cluster: name, text: say.channelNotAllowed(name, allowedHere) };
+    }
+    clusters = [name];
+  }
+
+  let sinceSeconds: number | undefined;
+  if (parsed.since !== undefined) {
+    const s = parseSince(parsed.since, deps.config.handoff.retentionDays * 86400);
+    if (!s.ok) return { ok: false, reason: s.reason, text: say.badSince(s.message) };
+    sinceSeconds = s.seconds;
+  }
+
+  // With `all`, clusters this user may not query are left out; a named cluster must be allowed.
+  const permitted: string[] = [];
+  for (const name of clusters) {
+    const check = await userAllowed(deps.config.clusters[name]!, cmd.userId, deps.userGroups);
+    if (check.ok) permitted.push(name);
+    else if (check.reason === 'lookup-failed') {
+      deps.logger.warn({ cluster: name, err: check.detail }, 'user group lookup failed');
+      return { ok: false, reason: 'group-lookup-failed', cluster: name, text: say.groupLookupFailed(name) };
+    } else if (clusters.length === 1) {
+      return { ok: false, reason: 'user-not-allowed', cluster: name, text: say.notInUserGroup(name, deps.config.clusters[name]!.slack?.userGroups ?? []) };
+    }
+  }
+  if (permitted.length === 0) return { ok: false, reason: 'user-not-allowed', text: say.handoffNoClustersForUser() };
+
+  try {
+    const res = await within(
+      deps.enqueueHandoff({ channel: cmd.channel.id, clusters: permitted, requestedBy: cmd.userId, ...(sinceSeconds === undefined ? {} : { sinceSeconds }) }),
+      deps.enqueueTimeoutMs,
+    );
+    return { ok: true, ...res, clusters: permitted, text: say.handoffQueued(permitted, parsed.since, res.deduplicated) };
+  } catch (err) {
+    deps.logger.error({ err, clusters: permitted }, 'could not enqueue handoff');
+    return { ok: false, reason: 'queue-failed', text: say.couldNotQueueHandoff() };
+  }
+}
+
+/** Slack gives up on the acknowledgement after 3 s: past the limit the queue counts as unavailable. */
+function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`enqueue did not complete within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}

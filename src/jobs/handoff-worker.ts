@@ -1,0 +1,117 @@
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { parseDuration } from '../diagnosis/window.js';
+import { gatherHandoff, type HandoffDeps } from '../handoff/gather.js';
+import type { TimelineEvent } from '../incidents/timeline-event.js';
+import { handoffClusterMessages, handoffParentMessage } from '../report/handoff-slack.js';
+import type { SlackMessage } from '../report/slack-blocks.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import { HANDOFF_QUEUE, handoffJobSchema, type HandoffJobData } from './handoff-job.js';
+import { DEFAULT_PREFIX } from './names.js';
+
+/** The part of the Slack delivery a handoff needs. */
+export interface HandoffPoster {
+  postMessage(msg: SlackMessage & { channel: string; thread_ts?: string }): Promise<{ ts: string }>;
+}
+
+export interface HandoffWorkerOptions {
+  connection: Redis;
+  prefix?: string;
+  deps: HandoffDeps;
+  slack: HandoffPoster;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/**
+ * Builds and posts handoffs: the headline as the parent, one thread reply per cluster. The period
+ * ends at the schedule's tick (or when the job first ran) and starts at the explicit `since`, else at
+ * the channel's last handoff, else handoff.defaultSince before.
+ */
+export function startHandoffWorker(opts: HandoffWorkerOptions): Worker<HandoffJobData> {
+  const log = opts.logger.child({ component: 'handoff' });
+  const worker = new Worker<HandoffJobData>(HANDOFF_QUEUE, (job) => processHandoff(job, opts, log), {
+    connection: opts.connection,
+    prefix: opts.prefix ?? DEFAULT_PREFIX,
+    // A handoff runs a quick diagnosis per cluster; two at a time keeps Prometheus load small.
+    concurrency: 2,
+  });
+  worker.on('completed', () => opts.metrics.jobs.inc({ queue: HANDOFF_QUEUE, outcome: 'completed' }));
+  worker.on('failed', (job, err) => {
+    opts.metrics.jobs.inc({ queue: HANDOFF_QUEUE, outcome: 'failed' });
+    log.warn({ jobId: job?.id, err: err.message }, 'handoff job failed');
+  });
+  worker.on('error', (err) => log.error({ err: err.message }, 'handoff worker error'));
+  return worker;
+}
+
+async function processHandoff(job: Job<HandoffJobData>, opts: HandoffWorkerOptions, log: Logger): Promise<void> {
+  const data = handoffJobSchema.parse(job.data);
+  const { timeline, config } = opts.deps;
+  const jobId = String(job.id);
+  const tick = job.opts.prevMillis;
+
+  if (data.scheduleId !== undefined && tick !== undefined) {
+    // BullMQ makes one job per tick; this claim makes sure that even a re-created scheduler or a
+    // manual re-run never posts the same tick twice. The claim holds the job id, so a retry of the
+    // job that claimed it carries on.
+    const owner = await timeline.claimOnce(`tick.${data.scheduleId}.${tick}`, jobId);
+    if (owner !== jobId) {
+      log.info({ scheduleId: data.scheduleId, tick }, 'tick already handed off; skipped');
+      return;
+    }
+  }
+
+  if (data.period === undefined) {
+    const untilMs = data.scheduleId !== undefined && tick !== undefined ? tick : Date.now();
+    let sinceMs: number;
+    if (data.sinceSeconds !== undefined) sinceMs = untilMs - data.sinceSeconds * 1000;
+    else {
+      const last = await timeline.lastHandoff(data.channel);
+      const fallback = (parseDuration(config.handoff.defaultSince) ?? 12 * 3600) * 1000;
+      sinceMs = last !== undefined && last < untilMs ? last : untilMs - fallback;
+    }
+    data.period = { sinceMs, untilMs };
+    await job.updateData(data);
+  }
+  const period = data.period;
+
+  const summary = await gatherHandoff(opts.deps, {
+    clusters: data.clusters,
+    sinceMs: period.sinceMs,
+    untilMs: period.untilMs,
+    ...(data.mention === undefined ? {} : { mention: data.mention }),
+    origin: { kind: 'schedule', channelId: data.channel },
+  });
+
+  const slack = data.slack ?? { repliesPosted: 0 };
+  let parentTs = slack.parentTs;
+  if (parentTs === undefined) {
+    parentTs = (await opts.slack.postMessage({ channel: data.channel, ...handoffParentMessage(summary) })).ts;
+    data.slack = { ...slack, parentTs };
+    await job.updateData(data);
+  }
+  const replies = summary.clusters.flatMap((c) => handoffClusterMessages(c));
+  for (let i = data.slack?.repliesPosted ?? 0; i < replies.length; i++) {
+    await opts.slack.postMessage({ channel: data.channel, thread_ts: parentTs, ...replies[i]! });
+    data.slack = { parentTs, repliesPosted: i + 1 };
+    await job.updateData(data);
+  }
+
+  await timeline.setLastHandoff(data.channel, period.untilMs);
+  const at = new Date(period.untilMs).toISOString();
+  const events: TimelineEvent[] = data.clusters.map((cluster) => ({
+    id: `handoff.${jobId}`,
+    at,
+    cluster,
+    kind: 'handoff',
+    channel: data.channel,
+    sinceMs: period.sinceMs,
+    untilMs: period.untilMs,
+    ...(data.requestedBy === undefined ? {} : { requestedBy: data.requestedBy }),
+    ...(data.scheduleId === undefined ? {} : { scheduleId: data.scheduleId }),
+  }));
+  await timeline.append(events);
+  log.info({ jobId, channel: data.channel, clusters: data.clusters, parentTs, replies: replies.length }, 'handoff posted');
+}
