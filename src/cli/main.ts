@@ -5,6 +5,7 @@ import { whySlow } from './why-slow.js';
 import { replay } from './replay.js';
 import { checkConfig } from './check-config.js';
 import { runServices } from './services.js';
+import { handoffCli } from './handoff.js';
 import type { OutputFormat } from '../report/render.js';
 
 const formatOption = (): Option =>
@@ -61,6 +62,20 @@ program
   .action(
     action((file: string, opts: { playbooks?: string; format: OutputFormat }) => {
       process.stdout.write(`${replay(file, opts)}\n`);
+    }),
+  );
+
+program
+  .command('handoff')
+  .description('print the on-call handoff summary from the timeline in Redis ($REDIS_URL)')
+  .argument('<cluster>', 'cluster name from the config, or all')
+  .addOption(configOption())
+  .addOption(playbooksOption())
+  .option('-s, --since <duration>', 'length of the period, e.g. 12h (default: handoff.defaultSince)')
+  .addOption(formatOption())
+  .action(
+    action(async (cluster: string, opts: { config?: string; playbooks?: string; since?: string; format: OutputFormat }) => {
+      process.stdout.write(`${await handoffCli(cluster, opts)}\n`);
     }),
   );
 
