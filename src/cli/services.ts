@@ -22,6 +22,7 @@ import { TimelineStore } from '../incidents/timeline-store.js';
 import { scheduleProblems } from '../handoff/schedule-check.js';
 import { SlackDelivery } from '../delivery/slack-client.js';
 import { PrometheusRegistry } from '../sources/prometheus/registry.js';
+import { createLogCollector } from '../diagnosis/log-collector.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { loadAll } from './context.js';
@@ -128,6 +129,8 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
     const botToken = opts.env.SLACK_BOT_TOKEN;
     if (!botToken) throw new CliError('SLACK_BOT_TOKEN is not set: the worker posts to Slack', EXIT.config);
     const prometheus = new PrometheusRegistry(opts.config);
+    // One set of log sources per cluster, shared by every job of this process.
+    const collectLogs = createLogCollector(opts.config);
     const workerConn = redisConnection(redisUrl, 'worker');
     connections.push(workerConn);
     const slack = new SlackDelivery({ botToken, slackApiUrl: opts.env.SLACK_API_URL, logger });
@@ -141,7 +144,7 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
       connection: workerConn,
       prefix: opts.prefix,
       concurrency: opts.config.jobs.concurrency,
-      deps: { config: opts.config, playbooks: opts.playbooks, prometheus },
+      deps: { config: opts.config, playbooks: opts.playbooks, prometheus, collectLogs },
       slack,
       logger,
       metrics,
@@ -149,7 +152,7 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
     // Closing waits for running jobs; a job cut short by a kill is retried by BullMQ's stalled check.
     stops.unshift(async () => {
       await worker.close();
-      await prometheus.close();
+      await Promise.all([prometheus.close(), collectLogs.close()]);
     });
     result.worker = worker;
 
@@ -189,6 +192,7 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
         alertmanager: opts.config.alertmanager,
         playbooks: opts.playbooks,
         prometheus,
+        collectLogs,
         redisUrl,
         prefix: opts.prefix,
         botToken,

@@ -8,6 +8,7 @@ import { parseDuration } from '../diagnosis/window.js';
 import { IncidentStore } from '../incidents/incident-store.js';
 import { TimelineIncidentStore } from '../incidents/timeline-incident-store.js';
 import { TimelineStore } from '../incidents/timeline-store.js';
+import type { LogCollector } from '../diagnosis/run.js';
 import type { PrometheusRegistry } from '../sources/prometheus/registry.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -25,6 +26,8 @@ export interface AlertPipelineOptions {
   alertmanager: AlertmanagerConfig;
   playbooks: Playbook[];
   prometheus: PrometheusRegistry;
+  /** Reads the clusters' etcd logs for the triage (absent: metrics only). */
+  collectLogs?: LogCollector;
   redisUrl: string;
   prefix?: string;
   botToken: string;
@@ -60,7 +63,7 @@ export function startAlertPipeline(opts: AlertPipelineOptions): AlertPipeline {
   const store: IncidentStore = new TimelineIncidentStore(shared, { prefix, historyDays: am.historyDays }, timeline);
   const followUps = new AlertFollowUps(shared, prefix, (err) => opts.logger.debug({ err: err.message }, 'alert queue connection error'));
   const evidence = new SharedEvidence({
-    deps: { config: opts.config, playbooks: opts.playbooks, prometheus: opts.prometheus },
+    deps: { config: opts.config, playbooks: opts.playbooks, prometheus: opts.prometheus, collectLogs: opts.collectLogs },
     shareMs: am.shareEvidenceSeconds * 1000,
     redis: shared,
     prefix,
