@@ -30,8 +30,12 @@ describe('live lab faults', () => {
     });
   });
 
-  it('CPU starvation of a follower: node CPU pressure rises', async () => {
+  it('CPU starvation of a follower: its timers inflate, node CPU pressure is high', async () => {
     await runLabScenario('cpu', async (lab) => {
+      const m = lab.fault.member!;
+      const others = lab.layout.members.map((x) => x.name).filter((x) => x !== m);
+      expect((await lab.query(p99('etcd_disk_wal_fsync_duration_seconds', m)))!).toBeGreaterThan(0.1);
+      for (const o of others) expect((await lab.query(p99('etcd_disk_wal_fsync_duration_seconds', o)))!).toBeLessThan(0.1);
       expect(await lab.query('sum(rate(node_pressure_cpu_waiting_seconds_total{job="node"}[30s]))')).toBeGreaterThan(0.5);
     });
   });
