@@ -1,0 +1,67 @@
+/**
+ * Time from a signed `/etcd why-slow` to its thread reply in Slack, through the real Bolt receiver,
+ * Redis/BullMQ and a real Prometheus serving a recorded incident (the Slack Web API is the stand-in).
+ * Run: npx tsx test/bench/command-to-thread.ts [runs]
+ */
+import { performance } from 'node:perf_hooks';
+import { parseConfigText } from '../../src/config/load.js';
+import { loadPlaybooks } from '../../src/diagnosis/playbook/load.js';
+import { startServices } from '../../src/cli/services.js';
+import { readEnv } from '../../src/config/env.js';
+import { createLogger } from '../../src/telemetry/logger.js';
+import { SlackStandin } from '../support/slack-standin.js';
+import { sendSlashCommand } from '../support/slack-sign.js';
+import { startRedis } from '../support/redis.js';
+import { loadScenario } from '../support/fixture-prometheus.js';
+import { waitFor } from '../support/processes.js';
+
+const runs = Number(process.argv[2] ?? 20);
+const SECRET = 'bench-secret';
+const CHANNEL = 'C0BENCH';
+const [redis, prom, slack] = await Promise.all([
+  startRedis(),
+  loadScenario('disk-slow-follower', { endAt: Math.floor(Date.now() / 1000) }),
+  SlackStandin.start(),
+]);
+try {
+  const config = parseConfigText(
+    `clusters:\n  lab:\n    prometheus: { url: "${prom.url}" }\n    selector: { job: etcd }\n    nodeExporter: { selector: { job: node } }\n    slack: { channels: ["${CHANNEL}"] }\n`,
+    'bench.yaml',
+    {},
+  );
+  const bot = await startServices('start', {
+    config,
+    playbooks: loadPlaybooks(),
+    env: readEnv({ SLACK_BOT_TOKEN: slack.token, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, LOG_LEVEL: 'silent' }),
+    host: '127.0.0.1',
+    port: 0,
+    prefix: `bench${Date.now()}`,
+    logger: createLogger('silent'),
+  });
+  const acks: number[] = [];
+  const parents: number[] = [];
+  const replies: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    // A different window each time so that no request joins an earlier one.
+    const window = `${5 + i}m`;
+    const before = slack.okCallsOf('chat.postMessage').length;
+    const t0 = performance.now();
+    const res = await sendSlashCommand(`${bot.url}/slack/commands`, SECRET, { text: `why-slow lab ${window}`, channel_id: CHANNEL });
+    acks.push(res.latencyMs);
+    await waitFor('parent', () => slack.okCallsOf('chat.postMessage').length > before, 30_000, 5);
+    parents.push(performance.now() - t0);
+    await waitFor('thread reply', () => slack.okCallsOf('chat.postMessage').slice(before).some((c) => typeof c.args.thread_ts === 'string'), 30_000, 5);
+    replies.push(performance.now() - t0);
+  }
+  await bot.stop();
+  const q = (xs: number[], p: number): string => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.min(s.length - 1, Math.floor(p * s.length))]!.toFixed(0);
+  };
+  console.log(`${runs} signed /etcd why-slow commands, one after another, all 7 playbooks:`);
+  console.log(`ack             p50 ${q(acks, 0.5)} ms  p99 ${q(acks, 0.99)} ms`);
+  console.log(`parent posted   p50 ${q(parents, 0.5)} ms  p99 ${q(parents, 0.99)} ms`);
+  console.log(`thread reply    p50 ${q(replies, 0.5)} ms  p99 ${q(replies, 0.99)} ms`);
+} finally {
+  await Promise.all([redis.stop(), prom.stop(), slack.stop()]);
+}
