@@ -71,14 +71,18 @@ function incidentLine(i: IncidentSummary, st: Style): string {
   return `${when} · ${names}${sev}${on}${verdict}${link}`;
 }
 
-function openItemLine(o: OpenItem, st: Style): string {
+function openItemLine(o: OpenItem, c: ClusterHandoff, st: Style): string {
   switch (o.kind) {
     case 'incident':
       return `🔴 unresolved: ${st.esc(o.text)}`;
     case 'suggestion':
       return `🛠 suggested, not confirmed done: ${st.esc(o.text)}${o.command === undefined ? '' : ` (\`${o.command.replace(/`/g, "'")}\`)`}`;
-    case 'silence':
-      return `🔕 ${st.esc(o.text)}`;
+    case 'silence': {
+      // The silence in full where it is listed: what it mutes, until when, who set it and why.
+      const s = c.silences.find((x) => x.id === o.silence);
+      if (s === undefined) return `🔕 ${st.esc(o.text)}`;
+      return `🔕 silence ${st.esc(s.matchers)} until ${st.time(s.ends_at)} (in ${spanText(s.expires_in_seconds)}) by ${st.esc(s.created_by)}: ${st.esc(s.comment)}`;
+    }
     case 'watch':
       return `👀 watch: ${st.esc(o.text)}`;
     case 'health':
@@ -108,16 +112,8 @@ export function clusterSections(c: ClusterHandoff, st: Style): Section[] {
   if (c.trends.length > 0) out.push({ title: 'Trends over the period', lines: c.trends.map((t) => `${t.title}: ${st.esc(t.text)}`) });
   out.push({
     title: 'Open items',
-    lines: c.nothing_outstanding ? ['✅ Nothing outstanding.'] : c.open_items.map((o) => openItemLine(o, st)),
+    lines: c.nothing_outstanding ? ['✅ Nothing outstanding.'] : c.open_items.map((o) => openItemLine(o, c, st)),
   });
-  if (c.silences.length > 0) {
-    out.push({
-      title: 'Active silences',
-      lines: c.silences.map(
-        (s) => `🔕 ${st.esc(s.matchers)} until ${st.time(s.ends_at)} (in ${spanText(s.expires_in_seconds)}) by ${st.esc(s.created_by)}: ${st.esc(s.comment)}`,
-      ),
-    });
-  }
   if (c.notes.length > 0) out.push({ title: 'Not known', lines: c.notes.map((n) => `⚠️ ${st.esc(n)}`) });
   return out;
 }
