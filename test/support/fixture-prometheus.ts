@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { freePort, startProcess, tempDir } from './processes.js';
+import { webhookSchema } from '../../src/ingress/alertmanager/webhook-schema.js';
 
 /**
  * Recorded lab scenarios (test/fixtures/<name>/, made by `deploy/lab/lab.sh record`) served by a real
@@ -50,27 +51,8 @@ export const scenarioMetaSchema = z.object({
 });
 export type ScenarioMeta = z.infer<typeof scenarioMetaSchema>;
 
-/** Alertmanager webhook body (version 4), as it reached the lab's recording receiver. */
-export const alertmanagerWebhookSchema = z.object({
-  version: z.string(),
-  groupKey: z.string(),
-  truncatedAlerts: z.number().optional(),
-  status: z.enum(['firing', 'resolved']),
-  receiver: z.string(),
-  groupLabels: z.record(z.string(), z.string()),
-  commonLabels: z.record(z.string(), z.string()),
-  commonAnnotations: z.record(z.string(), z.string()),
-  externalURL: z.string(),
-  alerts: z.array(z.object({
-    status: z.enum(['firing', 'resolved']),
-    labels: z.record(z.string(), z.string()),
-    annotations: z.record(z.string(), z.string()),
-    startsAt: z.string(),
-    endsAt: z.string(),
-    generatorURL: z.string(),
-    fingerprint: z.string(),
-  })),
-});
+/** Alertmanager webhook bodies as recorded are validated with the bot's own schema of them. */
+export const alertmanagerWebhookSchema = webhookSchema;
 export type AlertmanagerWebhook = z.infer<typeof alertmanagerWebhookSchema>;
 
 const alertRecordSchema = z.object({ receivedAt: isoTime, path: z.string(), body: alertmanagerWebhookSchema });
