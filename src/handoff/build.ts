@@ -26,6 +26,9 @@ export interface ClusterHandoffInput {
   maxIncidents: number;
 }
 
+/** why-slow runs listed per cluster; the newest are the ones that matter at handoff. */
+export const WHY_SLOW_LISTED = 10;
+
 export const incidentId = (e: { gid: string; incarnation: number }): string => `${e.gid}.${e.incarnation}`;
 export const linkKey = (channel: string, ts: string): string => `${channel}/${ts}`;
 
@@ -36,7 +39,8 @@ interface Building {
 
 export function buildClusterHandoff(input: ClusterHandoffInput): ClusterHandoff {
   const incidents = collectIncidents(input);
-  const whySlow = input.events.filter((e): e is WhySlowEvent => e.kind === 'why-slow').map((e) => whySlowSummary(e, input.permalinks));
+  const runs = input.events.filter((e): e is WhySlowEvent => e.kind === 'why-slow');
+  const whySlow = runs.slice(-WHY_SLOW_LISTED).map((e) => whySlowSummary(e, input.permalinks));
   const firedInPeriod = incidents.filter((i) => i.started_in_period).length;
   const open = incidents.filter((i) => i.status === 'open');
   const resolved = incidents.filter((i) => i.status === 'resolved');
@@ -62,11 +66,12 @@ export function buildClusterHandoff(input: ClusterHandoffInput): ClusterHandoff 
 
   return {
     cluster: input.cluster,
-    quiet: incidents.length === 0 && whySlow.length === 0,
-    counts: { fired: firedInPeriod, resolved: resolved.length, open: open.length, why_slow: whySlow.length },
+    quiet: incidents.length === 0 && runs.length === 0,
+    counts: { fired: firedInPeriod, resolved: resolved.length, open: open.length, why_slow: runs.length },
     incidents: listed,
     incidents_not_listed: sorted.length - listed.length,
     why_slow: whySlow,
+    why_slow_not_listed: runs.length - whySlow.length,
     health: input.health,
     trends: input.trends,
     silences: input.silences,

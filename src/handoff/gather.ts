@@ -3,7 +3,7 @@ import type { Playbook } from '../diagnosis/playbook/schema.js';
 import type { Origin } from '../diagnosis/request.js';
 import type { TimelineStore } from '../incidents/timeline-store.js';
 import type { PrometheusRegistry } from '../sources/prometheus/registry.js';
-import { buildClusterHandoff, linkKey, type ClusterHandoffInput } from './build.js';
+import { buildClusterHandoff, linkKey, WHY_SLOW_LISTED, type ClusterHandoffInput } from './build.js';
 import { healthNow } from './health.js';
 import { fetchActiveSilences, silenceCoversCluster, silenceSummary, type Silence } from './silences.js';
 import type { ClusterHandoff, HandoffSummary } from './summary.js';
@@ -138,7 +138,8 @@ async function gatherCluster(
     const ts = threads.get(i.id);
     if (ts !== undefined) wanted.push({ channel: i.channel, ts });
   }
-  for (const e of read.events) if (e.kind === 'why-slow' && e.channel !== undefined && e.parentTs !== undefined) wanted.push({ channel: e.channel, ts: e.parentTs });
+  const runs = read.events.flatMap((e) => (e.kind === 'why-slow' ? [e] : [])).slice(-WHY_SLOW_LISTED);
+  for (const e of runs) if (e.channel !== undefined && e.parentTs !== undefined) wanted.push({ channel: e.channel, ts: e.parentTs });
   const permalinks = await resolvePermalinks(deps, wanted, notes);
   return buildClusterHandoff({ ...input, threads, permalinks });
 }

@@ -21,7 +21,9 @@ export interface ClusterHandoff {
   incidents: IncidentSummary[];
   /** Incidents left out of `incidents` to keep the summary readable. */
   incidents_not_listed: number;
+  /** The newest runs, oldest of them first. */
   why_slow: WhySlowSummary[];
+  why_slow_not_listed: number;
   health: HealthNow;
   trends: Trend[];
   silences: SilenceSummary[];

@@ -107,6 +107,7 @@ export function clusterSections(c: ClusterHandoff, st: Style): Section[] {
         return `${w.healthy ? '✅' : '🔎'} ${st.time(w.at)}${who} (last ${formatDuration(w.window_seconds)}): ${st.esc(w.headline)}${link}`;
       }),
     });
+    if (c.why_slow_not_listed > 0) out.at(-1)!.lines.unshift(`… ${c.why_slow_not_listed} earlier run(s) not listed`);
   }
   out.push({ title: 'Health now', lines: [healthText(c, st)] });
   if (c.trends.length > 0) out.push({ title: 'Trends over the period', lines: c.trends.map((t) => `${t.title}: ${st.esc(t.text)}`) });

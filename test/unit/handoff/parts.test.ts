@@ -95,6 +95,7 @@ describe('Slack rendering', () => {
     })),
     incidents_not_listed: 0,
     why_slow: [],
+    why_slow_not_listed: 0,
     health: { status: 'healthy', headline: 'ok', window_seconds: 300 },
     trends: [],
     silences: [],
