@@ -87,6 +87,7 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
     const handoffQueue = new HandoffQueue(queueConn, opts.prefix, (err) => logger.debug({ err: err.message }, 'handoff queue connection error'));
     stops.push(() => handoffQueue.close());
     result.handoffQueue = handoffQueue;
+    const frontTimeline = new TimelineStore(queueConn, { prefix: opts.prefix ?? DEFAULT_PREFIX, ...opts.config.handoff });
     // Redis outages reach callers as failed enqueues (503 / ephemeral error); keep BullMQ from printing them.
     queue.queue.on('error', (err) => logger.debug({ err: err.message }, 'diagnose queue connection error'));
     const am = opts.config.alertmanager;
@@ -111,6 +112,7 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
       logger,
       enqueueDiagnosis: (req) => queue.enqueue(req),
       enqueueHandoff: (req) => handoffQueue.enqueue(req),
+      recordAction: (e) => frontTimeline.append([e]),
       onCommand: (e) => metrics.commandsReceived.inc({ command: e.subcommand, outcome: e.reason ?? e.outcome }),
       customRoutes: [...healthRoutes({ metrics, redisPing: () => queueConn.ping() }), ...alertRoutes()],
     });
@@ -135,6 +137,8 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
     connections.push(workerConn);
     const slack = new SlackDelivery({ botToken, slackApiUrl: opts.env.SLACK_API_URL, logger });
     const timelineConn = redisConnection(redisUrl, 'timeline');
+    // Not a BullMQ connection, so nobody else listens: an outage must be logged, not an unhandled event.
+    timelineConn.on('error', (err: Error) => logger.debug({ err: err.message }, 'timeline connection error'));
     connections.push(timelineConn);
     const prefix = opts.prefix ?? DEFAULT_PREFIX;
     const timeline = new TimelineStore(timelineConn, { prefix, ...opts.config.handoff });

@@ -6,6 +6,9 @@ import { esc, type SlackMessage } from './slack-blocks.js';
 
 type KnownBlock = SlackTypes.KnownBlock;
 
+/** action_id prefix of the "done" buttons on suggested actions (ids in one block must differ). */
+export const SUGGESTION_DONE_ACTION = 'handoff_suggestion_done';
+
 /** Below Slack's 3000 characters per section; a long list continues in the next section. */
 const SECTION_MAX = 2800;
 /** Below the ~13k characters of blocks Slack accepts per message. */
@@ -58,8 +61,28 @@ export function handoffClusterMessages(c: ClusterHandoff): SlackMessage[] {
       size += text.length;
     }
   }
+  const buttons = doneButtons(c);
+  if (buttons !== undefined) {
+    if (blocks.length >= 49) flush();
+    blocks.push(buttons);
+  }
   flush();
   return messages;
+}
+
+/** One "done" button per suggested action still open, so the next handoff stops listing it. */
+function doneButtons(c: ClusterHandoff): KnownBlock | undefined {
+  const items = c.open_items.flatMap((o) => (o.kind === 'suggestion' ? [o] : [])).slice(0, 5);
+  if (items.length === 0) return undefined;
+  return {
+    type: 'actions',
+    elements: items.map((o, i) => ({
+      type: 'button' as const,
+      action_id: `${SUGGESTION_DONE_ACTION}_${i}`,
+      text: { type: 'plain_text' as const, text: `✔ Done: ${o.text.length > 60 ? `${o.text.slice(0, 59)}…` : o.text}` },
+      value: JSON.stringify({ cluster: c.cluster, id: o.id }),
+    })),
+  };
 }
 
 /** Joins lines into texts of at most `max` characters (a single longer line is cut). */

@@ -5,6 +5,8 @@ import { parseWindow } from '../../diagnosis/window.js';
 import { slackLogger } from '../../delivery/slack-logger.js';
 import type { CommandEvent, EnqueueDiagnosis } from './command-handler.js';
 import type { EnqueueHandoff } from './handoff-command.js';
+import { registerHandoffActions } from './handoff-actions.js';
+import type { ActionEvent } from '../../incidents/timeline-event.js';
 import { registerEtcdCommand } from './etcd-command.js';
 import { registerInteractions } from './interactions.js';
 import { CachedUserGroups, type UserGroupDirectory } from './user-groups.js';
@@ -25,6 +27,8 @@ export interface SlackAppOptions {
   enqueueDiagnosis: EnqueueDiagnosis;
   /** Queues `/etcd handoff`; without it the command answers that handoffs are not available. */
   enqueueHandoff?: EnqueueHandoff;
+  /** Records button actions (e.g. a suggested action marked done) on the incident timeline. */
+  recordAction?: (event: ActionEvent) => Promise<void>;
   onCommand?: (event: CommandEvent) => void;
   /** Default '/etcd'. */
   commandName?: string;
@@ -92,6 +96,9 @@ export function createSlackApp(opts: SlackAppOptions): App {
     logger: opts.logger.child({ component: 'slack-command' }),
     ...(opts.onCommand === undefined ? {} : { onCommand: opts.onCommand }),
   });
+  if (opts.recordAction !== undefined) {
+    registerHandoffActions(app, { config: opts.config, record: opts.recordAction, logger: opts.logger.child({ component: 'handoff-actions' }) });
+  }
   registerInteractions(app);
 
   app.error(async (err) => {

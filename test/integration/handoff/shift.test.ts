@@ -9,7 +9,7 @@ import { readEnv } from '../../../src/config/env.js';
 import { createLogger } from '../../../src/telemetry/logger.js';
 import type { HandoffSummary } from '../../../src/handoff/summary.js';
 import { SlackStandin, type StoredMessage } from '../../support/slack-standin.js';
-import { sendSlashCommand } from '../../support/slack-sign.js';
+import { sendInteraction, sendSlashCommand } from '../../support/slack-sign.js';
 import { startRedis } from '../../support/redis.js';
 import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
 import { freePort, tempDir, waitFor, type RunningProcess } from '../../support/processes.js';
@@ -153,6 +153,8 @@ async function handoff(text: string, channel: string): Promise<{ ack: string; pa
   return { ack: ackText(res.json), parent, thread: slack.threadReplies(channel, parent.ts) };
 }
 
+let firstSummary: HandoffSummary | undefined;
+
 describe('a shift, then /etcd handoff', () => {
   let silenceId: string;
   const silenceEnds = new Date(t0 + 2 * 3600_000).toISOString();
@@ -279,7 +281,40 @@ describe('a shift, then /etcd handoff', () => {
     expect(md).toContain('## quiet');
     expect(md).toMatch(/\[thread\]\(https:\/\/standin\.slack\.com/);
 
+    firstSummary = json;
     await expect(handoffCli('nope', { config: configFile, format: 'text', env, prefix })).rejects.toThrow(/unknown cluster "nope"/);
     await expect(handoffCli('lab', { config: configFile, since: '40d', format: 'text', env, prefix })).rejects.toThrow(/reaches past the 30d/);
+  });
+
+  it('a "done" button on a suggested action records it, and the next handoff no longer lists it', async () => {
+    const open = (h: HandoffSummary): string[] => h.clusters[0]!.open_items.flatMap((o) => (o.kind === 'suggestion' ? [o.id] : []));
+    const before = open(firstSummary!);
+    expect(before.length).toBeGreaterThan(0);
+    const first = handoffParents(LAB).at(-1)!;
+    const actions = slack
+      .threadReplies(LAB, first.ts)
+      .flatMap((m) => (m.blocks ?? []) as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>)
+      .find((b) => b.type === 'actions')!;
+    const button = actions.elements![0]!;
+    const payload = {
+      type: 'block_actions',
+      team: { id: 'T0STANDIN', domain: 'standin' },
+      user: { id: 'U0CAROL', username: 'carol', team_id: 'T0STANDIN' },
+      api_app_id: 'A0ETCD',
+      token: 'deprecated-verification-token',
+      container: { type: 'message', message_ts: first.ts, channel_id: LAB, is_ephemeral: false },
+      trigger_id: '1.2.3',
+      channel: { id: LAB, name: 'etcd-lab' },
+      response_url: slack.responseUrl('done'),
+      actions: [{ action_id: button.action_id, block_id: 'b1', type: 'button', value: button.value, action_ts: '1700000001.000200', text: { type: 'plain_text', text: 'Done' } }],
+    };
+    const res = await sendInteraction(`${bot.url}/slack/actions`, SECRET, payload);
+    expect(res.status).toBe(200);
+    const ref = (JSON.parse(button.value) as { id: string }).id;
+    await waitFor('action on the timeline', async () => (await bot.timeline!.between('lab', 0, Date.now() + MIN)).events.some((e) => e.kind === 'action' && e.ref === ref && e.user === 'U0CAROL'), 10_000);
+
+    const env = { REDIS_URL: redis.url };
+    const after = JSON.parse(await handoffCli('lab', { config: configFile, since: '2h', format: 'json', env, prefix })) as HandoffSummary;
+    expect(open(after)).toEqual(before.filter((id) => id !== ref));
   });
 });
