@@ -19,7 +19,7 @@ import { startHandoffWorker } from '../jobs/handoff-worker.js';
 import { DEFAULT_PREFIX } from '../jobs/names.js';
 import { IncidentStore } from '../incidents/incident-store.js';
 import { TimelineStore } from '../incidents/timeline-store.js';
-import { scheduleProblems } from '../handoff/schedule-check.js';
+import { handoffProblems } from '../config/handoff-checks.js';
 import { SlackDelivery } from '../delivery/slack-client.js';
 import { PrometheusRegistry } from '../sources/prometheus/registry.js';
 import { createLogCollector } from '../diagnosis/log-collector.js';
@@ -161,7 +161,8 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
     result.worker = worker;
 
     // Handoffs: the consumer, and the schedules (every worker upserts the same ones; BullMQ makes one job per tick).
-    const problems = scheduleProblems(opts.config);
+    // Also checked when the file is loaded; a config built in code gets the same check here.
+    const problems = handoffProblems(opts.config);
     if (problems.length > 0) throw new CliError(problems.join('; '), EXIT.config);
     const handoffConn = redisConnection(redisUrl, 'handoff');
     const schedulerConn = redisConnection(redisUrl, 'handoff-schedules');

@@ -4,6 +4,7 @@ import { configSchema, type Config } from './schema.js';
 import { ConfigError } from './errors.js';
 import { formatIssues } from './zod-issues.js';
 import { parseDuration } from '../diagnosis/window.js';
+import { handoffProblems } from './handoff-checks.js';
 
 /** Where the config comes from: --config, else ETCD_TRIAGE_CONFIG. */
 export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
@@ -58,5 +59,6 @@ function semanticProblems(config: Config, env: NodeJS.ProcessEnv): string[] {
       if (src.type === 'kubernetes') needEnv(`clusters.${name}.logs.${i}.tokenEnv`, src.tokenEnv);
     });
   }
+  problems.push(...handoffProblems(config));
   return problems;
 }

@@ -144,3 +144,18 @@ describe('config', () => {
     expect(paths).toEqual(expect.arrayContaining(['handoff.schedules.0.cron', 'handoff.schedules.0.tz']));
   });
 });
+
+describe('config cross-checks', () => {
+  it('names a schedule cluster that does not exist and a default period past the retention', async () => {
+    const { parseConfigText } = await import('../../../src/config/load.js');
+    const text = `
+handoff:
+  retentionDays: 1
+  defaultSince: 2d
+  schedules: [{ channel: C1, cron: "0 8 * * *", clusters: [lab, nope] }]
+clusters:
+  lab: { prometheus: { url: "http://p:9090" }, selector: { job: etcd } }
+`;
+    expect(() => parseConfigText(text, 'x.yaml', {})).toThrow(/handoff\.schedules\.0\.clusters: unknown cluster "nope"[\s\S]*handoff\.defaultSince: 2d is longer than retentionDays/);
+  });
+});
