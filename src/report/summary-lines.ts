@@ -37,7 +37,7 @@ const rank = (s: Severity): number => (s === 'critical' ? 2 : s === 'warning' ? 
 
 /** Checks worth showing: the breached ones first, then the ones that back a "healthy" claim. */
 export function notableChecks(d: Diagnosis): CheckResult[] {
-  const all = d.findings.flatMap((f) => f.checks).filter((c) => !c.missing);
+  const all = d.findings.flatMap((f) => f.checks).filter((c) => !c.missing && c.ref === undefined);
   const breached = all.filter((c) => c.severity !== 'ok');
   return breached.length > 0 ? breached : all;
 }
