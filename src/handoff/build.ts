@@ -1,4 +1,4 @@
-import type { ActionEvent, AlertTimelineEvent, TimelineEvent, WhySlowEvent } from '../incidents/timeline-event.js';
+import { isAlertEvent, type ActionEvent, type AlertTimelineEvent, type TimelineEvent, type WhySlowEvent } from '../incidents/timeline-event.js';
 import { spanText } from './time-text.js';
 import type { ClusterHandoff, HealthNow, IncidentSummary, OpenItem, SilenceSummary, Trend, WhySlowSummary } from './summary.js';
 
@@ -114,7 +114,7 @@ function collectIncidents(input: ClusterHandoffInput): IncidentSummary[] {
     }
     byId.set(id, b);
   };
-  for (const e of input.events) if (e.kind.startsWith('alert-')) apply(e as AlertTimelineEvent);
+  for (const e of input.events) if (isAlertEvent(e)) apply(e);
   // The open set is the present truth: a group in it is firing, whatever the period's events said.
   for (const e of input.open) {
     if (!byId.has(incidentId(e))) apply(e);
