@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfigText } from '../../../src/config/load.js';
@@ -316,5 +318,25 @@ describe('a shift, then /etcd handoff', () => {
     const env = { REDIS_URL: redis.url };
     const after = JSON.parse(await handoffCli('lab', { config: configFile, since: '2h', format: 'json', env, prefix })) as HandoffSummary;
     expect(open(after)).toEqual(before.filter((id) => id !== ref));
+  });
+
+  it('the etcd-triage handoff command prints the summary and exits 2 with the reason on bad input', async () => {
+    const run = promisify(execFile);
+    const cli = (args: string[]): Promise<{ stdout: string; stderr: string; code: number }> =>
+      run('npx', ['tsx', 'src/cli/main.ts', 'handoff', ...args, '--config', configFile], {
+        cwd: process.cwd(),
+        env: { ...process.env, REDIS_URL: redis.url, NO_COLOR: '1' },
+      }).then(
+        (r) => ({ ...r, code: 0 }),
+        (e: { stdout: string; stderr: string; code: number }) => ({ stdout: e.stdout, stderr: e.stderr, code: e.code }),
+      );
+    const [ok, bad, unknown] = await Promise.all([cli(['quiet', '--since', '1h']), cli(['lab', '--since', '12x']), cli(['nope'])]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('SHIFT HANDOFF');
+    expect(ok.stdout).toContain('quiet: quiet shift');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--since: "12x" is not a period');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown cluster "nope"');
   });
 });
