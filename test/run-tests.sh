@@ -21,8 +21,10 @@ if [ ${#need_debs[@]} -gt 0 ]; then
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "==> installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund
+  # npm install, not npm ci: npm 11 leaves other platforms' optional packages (msgpackr-extract-*) out of
+  # the lock file and then refuses `npm ci`; install still follows the locked versions.
+  echo "==> installing npm packages (npm install, versions from package-lock.json)"
+  npm install --no-audit --no-fund
 fi
 
 echo "==> type check"

@@ -32,8 +32,9 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a=
 echo "Node $(node --version)" >&2
 
 if [[ ! -d node_modules/tsx ]]; then
-  step "installing npm dependencies (npm ci)"
-  npm ci --no-audit --no-fund
+  # npm install, not npm ci: see test/run-tests.sh (npm 11 lock files miss other platforms' optional packages).
+  step "installing npm dependencies (versions from package-lock.json)"
+  npm install --no-audit --no-fund
 fi
 
 step "checking system packages (etcd, Prometheus, Alertmanager, node_exporter, Redis, strace, stress-ng)"

@@ -10,7 +10,7 @@ if [[ "${1:-}" == "install" ]]; then
 fi
 cd "$repo"
 if [[ ! -d node_modules/tsx ]]; then
-  echo "[lab] node_modules missing: running npm ci" >&2
-  npm ci --no-audit --no-fund
+  echo "[lab] node_modules missing: running npm install (versions from package-lock.json)" >&2
+  npm install --no-audit --no-fund
 fi
 exec node --import tsx "$here/lab.ts" "$@"
