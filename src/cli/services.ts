@@ -23,6 +23,8 @@ import { handoffProblems } from '../config/handoff-checks.js';
 import { SlackDelivery } from '../delivery/slack-client.js';
 import { PrometheusRegistry } from '../sources/prometheus/registry.js';
 import { createLogCollector } from '../diagnosis/log-collector.js';
+import { pacedPoster } from '../jobs/paced-poster.js';
+import { RedisChannelPacer } from '../jobs/delivery-pacer.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { loadAll } from './context.js';
@@ -149,7 +151,7 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
       prefix: opts.prefix,
       concurrency: opts.config.jobs.concurrency,
       deps: { config: opts.config, playbooks: opts.playbooks, prometheus, collectLogs },
-      slack,
+      slack: pacedPoster(slack, new RedisChannelPacer(timelineConn, prefix)),
       logger,
       metrics,
     });
