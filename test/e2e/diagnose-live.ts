@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect } from 'vitest';
-import { runLabScenario, type LabScenario } from '../support/lab.js';
+import { runLabScenario, type LabScenario, type LabScenarioOptions } from '../support/lab.js';
 import type { Diagnosis } from '../../src/diagnosis/types.js';
 import type { FaultKind } from '../../deploy/lab/lib/faults.js';
 
@@ -27,7 +27,7 @@ export const EXPECTED_CAUSE: Record<Exclude<FaultKind, 'none'>, { playbook: stri
 };
 
 /** Brings the lab up, injects one fault, lets it run into the window, and checks the bot's top cause. */
-export async function expectLiveDiagnosis(kind: Exclude<FaultKind, 'none'>): Promise<void> {
+export async function expectLiveDiagnosis(kind: Exclude<FaultKind, 'none'>, opts: LabScenarioOptions = {}): Promise<void> {
   await runLabScenario(kind, async (lab) => {
     // Let more of the fault land in the window than the bare visibility threshold needs.
     await new Promise((r) => setTimeout(r, 30_000));
@@ -38,5 +38,5 @@ export async function expectLiveDiagnosis(kind: Exclude<FaultKind, 'none'>): Pro
     expect({ playbook: top?.playbook, headline: d.headline }).toMatchObject({ playbook: want.playbook });
     expect(want.causes).toContain(top?.cause);
     if (lab.fault.member && kind !== 'expensive' && kind !== 'capacity') expect(top?.members).toEqual([lab.fault.member]);
-  });
+  }, opts);
 }
