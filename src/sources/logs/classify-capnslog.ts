@@ -1,6 +1,6 @@
 import { parseGoDuration } from './parse-duration.js';
 import { parseRaftLeaderMessage } from './parse-raft-message.js';
-import { accessOf, extractKeyRange, parseResponseText, requestTypeOf, unquoteGo } from './parse-request.js';
+import { applySlowEvent, unquoteGo } from './parse-request.js';
 import type { LogEventDetail } from './types.js';
 
 /**
@@ -22,24 +22,15 @@ const RULES: readonly Rule[] = [
       const prefix = m[1] ?? '';
       const request = unquoteGo(m[2]!) ?? m[2]!;
       const response = unquoteGo(m[3]!) ?? m[3]!;
-      const { key, rangeEnd } = extractKeyRange(request);
-      const resp = parseResponseText(response);
-      return {
-        kind: 'apply-slow',
+      return applySlowEvent({
         tookMs: ms(m[4]) ?? 0,
         // 3.4's capnslog text does not print the threshold; it is the hard-coded 100 ms there.
         expectedMs: null,
         prefix,
-        access: accessOf(prefix),
-        requestType: requestTypeOf(request),
         request,
-        key,
-        rangeEnd,
         response,
-        responseCount: resp.count,
-        responseSize: resp.size,
         error: /^error:/.test(response) ? response.slice(6).trim() : null,
-      };
+      });
     },
   ],
   [

@@ -1,7 +1,7 @@
 import { parseGoDuration } from './parse-duration.js';
 import { bool, idText, num, str, type JsonFields } from './parse-json.js';
 import { parseRaftLeaderMessage } from './parse-raft-message.js';
-import { accessOf, extractKeyRange, parseResponseText, requestTypeOf } from './parse-request.js';
+import { applySlowEvent, extractKeyRange } from './parse-request.js';
 import { isTraceMsg, parseTrace } from './parse-trace.js';
 import type { LogEventDetail } from './types.js';
 
@@ -13,26 +13,14 @@ import type { LogEventDetail } from './types.js';
 const dur = (f: JsonFields, k: string): number | null => parseGoDuration(str(f, k));
 
 function applySlow(f: JsonFields): LogEventDetail {
-  const request = str(f, 'request') ?? '';
-  const prefix = str(f, 'prefix') ?? '';
-  const response = str(f, 'response');
-  const { key, rangeEnd } = extractKeyRange(request);
-  const resp = parseResponseText(response);
-  return {
-    kind: 'apply-slow',
+  return applySlowEvent({
     tookMs: dur(f, 'took') ?? 0,
     expectedMs: dur(f, 'expected-duration'),
-    prefix,
-    access: accessOf(prefix),
-    requestType: requestTypeOf(request),
-    request,
-    key,
-    rangeEnd,
-    response,
-    responseCount: resp.count,
-    responseSize: resp.size,
+    prefix: str(f, 'prefix') ?? '',
+    request: str(f, 'request') ?? '',
+    response: str(f, 'response'),
     error: str(f, 'error'),
-  };
+  });
 }
 
 function requestStats(f: JsonFields): LogEventDetail {

@@ -1,4 +1,4 @@
-import type { RequestAccess, RequestType } from './types.js';
+import type { ApplySlowEvent, RequestAccess, RequestType } from './types.js';
 
 /**
  * etcd logs requests in protobuf text format (`key:"/a" range_end:"/b" `, `header:<ID:7 > put:<key:"/a"
@@ -97,4 +97,35 @@ export function parseResponseText(text: string | null): ResponseNumbers {
   const ok = at === 0 || (at > 0 && /\s/.test(text[at - 1]!));
   const size = ok ? /^\d+/.exec(text.slice(at + 5)) : null;
   return { count: c ? Number(c[1]) : null, size: size ? Number(size[0]) : null };
+}
+
+/**
+ * "apply request took too long" as an event, from the same parts whether the line was zap JSON or 3.4
+ * capnslog text: the key range and the response numbers are read out of the request/response texts.
+ */
+export function applySlowEvent(parts: {
+  tookMs: number;
+  expectedMs: number | null;
+  prefix: string;
+  request: string;
+  response: string | null;
+  error: string | null;
+}): ApplySlowEvent {
+  const { key, rangeEnd } = extractKeyRange(parts.request);
+  const resp = parseResponseText(parts.response);
+  return {
+    kind: 'apply-slow',
+    tookMs: parts.tookMs,
+    expectedMs: parts.expectedMs,
+    prefix: parts.prefix,
+    access: accessOf(parts.prefix),
+    requestType: requestTypeOf(parts.request),
+    request: parts.request,
+    key,
+    rangeEnd,
+    response: parts.response,
+    responseCount: resp.count,
+    responseSize: resp.size,
+    error: parts.error,
+  };
 }
