@@ -16,7 +16,7 @@ import { up, down, status, etcdArgs } from './lib/stack.js';
 import { sleep } from './lib/procs.js';
 import { ensureSeeded, resolveFault, startFault, startLoad, waitFaultEnd, type ResolvedFault } from './lib/control.js';
 import { clusterStatus } from './lib/etcd-api.js';
-import { DEFAULTS, EXPENSIVE_PREFIX, FAULT_KINDS, type FaultKind, type FaultParams } from './lib/faults.js';
+import { DEFAULTS, FAULT_KINDS, type FaultKind, type FaultParams } from './lib/faults.js';
 import { exportFixture, logOffsets } from './lib/recorder.js';
 import { printSignals } from './lib/signals.js';
 

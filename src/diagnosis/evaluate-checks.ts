@@ -1,7 +1,7 @@
 import type { Evidence } from './evidence.js';
 import { findQuery, type BaselinePurpose } from './evidence.js';
 import type { ClusterContext } from './context.js';
-import type { Check, LogCheck, MetricCheck, Playbook, Thresholds } from './playbook/schema.js';
+import type { LogCheck, MetricCheck, Playbook, Thresholds } from './playbook/schema.js';
 import { isMetricCheck, isRefCheck } from './playbook/schema.js';
 import { checkQuery, type QueryVars } from './query-plan.js';
 import { formatGuideline, formatValue } from './format.js';

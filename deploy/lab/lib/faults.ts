@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import type { LabLayout } from './layout.js';
@@ -74,7 +74,6 @@ function run(cmd: string, args: string[]): void {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class FaultRun {
-  private child?: ChildProcess;
   private aborted = false;
   private wake?: () => void;
   private revert: (() => Promise<void> | void)[] = [];
@@ -117,7 +116,6 @@ export class FaultRun {
         const us = p.fsyncDelayUs ?? DEFAULTS.disk.fsyncDelayUs;
         say(`slow disk on ${p.member} (pid ${pid}): every fdatasync delayed by ${us} µs via strace for ${p.durationS}s`);
         const child = spawn('strace', ['-f', '-qq', '-o', '/dev/null', '-p', String(pid), '-e', 'trace=fdatasync', '-e', `inject=fdatasync:delay_enter=${us}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-        this.child = child;
         let err = '';
         child.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
         this.revert.push(async () => {
@@ -185,7 +183,6 @@ export class FaultRun {
           this.revert.push(() => { writeFileSync(ag, '0'); say(`${p.member} autogroup back to nice 0`); });
         }
         const child = spawn('stress-ng', ['--cpu', String(hogs), '--taskset', core, '--timeout', `${p.durationS}s`, '--quiet'], { stdio: 'ignore' });
-        this.child = child;
         this.revert.push(async () => {
           if (child.exitCode !== null || child.pid === undefined) return;
           const gone = new Promise((r) => child.once('exit', r));
