@@ -141,15 +141,18 @@ export function decide(input: VerdictInput): Verdict {
       const severity = worst(
         [...cause.when.all, ...cause.when.any].flatMap((id) => members.map((m) => severityFor(checks.get(id), m, pairs))),
       );
-      const score = Math.max(
-        ...members.map((m) => signals.reduce((s, id) => s + strength(checks.get(id)!, m, thresholds.get(id), pairs), 0)),
+      const memberScore = new Map(
+        members.map((m) => [m, signals.reduce((s, id) => s + strength(checks.get(id)!, m, thresholds.get(id), pairs), 0)]),
       );
+      const score = Math.max(...memberScore.values());
+      // The most affected member first: on a shared node a neighbour can be touched too.
+      const ranked = [...members].sort((a, b) => memberScore.get(b)! - memberScore.get(a)! || a.localeCompare(b));
       found.push({
         playbook: pb.id,
         cause: cause.id,
         title: cause.title,
         severity,
-        members: members.filter((m) => m !== '*'),
+        members: ranked.filter((m) => m !== '*'),
         confidence: confidenceOf(signals.length, severity, score),
         score: Math.round(score * 100) / 100,
         summary: fillText(cause.summary, members, input.cluster, checks, pairs),

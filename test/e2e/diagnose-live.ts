@@ -37,6 +37,8 @@ export async function expectLiveDiagnosis(kind: Exclude<FaultKind, 'none'>, opts
     const want = EXPECTED_CAUSE[kind];
     expect({ playbook: top?.playbook, headline: d.headline }).toMatchObject({ playbook: want.playbook });
     expect(want.causes).toContain(top?.cause);
-    if (lab.fault.member && kind !== 'expensive' && kind !== 'capacity') expect(top?.members).toEqual([lab.fault.member]);
+    // Live on 2 shared cores a starved member's neighbour can be touched too: the faulted member must
+    // be named, and named first (most affected). The recorded incidents assert the exact list.
+    if (lab.fault.member && kind !== 'expensive' && kind !== 'capacity') expect(top?.members[0]).toBe(lab.fault.member);
   }, opts);
 }
