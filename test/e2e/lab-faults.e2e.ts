@@ -30,14 +30,15 @@ describe('live lab faults', () => {
     });
   });
 
-  it('CPU starvation of a follower: its timers inflate, node CPU pressure is high', async () => {
+  it('CPU starvation of a follower: its timers inflate, the others stay normal', async () => {
     // Nice 15: at the default 10 a quiet 2-core machine still gives etcd enough CPU to hide the fault.
     await runLabScenario('cpu', async (lab) => {
       const m = lab.fault.member!;
       const others = lab.layout.members.map((x) => x.name).filter((x) => x !== m);
       expect((await lab.query(p99('etcd_disk_wal_fsync_duration_seconds', m)))!).toBeGreaterThan(0.1);
       for (const o of others) expect((await lab.query(p99('etcd_disk_wal_fsync_duration_seconds', o)))!).toBeLessThan(0.1);
-      expect(await lab.query('sum(rate(node_pressure_cpu_waiting_seconds_total{job="node"}[30s]))')).toBeGreaterThan(0.5);
+      // Node CPU pressure is not asserted: with one of two cores contended it reads 0.17 on a quiet
+      // machine and 0.3-0.9 on a busy one with no fault at all.
     }, { params: { cpuNice: 15 } });
   });
 
