@@ -46,8 +46,10 @@ describe('SharedEvidence', () => {
     const config = parseConfigText(`clusters:\n  lab:\n    prometheus: { url: "${promUrl}" }\n    selector: { job: etcd }\n`, 't.yaml', {});
     const playbooks = loadPlaybooks();
     const registries = [new PrometheusRegistry(config), new PrometheusRegistry(config)];
+    // One prefix for both "processes": computed once, or a millisecond tick between them splits them.
+    const prefix = `se${Date.now()}`;
     const [p1, p2] = registries.map(
-      (prometheus, i) => new SharedEvidence({ deps: { config, playbooks, prometheus }, shareMs: 10_000, redis: i === 0 ? a : b, prefix: `se${Date.now()}` }),
+      (prometheus, i) => new SharedEvidence({ deps: { config, playbooks, prometheus }, shareMs: 10_000, redis: i === 0 ? a : b, prefix }),
     );
     const origin = { kind: 'alert' as const, groupKey: 'g', channelId: 'C1' };
     const all = await Promise.all([
