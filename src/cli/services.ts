@@ -21,6 +21,7 @@ import { IncidentStore } from '../incidents/incident-store.js';
 import { TimelineStore } from '../incidents/timeline-store.js';
 import { handoffProblems } from '../config/handoff-checks.js';
 import { SlackDelivery } from '../delivery/slack-client.js';
+import { ChannelPacer } from '../delivery/channel-pacer.js';
 import { PrometheusRegistry } from '../sources/prometheus/registry.js';
 import { createLogCollector } from '../diagnosis/log-collector.js';
 import { pacedPoster } from '../jobs/paced-poster.js';
@@ -137,13 +138,16 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
     const collectLogs = createLogCollector(opts.config);
     const workerConn = redisConnection(redisUrl, 'worker');
     connections.push(workerConn);
-    const slack = new SlackDelivery({ botToken, slackApiUrl: opts.env.SLACK_API_URL, logger });
+    // New messages are paced by the Redis pacer below, shared with alert threads across processes;
+    // the client's own in-process pacer would only add a second wait.
+    const slack = new SlackDelivery({ botToken, slackApiUrl: opts.env.SLACK_API_URL, logger, pacer: new ChannelPacer({ intervalMs: 0 }) });
     const timelineConn = redisConnection(redisUrl, 'timeline');
     // Not a BullMQ connection, so nobody else listens: an outage must be logged, not an unhandled event.
     timelineConn.on('error', (err: Error) => logger.debug({ err: err.message }, 'timeline connection error'));
     connections.push(timelineConn);
     const prefix = opts.prefix ?? DEFAULT_PREFIX;
     const timeline = new TimelineStore(timelineConn, { prefix, ...opts.config.handoff });
+    const paced = pacedPoster(slack, new RedisChannelPacer(timelineConn, prefix));
     result.timeline = timeline;
     const worker = startDiagnoseWorker({
       timeline,
@@ -151,7 +155,7 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
       prefix: opts.prefix,
       concurrency: opts.config.jobs.concurrency,
       deps: { config: opts.config, playbooks: opts.playbooks, prometheus, collectLogs },
-      slack: pacedPoster(slack, new RedisChannelPacer(timelineConn, prefix)),
+      slack: paced,
       logger,
       metrics,
     });
@@ -180,7 +184,7 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
         threads: new IncidentStore(timelineConn, { prefix, historyDays: opts.config.alertmanager?.historyDays ?? 14 }),
         permalink: (channel, ts) => slack.getPermalink(channel, ts),
       },
-      slack,
+      slack: paced,
       logger,
       metrics,
     });

@@ -54,35 +54,24 @@ export function checkQuery(check: MetricCheck, vars: QueryVars): PlannedQuery | 
   return { kind: check.mode === 'window' ? 'instant' : 'range', promql };
 }
 
+/** The queries in order, each once (several checks may render the same PromQL). */
+function distinct(queries: Array<PlannedQuery | undefined>): PlannedQuery[] {
+  const seen = new Set<string>();
+  return queries.filter((q): q is PlannedQuery => {
+    if (!q || seen.has(`${q.kind}\u0000${q.promql}`)) return false;
+    seen.add(`${q.kind}\u0000${q.promql}`);
+    return true;
+  });
+}
+
+const metricChecks = (playbooks: Playbook[]) => playbooks.flatMap((pb) => pb.checks.filter(isMetricCheck));
+
 /** The key signals compared with an earlier window (instant queries, evaluated at an earlier time). */
 export function planBaselines(playbooks: Playbook[], vars: QueryVars): PlannedQuery[] {
-  const seen = new Set<string>();
-  const out: PlannedQuery[] = [];
-  for (const pb of playbooks) {
-    for (const c of pb.checks) {
-      if (!isMetricCheck(c) || !c.baseline) continue;
-      const q = checkQuery(c, vars);
-      if (q && !seen.has(q.promql)) {
-        seen.add(q.promql);
-        out.push(q);
-      }
-    }
-  }
-  return out;
+  return distinct(metricChecks(playbooks).filter((c) => c.baseline).map((c) => checkQuery(c, vars)));
 }
 
 /** Every distinct query a diagnosis needs: the context first, then each playbook's checks. */
 export function planQueries(playbooks: Playbook[], vars: QueryVars): PlannedQuery[] {
-  const seen = new Set<string>();
-  const out: PlannedQuery[] = [];
-  const add = (q: PlannedQuery | undefined): void => {
-    if (!q) return;
-    const key = `${q.kind}\u0000${q.promql}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    out.push(q);
-  };
-  for (const q of contextQueries(vars)) add(q);
-  for (const pb of playbooks) for (const c of pb.checks) if (isMetricCheck(c)) add(checkQuery(c, vars));
-  return out;
+  return distinct([...contextQueries(vars), ...metricChecks(playbooks).map((c) => checkQuery(c, vars))]);
 }

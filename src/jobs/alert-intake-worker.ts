@@ -14,6 +14,7 @@ import type { Metrics } from '../telemetry/metrics.js';
 import { playbooksForAlerts } from './alert-playbooks.js';
 import { ALERT_QUEUES, type AlertFollowUps } from './alert-queues.js';
 import { DEFAULT_PREFIX } from './names.js';
+import { instrumentWorker } from './instrument-worker.js';
 
 export interface IntakeWorkerOptions {
   connection: Redis;
@@ -39,13 +40,7 @@ export function startAlertIntakeWorker(opts: IntakeWorkerOptions): Worker<Notifi
     prefix: opts.prefix ?? DEFAULT_PREFIX,
     concurrency: opts.concurrency,
   });
-  worker.on('failed', (job, err) => {
-    opts.metrics.jobs.inc({ queue: ALERT_QUEUES.intake, outcome: 'failed' });
-    log.warn({ jobId: job?.id, err: err.message }, 'alert intake failed');
-  });
-  worker.on('completed', () => opts.metrics.jobs.inc({ queue: ALERT_QUEUES.intake, outcome: 'completed' }));
-  worker.on('error', (err) => log.error({ err: err.message }, 'alert intake worker error'));
-  return worker;
+  return instrumentWorker(worker, ALERT_QUEUES.intake, opts.metrics, log);
 }
 
 async function processNotification(job: Job<Notification>, opts: IntakeWorkerOptions, log: Logger): Promise<void> {

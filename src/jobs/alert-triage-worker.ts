@@ -10,6 +10,7 @@ import type { SharedEvidence } from './alert-evidence-share.js';
 import { playbooksForAlerts } from './alert-playbooks.js';
 import { ALERT_QUEUES, triageJobSchema, type AlertFollowUps, type TriageJobData } from './alert-queues.js';
 import { DEFAULT_PREFIX } from './names.js';
+import { instrumentWorker } from './instrument-worker.js';
 
 export interface TriageWorkerOptions {
   connection: Redis;
@@ -36,13 +37,7 @@ export function startAlertTriageWorker(opts: TriageWorkerOptions): Worker<Triage
     prefix: opts.prefix ?? DEFAULT_PREFIX,
     concurrency: opts.concurrency,
   });
-  worker.on('failed', (job, err) => {
-    opts.metrics.jobs.inc({ queue: ALERT_QUEUES.triage, outcome: 'failed' });
-    log.warn({ jobId: job?.id, err: err.message }, 'alert triage failed');
-  });
-  worker.on('completed', () => opts.metrics.jobs.inc({ queue: ALERT_QUEUES.triage, outcome: 'completed' }));
-  worker.on('error', (err) => log.error({ err: err.message }, 'alert triage worker error'));
-  return worker;
+  return instrumentWorker(worker, ALERT_QUEUES.triage, opts.metrics, log);
 }
 
 async function triage(job: Job<TriageJobData>, opts: TriageWorkerOptions, log: Logger): Promise<void> {

@@ -12,6 +12,7 @@ import type { Metrics } from '../telemetry/metrics.js';
 import { ALERT_QUEUES, deliveryJobSchema, type DeliveryJobData } from './alert-queues.js';
 import { sleep, type RedisChannelPacer } from './delivery-pacer.js';
 import { DEFAULT_PREFIX } from './names.js';
+import { instrumentWorker } from './instrument-worker.js';
 
 export interface DeliveryWorkerOptions {
   connection: Redis;
@@ -39,14 +40,7 @@ export function startDeliveryWorker(opts: DeliveryWorkerOptions): Worker<Deliver
     prefix: opts.prefix ?? DEFAULT_PREFIX,
     concurrency: opts.concurrency,
   });
-  worker.on('failed', (job, err) => {
-    const final = job ? job.attemptsMade >= (job.opts.attempts ?? 1) : true;
-    opts.metrics.jobs.inc({ queue: ALERT_QUEUES.delivery, outcome: final ? 'failed' : 'retried' });
-    log.warn({ jobId: job?.id, err: err.message, final }, 'thread delivery failed');
-  });
-  worker.on('completed', () => opts.metrics.jobs.inc({ queue: ALERT_QUEUES.delivery, outcome: 'completed' }));
-  worker.on('error', (err) => log.error({ err: err.message }, 'delivery worker error'));
-  return worker;
+  return instrumentWorker(worker, ALERT_QUEUES.delivery, opts.metrics, log);
 }
 
 async function deliver(job: Job<DeliveryJobData>, token: string | undefined, opts: DeliveryWorkerOptions, log: Logger): Promise<void> {

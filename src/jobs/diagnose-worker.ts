@@ -8,6 +8,7 @@ import { whySlowTimelineEvent } from '../incidents/timeline-record.js';
 import type { TimelineSink } from '../incidents/timeline-store.js';
 import { diagnoseJobSchema, type DiagnoseJobData } from './diagnose-job.js';
 import { DEFAULT_PREFIX, QUEUES } from './names.js';
+import { instrumentWorker } from './instrument-worker.js';
 
 /** The part of the Slack delivery a diagnose job needs. */
 export interface SlackPoster {
@@ -39,14 +40,7 @@ export function startDiagnoseWorker(opts: DiagnoseWorkerOptions): Worker<Diagnos
     prefix: opts.prefix ?? DEFAULT_PREFIX,
     concurrency: opts.concurrency,
   });
-  worker.on('completed', () => opts.metrics.jobs.inc({ queue: QUEUES.diagnose, outcome: 'completed' }));
-  worker.on('failed', (job, err) => {
-    const final = job ? job.attemptsMade >= (job.opts.attempts ?? 1) : true;
-    opts.metrics.jobs.inc({ queue: QUEUES.diagnose, outcome: final ? 'failed' : 'retried' });
-    opts.logger.warn({ jobId: job?.id, err: err.message, final }, 'diagnose job failed');
-  });
-  worker.on('error', (err) => opts.logger.error({ err: err.message }, 'diagnose worker error'));
-  return worker;
+  return instrumentWorker(worker, QUEUES.diagnose, opts.metrics, opts.logger);
 }
 
 /** A transient failure that BullMQ should retry with backoff. */

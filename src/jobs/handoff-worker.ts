@@ -9,6 +9,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { HANDOFF_QUEUE, handoffJobSchema, type HandoffJobData } from './handoff-job.js';
 import { DEFAULT_PREFIX } from './names.js';
+import { instrumentWorker } from './instrument-worker.js';
 
 /** The part of the Slack delivery a handoff needs. */
 export interface HandoffPoster {
@@ -37,13 +38,7 @@ export function startHandoffWorker(opts: HandoffWorkerOptions): Worker<HandoffJo
     // A handoff runs a quick diagnosis per cluster; two at a time keeps Prometheus load small.
     concurrency: 2,
   });
-  worker.on('completed', () => opts.metrics.jobs.inc({ queue: HANDOFF_QUEUE, outcome: 'completed' }));
-  worker.on('failed', (job, err) => {
-    opts.metrics.jobs.inc({ queue: HANDOFF_QUEUE, outcome: 'failed' });
-    log.warn({ jobId: job?.id, err: err.message }, 'handoff job failed');
-  });
-  worker.on('error', (err) => log.error({ err: err.message }, 'handoff worker error'));
-  return worker;
+  return instrumentWorker(worker, HANDOFF_QUEUE, opts.metrics, log);
 }
 
 async function processHandoff(job: Job<HandoffJobData>, opts: HandoffWorkerOptions, log: Logger): Promise<void> {

@@ -2,9 +2,9 @@ import type { SlackPoster } from './diagnose-worker.js';
 import type { RedisChannelPacer } from './delivery-pacer.js';
 
 /**
- * A why-slow answer shares its channel with alert threads: its new messages take their turn in the same
- * Redis pacer, across processes, so together they stay within Slack's one message per second per
- * channel. Parents go first; edits are not new messages and are not paced.
+ * why-slow answers and handoffs share their channels with alert threads: their new messages take their
+ * turn in the same Redis pacer, across processes, so together they stay within Slack's one message per
+ * second per channel. Parents go first; edits are not new messages and are not paced.
  */
 export function pacedPoster(slack: SlackPoster, pacer: RedisChannelPacer): SlackPoster {
   return {

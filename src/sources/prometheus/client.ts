@@ -99,6 +99,8 @@ export class PrometheusClient {
       if (deadline.aborted) {
         throw new PrometheusError('timeout', `no answer from ${this.base.origin} within ${this.cfg.timeoutMs} ms`);
       }
+      // The caller gave up (the diagnosis' overall time budget): not a sign that Prometheus is down.
+      if (outer?.aborted) throw new PrometheusError('timeout', `stopped waiting for ${this.base.origin}: time budget used up`);
       throw new PrometheusError('unreachable', `cannot reach ${this.base.origin}: ${describeNetworkError(err)}`);
     }
     let json: unknown;
