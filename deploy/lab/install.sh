@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian/Ubuntu packages the lab runs, only those missing. Idempotent.
+# Installs the Debian/Ubuntu packages the lab and the tests run, only those missing. Idempotent.
 # Installs only when running as root, or when LAB_INSTALL=1 is set (then through sudo).
 set -euo pipefail
 say() { echo "[lab] $*" >&2; }
@@ -18,6 +18,7 @@ declare -A pkg=(
   [taskset]=util-linux
   [renice]=bsdutils
   [curl]=curl
+  [jq]=jq
 )
 missing=()
 for bin in "${!pkg[@]}"; do

@@ -9,6 +9,7 @@ export default defineConfig({
   test: {
     root: new URL('../..', import.meta.url).pathname,
     include: ['test/e2e/**/*.e2e.ts'],
+    globalSetup: ['test/support/global-setup.ts'],
     fileParallelism: false,
     testTimeout: 300_000,
     hookTimeout: 300_000,

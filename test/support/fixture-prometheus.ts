@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
@@ -17,7 +18,8 @@ import { webhookSchema } from '../../src/ingress/alertmanager/webhook-schema.js'
 const execFileP = promisify(execFile);
 
 export const fixturesDir = resolve(import.meta.dirname, '..', 'fixtures');
-const cacheDir = resolve(import.meta.dirname, '..', '.run', 'fixture-tsdb');
+/** Inside the run's temporary folder (see global-setup.ts): built once per run, removed with it. */
+const cacheDir = join(tmpdir(), 'fixture-tsdb');
 
 const isoTime = z.iso.datetime({ offset: true });
 
@@ -101,8 +103,8 @@ export function readScenarioMeta(name: string): ScenarioMeta {
 }
 
 /**
- * TSDB blocks for a fixture, built once per content hash of metrics.om.gz and kept under test/.run so
- * later test runs skip promtool (it takes a few seconds per scenario).
+ * TSDB blocks for a fixture, built once per content hash of metrics.om.gz and kept for the rest of the
+ * run, so later test files skip promtool (it takes a few seconds per scenario).
  */
 async function blocksFor(name: string, shiftSeconds = 0): Promise<string> {
   const gz = readFileSync(join(fixturesDir, name, 'metrics.om.gz'));

@@ -1,21 +1,38 @@
 import { describe, expect, it } from 'vitest';
 import { ChannelPacer } from '../../../src/delivery/channel-pacer.js';
 
+/**
+ * A virtual clock: `sleep` moves time forward instead of waiting, so the pacer's spacing is asserted
+ * exactly, whatever else the machine is doing.
+ */
+function virtualClock(): { now: () => number; sleep: (ms: number) => Promise<void>; slept: number[] } {
+  let t = 1_000_000;
+  const slept: number[] = [];
+  return {
+    now: () => t,
+    sleep: async (ms) => {
+      slept.push(ms);
+      t += ms;
+    },
+    slept,
+  };
+}
+
 describe('ChannelPacer', () => {
   it('spaces tasks of one lane by the interval and keeps their order', async () => {
-    const pacer = new ChannelPacer({ intervalMs: 100 });
+    const clock = virtualClock();
+    const pacer = new ChannelPacer({ intervalMs: 100, now: clock.now, sleep: clock.sleep });
     const starts: Array<[string, number]> = [];
-    const t0 = Date.now();
     await Promise.all(
       ['a', 'b', 'c'].map((name) =>
         pacer.run('C1', async () => {
-          starts.push([name, Date.now() - t0]);
+          starts.push([name, clock.now()]);
         }),
       ),
     );
     expect(starts.map(([n]) => n)).toEqual(['a', 'b', 'c']);
-    expect(starts[1]![1] - starts[0]![1]).toBeGreaterThanOrEqual(95);
-    expect(starts[2]![1] - starts[1]![1]).toBeGreaterThanOrEqual(95);
+    expect(starts[1]![1] - starts[0]![1]).toBe(100);
+    expect(starts[2]![1] - starts[1]![1]).toBe(100);
   });
 
   it('never overlaps tasks of one lane, even slow ones', async () => {
@@ -36,15 +53,23 @@ describe('ChannelPacer', () => {
   });
 
   it('runs lanes independently; holdOff delays only its own lane', async () => {
-    const pacer = new ChannelPacer({ intervalMs: 50 });
-    const t0 = Date.now();
+    const clock = virtualClock();
+    const pacer = new ChannelPacer({ intervalMs: 50, now: clock.now, sleep: clock.sleep });
+    const t0 = clock.now();
     pacer.holdOff('slow', 300);
-    const [slow, fast] = await Promise.all([
-      pacer.run('slow', async () => Date.now() - t0),
-      pacer.run('fast', async () => Date.now() - t0),
-    ]);
-    expect(slow).toBeGreaterThanOrEqual(295);
-    expect(fast).toBeLessThan(100);
+    const order: string[] = [];
+    const fast = await pacer.run('fast', async () => {
+      order.push('fast');
+      return clock.now() - t0;
+    });
+    const slow = await pacer.run('slow', async () => {
+      order.push('slow');
+      return clock.now() - t0;
+    });
+    expect(order).toEqual(['fast', 'slow']);
+    expect(fast).toBe(0);
+    expect(slow).toBe(300);
+    expect(clock.slept).toEqual([300]);
   });
 
   it('keeps going after a failed task and reports its error to the caller', async () => {
