@@ -1,4 +1,4 @@
-import { parseDuration } from '../diagnosis/window.js';
+import { parseDuration } from './duration.js';
 import type { Config } from './schema.js';
 
 /**

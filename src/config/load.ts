@@ -3,7 +3,7 @@ import { parseDocument } from 'yaml';
 import { configSchema, type Config } from './schema.js';
 import { ConfigError } from './errors.js';
 import { formatIssues } from './zod-issues.js';
-import { parseDuration } from '../diagnosis/window.js';
+import { parseDuration } from './duration.js';
 import { handoffProblems } from './handoff-checks.js';
 
 /** Where the config comes from: --config, else ETCD_TRIAGE_CONFIG. */

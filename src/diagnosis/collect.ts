@@ -3,7 +3,8 @@ import type { PrometheusClient } from '../sources/prometheus/client.js';
 import { PrometheusError } from '../sources/prometheus/errors.js';
 import type { Playbook } from './playbook/schema.js';
 import { BASELINE_OFFSET, EVIDENCE_FORMAT, type BaselinePurpose, type Evidence, type LogEvidence, type QueryRecord } from './evidence.js';
-import { planBaselines, planQueries, windowVars, type PlannedQuery } from './query-plan.js';
+import { planBaselines, planQueries, windowVars } from './query-plan.js';
+import type { PlannedQuery } from './query-vars.js';
 
 export interface CollectOptions {
   clusterName: string;

@@ -1,6 +1,6 @@
 import type { Evidence } from './evidence.js';
 import { findQuery } from './evidence.js';
-import type { PlannedQuery, QueryVars } from './query-plan.js';
+import type { PlannedQuery, QueryVars } from './query-vars.js';
 
 /**
  * Facts every diagnosis needs besides the playbooks: which members exist and are up, who leads, and

@@ -1,6 +1,6 @@
 import type { Evidence } from './evidence.js';
 import type { Playbook } from './playbook/schema.js';
-import type { QueryVars } from './query-plan.js';
+import type { QueryVars } from './query-vars.js';
 import { readContext } from './context.js';
 import { evaluateChecks, SEVERITY_RANK } from './evaluate-checks.js';
 import { decide } from './verdict.js';

@@ -3,21 +3,7 @@ import { matchers } from '../sources/prometheus/escape.js';
 import type { Playbook, MetricCheck } from './playbook/schema.js';
 import { isMetricCheck } from './playbook/schema.js';
 import { contextQueries } from './context.js';
-
-/** What the placeholders of a playbook query stand for in one diagnosis. */
-export interface QueryVars {
-  selector: string;
-  nodeSelector?: string;
-  memberLabel: string;
-  windowSeconds: number;
-  rateSeconds: number;
-  stepSeconds: number;
-}
-
-export interface PlannedQuery {
-  kind: 'instant' | 'range';
-  promql: string;
-}
+import type { PlannedQuery, QueryVars } from './query-vars.js';
 
 /**
  * Rate interval for "worst minute" checks and the step between points: short enough to see a spike,

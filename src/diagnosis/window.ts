@@ -1,20 +1,13 @@
+import { parseDuration } from '../config/duration.js';
+
 /**
  * Windows as people type them: 30s, 15m, 2h, 1d. Parsed strictly and bounded so that user text never
  * reaches PromQL (the window goes into queries as a number of seconds we computed).
  */
-const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
-
 export const MIN_WINDOW_SECONDS = 60;
 export const MAX_WINDOW_SECONDS = 24 * 3600;
 
 export type WindowParse = { ok: true; seconds: number } | { ok: false; reason: string };
-
-export function parseDuration(text: string): number | undefined {
-  const m = /^(\d{1,6})([smhd])$/.exec(text.trim());
-  if (!m) return undefined;
-  const unit = UNIT_SECONDS[m[2]!];
-  return unit === undefined ? undefined : Number(m[1]) * unit;
-}
 
 export function parseWindow(
   text: string,

@@ -1,4 +1,5 @@
-import { formatDuration, parseDuration } from '../diagnosis/window.js';
+import { parseDuration } from '../config/duration.js';
+import { formatDuration } from '../diagnosis/window.js';
 
 const daysOrDuration = (s: number): string => (s % 86400 === 0 ? `${s / 86400}d` : formatDuration(s));
 

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';
-import type { AlertIntake } from '../../jobs/alert-intake-queue.js';
+import type { AlertIntake } from '../../jobs/alerts/intake-queue.js';
 import type { WebhookAuthenticator } from './auth.js';
 import { readBody } from './read-body.js';
 import { webhookSchema } from './webhook-schema.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { RedisChannelPacer } from '../../../src/jobs/delivery-pacer.js';
+import { RedisChannelPacer } from '../../../src/jobs/delivery/redis-channel-pacer.js';
 import { startRedis } from '../../support/redis.js';
 import type { RunningProcess } from '../../support/processes.js';
 

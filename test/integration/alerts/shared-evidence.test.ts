@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { parseConfigText } from '../../../src/config/load.js';
 import { loadPlaybooks } from '../../../src/diagnosis/playbook/load.js';
-import { SharedEvidence } from '../../../src/jobs/alert-evidence-share.js';
+import { SharedEvidence } from '../../../src/jobs/alerts/evidence-share.js';
 import { PrometheusRegistry } from '../../../src/sources/prometheus/registry.js';
 import { startRedis } from '../../support/redis.js';
 import { freePort, startProcess, tempDir, type RunningProcess } from '../../support/processes.js';

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { WebhookAuthenticator, credentialsFromEnv } from '../../../src/ingress/alertmanager/auth.js';
 import { webhookSchema } from '../../../src/ingress/alertmanager/webhook-schema.js';
 import { matchCluster } from '../../../src/incidents/cluster-match.js';
-import { playbooksForAlerts } from '../../../src/jobs/alert-playbooks.js';
-import { slackErrorLabel } from '../../../src/jobs/delivery-worker.js';
+import { playbooksForAlerts } from '../../../src/jobs/alerts/playbooks.js';
+import { slackErrorLabel } from '../../../src/jobs/delivery/worker.js';
 import { configSchema } from '../../../src/config/schema.js';
 import type { Playbook } from '../../../src/diagnosis/playbook/schema.js';
 
@@ -81,7 +81,7 @@ describe('Slack error labels for metrics', () => {
 
 describe('coalescing waiting replies', () => {
   it('merges consecutive "changed" replies only, within a block budget', async () => {
-    const { coalesce } = await import('../../../src/jobs/delivery-worker.js');
+    const { coalesce } = await import('../../../src/jobs/delivery/worker.js');
     const r = (kind: string, n = 1): { kind: string; blocks: unknown[] } => ({ kind, blocks: Array.from({ length: n }, () => ({})) });
     const batches = coalesce([r('triage'), r('changed'), r('changed'), r('changed'), r('resolved'), r('changed', 30), r('changed', 30)]);
     expect(batches.map((b) => b.map((x) => x.kind).join('+'))).toEqual([

@@ -1,5 +1,5 @@
-import type { SlackPoster } from './diagnose-worker.js';
-import type { RedisChannelPacer } from './delivery-pacer.js';
+import type { SlackPoster } from '../diagnose/worker.js';
+import type { RedisChannelPacer } from './redis-channel-pacer.js';
 
 /**
  * why-slow answers and handoffs share their channels with alert threads: their new messages take their

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { diagnosisRequestSchema } from '../diagnosis/request.js';
+import { diagnosisRequestSchema } from '../../diagnosis/request.js';
 
 /**
  * What a diagnose job carries. The Slack timestamps are written back into the job as soon as a message

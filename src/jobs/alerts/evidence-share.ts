@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
-import { parseEvidenceBundle } from '../diagnosis/bundle.js';
-import type { Evidence } from '../diagnosis/evidence.js';
-import { runDiagnosis, type RunDeps } from '../diagnosis/run.js';
-import type { DiagnosisRequest } from '../diagnosis/request.js';
-import { RedisLock } from '../incidents/redis-lock.js';
-import { sleep } from './delivery-pacer.js';
+import { parseEvidenceBundle } from '../../diagnosis/bundle.js';
+import type { Evidence } from '../../diagnosis/evidence.js';
+import { runDiagnosis, type RunDeps } from '../../diagnosis/run.js';
+import type { DiagnosisRequest } from '../../diagnosis/request.js';
+import { RedisLock } from '../../incidents/redis-lock.js';
+import { sleep } from '../delivery/redis-channel-pacer.js';
 
 interface Entry {
   startedAt: number;

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { DiagnosisRequest } from '../diagnosis/request.js';
-import type { DiagnoseJobData } from './diagnose-job.js';
-import { DEFAULT_PREFIX, QUEUES } from './names.js';
+import type { DiagnosisRequest } from '../../diagnosis/request.js';
+import type { DiagnoseJobData } from './job.js';
+import { DEFAULT_PREFIX, QUEUES } from '../names.js';
 
 export interface EnqueueResult {
   jobId: string;

@@ -1,20 +1,20 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { AlertmanagerConfig, Config } from '../config/schema.js';
-import type { Playbook } from '../diagnosis/playbook/schema.js';
-import { parseDuration } from '../diagnosis/window.js';
-import { applyNotification } from '../incidents/apply-notification.js';
-import { matchCluster } from '../incidents/cluster-match.js';
-import { groupId, uniqueSorted, type GroupState } from '../incidents/group-state.js';
-import type { IncidentStore, StoredReply } from '../incidents/incident-store.js';
-import { notificationSchema, type Notification } from '../incidents/notification.js';
-import { alertReplyMessage } from '../report/alert-thread.js';
-import type { Logger } from '../telemetry/logger.js';
-import type { Metrics } from '../telemetry/metrics.js';
-import { playbooksForAlerts } from './alert-playbooks.js';
-import { ALERT_QUEUES, type AlertFollowUps } from './alert-queues.js';
-import { DEFAULT_PREFIX } from './names.js';
-import { instrumentWorker } from './instrument-worker.js';
+import type { AlertmanagerConfig, Config } from '../../config/schema.js';
+import type { Playbook } from '../../diagnosis/playbook/schema.js';
+import { parseDuration } from '../../config/duration.js';
+import { applyNotification } from '../../incidents/apply-notification.js';
+import { matchCluster } from '../../incidents/cluster-match.js';
+import { groupId, uniqueSorted, type GroupState } from '../../incidents/group-state.js';
+import type { IncidentStore, StoredReply } from '../../incidents/incident-store.js';
+import { notificationSchema, type Notification } from '../../incidents/notification.js';
+import { alertReplyMessage } from '../../report/alert-thread.js';
+import type { Logger } from '../../telemetry/logger.js';
+import type { Metrics } from '../../telemetry/metrics.js';
+import { playbooksForAlerts } from './playbooks.js';
+import { ALERT_QUEUES, type AlertFollowUps } from './queues.js';
+import { DEFAULT_PREFIX } from '../names.js';
+import { instrumentWorker } from '../instrument-worker.js';
 
 export interface IntakeWorkerOptions {
   connection: Redis;

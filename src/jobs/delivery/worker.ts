@@ -1,18 +1,18 @@
 import { createHash } from 'node:crypto';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { PermanentSlackError, RetriesExhaustedError } from '../delivery/errors.js';
-import type { KnownBlock } from '../delivery/message-limits.js';
-import type { SlackDelivery } from '../delivery/slack-client.js';
-import type { IncidentStore } from '../incidents/incident-store.js';
-import type { RedisLock } from '../incidents/redis-lock.js';
-import { alertParentMessage } from '../report/alert-thread.js';
-import type { Logger } from '../telemetry/logger.js';
-import type { Metrics } from '../telemetry/metrics.js';
-import { ALERT_QUEUES, deliveryJobSchema, type DeliveryJobData } from './alert-queues.js';
-import { sleep, type RedisChannelPacer } from './delivery-pacer.js';
-import { DEFAULT_PREFIX } from './names.js';
-import { instrumentWorker } from './instrument-worker.js';
+import { PermanentSlackError, RetriesExhaustedError } from '../../delivery/errors.js';
+import type { KnownBlock } from '../../delivery/message-limits.js';
+import type { SlackDelivery } from '../../delivery/slack-client.js';
+import type { IncidentStore } from '../../incidents/incident-store.js';
+import type { RedisLock } from '../../incidents/redis-lock.js';
+import { alertParentMessage } from '../../report/alert-thread.js';
+import type { Logger } from '../../telemetry/logger.js';
+import type { Metrics } from '../../telemetry/metrics.js';
+import { ALERT_QUEUES, deliveryJobSchema, type DeliveryJobData } from '../alerts/queues.js';
+import { sleep, type RedisChannelPacer } from './redis-channel-pacer.js';
+import { DEFAULT_PREFIX } from '../names.js';
+import { instrumentWorker } from '../instrument-worker.js';
 
 export interface DeliveryWorkerOptions {
   connection: Redis;

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { DEFAULT_PREFIX } from './names.js';
+import { DEFAULT_PREFIX } from '../names.js';
 
 /** The alert pipeline's queues: intake (webhook → state), triage (evidence → verdict), delivery (→ Slack). */
 export const ALERT_QUEUES = { intake: 'alert-intake', triage: 'alert-triage', delivery: 'delivery-slack' } as const;

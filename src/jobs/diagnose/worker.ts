@@ -1,14 +1,14 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../telemetry/logger.js';
-import type { Metrics } from '../telemetry/metrics.js';
-import { runDiagnosis, prometheusUnreachable, type RunDeps } from '../diagnosis/run.js';
-import { detailsMessage, progressMessage, verdictMessage, type ParentContext, type SlackMessage } from '../report/slack-blocks.js';
-import { whySlowTimelineEvent } from '../incidents/timeline-record.js';
-import type { TimelineSink } from '../incidents/timeline-store.js';
-import { diagnoseJobSchema, type DiagnoseJobData } from './diagnose-job.js';
-import { DEFAULT_PREFIX, QUEUES } from './names.js';
-import { instrumentWorker } from './instrument-worker.js';
+import type { Logger } from '../../telemetry/logger.js';
+import type { Metrics } from '../../telemetry/metrics.js';
+import { runDiagnosis, prometheusUnreachable, type RunDeps } from '../../diagnosis/run.js';
+import { detailsMessage, progressMessage, verdictMessage, type ParentContext, type SlackMessage } from '../../report/slack-blocks.js';
+import { whySlowTimelineEvent } from '../../incidents/timeline-record.js';
+import type { TimelineSink } from '../../incidents/timeline-store.js';
+import { diagnoseJobSchema, type DiagnoseJobData } from './job.js';
+import { DEFAULT_PREFIX, QUEUES } from '../names.js';
+import { instrumentWorker } from '../instrument-worker.js';
 
 /** The part of the Slack delivery a diagnose job needs. */
 export interface SlackPoster {

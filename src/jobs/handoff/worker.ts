@@ -1,15 +1,15 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { parseDuration } from '../diagnosis/window.js';
-import { gatherHandoff, type HandoffDeps } from '../handoff/gather.js';
-import type { TimelineEvent } from '../incidents/timeline-event.js';
-import { handoffClusterMessages, handoffParentMessage } from '../report/handoff-slack.js';
-import type { SlackMessage } from '../report/slack-blocks.js';
-import type { Logger } from '../telemetry/logger.js';
-import type { Metrics } from '../telemetry/metrics.js';
-import { HANDOFF_QUEUE, handoffJobSchema, type HandoffJobData } from './handoff-job.js';
-import { DEFAULT_PREFIX } from './names.js';
-import { instrumentWorker } from './instrument-worker.js';
+import { parseDuration } from '../../config/duration.js';
+import { gatherHandoff, type HandoffDeps } from '../../handoff/gather.js';
+import type { TimelineEvent } from '../../incidents/timeline-event.js';
+import { handoffClusterMessages, handoffParentMessage } from '../../report/handoff-slack.js';
+import type { SlackMessage } from '../../report/slack-blocks.js';
+import type { Logger } from '../../telemetry/logger.js';
+import type { Metrics } from '../../telemetry/metrics.js';
+import { HANDOFF_QUEUE, handoffJobSchema, type HandoffJobData } from './job.js';
+import { DEFAULT_PREFIX } from '../names.js';
+import { instrumentWorker } from '../instrument-worker.js';
 
 /** The part of the Slack delivery a handoff needs. */
 export interface HandoffPoster {

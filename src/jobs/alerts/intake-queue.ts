@@ -1,8 +1,8 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Notification } from '../incidents/notification.js';
-import { ALERT_QUEUES } from './alert-queues.js';
-import { DEFAULT_PREFIX } from './names.js';
+import type { Notification } from '../../incidents/notification.js';
+import { ALERT_QUEUES } from './queues.js';
+import { DEFAULT_PREFIX } from '../names.js';
 
 /** What the webhook needs: put one notification durably in Redis, or throw. */
 export interface AlertIntake {

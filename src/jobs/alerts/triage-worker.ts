@@ -1,16 +1,16 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { diagnose } from '../diagnosis/diagnose.js';
-import type { Playbook } from '../diagnosis/playbook/schema.js';
-import type { IncidentStore } from '../incidents/incident-store.js';
-import { alertTriageMessage } from '../report/alert-triage.js';
-import type { Logger } from '../telemetry/logger.js';
-import type { Metrics } from '../telemetry/metrics.js';
-import type { SharedEvidence } from './alert-evidence-share.js';
-import { playbooksForAlerts } from './alert-playbooks.js';
-import { ALERT_QUEUES, triageJobSchema, type AlertFollowUps, type TriageJobData } from './alert-queues.js';
-import { DEFAULT_PREFIX } from './names.js';
-import { instrumentWorker } from './instrument-worker.js';
+import { diagnose } from '../../diagnosis/diagnose.js';
+import type { Playbook } from '../../diagnosis/playbook/schema.js';
+import type { IncidentStore } from '../../incidents/incident-store.js';
+import { alertTriageMessage } from '../../report/alert-triage.js';
+import type { Logger } from '../../telemetry/logger.js';
+import type { Metrics } from '../../telemetry/metrics.js';
+import type { SharedEvidence } from './evidence-share.js';
+import { playbooksForAlerts } from './playbooks.js';
+import { ALERT_QUEUES, triageJobSchema, type AlertFollowUps, type TriageJobData } from './queues.js';
+import { DEFAULT_PREFIX } from '../names.js';
+import { instrumentWorker } from '../instrument-worker.js';
 
 export interface TriageWorkerOptions {
   connection: Redis;

@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { HandoffSchedule } from '../config/handoff-schema.js';
-import type { Config } from '../config/schema.js';
-import { HANDOFF_QUEUE, type HandoffJobData } from './handoff-job.js';
-import { DEFAULT_PREFIX } from './names.js';
+import type { HandoffSchedule } from '../../config/handoff-schema.js';
+import type { Config } from '../../config/schema.js';
+import { HANDOFF_QUEUE, type HandoffJobData } from './job.js';
+import { DEFAULT_PREFIX } from '../names.js';
 
 export interface HandoffEnqueueResult {
   jobId: string;

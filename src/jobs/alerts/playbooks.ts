@@ -1,4 +1,4 @@
-import type { Playbook } from '../diagnosis/playbook/schema.js';
+import type { Playbook } from '../../diagnosis/playbook/schema.js';
 
 /**
  * Which playbooks explain these alerts: those whose `alerts:` list names one of them. An etcd alert no
