@@ -16,3 +16,9 @@ export const EXIT = {
   prometheusUnreachable: 3,
   failed: 1,
 } as const;
+
+/** Help and version output end with 0; every other parse error of commander is bad input. */
+export function commanderExitCode(err: { code: string; exitCode: number }): number {
+  if (err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+  return EXIT.usage;
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { Command, Option } from 'commander';
-import { CliError } from './exit.js';
+import { Command, CommanderError, Option } from 'commander';
+import { CliError, commanderExitCode } from './exit.js';
 import { whySlow } from './why-slow.js';
 import { replay } from './replay.js';
 import { checkConfig } from './check-config.js';
@@ -32,7 +32,10 @@ function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | void): 
 
 const program = new Command('etcd-triage')
   .description('Diagnoses etcd latency incidents from Prometheus metrics and etcd logs, in Slack or a terminal.')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Commander exits 1 on its own parse errors; bad input must exit 2 like every other usage error. Set before
+  // the commands are added so that each of them inherits it.
+  .exitOverride();
 
 program
   .command('why-slow')
@@ -104,4 +107,10 @@ for (const [name, description] of [
     .action(action((opts: { config?: string; playbooks?: string; port?: string }) => runServices(name, opts)));
 }
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (!(err instanceof CommanderError)) throw err;
+  // Commander has already written its message (and the help) to stderr; help and --version are not errors.
+  process.exitCode = commanderExitCode(err);
+}
