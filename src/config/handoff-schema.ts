@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cronProblem } from './cron.js';
 
 /**
  * The `handoff:` section: how long the incident timeline is kept, where silences are read, and the
@@ -8,14 +9,14 @@ import { z } from 'zod';
 
 const durationText = z.string().regex(/^\d+[smhd]$/, 'must be a duration such as 12h, 90m or 1d');
 
-/** A cron expression: 5 fields (minute precision) or 6 (with seconds first), as BullMQ's cron parser reads them. */
+/** A cron expression: 5 fields (minute precision) or 6 (with seconds first), checked with BullMQ's cron parser. */
 const cronText = z
   .string()
   .trim()
-  .refine((s) => {
-    const n = s.split(/\s+/).length;
-    return n === 5 || n === 6;
-  }, 'must be a cron expression with 5 fields (m h dom mon dow) or 6 (with seconds first), e.g. "0 8,20 * * *"');
+  .superRefine((s, ctx) => {
+    const problem = cronProblem(s);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 /** An IANA time zone that this Node knows; an unknown zone would make every tick fire at the wrong hour. */
 const timeZone = z.string().refine((tz) => {
