@@ -105,7 +105,7 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
       const intake = new AlertIntakeQueue(queueConn, opts.prefix, (err) => logger.debug({ err: err.message }, 'alert intake queue connection error'));
       stops.push(() => intake.close());
       result.alertIntake = intake;
-      return [alertmanagerWebhookRoute({ path: am.path, auth, maxBodyBytes: am.maxBodyBytes, intake, metrics, logger })];
+      return [alertmanagerWebhookRoute({ path: am.path, auth, maxBodyBytes: am.maxBodyBytes, maxAlerts: am.maxAlertsPerNotification, intake, metrics, logger })];
     };
     const app = createSlackApp({
       config: opts.config,

@@ -65,6 +65,7 @@ export function applyNotification(prev: GroupState | undefined, n: Notification,
       groupLabels: n.groupLabels,
       externalURL: n.externalURL,
       alerts,
+      ...(n.truncatedAlerts > 0 ? { truncatedAlerts: n.truncatedAlerts } : {}),
       version: (prev?.version ?? 0) + 1,
       triageSeq: prev?.triageSeq ?? 0,
     };
@@ -111,7 +112,11 @@ export function applyNotification(prev: GroupState | undefined, n: Notification,
   }
 
   const stillFiring = Object.values(alerts).some((a) => a.status === 'firing');
-  const base = { ...prev, alerts, lastReceivedAt: n.receivedAt };
+  const base: GroupState = { ...prev, alerts, lastReceivedAt: n.receivedAt };
+  if (n.truncatedAlerts > 0) base.truncatedAlerts = n.truncatedAlerts;
+  else delete base.truncatedAlerts;
+  // Only the number of alerts left out changed: the parent's count is edited, nothing is said in the thread.
+  const truncationChanged = (prev.truncatedAlerts ?? 0) !== n.truncatedAlerts;
 
   if (prev.status === 'resolved') {
     if (!stillFiring || added.length === 0) return unchanged({ ...prev, lastReceivedAt: n.receivedAt });
@@ -127,7 +132,10 @@ export function applyNotification(prev: GroupState | undefined, n: Notification,
     };
   }
 
-  if (added.length === 0 && resolved.length === 0) return unchanged({ ...prev, lastReceivedAt: n.receivedAt });
+  if (added.length === 0 && resolved.length === 0) {
+    if (truncationChanged && stillFiring) return { next: { ...base, version: prev.version + 1 }, changed: true, newThread: false, replies: [], events: [] };
+    return unchanged({ ...prev, lastReceivedAt: n.receivedAt });
+  }
 
   if (!stillFiring) {
     const resolvedAt = latest(resolved.map((a) => a.resolvedAt ?? now)) ?? now;

@@ -46,6 +46,8 @@ export const groupStateSchema = z.object({
   groupLabels: z.record(z.string(), z.string()),
   externalURL: z.string(),
   alerts: z.record(z.string(), alertStateSchema),
+  /** Alerts of the group the latest notification left out (max_alerts, or the bot's cap); absent when none. */
+  truncatedAlerts: z.number().int().min(0).optional(),
   /** Bumped on every change; delivery jobs are named after it so each change is delivered once. */
   version: z.number().int(),
   triageSeq: z.number().int(),

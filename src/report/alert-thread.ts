@@ -39,6 +39,8 @@ export function alertParentMessage(g: GroupState): SlackMessage {
     members.length > 0 ? `members ${esc(list(members))}` : 'no member named',
     g.status === 'firing' ? `${firing.length} firing since ${when(g.firstFiringAt)}` : `from ${when(g.firstFiringAt)} to ${when(g.resolvedAt ?? g.firstFiringAt)}`,
     g.reopened > 0 ? `reopened ${g.reopened}×` : undefined,
+    // Alertmanager's max_alerts or the bot's cap left alerts out: say so rather than look complete.
+    (g.truncatedAlerts ?? 0) > 0 ? `${g.truncatedAlerts} more not listed (notification truncated)` : undefined,
   ].filter((x): x is string => x !== undefined);
   const blocks: KnownBlock[] = [section(`${head}\n${facts.join(' · ')}`)];
   const t = g.triage;

@@ -1,23 +1,27 @@
 import type { CustomRoute } from '@slack/bolt';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';
 import type { AlertIntake } from '../../jobs/alerts/intake-queue.js';
 import type { WebhookAuthenticator } from './auth.js';
 import { readBody } from './read-body.js';
-import { webhookSchema } from './webhook-schema.js';
+import { parseNotification } from './parse-notification.js';
 
 export interface WebhookRouteOptions {
   path: string;
   auth: WebhookAuthenticator;
   maxBodyBytes: number;
+  /** Alerts per notification; the rest are left out and counted in truncatedAlerts (default 1000). */
+  maxAlerts?: number;
   intake: AlertIntake;
   metrics: Metrics;
   logger: Logger;
   /** An enqueue slower than this answers 503 (Alertmanager retries); default 3000 ms. */
   enqueueTimeoutMs?: number;
 }
+
+/** Alertmanager's own max_alerts idea: a notification's cost (validation, state, Slack text) is bounded. */
+export const DEFAULT_MAX_ALERTS = 1000;
 
 export type RejectReason = 'unauthorized' | 'too_large' | 'bad_json' | 'bad_schema' | 'redis_unavailable' | 'aborted';
 
@@ -44,6 +48,7 @@ function answer(res: ServerResponse, status: number, body: object, headers: Reco
  */
 export function alertmanagerWebhookRoute(opts: WebhookRouteOptions): CustomRoute {
   const log = opts.logger.child({ component: 'alertmanager-webhook' });
+  const maxAlerts = opts.maxAlerts ?? DEFAULT_MAX_ALERTS;
   const reject = (res: ServerResponse, reason: RejectReason, detail: string, headers: Record<string, string> = {}): void => {
     opts.metrics.webhookRejected.inc({ reason });
     log.warn({ reason, detail }, 'webhook refused');
@@ -74,23 +79,34 @@ export function alertmanagerWebhookRoute(opts: WebhookRouteOptions): CustomRoute
       reject(res, 'bad_json', `body is not JSON: ${err instanceof Error ? err.message : String(err)}`);
       return;
     }
-    const parsed = webhookSchema.safeParse(json);
-    if (!parsed.success) {
-      reject(res, 'bad_schema', `not an Alertmanager webhook (version 4): ${describeIssues(parsed.error)}`);
+    const parsed = parseNotification(json, maxAlerts);
+    if (!parsed.ok) {
+      reject(res, 'bad_schema', `not an Alertmanager webhook (version 4): ${parsed.detail}`);
       return;
     }
+    const n = parsed.notification;
     try {
-      await withTimeout(opts.intake.enqueue(parsed.data, receivedAt), opts.enqueueTimeoutMs ?? 3000);
+      await withTimeout(opts.intake.enqueue(n, receivedAt), opts.enqueueTimeoutMs ?? 3000);
     } catch (err) {
       reject(res, 'redis_unavailable', `could not queue the notification: ${err instanceof Error ? err.message : String(err)}`, {
         'retry-after': '5',
       });
       return;
     }
-    opts.metrics.alertsReceived.inc({ status: 'firing' }, parsed.data.alerts.filter((a) => a.status === 'firing').length);
-    opts.metrics.alertsReceived.inc({ status: 'resolved' }, parsed.data.alerts.filter((a) => a.status === 'resolved').length);
+    opts.metrics.alertsReceived.inc({ status: 'firing' }, n.alerts.filter((a) => a.status === 'firing').length);
+    opts.metrics.alertsReceived.inc({ status: 'resolved' }, n.alerts.filter((a) => a.status === 'resolved').length);
+    if (n.truncatedAlerts > 0) {
+      // Counted and logged, and carried with the notification so that the thread says so too.
+      const byAlertmanager = n.truncatedAlerts - parsed.capped;
+      if (byAlertmanager > 0) opts.metrics.alertsTruncated.inc({ by: 'alertmanager' }, byAlertmanager);
+      if (parsed.capped > 0) opts.metrics.alertsTruncated.inc({ by: 'etcd-triage' }, parsed.capped);
+      log.warn(
+        { groupKey: n.groupKey.slice(0, 200), kept: n.alerts.length, truncatedAlerts: n.truncatedAlerts, capped: parsed.capped, maxAlerts },
+        'notification truncated: alerts left out are counted in the thread',
+      );
+    }
     opts.metrics.webhookLatency.observe((Date.now() - receivedAt) / 1000);
-    answer(res, 200, { status: 'accepted', alerts: parsed.data.alerts.length });
+    answer(res, 200, { status: 'accepted', alerts: n.alerts.length, truncatedAlerts: n.truncatedAlerts });
   };
 
   return {
@@ -103,14 +119,6 @@ export function alertmanagerWebhookRoute(opts: WebhookRouteOptions): CustomRoute
       });
     },
   };
-}
-
-/** "alerts.0.labels: every alert needs an alertname label; version: …", short enough for a log line. */
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(body)'}: ${i.message}`)
-    .join('; ');
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

@@ -6,22 +6,31 @@ import { z } from 'zod';
  */
 const labelSet = z.record(z.string(), z.string());
 
+/**
+ * Times as Alertmanager (Go's time.RFC3339Nano) writes them: full date, time, optional fraction and a
+ * zone (Z or ±hh:mm). Date.parse alone would also take "May 1 2024" or a zoneless local time, which
+ * would put an alert hours off depending on the bot's own time zone.
+ */
+const rfc3339 = z.iso.datetime({ offset: true, error: 'must be an RFC 3339 time such as 2024-05-01T10:00:00Z' });
+
 export const webhookAlertSchema = z.object({
   status: z.enum(['firing', 'resolved']),
   labels: labelSet.refine((l) => typeof l['alertname'] === 'string' && l['alertname'].length > 0, {
     message: 'every alert needs an alertname label',
   }),
   annotations: labelSet.default({}),
-  startsAt: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an RFC 3339 time'),
+  startsAt: rfc3339,
   /** Alertmanager sends 0001-01-01T00:00:00Z for alerts still firing. */
-  endsAt: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an RFC 3339 time'),
+  endsAt: rfc3339,
   generatorURL: z.string().default(''),
   fingerprint: z.string().min(1).max(64),
 });
 
-export const webhookSchema = z.object({
+/** Everything but the alerts: validated first and once, whatever the number of alerts. */
+export const webhookEnvelopeSchema = z.object({
   version: z.literal('4', { error: 'only webhook version "4" is understood' }),
   groupKey: z.string().min(1).max(4096),
+  /** Alerts of the group Alertmanager left out (its receiver's max_alerts). */
   truncatedAlerts: z.number().int().min(0).default(0),
   status: z.enum(['firing', 'resolved']),
   receiver: z.string(),
@@ -29,6 +38,10 @@ export const webhookSchema = z.object({
   commonLabels: labelSet,
   commonAnnotations: labelSet.default({}),
   externalURL: z.string().default(''),
+  alerts: z.array(z.unknown()).min(1, 'a notification carries at least one alert'),
+});
+
+export const webhookSchema = webhookEnvelopeSchema.extend({
   alerts: z.array(webhookAlertSchema).min(1, 'a notification carries at least one alert'),
 });
 

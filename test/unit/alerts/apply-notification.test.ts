@@ -70,6 +70,10 @@ describe('applyNotification', () => {
     const gone = applyNotification(g, note([alert('a:1')], T0 + 1000), ctx);
     expect(gone.replies).toMatchObject([{ kind: 'changed', resolved: [{ member: 'b:2' }] }]);
     const truncated = applyNotification(g, { ...note([alert('a:1')], T0 + 1000), truncatedAlerts: 1 }, ctx);
-    expect(truncated.changed).toBe(false);
+    // Only the parent's "1 more not listed" changes: no alert is taken as resolved, nothing said in the thread.
+    expect(truncated.replies).toEqual([]);
+    expect(truncated.events).toEqual([]);
+    expect(Object.values(truncated.next.alerts).map((a) => a.status)).toEqual(['firing', 'firing']);
+    expect(truncated.next.truncatedAlerts).toBe(1);
   });
 });
