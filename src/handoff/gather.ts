@@ -5,7 +5,7 @@ import type { TimelineStore } from '../incidents/timeline-store.js';
 import type { PrometheusRegistry } from '../sources/prometheus/registry.js';
 import { buildClusterHandoff, linkKey, WHY_SLOW_LISTED, type ClusterHandoffInput } from './build.js';
 import { healthNow } from './health.js';
-import { fetchActiveSilences, silenceCoversCluster, silenceSummary, type Silence } from './silences.js';
+import { fetchActiveSilences, silenceCoverage, silenceSummary, type Silence } from './silences.js';
 import type { ClusterHandoff, HandoffSummary } from './summary.js';
 import { collectTrends, type TrendResult } from './trends.js';
 
@@ -104,7 +104,11 @@ async function gatherCluster(
   const identity: Record<string, string> = { ...(cluster.alerts?.match ?? cluster.selector) };
   for (const l of deps.config.alertmanager?.clusterLabels ?? ['cluster']) identity[l] ??= name;
   const active = (silences ?? [])
-    .filter((s) => silenceCoversCluster(s, identity))
+    .filter((s) => {
+      const { covers, problems } = silenceCoverage(s, identity);
+      for (const p of problems) notes.push(`silence ${s.id}: ${p}; listed, as it may mute this cluster`);
+      return covers;
+    })
     .map((s) => silenceSummary(s, req.untilMs))
     .sort((a, b) => a.ends_at.localeCompare(b.ends_at));
 

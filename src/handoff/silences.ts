@@ -1,3 +1,4 @@
+import { RE2JS } from 're2js';
 import { request } from 'undici';
 import { z } from 'zod';
 import type { SilenceSummary } from './summary.js';
@@ -55,29 +56,71 @@ export async function fetchActiveSilences(apiUrl: string, timeoutMs = 3000): Pro
   return parsed.data.filter((s) => s.status.state === 'active');
 }
 
-/** Alertmanager matchers are anchored RE2; the JavaScript subset is close enough for label values. */
-function accepts(m: SilenceMatcher, value: string): boolean {
+/** A regex matcher's value compiled as Alertmanager does, or why RE2 cannot read it. */
+type CompiledRegex = { ok: true; re: RE2JS } | { ok: false; problem: string };
+const compiled = new Map<string, CompiledRegex>();
+
+/**
+ * Alertmanager compiles `=~` and `!~` values with Go's regexp (RE2 syntax) anchored as `^(?:value)$`;
+ * re2js reads the same syntax, where a JavaScript RegExp would differ (`\z`, `\pL`, `(?P<name>…)`,
+ * `(?i)`). Compiled values are kept: the same few silences are evaluated for every cluster.
+ */
+function compileMatcherRegex(value: string): CompiledRegex {
+  let c = compiled.get(value);
+  if (c === undefined) {
+    try {
+      RE2JS.compile(value); // the operator's own text, so that an error quotes what they wrote
+      c = { ok: true, re: RE2JS.compile(`^(?:${value})$`) };
+    } catch (err) {
+      c = { ok: false, problem: err instanceof Error ? err.message : String(err) };
+    }
+    if (compiled.size >= 1000) compiled.clear();
+    compiled.set(value, c);
+  }
+  return c;
+}
+
+/** Whether the matcher accepts the label value; undefined when its regex cannot be read. */
+function accepts(m: SilenceMatcher, value: string): boolean | undefined {
   let hit: boolean;
   if (m.isRegex) {
-    try {
-      hit = new RegExp(`^(?:${m.value})$`).test(value);
-    } catch {
-      // A regex JavaScript cannot read: assume it may match rather than hide a silence.
-      return true;
-    }
+    const c = compileMatcherRegex(m.value);
+    if (!c.ok) return undefined;
+    hit = c.re.matches(value);
   } else {
     hit = m.value === value;
   }
   return (m.isEqual ?? true) ? hit : !hit;
 }
 
+export interface SilenceCoverage {
+  /** The silence can mute this cluster's alerts. */
+  covers: boolean;
+  /** Matchers whose regex RE2 cannot read; such a matcher is taken as possibly matching. */
+  problems: string[];
+}
+
 /**
  * Whether a silence can mute this cluster's alerts: no matcher on a label that identifies the cluster
  * rejects the cluster's value. A silence that names no identifying label (only an alertname, say)
- * mutes that alert on every cluster, this one included, so it is listed.
+ * mutes that alert on every cluster, this one included, so it is listed. A regex that cannot be read
+ * (Alertmanager refuses those, so only another API could send one) rules nothing out, and is reported.
  */
+export function silenceCoverage(s: Silence, identity: Readonly<Record<string, string>>): SilenceCoverage {
+  const problems: string[] = [];
+  let covers = true;
+  for (const m of s.matchers) {
+    if (m.isRegex) {
+      const c = compileMatcherRegex(m.value);
+      if (!c.ok) problems.push(`matcher ${matchersText([m])} is not a valid regular expression (${c.problem})`);
+    }
+    if (Object.hasOwn(identity, m.name) && accepts(m, identity[m.name]!) === false) covers = false;
+  }
+  return { covers, problems };
+}
+
 export function silenceCoversCluster(s: Silence, identity: Readonly<Record<string, string>>): boolean {
-  return s.matchers.every((m) => !Object.hasOwn(identity, m.name) || accepts(m, identity[m.name]!));
+  return silenceCoverage(s, identity).covers;
 }
 
 export function matchersText(ms: readonly SilenceMatcher[]): string {
