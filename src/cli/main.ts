@@ -1,12 +1,10 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { CliError, commanderExitCode } from './exit.js';
-import { whySlow } from './why-slow.js';
-import { replay } from './replay.js';
-import { checkConfig } from './check-config.js';
-import { runServices } from './services.js';
-import { handoffCli } from './handoff.js';
 import type { OutputFormat } from '../report/render.js';
+
+// Every command loads its own code when it runs (dynamic import): `--help`, `why-slow` and the other
+// commands that only print must not pay for Bolt, BullMQ and ioredis, which only the services need.
 
 const formatOption = (): Option =>
   new Option('-f, --format <format>', 'output format').choices(['text', 'markdown', 'json']).default('text');
@@ -50,6 +48,7 @@ program
   .addOption(formatOption())
   .action(
     action(async (cluster: string, opts: { config?: string; playbooks?: string; window?: string; end?: string; focus?: string; saveEvidence?: string; format: OutputFormat }) => {
+      const { whySlow } = await import('./why-slow.js');
       const { output, exitCode } = await whySlow(cluster, opts);
       process.stdout.write(`${output}\n`);
       process.exitCode = exitCode;
@@ -63,7 +62,8 @@ program
   .addOption(playbooksOption())
   .addOption(formatOption())
   .action(
-    action((file: string, opts: { playbooks?: string; format: OutputFormat }) => {
+    action(async (file: string, opts: { playbooks?: string; format: OutputFormat }) => {
+      const { replay } = await import('./replay.js');
       process.stdout.write(`${replay(file, opts)}\n`);
     }),
   );
@@ -78,6 +78,7 @@ program
   .addOption(formatOption())
   .action(
     action(async (cluster: string, opts: { config?: string; playbooks?: string; since?: string; format: OutputFormat }) => {
+      const { handoffCli } = await import('./handoff.js');
       process.stdout.write(`${await handoffCli(cluster, opts)}\n`);
     }),
   );
@@ -88,7 +89,8 @@ program
   .addOption(configOption())
   .addOption(playbooksOption())
   .action(
-    action((opts: { config?: string; playbooks?: string }) => {
+    action(async (opts: { config?: string; playbooks?: string }) => {
+      const { checkConfig } = await import('./check-config.js');
       process.stdout.write(`${checkConfig(opts)}\n`);
     }),
   );
@@ -104,7 +106,12 @@ for (const [name, description] of [
     .addOption(configOption())
     .addOption(playbooksOption())
     .option('-p, --port <port>', 'HTTP port (default: server.port or $PORT)')
-    .action(action((opts: { config?: string; playbooks?: string; port?: string }) => runServices(name, opts)));
+    .action(
+      action(async (opts: { config?: string; playbooks?: string; port?: string }) => {
+        const { runServices } = await import('./run-services.js');
+        await runServices(name, opts);
+      }),
+    );
 }
 
 try {

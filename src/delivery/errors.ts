@@ -7,8 +7,6 @@ export enum DeliveryErrorCode {
   PermanentSlackError = 'delivery_permanent_slack_error',
   /** Transient failures (429, 5xx, network) outlasted the retry budget; retrying later may work. */
   RetriesExhaustedError = 'delivery_retries_exhausted_error',
-  /** The response_url refused the post, or is not a Slack URL. */
-  ResponseUrlError = 'delivery_response_url_error',
   /** Anything else, wrapped so every error leaving this module has a code. */
   UnknownError = 'delivery_unknown_error',
 }
@@ -42,17 +40,6 @@ export class RetriesExhaustedError extends Error implements CodedError {
   ) {
     super(`Slack ${method} still failing after ${attempts} attempt(s): ${lastFailure}`);
     this.name = 'RetriesExhaustedError';
-  }
-}
-
-export class ResponseUrlError extends Error implements CodedError {
-  readonly code = DeliveryErrorCode.ResponseUrlError;
-  constructor(
-    message: string,
-    readonly status?: number,
-  ) {
-    super(message);
-    this.name = 'ResponseUrlError';
   }
 }
 

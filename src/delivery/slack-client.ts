@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import { ChannelPacer } from './channel-pacer.js';
 import { asCodedError } from './errors.js';
 import { fitMessage, TRIM_NOTICE_EDITED, TRIM_NOTICE_POSTED, type KnownBlock } from './message-limits.js';
-import { postToResponseUrl, SLACK_RESPONSE_URL_ORIGINS, type ResponseUrlBody } from './response-url.js';
 import { DEFAULT_RETRY_POLICY, withSlackRetry, type FailureKind, type RetryPolicy } from './retry.js';
 import { slackLogger } from './slack-logger.js';
 
@@ -29,8 +28,6 @@ export interface SlackDeliveryOptions {
   retry?: Partial<RetryPolicy>;
   /** Per HTTP request. Default 10 s. */
   requestTimeoutMs?: number;
-  /** Origins accepted for response_url; default Slack's. */
-  responseUrlOrigins?: readonly string[];
   /** Metrics hook: every failed Web API attempt, by method and Slack error. */
   onApiError?: (event: { method: string; error: string; final: boolean }) => void;
 }
@@ -82,14 +79,12 @@ export class SlackDelivery {
   private readonly client: webApi.WebClient;
   private readonly policy: RetryPolicy;
   private readonly logger: Logger;
-  private readonly responseUrlOrigins: readonly string[];
   private readonly timeoutMs: number;
 
   constructor(private readonly opts: SlackDeliveryOptions) {
     this.pacer = opts.pacer ?? new ChannelPacer();
     this.policy = { ...DEFAULT_RETRY_POLICY, ...opts.retry };
     this.logger = opts.logger.child({ component: 'slack-delivery' });
-    this.responseUrlOrigins = opts.responseUrlOrigins ?? SLACK_RESPONSE_URL_ORIGINS;
     this.timeoutMs = opts.requestTimeoutMs ?? 10_000;
     this.client = new webApi.WebClient(opts.botToken, {
       slackApiUrl: opts.slackApiUrl ?? 'https://slack.com/api/',
@@ -161,26 +156,6 @@ export class SlackDelivery {
       }),
     );
     return res.message_ts === undefined ? {} : { messageTs: res.message_ts };
-  }
-
-  /** Follow-up to a slash command through its response_url (ephemeral unless told otherwise). */
-  async respond(responseUrl: string, body: ResponseUrlBody): Promise<void> {
-    const fitted = fitMessage(body.text, body.blocks, TRIM_NOTICE_EDITED);
-    try {
-      await postToResponseUrl(
-        responseUrl,
-        {
-          response_type: 'ephemeral',
-          ...body,
-          text: fitted.text,
-          ...(fitted.blocks === undefined ? {} : { blocks: fitted.blocks }),
-        },
-        { allowedOrigins: this.responseUrlOrigins, timeoutMs: this.timeoutMs, maxAttempts: 3 },
-      );
-    } catch (err) {
-      this.report('response_url', asCodedError(err).message, true);
-      throw asCodedError(err);
-    }
   }
 
   /** files.uploadV2 (get URL, upload bytes, complete into the channel/thread); paced as a new message. */

@@ -9,8 +9,9 @@ export const originSchema = z.discriminatedUnion('kind', [
     kind: z.literal('slack-command'),
     channelId: z.string(),
     userId: z.string(),
-    /** Slack's response_url for ephemeral follow-ups (5 uses, 30 minutes). */
-    responseUrl: z.string().optional(),
+    // Jobs queued by earlier versions carry Slack's response_url, which nothing reads any more:
+    // accepted and dropped, so that such a job still runs after an upgrade instead of failing to parse.
+    responseUrl: z.unknown().optional().transform(() => undefined),
   }),
   z.strictObject({ kind: z.literal('cli') }),
   z.strictObject({ kind: z.literal('alert'), groupKey: z.string(), channelId: z.string() }),

@@ -8,6 +8,7 @@ import type { EnqueueHandoff } from './handoff-command.js';
 import { registerHandoffActions } from './handoff-actions.js';
 import type { ActionEvent } from '../../incidents/timeline-event.js';
 import { registerEtcdCommand } from './etcd-command.js';
+import { refuseFutureRequests } from './future-requests.js';
 import { registerInteractions } from './interactions.js';
 import { CachedUserGroups, type UserGroupDirectory } from './user-groups.js';
 
@@ -63,6 +64,8 @@ export function createSlackApp(opts: SlackAppOptions): App {
     // Answer only after the listener acked: the ack body (the ephemeral answer) is the whole response.
     processBeforeResponse: false,
   });
+  // Bolt refuses requests older than five minutes only; the same bound applies ahead of the clock.
+  refuseFutureRequests(receiver, opts.endpoints ?? DEFAULT_ENDPOINTS, opts.logger.child({ component: 'slack-receiver' }));
 
   const clientOptions: webApi.WebClientOptions = {
     slackApiUrl: opts.slackApiUrl ?? 'https://slack.com/api/',

@@ -54,7 +54,6 @@ export interface IncomingCommand {
   text: string;
   channel: ChannelRef;
   userId: string;
-  responseUrl?: string;
 }
 
 export interface CommandDeps {
@@ -133,7 +132,6 @@ export async function handleEtcdCommand(cmd: IncomingCommand, deps: CommandDeps)
       kind: 'slack-command',
       channelId: cmd.channel.id,
       userId: cmd.userId,
-      ...(cmd.responseUrl === undefined ? {} : { responseUrl: cmd.responseUrl }),
     },
   };
   const window = formatDuration(windowSeconds);

@@ -31,7 +31,6 @@ export function registerEtcdCommand(app: App, opts: EtcdCommandOptions): void {
           text: f.text,
           channel: f.channel_name === undefined ? { id: f.channel_id } : { id: f.channel_id, name: f.channel_name },
           userId: f.user_id,
-          ...(f.response_url === undefined ? {} : { responseUrl: f.response_url }),
         },
         opts,
       );

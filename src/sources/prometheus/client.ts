@@ -60,21 +60,6 @@ export class PrometheusClient {
     return data.result.map((r) => ({ labels: r.metric, points: r.values.map(([t, v]) => ({ t, v: Number(v) })) }));
   }
 
-  /** Reachability probe for readiness and for the "is Prometheus there at all" message. */
-  async buildInfo(signal?: AbortSignal): Promise<string | undefined> {
-    try {
-      const res = await request(new URL('api/v1/status/buildinfo', this.base), {
-        dispatcher: this.agent,
-        headers: { authorization: this.headers.authorization ?? '' },
-        signal: signal ?? AbortSignal.timeout(this.cfg.timeoutMs),
-      });
-      const body = (await res.body.json()) as { data?: { version?: string } };
-      return body.data?.version;
-    } catch {
-      return undefined;
-    }
-  }
-
   async close(): Promise<void> {
     await this.agent.close();
   }

@@ -72,7 +72,7 @@ describe('/etcd through the real Bolt receiver', () => {
       {
         cluster: 'lab',
         windowSeconds: 900,
-        origin: { kind: 'slack-command', channelId: 'C0LAB', userId: 'U0ALICE', responseUrl: slack.responseUrl('c1') },
+        origin: { kind: 'slack-command', channelId: 'C0LAB', userId: 'U0ALICE' },
       },
     ]);
     expect(events).toEqual([{ subcommand: 'why-slow', outcome: 'enqueued', cluster: 'lab', jobId: 'job-1' }]);

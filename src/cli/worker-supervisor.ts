@@ -1,0 +1,110 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import type { Logger } from '../telemetry/logger.js';
+
+/** What a worker process sends its supervisor over the IPC channel once its consumers run. */
+export const WORKER_READY = 'etcd-triage:worker-ready';
+
+export interface WorkerSupervisorOptions {
+  /** Arguments of the CLI in the child, e.g. ['worker', '--config', FILE]. */
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  /** Wait before the n-th restart in a row (n from 1); default 0.5 s doubling up to 30 s. */
+  backoffMs?: (n: number) => number;
+  /** A child that ran this long before dying starts the backoff over; default 60 s. */
+  stableAfterMs?: number;
+}
+
+const defaultBackoff = (n: number): number => Math.min(30_000, 500 * 2 ** (n - 1));
+
+/**
+ * Runs the job consumers in a child process (`etcd-triage worker`, forked from the same CLI with the
+ * same Node flags, so it works from the sources under tsx and from the build): the slash-command front
+ * keeps its event loop to itself, whatever a diagnosis costs in CPU. A child that dies unasked is
+ * restarted with backoff; stop() passes SIGTERM on (the child shuts down within its own deadline).
+ */
+export class WorkerSupervisor {
+  private child: ChildProcess | undefined;
+  private stopping = false;
+  private crashesInARow = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private restarts = 0;
+
+  constructor(private readonly opts: WorkerSupervisorOptions) {}
+
+  /** The current child's pid (tests and logs). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** How many times a child was started again after dying. */
+  get restartCount(): number {
+    return this.restarts;
+  }
+
+  /** Starts the first child; rejects when it exits before reporting ready (bad config, no Redis...). */
+  async start(): Promise<void> {
+    const child = this.spawn();
+    await new Promise<void>((resolve, reject) => {
+      const onMessage = (m: unknown): void => {
+        if (m !== WORKER_READY) return;
+        child.off('exit', onExit);
+        resolve();
+      };
+      const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
+        child.off('message', onMessage);
+        reject(new Error(`the worker process exited before it was ready (${signal ?? `exit code ${code}`})`));
+      };
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+    });
+  }
+
+  private spawn(): ChildProcess {
+    // A debugger port cannot be shared with the parent.
+    const execArgv = process.execArgv.filter((a) => !a.startsWith('--inspect'));
+    const child = fork(process.argv[1]!, this.opts.args, {
+      execArgv,
+      env: this.opts.env,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const startedAt = Date.now();
+    this.child = child;
+    this.opts.logger.info({ pid: child.pid }, 'worker process started');
+    child.once('exit', (code, signal) => {
+      if (this.child === child) this.child = undefined;
+      if (this.stopping) return;
+      if (Date.now() - startedAt >= (this.opts.stableAfterMs ?? 60_000)) this.crashesInARow = 0;
+      this.crashesInARow += 1;
+      const delay = (this.opts.backoffMs ?? defaultBackoff)(this.crashesInARow);
+      this.opts.logger.error({ pid: child.pid, code, signal, restartInMs: delay }, 'worker process died; restarting it');
+      this.restartTimer = setTimeout(() => {
+        this.restartTimer = undefined;
+        if (this.stopping) return;
+        this.restarts += 1;
+        this.spawn();
+      }, delay);
+    });
+    return child;
+  }
+
+  /** Asks the child to shut down (SIGTERM) and resolves when it has exited, with its exit code. */
+  async stop(): Promise<number | null> {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+    const child = this.child;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    const code = await exited;
+    if (code !== 0) this.opts.logger.warn({ pid: child.pid, code }, 'worker process exited with an error');
+    return code;
+  }
+
+  /** Past the deadline: the child is killed; its running jobs' locks lapse and another worker retries them. */
+  kill(): void {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+    this.child?.kill('SIGKILL');
+  }
+}
