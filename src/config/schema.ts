@@ -132,8 +132,6 @@ export const alertmanagerSchema = z
     maxBodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
     /** Alerts kept per notification; the rest are counted as truncated (Alertmanager's max_alerts idea). */
     maxAlertsPerNotification: z.number().int().min(1).max(100_000).default(1000),
-    /** Alerts kept per notification; the rest are counted as truncated (Alertmanager's max_alerts idea). */
-    maxAlertsPerNotification: z.number().int().min(1).max(100_000).default(1000),
     /** Alert labels whose value, when it is a configured cluster name, picks that cluster directly. */
     clusterLabels: z.array(labelName).default(['cluster']),
     /** Channel for alerts that match no cluster. */

@@ -41,8 +41,6 @@ export function alertParentMessage(g: GroupState): SlackMessage {
     g.reopened > 0 ? `reopened ${g.reopened}×` : undefined,
     // Alertmanager's max_alerts or the bot's cap left alerts out: say so rather than look complete.
     (g.truncatedAlerts ?? 0) > 0 ? `${g.truncatedAlerts} more not listed (notification truncated)` : undefined,
-    // Alertmanager's max_alerts or the bot's cap left alerts out: say so rather than look complete.
-    (g.truncatedAlerts ?? 0) > 0 ? `${g.truncatedAlerts} more not listed (notification truncated)` : undefined,
   ].filter((x): x is string => x !== undefined);
   const blocks: KnownBlock[] = [section(`${head}\n${facts.join(' · ')}`)];
   const t = g.triage;

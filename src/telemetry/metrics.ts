@@ -46,12 +46,6 @@ export class Metrics {
     labelNames: ['by'] as const,
     registers: [this.registry],
   });
-  readonly alertsTruncated = new Counter({
-    name: 'etcd_triage_alerts_truncated_total',
-    help: 'Alerts left out of accepted notifications (counted in the thread), by who left them out: alertmanager (its max_alerts) or etcd-triage (alertmanager.maxAlertsPerNotification).',
-    labelNames: ['by'] as const,
-    registers: [this.registry],
-  });
   readonly webhookLatency = new Histogram({
     name: 'etcd_triage_webhook_accept_seconds',
     help: 'Time from a webhook request to its 2xx answer (durably queued).',
