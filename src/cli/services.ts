@@ -2,7 +2,7 @@ import type { Worker } from 'bullmq';
 import type { CustomRoute } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
-import { readEnv, requireSlackSecrets, type Env } from '../config/env.js';
+import { requireSlackSecrets, type Env } from '../config/env.js';
 import type { Playbook } from '../diagnosis/playbook/schema.js';
 import { createSlackApp } from '../ingress/slack/app.js';
 import { startSlackServer, type RunningSlackServer } from '../ingress/slack/server.js';
@@ -28,7 +28,7 @@ import { pacedPoster } from '../jobs/delivery/paced-poster.js';
 import { RedisChannelPacer } from '../jobs/delivery/redis-channel-pacer.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
-import { loadAll } from './context.js';
+import { ActiveJobs } from './active-jobs.js';
 import { CliError, EXIT } from './exit.js';
 
 export type ServiceMode = 'serve' | 'worker' | 'start';
@@ -61,7 +61,25 @@ export interface RunningServices {
   /** Worker side: the handoff consumer and the timeline it reads. */
   handoffWorker?: Worker;
   timeline?: TimelineStore;
+  /** First step of a shutdown: /readyz answers 503 so load balancers stop sending requests. */
+  drain(): void;
+  /** What a shutdown would still wait for: jobs running in this process, as `queue job <id>`. */
+  openWork(): string[];
+  /**
+   * For a shutdown past its deadline: moves the jobs still running back to their queues so another
+   * worker starts them at once. Their processors here are abandoned; the process is about to exit.
+   */
+  handBack(): Promise<void>;
+  /** Stops taking requests, lets running jobs finish, closes Redis. Idempotent. */
   stop(): Promise<void>;
+}
+
+/**
+ * Every Redis connection of the services is made here: the front's fails fast (answers 503 when Redis is
+ * down), the others are BullMQ's blocking kind that reconnect for ever.
+ */
+function connectRedis(env: Env, purpose: string): Redis {
+  return purpose === 'front' ? frontConnection(env.REDIS_URL) : redisConnection(env.REDIS_URL, purpose);
 }
 
 /**
@@ -74,11 +92,21 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
   const redisUrl = opts.env.REDIS_URL;
   const connections: Redis[] = [];
   const stops: Array<() => Promise<void>> = [];
-  const result: RunningServices = { metrics, stop: async () => undefined };
+  const active = new ActiveJobs();
+  let draining = false;
+  const result: RunningServices = {
+    metrics,
+    drain: () => {
+      draining = true;
+    },
+    openWork: () => active.describe(),
+    handBack: () => active.handBack(logger),
+    stop: async () => undefined,
+  };
 
   if (mode === 'serve' || mode === 'start') {
     const secrets = requireSlackSecrets(opts.env);
-    const queueConn = frontConnection(redisUrl);
+    const queueConn = connectRedis(opts.env, 'front');
     connections.push(queueConn);
     const queue = new DiagnoseQueue({
       connection: queueConn,
@@ -117,7 +145,11 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
       enqueueHandoff: (req) => handoffQueue.enqueue(req),
       recordAction: (e) => frontTimeline.append([e]),
       onCommand: (e) => metrics.commandsReceived.inc({ command: e.subcommand, outcome: e.reason ?? e.outcome }),
-      customRoutes: [...healthRoutes({ metrics, redisPing: () => queueConn.ping() }), ...alertRoutes()],
+      customRoutes: [
+        // Once draining, /readyz says 503 (the load balancer stops routing here) while requests in flight finish.
+        ...healthRoutes({ metrics, redisPing: () => (draining ? Promise.reject(new Error('shutting down')) : queueConn.ping()) }),
+        ...alertRoutes(),
+      ],
     });
     const server: RunningSlackServer = await startSlackServer(app, {
       host: opts.host ?? opts.config.server.host,
@@ -136,12 +168,12 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
     const prometheus = new PrometheusRegistry(opts.config);
     // One set of log sources per cluster, shared by every job of this process.
     const collectLogs = createLogCollector(opts.config);
-    const workerConn = redisConnection(redisUrl, 'worker');
+    const workerConn = connectRedis(opts.env, 'worker');
     connections.push(workerConn);
     // New messages are paced by the Redis pacer below, shared with alert threads across processes;
     // the client's own in-process pacer would only add a second wait.
     const slack = new SlackDelivery({ botToken, slackApiUrl: opts.env.SLACK_API_URL, logger, pacer: new ChannelPacer({ intervalMs: 0 }) });
-    const timelineConn = redisConnection(redisUrl, 'timeline');
+    const timelineConn = connectRedis(opts.env, 'timeline');
     // Not a BullMQ connection, so nobody else listens: an outage must be logged, not an unhandled event.
     timelineConn.on('error', (err: Error) => logger.debug({ err: err.message }, 'timeline connection error'));
     connections.push(timelineConn);
@@ -165,13 +197,14 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
       await Promise.all([prometheus.close(), collectLogs.close()]);
     });
     result.worker = worker;
+    active.track(worker);
 
     // Handoffs: the consumer, and the schedules (every worker upserts the same ones; BullMQ makes one job per tick).
     // Also checked when the file is loaded; a config built in code gets the same check here.
     const problems = handoffProblems(opts.config);
     if (problems.length > 0) throw new CliError(problems.join('; '), EXIT.config);
-    const handoffConn = redisConnection(redisUrl, 'handoff');
-    const schedulerConn = redisConnection(redisUrl, 'handoff-schedules');
+    const handoffConn = connectRedis(opts.env, 'handoff');
+    const schedulerConn = connectRedis(opts.env, 'handoff-schedules');
     connections.push(handoffConn, schedulerConn);
     const handoffWorker = startHandoffWorker({
       connection: handoffConn,
@@ -196,6 +229,7 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
       await schedules.close();
     });
     result.handoffWorker = handoffWorker;
+    active.track(handoffWorker);
 
     if (opts.config.alertmanager !== undefined) {
       const pipeline = startAlertPipeline({
@@ -214,37 +248,18 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
       // Stopped before the diagnose worker's Prometheus pool closes (stops run first to last).
       stops.unshift(() => pipeline.stop());
       result.alerts = pipeline;
+      for (const w of pipeline.workers) active.track(w);
     }
   }
 
-  result.stop = async () => {
-    for (const stop of stops) await stop().catch((err: unknown) => logger.warn({ err: String(err) }, 'stop step failed'));
-    for (const c of connections) c.disconnect();
+  let stopping: Promise<void> | undefined;
+  result.stop = () => {
+    stopping ??= (async () => {
+      draining = true;
+      for (const stop of stops) await stop().catch((err: unknown) => logger.warn({ err: String(err) }, 'stop step failed'));
+      for (const c of connections) c.disconnect();
+    })();
+    return stopping;
   };
   return result;
-}
-
-/** Entry for `serve`, `worker` and `start`: runs until SIGTERM/SIGINT, then stops cleanly. */
-export async function runServices(mode: ServiceMode, flags: { config?: string; playbooks?: string; port?: string }): Promise<void> {
-  const { config, playbooks } = loadAll(flags.config, flags.playbooks);
-  let env: Env;
-  try {
-    env = readEnv();
-  } catch (err) {
-    throw new CliError(err instanceof Error ? err.message : String(err), EXIT.config);
-  }
-  const port = flags.port === undefined ? undefined : Number(flags.port);
-  if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) {
-    throw new CliError(`--port ${flags.port} is not a TCP port`, EXIT.usage);
-  }
-  const services = await startServices(mode, { config, playbooks, env, port });
-  await new Promise<void>((resolve) => {
-    const shutdown = (): void => {
-      process.off('SIGTERM', shutdown);
-      process.off('SIGINT', shutdown);
-      services.stop().then(resolve, resolve);
-    };
-    process.on('SIGTERM', shutdown);
-    process.on('SIGINT', shutdown);
-  });
 }

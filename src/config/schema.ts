@@ -159,8 +159,13 @@ export const configSchema = z.strictObject({
     .strictObject({
       host: z.string().default('0.0.0.0'),
       port: z.number().int().min(1).max(65535).default(3000),
+      /**
+       * SIGTERM/SIGINT: how long running jobs may take to finish before they are handed back to the queue
+       * and the process exits 1. Below Kubernetes' default 30 s grace period, which ends in SIGKILL.
+       */
+      shutdownTimeoutSeconds: z.number().min(1).max(600).default(25),
     })
-    .default({ host: '0.0.0.0', port: 3000 }),
+    .default({ host: '0.0.0.0', port: 3000, shutdownTimeoutSeconds: 25 }),
   defaults: z
     .strictObject({
       window: durationText.default('15m'),
