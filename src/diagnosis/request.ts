@@ -11,7 +11,7 @@ export const originSchema = z.discriminatedUnion('kind', [
     userId: z.string(),
     // Jobs queued by earlier versions carry Slack's response_url, which nothing reads any more:
     // accepted and dropped, so that such a job still runs after an upgrade instead of failing to parse.
-    responseUrl: z.unknown().optional().transform(() => undefined),
+    responseUrl: z.unknown().transform(() => undefined).optional(),
   }),
   z.strictObject({ kind: z.literal('cli') }),
   z.strictObject({ kind: z.literal('alert'), groupKey: z.string(), channelId: z.string() }),
