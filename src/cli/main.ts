@@ -42,7 +42,7 @@ program
   .addOption(configOption())
   .addOption(playbooksOption())
   .option('-w, --window <duration>', 'how far back to look, 1m to 24h (default: defaults.window)')
-  .option('--end <time>', 'end of the window, ISO 8601 (default: now)')
+  .option('--end <time>', 'end of the window, RFC 3339 such as 2024-05-01T10:00:00Z (default: now)')
   .option('--focus <playbooks>', 'comma-separated playbook ids to run (default: all)')
   .option('--save-evidence <file>', 'write the collected evidence to a bundle for `replay`')
   .addOption(formatOption())

@@ -5,6 +5,7 @@ import { PrometheusRegistry } from '../sources/prometheus/registry.js';
 import { render, type OutputFormat } from '../report/render.js';
 import { createLogCollector } from '../diagnosis/log-collector.js';
 import { CliError, EXIT } from './exit.js';
+import { parseRfc3339, RFC3339_EXAMPLE } from '../config/rfc3339.js';
 import { loadAll, requireCluster } from './context.js';
 
 export interface WhySlowOptions {
@@ -23,8 +24,9 @@ export async function whySlow(cluster: string, opts: WhySlowOptions): Promise<{ 
   requireCluster(config, cluster);
   const w = parseWindow(opts.window ?? config.defaults.window);
   if (!w.ok) throw new CliError(w.reason, EXIT.usage);
-  if (opts.end !== undefined && Number.isNaN(Date.parse(opts.end))) {
-    throw new CliError(`--end "${opts.end}" is not an ISO 8601 time`, EXIT.usage);
+  if (opts.end !== undefined && parseRfc3339(opts.end) === undefined) {
+    const shown = opts.end.length > 40 ? `${opts.end.slice(0, 40)}…` : opts.end;
+    throw new CliError(`--end ${JSON.stringify(shown)} is not an RFC 3339 time: give date, time and zone, e.g. ${RFC3339_EXAMPLE}`, EXIT.usage);
   }
   const focus = opts.focus?.split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = focus?.filter((f) => !playbooks.some((p) => p.id === f)) ?? [];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rfc3339Time } from '../../config/rfc3339.js';
 
 /**
  * Alertmanager's webhook body, version 4 (the only version Alertmanager has sent since 0.x). Only what
@@ -6,12 +7,8 @@ import { z } from 'zod';
  */
 const labelSet = z.record(z.string(), z.string());
 
-/**
- * Times as Alertmanager (Go's time.RFC3339Nano) writes them: full date, time, optional fraction and a
- * zone (Z or ±hh:mm). Date.parse alone would also take "May 1 2024" or a zoneless local time, which
- * would put an alert hours off depending on the bot's own time zone.
- */
-const rfc3339 = z.iso.datetime({ offset: true, error: 'must be an RFC 3339 time such as 2024-05-01T10:00:00Z' });
+/** Times as Alertmanager (Go's time.RFC3339Nano) writes them; nothing Date.parse would guess at. */
+const rfc3339 = rfc3339Time;
 
 export const webhookAlertSchema = z.object({
   status: z.enum(['firing', 'resolved']),
