@@ -1,4 +1,5 @@
 import type { types } from '@slack/bolt';
+import { cutMrkdwn, wellFormed } from './text-cut.js';
 
 export type KnownBlock = types.KnownBlock;
 
@@ -37,11 +38,15 @@ export const TRIM_NOTICE_POSTED = '✂️ Trimmed to fit Slack’s limits: the f
 export const TRIM_NOTICE_EDITED = '✂️ Trimmed to fit Slack’s limits.';
 
 export function fitMessage(
-  text: string,
-  blocks: readonly KnownBlock[] | undefined,
+  rawText: string,
+  rawBlocks: readonly KnownBlock[] | undefined,
   notice: string,
   limits: SlackLimits = SLACK_LIMITS,
 ): FittedMessage {
+  // A lone surrogate (half an emoji) cannot be form-encoded: Slack's client would throw on every
+  // attempt. Repaired here, for every message whatever built it.
+  const text = wellFormed(rawText);
+  const blocks = rawBlocks === undefined ? undefined : wellFormedBlocks(rawBlocks);
   let trimmed = false;
   const fittedText = clip(text, limits.text);
   if (fittedText !== text) trimmed = true;
@@ -100,8 +105,17 @@ function clipBlock(block: KnownBlock, limits: SlackLimits): KnownBlock {
   return block;
 }
 
+/** Cut between graphemes, never inside an entity or one of our links (text-cut.ts). */
 function clip(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+  return s.length <= max ? s : cutMrkdwn(s, max);
+}
+
+/** The blocks with every string made well-formed; the same array when nothing needed it. */
+function wellFormedBlocks(blocks: readonly KnownBlock[]): readonly KnownBlock[] {
+  const json = JSON.stringify(blocks);
+  // JSON.stringify writes a lone surrogate as a \uD8xx escape and a paired one as the character itself.
+  if (!/\\u[dD][89a-fA-F][0-9a-fA-F]{2}/.test(json)) return blocks;
+  return JSON.parse(json, (_k, v: unknown) => (typeof v === 'string' ? wellFormed(v) : v)) as KnownBlock[];
 }
 
 /**

@@ -31,13 +31,26 @@ export function cutText(s: string, max: number, ellipsis = '…'): string {
   // long after), so cutting a megabyte costs what cutting `max` characters costs. The head reaches one
   // whole code point past the budget: that is what decides whether the last grapheme ends there.
   const head = wellFormed(s.slice(0, budget + 2));
-  let end = 0;
-  for (const { segment, index } of graphemes.segment(head)) {
-    if (index + segment.length > budget) break;
-    end = index + segment.length;
-  }
+  // The grapheme holding the first unit past the budget starts where the cut goes. (`containing` is one
+  // lookup; iterating the segments is quadratic in V8 and took seconds on 40k characters.)
+  let end = graphemes.segment(head).containing(budget)?.index ?? 0;
   if (end === 0) end = codePointPrefix(head, budget);
   return `${head.slice(0, end)}${mark}`;
+}
+
+/**
+ * `cutText` for Slack mrkdwn that is already escaped: the cut also never ends inside an entity (`&l…`)
+ * or inside a link or mention of ours (`<https://…` without its `>`), which would show as debris.
+ */
+export function cutMrkdwn(s: string, max: number, ellipsis = '…'): string {
+  const cut = cutText(s, max, ellipsis);
+  if (cut.length === wellFormed(s).length) return cut;
+  const mark = cut.endsWith(ellipsis) ? ellipsis : '';
+  let kept = cut.slice(0, cut.length - mark.length);
+  kept = kept.replace(/&[a-z]{0,4}$/, '');
+  const open = kept.lastIndexOf('<');
+  if (open > kept.lastIndexOf('>')) kept = kept.slice(0, open);
+  return `${kept}${mark}`;
 }
 
 /** The length of the longest prefix of whole code points within `budget` units. */

@@ -3,20 +3,30 @@ import { formatDuration } from '../diagnosis/window.js';
 import type { ReplyIntent } from '../incidents/apply-notification.js';
 import { durationOf } from '../incidents/apply-notification.js';
 import { firingAlerts, uniqueSorted, worstSeverity, type AlertState, type GroupState } from '../incidents/group-state.js';
-import { esc, type SlackMessage } from './slack-blocks.js';
+import type { SlackMessage } from './slack-blocks.js';
+import { code, cutMrkdwn, cutText, esc, link } from './slack-text.js';
 
 type KnownBlock = SlackTypes.KnownBlock;
 const MAX = 2900;
-const clip = (s: string): string => (s.length > MAX ? `${s.slice(0, MAX - 1)}…` : s);
+const clip = (s: string): string => cutMrkdwn(s, MAX);
 const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text) } });
 const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(text) }] });
-const plain = (s: string): string => s.replace(/[*_`]/g, '');
+/** The notification text: our emphasis marks removed (phones show them literally); text stays escaped. */
+const plain = (s: string): string => cutMrkdwn(s.replace(/\*/g, ''), 3000);
 
-const SEVERITY_ICON: Record<string, string> = { critical: '🔴', error: '🔴', warning: '🟠', info: '🔵' };
+// A Map, not an object literal: a severity label of "constructor" or "__proto__" must find nothing.
+const SEVERITY_ICON: ReadonlyMap<string, string> = new Map([
+  ['critical', '🔴'],
+  ['error', '🔴'],
+  ['warning', '🟠'],
+  ['info', '🔵'],
+]);
 const list = (xs: string[], max = 6): string =>
   xs.length <= max ? xs.join(', ') : `${xs.slice(0, max).join(', ')} and ${xs.length - max} more`;
 /** "2024-05-01 10:02 UTC": absolute, so the message stays true however late it is read. */
 const when = (iso: string): string => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+/** One label value in a list or a line: long values are cut (a whole label never fills a message). */
+const value = (s: string): string => cutText(s, 300);
 
 /**
  * The parent message of an alert thread, rendered from the group's stored state only (no clock), so
@@ -26,16 +36,16 @@ export function alertParentMessage(g: GroupState): SlackMessage {
   const all = Object.values(g.alerts);
   const firing = firingAlerts(g);
   const shown = g.status === 'firing' ? firing : all;
-  const names = uniqueSorted(shown.map((a) => a.alertname));
-  const members = uniqueSorted(shown.map((a) => a.member));
+  const names = uniqueSorted(shown.map((a) => a.alertname)).map(value);
+  const members = uniqueSorted(shown.map((a) => a.member)).map(value);
   const severity = worstSeverity(shown);
   const where = g.cluster === null ? 'no configured cluster' : `*${esc(g.cluster)}*`;
   const head =
     g.status === 'firing'
-      ? `${SEVERITY_ICON[severity?.toLowerCase() ?? ''] ?? '🟠'} *FIRING* · ${esc(list(names))} · ${where}`
+      ? `${SEVERITY_ICON.get(severity?.toLowerCase() ?? '') ?? '🟠'} *FIRING* · ${esc(list(names))} · ${where}`
       : `✅ *RESOLVED* · ${esc(list(names))} · ${where} · lasted ${formatDuration(Math.max(1, Math.round(durationOf(g) / 1000)))}`;
   const facts = [
-    `severity *${esc(severity ?? 'none')}*`,
+    `severity *${esc(value(severity ?? 'none'))}*`,
     members.length > 0 ? `members ${esc(list(members))}` : 'no member named',
     g.status === 'firing' ? `${firing.length} firing since ${when(g.firstFiringAt)}` : `from ${when(g.firstFiringAt)} to ${when(g.resolvedAt ?? g.firstFiringAt)}`,
     g.reopened > 0 ? `reopened ${g.reopened}×` : undefined,
@@ -45,13 +55,13 @@ export function alertParentMessage(g: GroupState): SlackMessage {
   const blocks: KnownBlock[] = [section(`${head}\n${facts.join(' · ')}`)];
   const t = g.triage;
   if (t?.state === 'done' && t.headline !== undefined) {
-    blocks.push(section(`*Triage:* ${esc(t.headline)}`));
+    blocks.push(section(`*Triage:* ${esc(value(t.headline))}`));
   } else if (t?.state === 'pending' && g.status === 'firing') {
     blocks.push(context('🔎 triage running…'));
   }
   if (g.cluster === null) blocks.push(context('These alerts match no cluster in the etcd-triage config, so no triage runs.'));
-  blocks.push(context(`details in thread${g.externalURL ? ` · <${g.externalURL}|Alertmanager>` : ''}`));
-  return { text: plain(`${head} — ${facts.join(' · ')}${t?.headline ? ` — ${t.headline}` : ''}`), blocks };
+  blocks.push(context(`details in thread${g.externalURL ? ` · ${link(g.externalURL, 'Alertmanager')}` : ''}`));
+  return { text: plain(`${head} — ${facts.join(' · ')}${t?.headline ? ` — ${esc(value(t.headline))}` : ''}`), blocks };
 }
 
 /** A thread reply for a change in the group: new or resolved alerts, resolution, or a reopen. */
@@ -77,7 +87,8 @@ export function alertReplyMessage(intent: ReplyIntent, g: GroupState): SlackMess
 
 function alertLines(alerts: AlertState[]): string {
   const shown = alerts.slice(0, 15).map(
-    (a) => `• \`${esc(a.alertname)}\`${a.member ? ` on \`${esc(a.member)}\`` : ''}${a.severity ? ` (${esc(a.severity)})` : ''}${a.summary ? ` — ${esc(a.summary)}` : ''}`,
+    (a) =>
+      `• ${code(value(a.alertname))}${a.member ? ` on ${code(value(a.member))}` : ''}${a.severity ? ` (${esc(value(a.severity))})` : ''}${a.summary ? ` — ${esc(value(a.summary))}` : ''}`,
   );
   if (alerts.length > 15) shown.push(`…and ${alerts.length - 15} more`);
   return shown.join('\n');

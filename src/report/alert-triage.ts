@@ -1,6 +1,7 @@
 import type { types as SlackTypes } from '@slack/bolt';
 import type { Diagnosis } from '../diagnosis/types.js';
-import { detailsMessage, esc, type SlackMessage } from './slack-blocks.js';
+import { detailsMessage, type SlackMessage } from './slack-blocks.js';
+import { code, cutMrkdwn, cutText, esc } from './slack-text.js';
 import { verdictIcon } from './summary-lines.js';
 
 type KnownBlock = SlackTypes.KnownBlock;
@@ -18,17 +19,21 @@ export interface TriageContext {
  * then the same details a why-slow gives.
  */
 export function alertTriageMessage(d: Diagnosis, ctx: TriageContext): SlackMessage {
-  const head = `${verdictIcon(d)} *Triage* of ${esc(ctx.alertnames.join(', '))}: ${esc(d.headline)}`;
-  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: head.slice(0, 2900) } }];
-  const lines = ctx.members.map((m) => `• \`${esc(m)}\`: ${esc(memberFinding(d, m))}`);
+  // Alert names and members are label values: each is cut short before it joins a line.
+  const names = esc(ctx.alertnames.map((n) => cutText(n, 300)).join(', '));
+  const members = ctx.members.map((m) => cutText(m, 200));
+  const head = `${verdictIcon(d)} *Triage* of ${names}: ${esc(d.headline)}`;
+  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: cutMrkdwn(head, 2900) } }];
+  const lines = members.map((m) => `• ${code(m)}: ${esc(memberFinding(d, m))}`);
   if (lines.length > 0) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Alerted member${ctx.members.length > 1 ? 's' : ''}*\n${lines.slice(0, 10).join('\n')}`.slice(0, 2900) } });
+    const title = `*Alerted member${members.length > 1 ? 's' : ''}*`;
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: cutMrkdwn(`${title}\n${lines.slice(0, 10).join('\n')}`, 2900) } });
   }
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `playbooks: ${esc(ctx.playbooks.join(', ') || 'none')}` }] });
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: cutMrkdwn(`playbooks: ${esc(ctx.playbooks.join(', ') || 'none')}`, 2900) }] });
   const details = detailsMessage(d);
-  const memberText = ctx.members.map((m) => `${m}: ${memberFinding(d, m)}`).join('\n');
+  const memberText = members.map((m) => `${esc(m)}: ${esc(memberFinding(d, m))}`).join('\n');
   return {
-    text: `Triage of ${ctx.alertnames.join(', ')}: ${d.headline}${memberText ? `\n${memberText}` : ''}\n${details.text}`.slice(0, 3000),
+    text: cutMrkdwn(`Triage of ${names}: ${esc(d.headline)}${memberText ? `\n${memberText}` : ''}\n${details.text}`, 3000),
     blocks: [...blocks, ...details.blocks].slice(0, 50),
   };
 }

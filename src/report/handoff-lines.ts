@@ -10,6 +10,9 @@ export interface Style {
   bold(s: string): string;
   /** User text (alert names, headlines, comments): escaped for the medium. */
   esc(s: string): string;
+  /** User text shown as code (a command): escaped, and unable to end the code early. */
+  code(s: string): string;
+  /** A link to a URL we were given (a permalink); the label is ours. */
   link(url: string, label: string): string;
   time(iso: string): string;
   user(id: string): string;
@@ -42,14 +45,14 @@ export function healthText(c: ClusterHandoff, st: Style): string {
 
 /** One line per cluster for the parent message: counts, health, and whether anything is left open. */
 export function clusterHeadline(c: ClusterHandoff, st: Style): string {
-  if (c.quiet) return `🌙 ${st.bold(c.cluster)}: quiet shift, no alerts and no why-slow runs · ${healthText(c, st)}`;
+  if (c.quiet) return `🌙 ${st.bold(st.esc(c.cluster))}: quiet shift, no alerts and no why-slow runs · ${healthText(c, st)}`;
   const parts = [
     c.counts.open > 0 ? `🔴 ${c.counts.open} open` : undefined,
     `${c.counts.fired} fired`,
     `${c.counts.resolved} resolved`,
     c.counts.why_slow > 0 ? `${c.counts.why_slow} why-slow` : undefined,
   ].filter((x): x is string => x !== undefined);
-  return `${st.bold(c.cluster)}: ${parts.join(' · ')} · ${healthText(c, st)}`;
+  return `${st.bold(st.esc(c.cluster))}: ${parts.join(' · ')} · ${healthText(c, st)}`;
 }
 
 export function outstandingLine(c: ClusterHandoff): string {
@@ -76,7 +79,7 @@ function openItemLine(o: OpenItem, c: ClusterHandoff, st: Style): string {
     case 'incident':
       return `🔴 unresolved: ${st.esc(o.text)}`;
     case 'suggestion':
-      return `🛠 suggested, not confirmed done: ${st.esc(o.text)}${o.command === undefined ? '' : ` (\`${o.command.replace(/`/g, "'")}\`)`}`;
+      return `🛠 suggested, not confirmed done: ${st.esc(o.text)}${o.command === undefined ? '' : ` (${st.code(o.command)})`}`;
     case 'silence': {
       // The silence in full where it is listed: what it mutes, until when, who set it and why.
       const s = c.silences.find((x) => x.id === o.silence);

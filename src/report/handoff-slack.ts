@@ -2,7 +2,8 @@ import type { types as SlackTypes } from '@slack/bolt';
 import type { ClusterHandoff, HandoffSummary } from '../handoff/summary.js';
 import { slackTime } from '../handoff/time-text.js';
 import { clusterHeadline, clusterSections, outstandingLine, periodLine, type Style } from './handoff-lines.js';
-import { esc, type SlackMessage } from './slack-blocks.js';
+import type { SlackMessage } from './slack-blocks.js';
+import { code, cutMrkdwn, cutText, esc, link, mentionGroup, mentionUser } from './slack-text.js';
 
 type KnownBlock = SlackTypes.KnownBlock;
 
@@ -17,14 +18,16 @@ const MESSAGE_MAX = 11_000;
 const slackStyle: Style = {
   bold: (s) => `*${s}*`,
   esc,
-  link: (url, label) => `<${url}|${label}>`,
+  code,
+  link,
   time: (iso) => slackTime(iso),
-  user: (id) => `<@${id}>`,
-  group: (id) => `<!subteam^${id}>`,
+  user: mentionUser,
+  group: mentionGroup,
 };
 
-const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } });
-const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text }] });
+// Chunks are already within SECTION_MAX; the cut is the safety net for a heading of outside text.
+const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: cutMrkdwn(text, 3000) } });
+const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text: cutMrkdwn(text, 3000) }] });
 
 /** The parent: what a phone shows in the notification. One line per cluster, the rest in the thread. */
 export function handoffParentMessage(s: HandoffSummary): SlackMessage {
@@ -35,9 +38,9 @@ export function handoffParentMessage(s: HandoffSummary): SlackMessage {
   for (const chunk of chunks(lines, SECTION_MAX)) blocks.push(section(chunk));
   if (s.clusters.some((c) => !c.quiet || c.open_items.length > 0)) blocks.push(context('details in thread'));
   const fallback = s.clusters
-    .map((c) => `${c.cluster}: ${c.quiet ? 'quiet shift' : `${c.counts.open} open, ${c.counts.fired} fired, ${c.counts.resolved} resolved`}${c.nothing_outstanding ? ', nothing outstanding' : ''}`)
+    .map((c) => `${esc(c.cluster)}: ${c.quiet ? 'quiet shift' : `${c.counts.open} open, ${c.counts.fired} fired, ${c.counts.resolved} resolved`}${c.nothing_outstanding ? ', nothing outstanding' : ''}`)
     .join('; ');
-  return { text: `Shift handoff: ${fallback}`, blocks: blocks.slice(0, 50) };
+  return { text: cutMrkdwn(`Shift handoff: ${fallback}`, 3000), blocks: blocks.slice(0, 50) };
 }
 
 /**
@@ -49,7 +52,7 @@ export function handoffClusterMessages(c: ClusterHandoff): SlackMessage[] {
   let blocks: KnownBlock[] = [section(`*${esc(c.cluster)}*`)];
   let size = 0;
   const flush = (): void => {
-    if (blocks.length > 0) messages.push({ text: `Handoff details: ${c.cluster}`, blocks });
+    if (blocks.length > 0) messages.push({ text: cutMrkdwn(`Handoff details: ${esc(c.cluster)}`, 3000), blocks });
     blocks = [];
     size = 0;
   };
@@ -79,7 +82,8 @@ function doneButtons(c: ClusterHandoff): KnownBlock | undefined {
     elements: items.map((o, i) => ({
       type: 'button' as const,
       action_id: `${SUGGESTION_DONE_ACTION}_${i}`,
-      text: { type: 'plain_text' as const, text: `✔ Done: ${o.text.length > 60 ? `${o.text.slice(0, 59)}…` : o.text}` },
+      // plain_text: shown as written, nothing to escape; cut without splitting an emoji.
+      text: { type: 'plain_text' as const, text: `✔ Done: ${cutText(o.text, 60)}` },
       value: JSON.stringify({ cluster: c.cluster, id: o.id }),
     })),
   };
@@ -90,7 +94,7 @@ function chunks(lines: readonly string[], max: number): string[] {
   const out: string[] = [];
   let cur = '';
   for (const raw of lines) {
-    const line = raw.length > max ? `${raw.slice(0, max - 1)}…` : raw;
+    const line = cutMrkdwn(raw, max);
     if (cur.length > 0 && cur.length + 1 + line.length > max) {
       out.push(cur);
       cur = '';

@@ -6,6 +6,7 @@ import type { OutputFormat } from './render.js';
 const plain: Style = {
   bold: (s) => s,
   esc: (s) => s,
+  code: (s) => `\`${s.replace(/`/g, "'")}\``,
   link: (url, label) => `${label}: ${url}`,
   time: (iso) => utcText(iso),
   user: (id) => `<@${id}>`,
@@ -15,6 +16,7 @@ const plain: Style = {
 const markdown: Style = {
   bold: (s) => `**${s}**`,
   esc: (s) => s.replace(/([\\`*_[\]<>|])/g, '\\$1'),
+  code: (s) => `\`${s.replace(/`/g, "'")}\``,
   link: (url, label) => `[${label}](${url})`,
   time: (iso) => utcText(iso),
   user: (id) => `@${id}`,

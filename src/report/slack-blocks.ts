@@ -1,6 +1,7 @@
 import type { types as SlackTypes } from '@slack/bolt';
 import type { Diagnosis } from '../diagnosis/types.js';
 import { formatDuration } from '../diagnosis/window.js';
+import { codeBlock, cutMrkdwn, esc, mentionUser } from './slack-text.js';
 import { checkLine, expensiveLine, membersLine, notableChecks, verdictIcon, windowText } from './summary-lines.js';
 
 type KnownBlock = SlackTypes.KnownBlock;
@@ -11,11 +12,9 @@ export interface SlackMessage {
 
 /** Slack's limit per section text is 3000 characters; stay clear of it. */
 const SECTION_MAX = 2900;
-const clip = (s: string, max = SECTION_MAX): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+const clip = (s: string, max = SECTION_MAX): string => cutMrkdwn(s, max);
 const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text) } });
 const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(text) }] });
-/** Slack mrkdwn: &, < and > must be escaped in text we did not write ourselves. */
-export const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export type JobStage =
   | { stage: 'queued' }
@@ -44,8 +43,8 @@ export function progressMessage(p: ParentContext, s: JobStage): SlackMessage {
       break;
   }
   const blocks: KnownBlock[] = [section(line)];
-  if (p.requestedBy) blocks.push(context(`asked by <@${p.requestedBy}>`));
-  return { text: line.replace(/\*/g, ''), blocks };
+  if (p.requestedBy) blocks.push(context(`asked by ${mentionUser(p.requestedBy)}`));
+  return { text: clip(line.replace(/\*/g, ''), 3000), blocks };
 }
 
 /** The parent message when the diagnosis is done: the verdict a phone shows in the notification. */
@@ -58,9 +57,9 @@ export function verdictMessage(d: Diagnosis, p: ParentContext): SlackMessage {
     `${d.evidence.queries} queries${d.evidence.failed_queries ? `, ${d.evidence.failed_queries} failed` : ''}`,
     d.missing_evidence.length > 0 ? `⚠️ ${d.missing_evidence.length} evidence gaps` : undefined,
     'details in thread',
-    p.requestedBy ? `asked by <@${p.requestedBy}>` : undefined,
+    p.requestedBy ? `asked by ${mentionUser(p.requestedBy)}` : undefined,
   ].filter((x): x is string => x !== undefined);
-  return { text: `${d.cluster}: ${d.headline}`, blocks: [section(line), context(ctx.join(' · '))] };
+  return { text: clip(`${esc(d.cluster)}: ${esc(d.headline)}`, 3000), blocks: [section(line), context(ctx.join(' · '))] };
 }
 
 /** The thread reply: causes, the numbers behind them, what to run, and what could not be seen. */
@@ -77,7 +76,7 @@ export function detailsMessage(d: Diagnosis): SlackMessage {
   }
   if (d.consequences.length > 0) {
     const lines = d.consequences.map(
-      (c) => `• ${esc(c.summary)}${c.attributed_to ? ` _(explained by ${c.attributed_to})_` : ' _(cause not identified)_'}`,
+      (c) => `• ${esc(c.summary)}${c.attributed_to ? ` _(explained by ${esc(c.attributed_to)})_` : ' _(cause not identified)_'}`,
     );
     blocks.push(section(`*Effects*\n${lines.join('\n')}`));
   }
@@ -93,7 +92,7 @@ export function detailsMessage(d: Diagnosis): SlackMessage {
     blocks.push({ type: 'divider' });
     blocks.push(section('*What to do*'));
     for (const s of d.suggestions.slice(0, 8)) {
-      blocks.push(section(`${esc(s.text)}${s.command ? `\n\`\`\`${s.command}\`\`\`` : ''}`));
+      blocks.push(section(`${esc(s.text)}${s.command ? `\n${codeBlock(s.command)}` : ''}`));
     }
   }
   if (d.missing_evidence.length > 0) {
@@ -102,6 +101,6 @@ export function detailsMessage(d: Diagnosis): SlackMessage {
     blocks.push(section(`*Missing evidence* (not guessed around)\n${lines.join('\n')}${more}`));
   }
   blocks.push(context(`${esc(membersLine(d))} · ${d.evidence.queries} queries, ${d.evidence.log_events} log events, ${d.evidence.duration_ms} ms`));
-  const text = [d.headline, ...d.causes.map((c) => c.summary), ...d.missing_evidence.map((m) => `missing: ${m.reason}`)].join('\n');
+  const text = [d.headline, ...d.causes.map((c) => c.summary), ...d.missing_evidence.map((m) => `missing: ${m.reason}`)].map(esc).join('\n');
   return { text: clip(text, 3000), blocks: blocks.slice(0, 50) };
 }

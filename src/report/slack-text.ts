@@ -11,7 +11,7 @@ import { boundedQuote, cutText, wellFormed } from '../delivery/text-cut.js';
  * surrogates become U+FFFD on the way, so every produced text can be form-encoded.
  */
 
-export { cutText } from '../delivery/text-cut.js';
+export { cutMrkdwn, cutText } from '../delivery/text-cut.js';
 
 const ENTITIES: ReadonlyMap<string, string> = new Map([
   ['&', '&amp;'],
