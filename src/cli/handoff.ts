@@ -5,7 +5,7 @@ import { parseSince } from '../handoff/period.js';
 import { IncidentStore } from '../incidents/incident-store.js';
 import { TimelineStore } from '../incidents/timeline-store.js';
 import { DEFAULT_PREFIX } from '../jobs/names.js';
-import { Redis } from 'ioredis';
+import { cliConnection, redisKeyPrefix } from '../jobs/redis.js';
 import { renderHandoff } from '../report/handoff-text.js';
 import type { OutputFormat } from '../report/render.js';
 import { PrometheusRegistry } from '../sources/prometheus/registry.js';
@@ -42,13 +42,9 @@ export async function handoffCli(target: string, opts: HandoffCliOptions): Promi
   }
 
   // A CLI must not hang on a Redis that is not there: a few quick reconnects, then the command fails.
-  const redis = new Redis(env.REDIS_URL, {
-    maxRetriesPerRequest: 1,
-    connectionName: 'etcd-triage:cli-handoff',
-    retryStrategy: (times) => (times > 3 ? null : 200),
-  });
+  const redis = cliConnection(env.REDIS_URL, 'cli-handoff');
   redis.on('error', () => undefined);
-  const prefix = opts.prefix ?? DEFAULT_PREFIX;
+  const prefix = redisKeyPrefix(env.REDIS_URL, opts.prefix ?? DEFAULT_PREFIX);
   const prometheus = new PrometheusRegistry(config, opts.env ?? process.env);
   const slack =
     env.SLACK_BOT_TOKEN === undefined

@@ -1,6 +1,5 @@
 import type { Worker } from 'bullmq';
 import type { CustomRoute } from '@slack/bolt';
-import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
 import { requireSlackSecrets, type Env } from '../config/env.js';
 import type { Playbook } from '../diagnosis/playbook/schema.js';
@@ -13,7 +12,7 @@ import { AlertIntakeQueue } from '../jobs/alerts/intake-queue.js';
 import { startAlertPipeline, type AlertPipeline } from '../jobs/alerts/pipeline.js';
 import { DiagnoseQueue } from '../jobs/diagnose/queue.js';
 import { startDiagnoseWorker } from '../jobs/diagnose/worker.js';
-import { frontConnection, redisConnection } from '../jobs/redis.js';
+import { frontConnection, redisConnection, redisKeyPrefix, replicaAck, type RedisClient } from '../jobs/redis.js';
 import { HandoffQueue } from '../jobs/handoff/queue.js';
 import { startHandoffWorker } from '../jobs/handoff/worker.js';
 import { DEFAULT_PREFIX } from '../jobs/names.js';
@@ -78,7 +77,7 @@ export interface RunningServices {
  * Every Redis connection of the services is made here: the front's fails fast (answers 503 when Redis is
  * down), the others are BullMQ's blocking kind that reconnect for ever.
  */
-function connectRedis(env: Env, purpose: string): Redis {
+function connectRedis(env: Env, purpose: string): RedisClient {
   return purpose === 'front' ? frontConnection(env.REDIS_URL) : redisConnection(env.REDIS_URL, purpose);
 }
 
@@ -87,10 +86,12 @@ function connectRedis(env: Env, purpose: string): Redis {
  * consumes jobs, `start` is both. Each part gets its own Redis connections (BullMQ's rule).
  */
 export async function startServices(mode: ServiceMode, opts: ServiceOptions): Promise<RunningServices> {
+  // In a Redis Cluster every key of ours carries one hash tag, so scripts and MULTIs stay in one slot.
+  opts = { ...opts, prefix: redisKeyPrefix(opts.env.REDIS_URL, opts.prefix ?? DEFAULT_PREFIX) };
   const logger = opts.logger ?? createLogger(opts.env.LOG_LEVEL);
   const metrics = opts.metrics ?? new Metrics();
   const redisUrl = opts.env.REDIS_URL;
-  const connections: Redis[] = [];
+  const connections: RedisClient[] = [];
   const stops: Array<() => Promise<void>> = [];
   const active = new ActiveJobs();
   let draining = false;
@@ -130,7 +131,7 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
       } catch (err) {
         throw new CliError(err instanceof Error ? err.message : String(err), EXIT.config);
       }
-      const intake = new AlertIntakeQueue(queueConn, opts.prefix, (err) => logger.debug({ err: err.message }, 'alert intake queue connection error'));
+      const intake = new AlertIntakeQueue(queueConn, opts.prefix, (err) => logger.debug({ err: err.message }, 'alert intake queue connection error'), replicaAck(opts.env.REDIS_URL, queueConn, logger));
       stops.push(() => intake.close());
       result.alertIntake = intake;
       return [alertmanagerWebhookRoute({ path: am.path, auth, maxBodyBytes: am.maxBodyBytes, maxAlerts: am.maxAlertsPerNotification, intake, metrics, logger })];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatIssues } from './zod-issues.js';
 import { ConfigError } from './errors.js';
+import { parseRedisUrl } from './redis-target.js';
 
 /** Secrets and deployment settings come from the environment only, never from the config file. */
 const envSchema = z.object({
@@ -8,7 +9,17 @@ const envSchema = z.object({
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),
   /** Override of the Slack Web API base URL, e.g. for an Enterprise Grid proxy. */
   SLACK_API_URL: z.url().optional(),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+  /** One server, Sentinels or a Cluster: the forms are in redis-target.ts and the README. */
+  REDIS_URL: z
+    .string()
+    .superRefine((url, ctx) => {
+      try {
+        parseRedisUrl(url);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+      }
+    })
+    .default('redis://127.0.0.1:6379'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PORT: z.coerce.number().int().min(1).max(65535).optional(),
 });

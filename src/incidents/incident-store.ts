@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { incidentEventSchema, type IncidentEvent } from './events.js';
 import { groupStateSchema, type GroupState } from './group-state.js';
 import { RedisLock } from './redis-lock.js';
@@ -32,7 +32,7 @@ export class IncidentStore {
   private readonly historySeconds: number;
 
   constructor(
-    readonly redis: Redis,
+    readonly redis: Redis | Cluster,
     opts: { prefix: string; historyDays: number },
   ) {
     this.p = `${opts.prefix}:alerts`;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
@@ -13,20 +13,20 @@ export class RedisLock {
   private heartbeat: NodeJS.Timeout | undefined;
 
   private constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     readonly key: string,
     private readonly token: string,
     private readonly ttlMs: number,
   ) {}
 
-  static async acquire(redis: Redis, key: string, ttlMs: number): Promise<RedisLock | undefined> {
+  static async acquire(redis: Redis | Cluster, key: string, ttlMs: number): Promise<RedisLock | undefined> {
     const token = randomUUID();
     const ok = await redis.set(key, token, 'PX', ttlMs, 'NX');
     return ok === 'OK' ? new RedisLock(redis, key, token, ttlMs) : undefined;
   }
 
   /** Waits for a short lease: for critical sections of a few milliseconds, where waiting is cheap. */
-  static async waitFor(redis: Redis, key: string, ttlMs: number): Promise<RedisLock> {
+  static async waitFor(redis: Redis | Cluster, key: string, ttlMs: number): Promise<RedisLock> {
     for (let i = 0; ; i++) {
       const lock = await RedisLock.acquire(redis, key, ttlMs);
       if (lock !== undefined) return lock;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { IncidentEvent } from './events.js';
 import type { GroupState } from './group-state.js';
 import { IncidentStore, type StoredReply } from './incident-store.js';
@@ -13,7 +13,7 @@ import type { TimelineSink } from './timeline-store.js';
  */
 export class TimelineIncidentStore extends IncidentStore {
   constructor(
-    redis: Redis,
+    redis: Redis | Cluster,
     opts: { prefix: string; historyDays: number },
     private readonly timeline: TimelineSink,
   ) {

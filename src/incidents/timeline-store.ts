@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { isAlertEvent, timelineEventSchema, type AlertTimelineEvent, type TimelineEvent } from './timeline-event.js';
 
 /** Where events go; the jobs that record only need this. */
@@ -37,7 +37,7 @@ export class TimelineStore implements TimelineSink {
   private readonly now: () => number;
 
   constructor(
-    readonly redis: Redis,
+    readonly redis: Redis | Cluster,
     private readonly opts: TimelineStoreOptions,
   ) {
     this.p = `${opts.prefix}:timeline`;

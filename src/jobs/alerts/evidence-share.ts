@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { parseEvidenceBundle } from '../../diagnosis/bundle.js';
 import type { Evidence } from '../../diagnosis/evidence.js';
 import { runDiagnosis, type RunDeps } from '../../diagnosis/run.js';
@@ -15,7 +15,7 @@ export interface SharedEvidenceOptions {
   deps: RunDeps;
   shareMs: number;
   /** With Redis, worker processes share collections too: one collects, the others read its result. */
-  redis?: Redis;
+  redis?: RedisClient;
   prefix?: string;
   /** How long a process waits for another's collection before collecting itself. */
   waitForOtherMs?: number;
@@ -81,7 +81,7 @@ export class SharedEvidence {
     }
   }
 
-  private async read(redis: Redis, key: string): Promise<Evidence | undefined> {
+  private async read(redis: RedisClient, key: string): Promise<Evidence | undefined> {
     const raw = await redis.get(key);
     if (raw === null) return undefined;
     const parsed = parseEvidenceBundle(raw);

@@ -1,8 +1,9 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Notification } from '../../incidents/notification.js';
 import { ALERT_QUEUES } from './queues.js';
 import { DEFAULT_PREFIX } from '../names.js';
+import type { ReplicaAck } from '../replica-ack.js';
 
 /** What the webhook needs: put one notification durably in Redis, or throw. */
 export interface AlertIntake {
@@ -19,7 +20,16 @@ export type NotificationInput = Omit<Notification, 'receivedAt'>;
 export class AlertIntakeQueue implements AlertIntake {
   readonly queue: Queue<Notification>;
 
-  constructor(connection: Redis, prefix = DEFAULT_PREFIX, onError: (err: Error) => void = () => undefined) {
+  /**
+   * `replicaAck`: when Redis has replicas (Sentinel), the notification must reach one before the 2xx,
+   * or a failover right after the answer could lose it; it waits on this queue's own connection.
+   */
+  constructor(
+    connection: RedisClient,
+    prefix = DEFAULT_PREFIX,
+    onError: (err: Error) => void = () => undefined,
+    private readonly replicaAck?: Pick<ReplicaAck, 'afterWrite'>,
+  ) {
     this.queue = new Queue<Notification>(ALERT_QUEUES.intake, {
       connection,
       prefix,
@@ -54,6 +64,9 @@ export class AlertIntakeQueue implements AlertIntake {
       receivedAt,
     };
     await this.queue.add('notification', data);
+    // A failure here (the master died between the two) is a 503 and Alertmanager re-sends: a second
+    // copy of a notification changes nothing, a lost one would.
+    await this.replicaAck?.afterWrite();
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import { Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { AlertmanagerConfig, Config } from '../../config/schema.js';
 import type { Playbook } from '../../diagnosis/playbook/schema.js';
 import { parseDuration } from '../../config/duration.js';
@@ -17,7 +17,7 @@ import { DEFAULT_PREFIX } from '../names.js';
 import { instrumentWorker } from '../instrument-worker.js';
 
 export interface IntakeWorkerOptions {
-  connection: Redis;
+  connection: RedisClient;
   prefix?: string;
   concurrency: number;
   config: Config;

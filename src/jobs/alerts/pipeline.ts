@@ -1,5 +1,5 @@
 import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { AlertmanagerConfig, Config } from '../../config/schema.js';
 import { ChannelPacer } from '../../delivery/channel-pacer.js';
 import { SlackDelivery } from '../../delivery/slack-client.js';
@@ -51,8 +51,8 @@ export interface AlertPipeline {
 export function startAlertPipeline(opts: AlertPipelineOptions): AlertPipeline {
   const prefix = opts.prefix ?? DEFAULT_PREFIX;
   const am = opts.alertmanager;
-  const conns: Redis[] = [];
-  const conn = (purpose: string): Redis => {
+  const conns: RedisClient[] = [];
+  const conn = (purpose: string): RedisClient => {
     const c = redisConnection(opts.redisUrl, purpose);
     conns.push(c);
     return c;

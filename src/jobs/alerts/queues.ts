@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { z } from 'zod';
 import { DEFAULT_PREFIX } from '../names.js';
 
@@ -30,7 +30,7 @@ export class AlertFollowUps {
   readonly triage: Queue<TriageJobData>;
   readonly delivery: Queue<DeliveryJobData>;
 
-  constructor(connection: Redis, prefix = DEFAULT_PREFIX, onError: (err: Error) => void = () => undefined) {
+  constructor(connection: RedisClient, prefix = DEFAULT_PREFIX, onError: (err: Error) => void = () => undefined) {
     const keep = { removeOnComplete: { age: 3600, count: 5000 }, removeOnFail: { age: 7 * 24 * 3600 } };
     this.triage = new Queue<TriageJobData>(ALERT_QUEUES.triage, {
       connection,

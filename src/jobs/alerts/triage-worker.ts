@@ -1,5 +1,5 @@
 import { Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { diagnose } from '../../diagnosis/diagnose.js';
 import type { Playbook } from '../../diagnosis/playbook/schema.js';
 import type { IncidentStore } from '../../incidents/incident-store.js';
@@ -13,7 +13,7 @@ import { DEFAULT_PREFIX } from '../names.js';
 import { instrumentWorker } from '../instrument-worker.js';
 
 export interface TriageWorkerOptions {
-  connection: Redis;
+  connection: RedisClient;
   prefix?: string;
   concurrency: number;
   playbooks: Playbook[];

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 
 /**
  * Per-channel pacing shared by every worker process through Redis: a slot is reserved atomically
@@ -34,7 +34,7 @@ return nextAt - now`;
 
 export class RedisChannelPacer {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     /** A little over Slack's one message per second per channel, for clock and network jitter. */
     readonly intervalMs = 1050,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DelayedError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { PermanentSlackError, RetriesExhaustedError } from '../../delivery/errors.js';
 import type { KnownBlock } from '../../delivery/message-limits.js';
 import type { SlackDelivery } from '../../delivery/slack-client.js';
@@ -15,7 +15,7 @@ import { DEFAULT_PREFIX } from '../names.js';
 import { instrumentWorker } from '../instrument-worker.js';
 
 export interface DeliveryWorkerOptions {
-  connection: Redis;
+  connection: RedisClient;
   prefix?: string;
   concurrency: number;
   store: IncidentStore;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { DiagnosisRequest } from '../../diagnosis/request.js';
 import type { DiagnoseJobData } from './job.js';
 import { DEFAULT_PREFIX, QUEUES } from '../names.js';
@@ -12,7 +12,7 @@ export interface EnqueueResult {
 }
 
 export interface DiagnoseQueueOptions {
-  connection: Redis;
+  connection: RedisClient;
   prefix?: string;
   /** Identical requests within this many seconds share one job. */
   dedupeSeconds: number;

@@ -1,5 +1,5 @@
 import { Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';
 import { runDiagnosis, prometheusUnreachable, type RunDeps } from '../../diagnosis/run.js';
@@ -17,7 +17,7 @@ export interface SlackPoster {
 }
 
 export interface DiagnoseWorkerOptions {
-  connection: Redis;
+  connection: RedisClient;
   prefix?: string;
   concurrency: number;
   deps: RunDeps;

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { HandoffSchedule } from '../../config/handoff-schema.js';
 import type { Config } from '../../config/schema.js';
 import { HANDOFF_QUEUE, type HandoffJobData } from './job.js';
@@ -21,7 +21,7 @@ const SCHEDULER_PREFIX = 'handoff-';
 export class HandoffQueue {
   readonly queue: Queue<HandoffJobData>;
 
-  constructor(connection: Redis, prefix: string | undefined, onError: (err: Error) => void) {
+  constructor(connection: RedisClient, prefix: string | undefined, onError: (err: Error) => void) {
     this.queue = new Queue<HandoffJobData>(HANDOFF_QUEUE, {
       connection,
       prefix: prefix ?? DEFAULT_PREFIX,

@@ -1,5 +1,5 @@
 import { Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { parseDuration } from '../../config/duration.js';
 import { gatherHandoff, type HandoffDeps } from '../../handoff/gather.js';
 import type { TimelineEvent } from '../../incidents/timeline-event.js';
@@ -17,7 +17,7 @@ export interface HandoffPoster {
 }
 
 export interface HandoffWorkerOptions {
-  connection: Redis;
+  connection: RedisClient;
   prefix?: string;
   deps: HandoffDeps;
   slack: HandoffPoster;

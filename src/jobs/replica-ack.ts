@@ -1,0 +1,47 @@
+import type { Redis } from 'ioredis';
+
+export interface ReplicaAckOptions {
+  /** Replicas that must have a write before it counts as acknowledged. */
+  replicas: number;
+  /** How long to wait for them. */
+  timeoutMs: number;
+  /** After a timeout, how long to stop waiting (a replica that is down must not slow every request). */
+  pauseMs: number;
+  /** Told when replicas did not acknowledge in time: `acked` of `replicas`. */
+  onMissing?: (acked: number, replicas: number) => void;
+  now?: () => number;
+}
+
+/**
+ * Replication from a Redis master to its replicas is asynchronous: a write the master acknowledged can
+ * be lost if the master dies before a replica has it, and a Sentinel failover then promotes a replica
+ * without it. For an Alertmanager notification that means an alert answered 2xx (so never re-sent) and
+ * never posted. WAIT blocks this connection until its earlier writes reached `replicas` replicas, so a
+ * 2xx after it means the notification survives the master's loss.
+ *
+ * WAIT must run on the connection that made the writes (it waits for that client's replication
+ * offset). When the replicas do not answer in time (one is down), the write is still on the master,
+ * so the caller goes on; waiting is paused for `pauseMs` so a missing replica costs one timeout per
+ * pause, not one per request.
+ */
+export class ReplicaAck {
+  private pausedUntil = 0;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly opts: ReplicaAckOptions,
+  ) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Resolves true when the replicas have every earlier write of this connection, false otherwise. */
+  async afterWrite(): Promise<boolean> {
+    if (this.now() < this.pausedUntil) return false;
+    const acked = await this.redis.wait(this.opts.replicas, this.opts.timeoutMs);
+    if (acked >= this.opts.replicas) return true;
+    this.pausedUntil = this.now() + this.opts.pauseMs;
+    this.opts.onMissing?.(acked, this.opts.replicas);
+    return false;
+  }
+}
