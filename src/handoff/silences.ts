@@ -1,6 +1,7 @@
 import { RE2JS } from 're2js';
 import { request } from 'undici';
 import { z } from 'zod';
+import { rfc3339Time } from '../config/rfc3339.js';
 import type { SilenceSummary } from './summary.js';
 
 /**
@@ -20,8 +21,9 @@ export const silenceSchema = z.object({
   id: z.string(),
   status: z.object({ state: z.enum(['active', 'pending', 'expired']) }),
   matchers: z.array(matcherSchema),
-  startsAt: z.string(),
-  endsAt: z.string(),
+  // RFC 3339 as Alertmanager writes it; anything else would end in an Invalid Date in the handoff.
+  startsAt: rfc3339Time,
+  endsAt: rfc3339Time,
   createdBy: z.string(),
   comment: z.string(),
 });
