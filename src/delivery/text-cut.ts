@@ -65,11 +65,12 @@ function codePointPrefix(s: string, budget: number): number {
 
 /**
  * What someone typed, echoed back in an answer: on one line, at most `max` characters (then "…"), inside
- * backticks, with backticks of its own neutralised so it cannot close the quote early. Not escaped for
- * any medium: Slack answers pass it through the mrkdwn escaping (report/slack-text.ts).
+ * `mark` (backticks by default), with backticks of its own neutralised so it cannot open or close code
+ * formatting. Not escaped for any medium: Slack answers pass it through the mrkdwn escaping
+ * (report/slack-text.ts), a terminal prints it as it is.
  */
-export function boundedQuote(text: string, max = 60): string {
+export function boundedQuote(text: string, max = 60, mark = '`'): string {
   // Control characters and line breaks would let a quote spill over several lines of the answer.
   const oneLine = text.replace(/[\p{Cc}\u2028\u2029]/gu, ' ').replace(/`/g, "'");
-  return `\`${cutText(oneLine, max)}\``;
+  return `${mark}${cutText(oneLine, max)}${mark}`;
 }

@@ -1,4 +1,5 @@
 import { parseDuration } from '../config/duration.js';
+import { boundedQuote } from '../delivery/text-cut.js';
 
 /**
  * Windows as people type them: 30s, 15m, 2h, 1d. Parsed strictly and bounded so that user text never
@@ -15,13 +16,15 @@ export function parseWindow(
   max = MAX_WINDOW_SECONDS,
 ): WindowParse {
   const seconds = parseDuration(text);
+  // The reason goes back to whoever typed the text (a chat answer, a terminal): it quotes the text
+  // bounded, so a 10,000-character "window" gets a short answer.
   if (seconds === undefined) {
-    return { ok: false, reason: `"${text}" is not a window: use a number and a unit, e.g. 15m, 2h or 90s` };
+    return { ok: false, reason: `${boundedQuote(text, 40, '"')} is not a window: use a number and a unit, e.g. 15m, 2h or 90s` };
   }
   if (seconds < min || seconds > max) {
     return {
       ok: false,
-      reason: `window ${text} is out of range: allowed ${formatDuration(min)} to ${formatDuration(max)}`,
+      reason: `window ${text.trim()} is out of range: allowed ${formatDuration(min)} to ${formatDuration(max)}`,
     };
   }
   return { ok: true, seconds };

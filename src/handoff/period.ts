@@ -1,4 +1,5 @@
 import { parseDuration } from '../config/duration.js';
+import { boundedQuote } from '../delivery/text-cut.js';
 import { formatDuration } from '../diagnosis/window.js';
 
 const daysOrDuration = (s: number): string => (s % 86400 === 0 ? `${s / 86400}d` : formatDuration(s));
@@ -16,16 +17,15 @@ export const MIN_SINCE_SECONDS = 60;
 
 export function parseSince(text: string, retentionSeconds: number): SinceParse {
   const seconds = parseDuration(text);
-  // Echoed text is cut short: it goes back into a chat message.
-  const shown = text.length > 20 ? `${text.slice(0, 20)}…` : text;
+  // Echoed text is quoted short, on one line: it goes back into a chat message or a terminal.
   if (seconds === undefined || seconds < MIN_SINCE_SECONDS) {
-    return { ok: false, reason: 'bad-since', message: `"${shown}" is not a period: use a number and a unit of at least a minute, e.g. 12h, 90m or 2d` };
+    return { ok: false, reason: 'bad-since', message: `${boundedQuote(text, 20, '"')} is not a period: use a number and a unit of at least a minute, e.g. 12h, 90m or 2d` };
   }
   if (seconds > retentionSeconds) {
     return {
       ok: false,
       reason: 'beyond-retention',
-      message: `${shown} reaches past the ${daysOrDuration(retentionSeconds)} the timeline keeps (handoff.retentionDays): use at most ${daysOrDuration(retentionSeconds)}`,
+      message: `${text.trim()} reaches past the ${daysOrDuration(retentionSeconds)} the timeline keeps (handoff.retentionDays): use at most ${daysOrDuration(retentionSeconds)}`,
     };
   }
   return { ok: true, seconds };

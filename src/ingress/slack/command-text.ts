@@ -1,16 +1,22 @@
+import { esc, quoteUser } from '../../report/slack-text.js';
+
 /**
- * The words a user types after `/etcd`, turned into a command or a precise usage error.
+ * The words a user types after `/etcd`, turned into a command or a precise usage error (Slack mrkdwn,
+ * the user's words quoted short and escaped).
  *
  * This is syntax only: whether a cluster exists, whether this channel may query it and whether a window
  * is in range are decided later against the config (see access.ts and why-slow.ts), so that each problem
  * gets its own message.
  */
 
-export const USAGE = [
-  '`/etcd why-slow <cluster> [window]`: diagnose slow etcd over the last window (default from config, e.g. 15m; allowed 1m to 24h)',
-  '`/etcd handoff <cluster|all> [since]`: on-call handoff summary since [since] (default: the last handoff in this channel, else 12h)',
-  '`/etcd help`: this message',
-].join('\n');
+// Escaped like any text for Slack: a bare `<cluster|all>` would be read as a link to "cluster".
+export const USAGE = esc(
+  [
+    '`/etcd why-slow <cluster> [window]`: diagnose slow etcd over the last window (default from config, e.g. 15m; allowed 1m to 24h)',
+    '`/etcd handoff <cluster|all> [since]`: on-call handoff summary since [since] (default: the last handoff in this channel, else 12h)',
+    '`/etcd help`: this message',
+  ].join('\n'),
+);
 
 export type ParsedCommand =
   | { kind: 'help' }
@@ -18,8 +24,8 @@ export type ParsedCommand =
   | { kind: 'handoff'; cluster: string; since?: string }
   | { kind: 'usage-error'; problem: string };
 
-const WHY_SLOW_USAGE = '`/etcd why-slow <cluster> [window]`';
-const HANDOFF_USAGE = '`/etcd handoff <cluster|all> [since]`';
+const WHY_SLOW_USAGE = esc('`/etcd why-slow <cluster> [window]`');
+const HANDOFF_USAGE = esc('`/etcd handoff <cluster|all> [since]`');
 
 /** Splits on any run of whitespace (Slack may pass non-breaking spaces and tabs from pasted text). */
 function words(text: string): string[] {
@@ -53,21 +59,14 @@ export function parseCommandText(text: string): ParsedCommand {
     default:
       return {
         kind: 'usage-error',
-        problem: `unknown subcommand \`${echoUserText(first)}\`: use \`why-slow\`, \`handoff\` or \`help\``,
+        problem: `unknown subcommand ${quoteUser(first, 40)}: use \`why-slow\`, \`handoff\` or \`help\``,
       };
   }
 }
 
 function tooMany(sub: string, extra: string[], usage: string): ParsedCommand {
-  const shown = extra.map(echoUserText).join(' ');
   return {
     kind: 'usage-error',
-    problem: `too many words after \`${sub}\`: \`${shown}\` is not understood. Usage: ${usage}`,
+    problem: `too many words after \`${sub}\`: ${quoteUser(extra.join(' '), 60)} is not understood. Usage: ${usage}`,
   };
-}
-
-/** User text echoed back is shortened and stripped of backticks so it cannot break the formatting. */
-export function echoUserText(word: string): string {
-  const clean = word.replace(/`/g, "'");
-  return clean.length > 40 ? `${clean.slice(0, 40)}…` : clean;
 }

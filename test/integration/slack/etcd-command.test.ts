@@ -123,7 +123,7 @@ describe('/etcd through the real Bolt receiver', () => {
     ['malformed window', 'why-slow lab 15x', {}, ['"15x" is not a window', 'e.g. 15m, 2h or 90s', 'This channel may query: `lab`.']],
     ['window out of range', 'why-slow lab 48h', {}, ['window 48h is out of range: allowed 1m to 24h']],
     ['window too short', 'why-slow lab 30s', {}, ['window 30s is out of range']],
-    ['missing cluster', 'why-slow', {}, ['which cluster?', '/etcd why-slow <cluster> [window]']],
+    ['missing cluster', 'why-slow', {}, ['which cluster?', '/etcd why-slow &lt;cluster&gt; [window]']],
     ['extra words', 'why-slow lab 15m please', {}, ['too many words after `why-slow`', '`please`']],
     ['unknown subcommand', 'restart lab', {}, ['unknown subcommand `restart`']],
     [
@@ -199,7 +199,7 @@ describe('/etcd through the real Bolt receiver', () => {
   it('answers help, and empty text, with the usage and this channel\'s clusters', async () => {
     for (const text of ['help', '', '   ']) {
       const answer = ephemeralText(await send(text));
-      expect(answer).toContain('/etcd why-slow <cluster> [window]');
+      expect(answer).toContain('/etcd why-slow &lt;cluster&gt; [window]');
       expect(answer).toContain('This channel may query: `lab`.');
     }
     expect(queue.requests).toEqual([]);

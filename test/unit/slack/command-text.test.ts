@@ -21,7 +21,7 @@ describe('parseCommandText', () => {
   });
 
   const errors: Array<[string, string[]]> = [
-    ['why-slow', ['which cluster?', '`/etcd why-slow <cluster> [window]`']],
+    ['why-slow', ['which cluster?', '`/etcd why-slow &lt;cluster&gt; [window]`']],
     ['why-slow lab 15m now', ['too many words after `why-slow`', '`now`']],
     ['why-slow lab 15m a b', ['`a b`']],
     ['handoff', ['which cluster (or `all`)?']],
@@ -29,7 +29,9 @@ describe('parseCommandText', () => {
     ['help me', ['too many words after `help`']],
     ['restart lab', ['unknown subcommand `restart`', '`why-slow`, `handoff` or `help`']],
     ['`rm` x', ["unknown subcommand `'rm'`"]],
-    [`${'x'.repeat(100)}`, [`\`${'x'.repeat(40)}…\``]],
+    [`${'x'.repeat(100)}`, [`\`${'x'.repeat(39)}…\``]],
+    ['<!channel> x', ['unknown subcommand `&lt;!channel&gt;`']],
+    ['why-slow lab 15m <@U0EVIL>', ['`&lt;@U0EVIL&gt;` is not understood']],
   ];
   it.each(errors)('%j is a usage error', (text, words) => {
     const parsed = parseCommandText(text);
