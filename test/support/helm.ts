@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -148,4 +148,33 @@ export function findObject(objs: RenderedObject[], kind: string, name?: string):
     throw new Error(`no ${kind}${name === undefined ? '' : `/${name}`} rendered; rendered: ${have}`);
   }
   return found;
+}
+
+/**
+ * NOTES.txt as `helm install` would print it. helm prints notes only when installing, which needs a cluster;
+ * a copy of the chart turns them into a named template and renders that into a ConfigMap instead.
+ */
+export function renderNotes(values: object, opts: { release?: string; namespace?: string } = {}): string {
+  const copy = join(mkdtempSync(join(tmpdir(), 'helm-notes-')), 'etcd-triage');
+  try {
+    cpSync(CHART_DIR, copy, { recursive: true });
+    const notes = readFileSync(join(copy, 'templates', 'NOTES.txt'), 'utf8');
+    rmSync(join(copy, 'templates', 'NOTES.txt'));
+    writeFileSync(join(copy, 'templates', '_notes-as-template.tpl'), `{{- define "notes-as-template" -}}\n${notes}\n{{- end }}\n`);
+    writeFileSync(
+      join(copy, 'templates', 'notes-as-configmap.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: notes}\ndata:\n  notes: {{ include "notes-as-template" . | toJson }}\n',
+    );
+    const res = helm([
+      'template', opts.release ?? 'etcd-triage', copy,
+      '--namespace', opts.namespace ?? 'monitoring',
+      '--values', valuesFile(values),
+      '--show-only', 'templates/notes-as-configmap.yaml',
+    ]);
+    if (res.code !== 0) throw new Error(`rendering NOTES.txt failed (${res.code}):\n${res.stderr}`);
+    const [cm] = parseManifests(res.stdout) as Array<RenderedObject & { data: { notes: string } }>;
+    return cm!.data.notes;
+  } finally {
+    rmSync(dirname(copy), { recursive: true, force: true });
+  }
 }

@@ -229,3 +229,33 @@ Pods are listed so the Role grants their logs only.
 {{ toYaml . }}
 {{- end }}
 {{- end }}
+
+{{/*
+The AlertmanagerConfig spec routing etcd alerts to the webhook: rendered as an object with
+alertmanagerConfig.enabled, and printed as an example in NOTES.txt otherwise. Every notification carries all
+alerts of its group (maxAlerts 0) and resolutions (sendResolved), which the bot's thread state relies on.
+*/}}
+{{- define "etcd-triage.alertmanagerConfigSpec" -}}
+{{- $v := .Values }}
+{{- $am := $v.config.alertmanager | default dict }}
+{{- $auth := $am.auth | default dict }}
+{{- $basic := $auth.basic | default dict }}
+{{- $ref := dict "secret" $v.secrets.existingSecret "key" "<key of the webhook token>" }}
+{{- $url := printf "http://%s.%s.svc:%d%s" (include "etcd-triage.fullname" .) .Release.Namespace (int $v.service.port) (include "etcd-triage.webhookPath" .) }}
+{{- $http := dict }}
+{{- if $auth.tokenEnv }}
+{{- $r := get $v.secrets.env $auth.tokenEnv | default dict }}
+{{- $_ := set $http "authorization" (dict "type" "Bearer" "credentials" (dict "name" ($r.secret | default $v.secrets.existingSecret) "key" ($r.key | default "<key of the webhook token>"))) }}
+{{- else if $basic.usernameEnv }}
+{{- $u := get $v.secrets.env $basic.usernameEnv | default dict }}
+{{- $p := get $v.secrets.env $basic.passwordEnv | default dict }}
+{{- $_ := set $http "basicAuth" (dict
+      "username" (dict "name" ($u.secret | default $v.secrets.existingSecret) "key" ($u.key | default "<key of the user name>"))
+      "password" (dict "name" ($p.secret | default $v.secrets.existingSecret) "key" ($p.key | default "<key of the password>"))) }}
+{{- end }}
+{{- $amc := $v.alertmanagerConfig }}
+{{- $hook := dict "url" $url "sendResolved" true "maxAlerts" 0 }}
+{{- if $http }}{{ $_ := set $hook "httpConfig" $http }}{{ end }}
+{{- $route := dict "receiver" "etcd-triage" "matchers" $amc.matchers "groupBy" $amc.groupBy "groupWait" $amc.groupWait "groupInterval" $amc.groupInterval "repeatInterval" $amc.repeatInterval "continue" true }}
+{{- toYaml (dict "route" $route "receivers" (list (dict "name" "etcd-triage" "webhookConfigs" (list $hook)))) }}
+{{- end }}
