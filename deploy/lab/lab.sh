@@ -11,6 +11,6 @@ fi
 cd "$repo"
 if [[ ! -d node_modules/tsx ]]; then
   echo "[lab] node_modules missing: running npm install (versions from package-lock.json)" >&2
-  npm install --no-audit --no-fund
+  npm install --no-save --no-audit --no-fund   # package-lock.json is read, never rewritten
 fi
 exec node --import tsx "$here/lab.ts" "$@"

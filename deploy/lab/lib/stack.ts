@@ -114,6 +114,27 @@ async function httpOk(url: string): Promise<boolean> {
   return r.ok;
 }
 
+/**
+ * Before a lab starts from nothing, none of its ports may be taken: a lab of another state directory
+ * (LAB_DIR) or anything else listening there would answer in its place (a member's /health, Prometheus),
+ * and the diagnosis would be of the wrong cluster.
+ */
+async function refuseTakenPorts(l: LabLayout): Promise<void> {
+  const ports: Array<[string, number]> = [
+    ...l.members.flatMap((m): Array<[string, number]> => [[`${m.name} client`, m.clientPort], [`${m.name} peer`, m.peerPort], [`${m.name} proxy`, m.proxyPort]]),
+    ['Prometheus', l.prometheusPort], ['Alertmanager', l.alertmanagerPort], ['node_exporter', l.nodeExporterPort],
+    ['Redis', l.redisPort], ['webhook recorder', l.webhookRecorderPort], ['proxy control', l.proxyControlPort],
+  ];
+  const taken: string[] = [];
+  for (const [what, port] of ports) if (await portOpen(port)) taken.push(`${port} (${what})`);
+  if (taken.length > 0) {
+    throw new Error(
+      `port(s) ${taken.join(', ')} already in use by a process this lab (${l.stateDir}) did not start: ` +
+        'another lab (stop it with its own LAB_DIR: lab.sh down) or another program; or choose other ports with LAB_PORT_BASE',
+    );
+  }
+}
+
 export async function up(l: LabLayout, opts: UpOptions): Promise<void> {
   if (opts.fresh) {
     await down(l);
@@ -123,6 +144,7 @@ export async function up(l: LabLayout, opts: UpOptions): Promise<void> {
     for (const d of ['data', 'prometheus', 'alertmanager', 'redis']) rmSync(join(l.stateDir, d), { recursive: true, force: true });
     rmSync(l.logDir, { recursive: true, force: true });
   }
+  if (status(l).every((s) => s.pid === undefined)) await refuseTakenPorts(l);
   ensureDirs(l);
   const webhookUrl = opts.webhookUrl ?? `http://127.0.0.1:${l.botPort}/alertmanager`;
   writeFileSync(join(l.confDir, 'lab.json'), JSON.stringify({ mode: opts.mode, extraEtcdFlags: opts.extraEtcdFlags ?? [], webhookUrl }, null, 2));
