@@ -197,6 +197,7 @@ describe('Socket Mode, bundled Redis', () => {
     expect(kinds(objs)).toEqual([
       'ConfigMap/etcd-triage',
       'Deployment/etcd-triage',
+      'NetworkPolicy/etcd-triage-redis',
       'Service/etcd-triage',
       'Service/etcd-triage-redis',
       'ServiceAccount/etcd-triage',
@@ -237,6 +238,18 @@ describe('Socket Mode, bundled Redis', () => {
     expect(redis.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
     const svc = findObject(objs, 'Service', 'etcd-triage-redis') as RenderedObject & { spec: { ports: Array<{ port: number }> } };
     expect(svc.spec.ports[0]!.port).toBe(6379);
+  });
+
+  it('lets only the bot pods reach the password-less bundled Redis', () => {
+    const np = findObject(objs, 'NetworkPolicy') as RenderedObject & {
+      spec: { podSelector: { matchLabels: Record<string, string> }; ingress: Array<{ from: Array<{ podSelector: { matchLabels: Record<string, string> } }> }> };
+    };
+    expect(np.spec.podSelector.matchLabels['app.kubernetes.io/component']).toBe('redis');
+    expect(np.spec.ingress).toHaveLength(1);
+    expect(np.spec.ingress[0]!.from.map((f) => f.podSelector.matchLabels)).toEqual([d.podLabels]);
+    const split = renderChart(withValues(ciValues('split-kube-logs'), { redis: { existingSecret: '', bundled: { enabled: true } } }));
+    const splitNp = findObject(split, 'NetworkPolicy') as typeof np;
+    expect(splitNp.spec.ingress[0]!.from.map((f) => f.podSelector.matchLabels['app.kubernetes.io/component'])).toEqual(['front', 'workers']);
   });
 });
 
