@@ -21,19 +21,24 @@ export interface ShutdownPlan {
 }
 
 /**
- * A shutdown bounded in time: every step runs at once; if all finish before the deadline the exit code
- * is 0, else what was still open is logged, atDeadline gets a short grace, and the exit code is 1.
- * Never throws: a failing step is logged and counts as finished.
+ * A shutdown bounded in time: every step runs at once; if all finish cleanly before the deadline the
+ * exit code is 0. Past the deadline what was still open is logged, atDeadline gets a short grace, and the
+ * exit code is 1; a step that failed (e.g. a worker process that had to hand its jobs back) also gives 1.
+ * Never throws.
  */
 export async function shutdownWithin(plan: ShutdownPlan): Promise<number> {
   const { logger } = plan;
   const open = new Set(plan.steps.map((s) => s.name));
+  let failed = false;
   plan.first?.();
   const all = Promise.all(
     plan.steps.map((step) =>
       step
         .run()
-        .catch((err: unknown) => logger.warn({ step: step.name, err: err instanceof Error ? err.message : String(err) }, 'shutdown step failed'))
+        .catch((err: unknown) => {
+          failed = true;
+          logger.error({ step: step.name, err: err instanceof Error ? err.message : String(err) }, 'shutdown step failed');
+        })
         .finally(() => open.delete(step.name)),
     ),
   ).then(() => 'done' as const);
@@ -44,6 +49,7 @@ export async function shutdownWithin(plan: ShutdownPlan): Promise<number> {
   const outcome = await Promise.race([all, deadline]);
   clearTimeout(timer);
   if (outcome === 'done') {
+    if (failed) return 1;
     logger.info('stopped cleanly');
     return 0;
   }
