@@ -32,7 +32,9 @@ export class FileLogSource implements LogSource {
   ) {
     this.name = `file ${cfg.path}`;
     this.members = [cfg.member];
-    this.chunkBytes = opts.chunkBytes ?? 4 * 1024 * 1024;
+    // 1 MiB: few enough reads that their fixed cost vanishes, small enough that a read overlaps the
+    // scan of the other buffer well; larger reads measured no faster.
+    this.chunkBytes = opts.chunkBytes ?? 1024 * 1024;
   }
 
   async fetch(q: LogFetchQuery): Promise<LogFetchResult> {

@@ -57,8 +57,10 @@ export class LineMatcher {
   private readonly fallback: RegExp;
   private readonly fragmentBuffers: Buffer[];
   private readonly severe: boolean;
-  /** A CRI partial (P) line was interesting: keep the continuation lines too. */
+  /** A CRI partial (P) line was visited: the lines that complete it are visited too (across buffers). */
   private continuing = false;
+  /** P lines are needles: every partial line is visited, so none needs to be looked up behind a hit. */
+  private readonly criNeedles: boolean;
 
   /**
    * @param plainZap the stream is known to hold unescaped zap JSON (zap or CRI files): the needles can
@@ -73,6 +75,7 @@ export class LineMatcher {
     this.needles = kinds !== undefined && plainZap ? zapNeedlesFor(kinds).map((f) => Buffer.from(f)) : [...this.fragmentBuffers];
     // A CRI runtime splits long lines into P pieces; a needle may straddle the cut. Partial lines are
     // rare, so all of them are candidates (and the parser joins them) when CRI lines may occur.
+    this.criNeedles = criPossible;
     if (criPossible) this.needles.push(Buffer.from(' stderr P '), Buffer.from(' stdout P '));
     this.fallback = new RegExp(candidateRegexSource(kinds));
   }
@@ -164,48 +167,69 @@ export class LineMatcher {
   }
 
   private scanNeedles(buf: Buffer, from: number, to: number, visit: LineVisitor): number {
-    // Hits of every needle, reduced to distinct line starts, visited in file order.
-    const starts = new Map<number, number>();
+    // One native pass per needle over the raw bytes (the line count is a second native pass); only the
+    // lines around hits are ever decoded. Hits are reduced to line starts, visited once, in file order.
     const window = buf.subarray(0, to);
+    const hits: number[] = [];
     for (const needle of this.needles) {
       let p = window.indexOf(needle, from);
       while (p >= 0) {
-        const ls = p === 0 ? 0 : window.lastIndexOf(NL, p - 1) + 1;
-        const lineStart = Math.max(ls, from);
-        let le = window.indexOf(NL, p + needle.length);
-        if (le < 0) le = to;
-        starts.set(lineStart, le);
-        p = window.indexOf(needle, le + 1);
+        // Bytes before `from` are stale (an earlier buffer's): a line never starts before it.
+        hits.push(p === from ? from : Math.max(from, window.lastIndexOf(NL, p - 1) + 1));
+        const le = window.indexOf(NL, p + needle.length);
+        p = le < 0 ? -1 : window.indexOf(needle, le + 1);
       }
     }
-    // A hit inside a CRI partial line needs the rest of the line (the F line after it), and a hit in
-    // an F line needs the P lines before it: the line parser joins them.
-    for (const [s, e] of [...starts]) {
-      if (!isCriLine(buf, s, e)) continue;
-      let ps = s;
-      while (ps > from) {
-        const prevStart = ps - 1 === 0 ? 0 : Math.max(from, window.lastIndexOf(NL, ps - 2) + 1);
-        if (!isCriPartial(buf, prevStart, ps - 1)) break;
-        starts.set(prevStart, ps - 1);
-        ps = prevStart;
+    // One needle gives its hits in order already; several interleave.
+    if (this.needles.length > 1) hits.sort((a, b) => a - b);
+
+    // A CRI partial (P) line is joined by the parser with the lines that complete it, so those are
+    // visited too, even in the next buffer (`continuing`). P lines are needles themselves whenever CRI
+    // lines may occur; otherwise the P pieces in front of a hit are looked up here.
+    let next = this.continuing ? from : -1;
+    this.continuing = false;
+    let last = from - 1;
+    let k = 0;
+    for (;;) {
+      let s: number;
+      if (next >= 0 && (k >= hits.length || next <= hits[k]!)) s = next;
+      else if (k < hits.length) s = hits[k]!;
+      else break;
+      while (k < hits.length && hits[k]! <= s) k++;
+      next = -1;
+      if (s <= last) continue;
+      let e = window.indexOf(NL, s);
+      if (e < 0) e = to;
+      if (s !== from && s === hits[k - 1] && !this.criNeedles && isCriLine(buf, s, e)) {
+        if (this.visitPartialsBefore(buf, s, last, visit) === false) return countNewlines(buf, from, to);
       }
-      let ns = s;
-      let ne = e;
-      while (isCriPartial(buf, ns, ne) && ne < to) {
-        ns = ne + 1;
-        const next = window.indexOf(NL, ns);
-        ne = next < 0 ? to : next;
-        if (ns >= to) break;
-        starts.set(ns, ne);
-      }
-    }
-    const ordered = [...starts.keys()].sort((a, b) => a - b);
-    for (const s of ordered) {
-      const e = starts.get(s)!;
       const end = e > s && buf[e - 1] === 0x0d ? e - 1 : e;
-      if (visit(s, end) === false) break;
+      if (visit(s, end) === false) return countNewlines(buf, from, to);
+      last = s;
+      if (isCriPartial(buf, s, e)) {
+        if (e + 1 < to) next = e + 1;
+        else this.continuing = true;
+      }
     }
     return countNewlines(buf, from, to);
+  }
+
+  /** The CRI P lines directly in front of the line at `s` (back to `after`, exclusive), in order. */
+  private visitPartialsBefore(buf: Buffer, s: number, after: number, visit: LineVisitor): boolean {
+    const found: Array<[number, number]> = [];
+    let ps = s;
+    while (ps - 1 > after) {
+      const prevEnd = ps - 1;
+      const prevStart = Math.max(after + 1, buf.lastIndexOf(NL, prevEnd - 1) + 1);
+      if (!isCriPartial(buf, prevStart, prevEnd)) break;
+      found.push([prevStart, prevEnd]);
+      ps = prevStart;
+    }
+    for (let i = found.length - 1; i >= 0; i--) {
+      const [a, b] = found[i]!;
+      if (visit(a, b > a && buf[b - 1] === 0x0d ? b - 1 : b) === false) return false;
+    }
+    return true;
   }
 }
 

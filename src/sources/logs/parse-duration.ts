@@ -16,9 +16,39 @@ const UNIT_MS: Record<string, number> = {
 const WHOLE = /^[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:h|ms|m|s|us|µs|μs|ns))+$/;
 const PART = /(\d+(?:\.\d*)?|\.\d+)(h|ms|m|s|us|µs|μs|ns)/g;
 
+/** Milliseconds per unit for the single-unit texts etcd writes nearly always ("118.5ms", "2.1s", "9µs"). */
+function singleUnit(t: string): number | null {
+  const n = t.length;
+  const last = t.charCodeAt(n - 1);
+  let digits: number;
+  let unit: number;
+  if (last === 0x73 /* s */) {
+    const before = t.charCodeAt(n - 2);
+    if (before === 0x6d /* m */) [digits, unit] = [n - 2, 1];
+    else if (before === 0xb5 || before === 0x3bc /* µ μ */) [digits, unit] = [n - 2, 1e-3];
+    else [digits, unit] = [n - 1, 1000];
+  } else return null;
+  // Plain decimal digits with at most one dot, at least one digit, nothing else.
+  let dots = 0;
+  let seen = 0;
+  for (let i = 0; i < digits; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 0x2e) dots++;
+    else if (c >= 0x30 && c <= 0x39) seen++;
+    else return null;
+  }
+  if (dots > 1 || seen === 0) return null;
+  const total = Number(t.slice(0, digits)) * unit;
+  return Number.isFinite(total) ? Math.round(total * 1e6) / 1e6 : null;
+}
+
 /** Milliseconds, or null when the text is not a Go duration. Never throws. */
 export function parseGoDuration(text: unknown): number | null {
   if (typeof text !== 'string') return null;
+  // The common case without regexes; the same arithmetic as the general path below.
+  const fast = text.length >= 2 ? singleUnit(text) : null;
+  if (fast !== null) return fast;
+  // Not a plain single-unit text (or an overflowing one): the full grammar decides.
   const t = text.trim();
   if (t === '0') return 0;
   if (!WHOLE.test(t)) return null;

@@ -35,6 +35,9 @@ function journaldMessage(v: unknown): string | null {
 export function unwrapEnvelope(line: string): Unwrapped | null {
   const first = line.charCodeAt(0);
   if (first === 0x7b /* { */) {
+    // zap writes the level first; neither docker nor journald starts an object with it. Checked first
+    // so a zap line is not searched twice for envelope keys.
+    if (line.startsWith('{"level":')) return none(line);
     if (line.startsWith('{"log":') || (line.includes('"log":') && line.includes('"stream":') && !line.startsWith('{"level"'))) {
       const f = parseJsonObject(line);
       const inner = f ? str(f, 'log') : null;

@@ -30,6 +30,8 @@ function offsetMinutes(zone: string | undefined): number {
  * guess we can make, and the file source lets the window absorb it.
  */
 export function parseTimestamp(text: string): number | null {
+  const fast = parseUtcTimestamp(text);
+  if (fast !== null) return fast;
   const m = ISO.exec(text);
   if (!m) return null;
   const base = Date.UTC(
@@ -42,6 +44,46 @@ export function parseTimestamp(text: string): number | null {
   );
   if (!Number.isFinite(base)) return null;
   return base + fractionMs(m[7]) - offsetMinutes(m[8]) * 60_000;
+}
+
+function digitsAt(text: string, from: number, count: number): number {
+  let v = 0;
+  for (let i = from; i < from + count; i++) {
+    const d = text.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/**
+ * `2026-01-01T00:04:26.735Z` and `2026-01-01T00:04:26.951550247Z` (zap in UTC, CRI, docker) without the
+ * regex: the scan parses one timestamp per candidate line. Anything else returns null and takes the
+ * general path; the arithmetic is the general path's.
+ */
+function parseUtcTimestamp(text: string): number | null {
+  const n = text.length;
+  if (n < 20 || n > 30 || text.charCodeAt(n - 1) !== 0x5a /* Z */) return null;
+  if (text.charCodeAt(4) !== 0x2d || text.charCodeAt(7) !== 0x2d || text.charCodeAt(10) !== 0x54) return null;
+  if (text.charCodeAt(13) !== 0x3a || text.charCodeAt(16) !== 0x3a) return null;
+  const y = digitsAt(text, 0, 4);
+  const mo = digitsAt(text, 5, 2);
+  const d = digitsAt(text, 8, 2);
+  const h = digitsAt(text, 11, 2);
+  const mi = digitsAt(text, 14, 2);
+  const sec = digitsAt(text, 17, 2);
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0) return null;
+  let us = 0;
+  if (n > 20) {
+    // ".fraction": one or more digits, of which the first six (zero-padded) are the microseconds.
+    if (text.charCodeAt(19) !== 0x2e || n === 21) return null;
+    const fraction = digitsAt(text, 20, Math.min(6, n - 21));
+    if (fraction < 0 || (n - 21 > 6 && digitsAt(text, 26, n - 27) < 0)) return null;
+    us = fraction * 10 ** (6 - Math.min(6, n - 21));
+  } else if (n !== 20) return null;
+  const base = Date.UTC(y, mo - 1, d, h, mi, sec);
+  if (!Number.isFinite(base)) return null;
+  return base + us / 1000;
 }
 
 /** Go's standard `log` prefix that 3.4's raft logger uses under capnslog: `2026/11/21 16:02:00`. UTC assumed. */

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseGoDuration } from '../../../src/sources/logs/parse-duration.js';
 import { parseLogLine, StreamLineParser } from '../../../src/sources/logs/parse-line.js';
@@ -21,6 +22,43 @@ describe('Go durations', () => {
     ['500ms', 500],
   ])('%s → %d ms', (text, ms) => expect(parseGoDuration(text)).toBe(ms));
   it.each(['', 'abc', '1x', '12', 's', null, 5])('rejects %j', (t) => expect(parseGoDuration(t)).toBeNull());
+  it.each([
+    ['5.s', 5000],
+    ['.5ms', 0.5],
+    [' 5ms', 5],
+    ['-5ms', -5],
+    ['00s', 0],
+    ['812.5µs', 0.8125],
+  ])('single-unit edge %j → %d ms', (text, ms) => expect(parseGoDuration(text)).toBe(ms));
+  it.each(['.ms', '1.2.3s', `${'9'.repeat(400)}s`, '5 s', 'ms'])('rejects %j (also an overflowing number)', (t) =>
+    expect(parseGoDuration(t)).toBeNull(),
+  );
+  it('agrees with the Go grammar on any text made of duration characters', () => {
+    // The grammar as a regex, as etcd's durations are specified (time.ParseDuration without signs inside).
+    const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ns: 1e-6 };
+    const whole = /^[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:h|ms|m|s|us|µs|μs|ns))+$/;
+    const reference = (text: string): number | null => {
+      const t = text.trim();
+      if (t === '0') return 0;
+      if (!whole.test(t)) return null;
+      let total = 0;
+      for (const m of t.matchAll(/(\d+(?:\.\d*)?|\.\d+)(h|ms|m|s|us|µs|μs|ns)/g)) total += Number(m[1]) * units[m[2]!]!;
+      if (!Number.isFinite(total)) return null;
+      total = Math.round(total * 1e6) / 1e6;
+      return t.startsWith('-') ? -total : total;
+    };
+    const chars = fc.constantFrom('0', '1', '7', '9', '.', 'm', 's', 'µ', 'μ', 'u', 'n', 'h', '-', ' ', 'x');
+    const text = fc.oneof(
+      fc.array(chars, { maxLength: 10 }).map((c) => c.join('')),
+      fc.tuple(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.constantFrom('ms', 's', 'µs', 'us', 'ns', 'm', 'h')).map(([n, u]) => `${n}${u}`),
+    );
+    fc.assert(
+      fc.property(text, (t) => {
+        expect(parseGoDuration(t)).toBe(reference(t));
+      }),
+      { numRuns: 5000 },
+    );
+  });
 });
 
 describe('timestamps', () => {
@@ -33,6 +71,27 @@ describe('timestamps', () => {
     ['2023-08-18T11:00:50.951550247+08:00', Date.UTC(2023, 7, 18, 3, 0, 50) + 951.55],
     ['2018-10-11 08:36:19.724999', Date.UTC(2018, 9, 11, 8, 36, 19) + 724.999],
   ])('%s', (text, ms) => expect(parseTimestamp(text)).toBeCloseTo(ms, 6));
+  it.each([
+    ['2026-01-01T00:04:26Z', Date.UTC(2026, 0, 1, 0, 4, 26)],
+    ['2026-01-01T00:04:26.7Z', Date.UTC(2026, 0, 1, 0, 4, 26, 700)],
+    ['2026-01-01T00:04:26.123456789Z', Date.UTC(2026, 0, 1, 0, 4, 26) + 123.456],
+  ])('UTC form %s', (text, ms) => expect(parseTimestamp(text)).toBe(ms));
+  it.each(['2026-01-01T00:04:26.Z', '2026-01-01T00:04:2x.5Z', '2026-01-01T00:04:26.12a4Z', '2026-01-01 00:04Z'])(
+    'rejects %s',
+    (t) => expect(parseTimestamp(t)).toBeNull(),
+  );
+  it('UTC texts parse as Date.parse reads them, to the microsecond', () => {
+    fc.assert(
+      fc.property(fc.date({ min: new Date(0), max: new Date(Date.UTC(2200, 0, 1)), noInvalidDate: true }), fc.nat(999), fc.integer({ min: 0, max: 6 }), (d, us, digits) => {
+        const iso = d.toISOString();
+        const fraction = (iso.slice(20, 23) + String(us).padStart(3, '0')).slice(0, digits);
+        const text = `${iso.slice(0, 19)}${digits ? `.${fraction}` : ''}Z`;
+        const expectedMs = Date.parse(`${iso.slice(0, 19)}Z`) + (digits ? Number(fraction.padEnd(6, '0')) / 1000 : 0);
+        expect(parseTimestamp(text)).toBe(expectedMs);
+      }),
+      { numRuns: 2000 },
+    );
+  });
   it('journald µs and Loki ns texts', () => {
     expect(parseMicrosecondsText('1795276866992123')).toBeCloseTo(1795276866992.123, 3);
     expect(parseNanosecondsText('1795276866992123456')).toBeCloseTo(1795276866992.123, 3);
