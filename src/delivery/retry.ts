@@ -58,6 +58,8 @@ export function classifyFailure(err: unknown): FailureKind {
   if (err instanceof webApi.WebAPIRequestError) {
     return { kind: 'transient', label: `network: ${err.original.message}` };
   }
+  // The client could not even form-encode the call (a lone surrogate in a text): no attempt can succeed.
+  if (err instanceof URIError) return { kind: 'permanent', slackError: 'unencodable' };
   return { kind: 'unknown' };
 }
 

@@ -2,6 +2,7 @@ import { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { ChannelPacer } from './channel-pacer.js';
 import { asCodedError } from './errors.js';
+import { sendWithFallback } from './malformed-fallback.js';
 import { fitMessage, TRIM_NOTICE_EDITED, TRIM_NOTICE_POSTED, type KnownBlock } from './message-limits.js';
 import { DEFAULT_RETRY_POLICY, withSlackRetry, type FailureKind, type RetryPolicy } from './retry.js';
 import { slackLogger } from './slack-logger.js';
@@ -15,7 +16,9 @@ import { slackLogger } from './slack-logger.js';
  *   SDK's own retry and global 429 pause are off.
  * - Failures leave as coded errors (errors.ts): PermanentSlackError (do not retry), RetriesExhaustedError
  *   (retry later), UnknownDeliveryError.
- * - Messages over Slack's limits are trimmed, never refused (see message-limits.ts).
+ * - Messages over Slack's limits are trimmed, never refused (see message-limits.ts); a message Slack
+ *   refuses for its content anyway is replaced by its plain version (malformed-fallback.ts), so that a
+ *   thread never waits behind it.
  */
 
 export interface SlackDeliveryOptions {
@@ -48,6 +51,8 @@ export interface PostMessageResult {
   trimmed: boolean;
   /** When trimmed: the attached full-output file, or why attaching it failed. */
   overflow?: { fileId: string } | { error: string };
+  /** Slack refused the message for its content (this error) and its plain version was posted instead. */
+  fallback?: string;
 }
 
 export interface UpdateArgs {
@@ -97,20 +102,22 @@ export class SlackDelivery {
 
   async postMessage(args: PostMessageArgs): Promise<PostMessageResult> {
     const fitted = fitMessage(args.text, args.blocks, TRIM_NOTICE_POSTED);
-    const res = await this.paced('chat.postMessage', args.channel, () =>
+    const sent = await sendWithFallback((m) => this.paced('chat.postMessage', args.channel, () =>
       this.client.chat.postMessage({
         channel: args.channel,
-        text: fitted.text,
-        ...(fitted.blocks === undefined ? {} : { blocks: fitted.blocks }),
+        text: m.text,
+        ...(m.blocks === undefined ? {} : { blocks: m.blocks }),
         ...(args.thread_ts === undefined ? {} : { thread_ts: args.thread_ts }),
         unfurl_links: false,
         unfurl_media: false,
       }),
-    );
+    ), fitted, (error) => this.logger.error({ channel: args.channel, error }, 'Slack refused a message for its content: posting its plain version instead'));
+    const res = sent.result;
     const ts = res.ts;
     if (ts === undefined) throw asCodedError(new Error('chat.postMessage answered without ts'));
     const channel = res.channel ?? args.channel;
-    if (!fitted.trimmed) return { channel, ts, trimmed: false };
+    const fallback = sent.fallback === undefined ? {} : { fallback: sent.fallback };
+    if (!fitted.trimmed) return { channel, ts, trimmed: false, ...fallback };
 
     this.logger.warn({ channel, ts }, 'message over Slack limits: sent trimmed, attaching the full output');
     try {
@@ -121,27 +128,27 @@ export class SlackDelivery {
         title: 'Full output',
         content: fitted.fullText ?? args.text,
       });
-      return { channel, ts, trimmed: true, overflow: { fileId } };
+      return { channel, ts, trimmed: true, overflow: { fileId }, ...fallback };
     } catch (err) {
       // The message itself is posted: failing now would make a retry post it twice.
       this.logger.error({ err, channel, ts }, 'could not attach the full output of a trimmed message');
-      return { channel, ts, trimmed: true, overflow: { error: asCodedError(err).message } };
+      return { channel, ts, trimmed: true, overflow: { error: asCodedError(err).message }, ...fallback };
     }
   }
 
   /** Edits a message in place; not paced (an edit is not a new message). */
-  async update(args: UpdateArgs): Promise<{ trimmed: boolean }> {
+  async update(args: UpdateArgs): Promise<{ trimmed: boolean; fallback?: string }> {
     const fitted = fitMessage(args.text, args.blocks, TRIM_NOTICE_EDITED);
     if (fitted.trimmed) this.logger.warn({ channel: args.channel, ts: args.ts }, 'edit over Slack limits: sent trimmed');
-    await this.retried('chat.update', args.channel, () =>
+    const sent = await sendWithFallback((m) => this.retried('chat.update', args.channel, () =>
       this.client.chat.update({
         channel: args.channel,
         ts: args.ts,
-        text: fitted.text,
-        ...(fitted.blocks === undefined ? {} : { blocks: fitted.blocks }),
+        text: m.text,
+        ...(m.blocks === undefined ? {} : { blocks: m.blocks }),
       }),
-    );
-    return { trimmed: fitted.trimmed };
+    ), fitted, (error) => this.logger.error({ channel: args.channel, ts: args.ts, error }, 'Slack refused an edit for its content: editing in its plain version instead'), []);
+    return { trimmed: fitted.trimmed, ...(sent.fallback === undefined ? {} : { fallback: sent.fallback }) };
   }
 
   async postEphemeral(args: EphemeralArgs): Promise<{ messageTs?: string }> {
