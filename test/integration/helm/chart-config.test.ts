@@ -1,11 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { configSchema } from '../../../src/config/schema.js';
 import { renderChart, type RenderedObject } from '../../support/helm.js';
 import { tempDir } from '../../support/processes.js';
 import { ciValues, deployment, renderedConfigText, VALUES_SETS, withValues, type Values, type ValuesSet } from './chart-fixtures.js';
+import { schemaProblems } from './validate-objects.js';
 
 /**
  * The config file the chart mounts must pass the real `etcd-triage check-config` (what the init container
@@ -31,13 +33,26 @@ function checkConfig(objs: RenderedObject[], deploymentName: string): { code: nu
   return { code: res.status ?? 1, out: `${res.stdout}${res.stderr}` };
 }
 
+/** The first ```yaml block under a heading of a Markdown file, dedented: the docs' values file. */
+function docValuesBlock(file: string, heading: string): string {
+  const text = readFileSync(file, 'utf8');
+  const at = text.split('\n').findIndex((l) => l.trim() === heading);
+  if (at < 0) throw new Error(`${file} has no heading ${heading}`);
+  const lines = text.split('\n').slice(at + 1);
+  const open = lines.findIndex((l) => l.trim() === '```yaml');
+  if (open < 0) throw new Error(`${file}: no yaml block under ${heading}`);
+  const indent = lines[open]!.indexOf('```');
+  const close = lines.findIndex((l, i) => i > open && l.trim() === '```');
+  return lines.slice(open + 1, close).map((l) => l.slice(indent)).join('\n');
+}
+
 const mainDeployment = (set: ValuesSet): string => (set === 'split-kube-logs' ? 'etcd-triage-front' : 'etcd-triage');
 
 // Socket Mode is rendered as `slack: {mode: socket}`; it can pass check-config once the config file knows it.
 const configKnowsSlackMode = 'slack' in configSchema.shape;
 
 describe('the rendered config passes the real check-config', () => {
-  it.each(VALUES_SETS.filter((s) => s !== 'socket-bundled-redis' || configKnowsSlackMode))('%s', (set) => {
+  it.each(VALUES_SETS.filter((s) => s !== 'socket-bundled-redis'))('%s', (set) => {
     const res = checkConfig(renderChart(ciValues(set)), mainDeployment(set));
     expect(res.out).toContain('config.yaml: OK');
     expect(res.out).toMatch(/cluster control-plane: prometheus http:\/\/kube-prometheus-stack-prometheus\.monitoring\.svc:9090, members \{job="kube-etcd"\}/);
@@ -50,16 +65,14 @@ describe('the rendered config passes the real check-config', () => {
     expect(res.code).toBe(0);
   });
 
-  it('the example values of the chart README pass too', () => {
-    const values: Values = {
-      secrets: { existingSecret: 'etcd-triage', env: { ETCD_TRIAGE_WEBHOOK_TOKEN: { key: 'webhook-token' } } },
-      redis: { url: 'redis://redis.redis.svc:6379' },
-      config: {
-        alertmanager: { auth: { tokenEnv: 'ETCD_TRIAGE_WEBHOOK_TOKEN' }, fallbackChannel: 'C0123ALERTS' },
-        clusters: { 'control-plane': { slack: { channels: ['#etcd-oncall'] } } },
-      },
-    };
-    const res = checkConfig(renderChart(values), 'etcd-triage');
+  it.each([
+    ['README.md', '## Install on Kubernetes'],
+    ['deploy/helm/etcd-triage/README.md', '## Install'],
+  ])('the values file shown in %s (%s)', (doc, heading) => {
+    const values = parse(docValuesBlock(join(ROOT, doc), heading)) as Values;
+    const objs = renderChart(values);
+    expect(schemaProblems(objs)).toEqual([]);
+    const res = checkConfig(objs, 'etcd-triage');
     expect(res.out).toContain('config.yaml: OK');
     expect(res.code).toBe(0);
   });
