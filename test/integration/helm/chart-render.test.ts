@@ -270,6 +270,15 @@ describe('front and workers apart, a Kubernetes log source', () => {
     expect(objs.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name).sort()).toEqual(['etcd-triage-front', 'etcd-triage-workers']);
   });
 
+  it('keeps a drain from taking all front or worker pods at once', () => {
+    const pdbs = objs.filter((o) => o.kind === 'PodDisruptionBudget') as Array<RenderedObject & {
+      spec: { maxUnavailable: number; selector: { matchLabels: Record<string, string> } };
+    }>;
+    expect(pdbs.map((p) => [p.metadata.name, p.spec.maxUnavailable])).toEqual([['etcd-triage-front', 1], ['etcd-triage-workers', 1]]);
+    expect(pdbs[0]!.spec.selector.matchLabels).toEqual(Object.fromEntries(Object.entries(front.podLabels)));
+    expect(pdbs[1]!.spec.selector.matchLabels).toEqual(Object.fromEntries(Object.entries(workers.podLabels)));
+  });
+
   it('sends HTTP traffic to the front only; workers serve no port and get no Slack signing secret', () => {
     const svc = findObject(objs, 'Service') as RenderedObject & { spec: { selector: Record<string, string> } };
     expect(svc.spec.selector['app.kubernetes.io/component']).toBe('front');

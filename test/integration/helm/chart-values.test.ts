@@ -37,6 +37,8 @@ const cases: Array<[string, Values, RegExp]> = [
     /terminationGracePeriodSeconds \(20\) must exceed config\.server\.shutdownTimeoutSeconds \(25\)/],
   ['an AlertmanagerConfig without a webhook', withValues(socket(), { alertmanagerConfig: { enabled: true } }),
     /alertmanagerConfig\.enabled: the config has no alertmanager section/],
+  ['an Ingress with nothing to route', withValues(socket(), { ingress: { enabled: true } }),
+    /ingress\.enabled: nothing to route: Socket Mode needs no public URL and the config has no alertmanager webhook/],
   ['Socket Mode set in two places', withValues(http(), { config: { slack: { mode: 'socket' } } }),
     /config\.slack\.mode \(socket\) disagrees with slack\.mode \(http\)/],
 ];

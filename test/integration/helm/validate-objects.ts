@@ -6,6 +6,7 @@ import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
@@ -33,6 +34,7 @@ const VALIDATORS: Record<string, Validator> = {
   'apps/v1/StatefulSet': model(StatefulSet),
   'networking.k8s.io/v1/Ingress': model(Ingress),
   'networking.k8s.io/v1/NetworkPolicy': model(NetworkPolicy),
+  'policy/v1/PodDisruptionBudget': model(PodDisruptionBudget),
   'rbac.authorization.k8s.io/v1/Role': model(Role),
   'rbac.authorization.k8s.io/v1/RoleBinding': model(RoleBinding),
   'monitoring.coreos.com/v1/ServiceMonitor': model(ServiceMonitor),

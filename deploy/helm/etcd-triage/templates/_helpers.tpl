@@ -170,6 +170,9 @@ Pods are listed so the Role grants their logs only.
 {{- if and $server.shutdownTimeoutSeconds (ge (int $server.shutdownTimeoutSeconds) (int .Values.terminationGracePeriodSeconds)) }}
 {{- fail (printf "terminationGracePeriodSeconds (%d) must exceed config.server.shutdownTimeoutSeconds (%d): Kubernetes kills the pod when the grace period ends" (int .Values.terminationGracePeriodSeconds) (int $server.shutdownTimeoutSeconds)) }}
 {{- end }}
+{{- if and .Values.ingress.enabled (eq .Values.slack.mode "socket") (not $cfg.alertmanager) }}
+{{- fail "ingress.enabled: nothing to route: Socket Mode needs no public URL and the config has no alertmanager webhook" }}
+{{- end }}
 {{- if .Values.alertmanagerConfig.enabled }}
 {{- if not $cfg.alertmanager }}
 {{- fail "alertmanagerConfig.enabled: the config has no alertmanager section, so the bot serves no webhook to route to" }}
