@@ -79,6 +79,9 @@ export function readContext(evidence: Evidence, vars: QueryVars): ClusterContext
   let problem: string | undefined;
   if (up?.error) problem = up.error.message;
   else if (up && list.length === 0) problem = `no target matches {${vars.selector}} in this window: check the cluster selector`;
+  // Members known from the day-long id lookback but not one scraped in the window: every number of the
+  // window is missing, so "no latency problem" would be a claim without evidence.
+  else if (up && !list.some((m) => m.seen)) problem = 'no member was scraped in this window: every member is down, or Prometheus is not scraping them';
   const nameById = new Map(list.filter((m) => m.id).map((m) => [m.id!, m.name]));
   return { members: list, leader: list.find((m) => m.leader)?.name, nameById, problem };
 }
