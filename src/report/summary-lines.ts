@@ -5,12 +5,19 @@ import { formatBytes, formatSeconds } from '../diagnosis/format.js';
  * The words shared by every output format (Slack, terminal, markdown): one place decides what an
  * on-call engineer reads first and how a measurement is phrased.
  */
-export const SEVERITY_ICON: Record<Severity, string> = { ok: '✅', warning: '🟠', critical: '🔴' };
+const SEVERITY_ICON: ReadonlyMap<Severity, string> = new Map([
+  ['ok', '✅'],
+  ['warning', '🟠'],
+  ['critical', '🔴'],
+]);
+
+/** A Map lookup: a diagnosis read back from JSON may carry any string, and "constructor" must find nothing. */
+export const severityIcon = (s: Severity): string => SEVERITY_ICON.get(s) ?? '⚠️';
 
 export function verdictIcon(d: Diagnosis): string {
-  if (d.healthy) return SEVERITY_ICON.ok;
+  if (d.healthy) return severityIcon('ok');
   const top = d.causes[0] ?? d.consequences[0];
-  if (top) return SEVERITY_ICON[top.severity];
+  if (top) return severityIcon(top.severity);
   return '⚠️';
 }
 
@@ -27,7 +34,7 @@ export function checkLine(c: CheckResult, strong: (s: string) => string = (s) =>
     const who = v.member === '*' ? '' : `${v.member}${v.detail ? `→${v.detail}` : ''} `;
     const val = v.severity === 'ok' ? v.formatted : strong(v.formatted);
     const then = v.baseline && v.severity !== 'ok' ? ` (${v.baseline.when} ${v.baseline.formatted})` : '';
-    return `${who}${val}${v.severity === 'ok' ? '' : ` ${SEVERITY_ICON[v.severity]}`}${then}`;
+    return `${who}${val}${v.severity === 'ok' ? '' : ` ${severityIcon(v.severity)}`}${then}`;
   });
   const more = ordered.length > 6 ? ` (+${ordered.length - 6} more)` : '';
   return `${c.title}: ${shown.join(' · ')}${more}${c.guideline ? ` (guideline ${c.guideline})` : ''}`;

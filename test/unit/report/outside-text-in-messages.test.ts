@@ -218,7 +218,15 @@ describe('why-slow messages', () => {
     expectSafe(detailsMessage(d));
   });
 
-  it('a suggested command shows outside text inside it as text', () => {
+  it('a diagnosis read back with an unknown severity gets a plain warning icon, not JavaScript internals', () => {
+    const d = diagnosis('etcd-1');
+    const odd = { ...d, causes: d.causes.map((c) => ({ ...c, severity: 'constructor' as unknown as 'critical' })) };
+    const m = verdictMessage(odd, { cluster: 'lab', windowSeconds: 900 });
+    expect(m.text).not.toMatch(/function|native code/);
+    expect(JSON.stringify(m.blocks)).toContain('⚠️ *lab*');
+  });
+
+    it('a suggested command shows outside text inside it as text', () => {
     const shown = JSON.stringify(detailsMessage(diagnosis('<!here>')).blocks);
     expect(shown).toContain('# &lt;!here&gt;');
   });
