@@ -69,6 +69,20 @@ describe('rendered objects are valid Kubernetes objects', () => {
     d.spec.replicas = 'two';
     expect(schemaProblems(objs).join('\n')).toMatch(/Deployment\/etcd-triage: .*replicas must be integer/);
   });
+
+  it('the validation catches a misspelt field, which the API would refuse', () => {
+    const objs = renderChart(ciValues('split-kube-logs'));
+    const d = findObject(objs, 'Deployment', 'etcd-triage-workers') as RenderedObject & {
+      spec: { template: { spec: { containers: Array<Record<string, unknown>> } } };
+    };
+    d.spec.template.spec.containers[0]!['readinesProbe'] = { httpGet: { path: '/readyz', port: 'http' } };
+    const sm = findObject(objs, 'ServiceMonitor') as RenderedObject & { spec: { endpoints: Array<Record<string, unknown>> } };
+    sm.spec.endpoints[0]!['intervall'] = '30s';
+    expect(schemaProblems(objs)).toEqual([
+      'Deployment/etcd-triage-workers.spec.template.spec.containers[0].readinesProbe: unknown field (not in IContainer)',
+      'ServiceMonitor/etcd-triage.spec.endpoints[0].intervall: unknown field (not in IEndpoint)',
+    ]);
+  });
 });
 
 describe('HTTP mode, external Redis, one combined Deployment', () => {

@@ -13,10 +13,12 @@ import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitorin
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { AlertmanagerConfig } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1alpha1/AlertmanagerConfig';
 import type { RenderedObject } from '../../support/helm.js';
+import { unknownFields } from './unknown-fields.js';
 
 /**
  * Validates rendered objects against the Kubernetes API schemas (kubernetes-models) and the
- * prometheus-operator CRD schemas. An object of a kind the chart is not expected to render is an error too.
+ * prometheus-operator CRD schemas, unknown fields included. An object of a kind the chart is not expected to
+ * render is an error too.
  */
 type Validator = (obj: RenderedObject) => void;
 
@@ -57,6 +59,7 @@ export function schemaProblems(objs: RenderedObject[]): string[] {
     } catch (err) {
       problems.push(`${id}: ${err instanceof Error ? err.message : String(err)}`);
     }
+    problems.push(...(unknownFields(obj) ?? [`${id}: no field list known for ${obj.apiVersion} ${obj.kind}`]));
     if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(obj.metadata?.name ?? '') || obj.metadata.name.length > 63) {
       problems.push(`${id}: name is not a valid DNS label`);
     }
