@@ -11,7 +11,6 @@ export const slashCommandSchema = z.object({
   channel_id: z.string().min(1),
   channel_name: z.string().optional(),
   user_id: z.string().min(1),
-  response_url: z.url().optional(),
 });
 
 export type SlashCommandFields = z.infer<typeof slashCommandSchema>;
