@@ -4,6 +4,7 @@ import { ChannelPacer } from './channel-pacer.js';
 import { asCodedError } from './errors.js';
 import { sendWithFallback } from './malformed-fallback.js';
 import { fitMessage, TRIM_NOTICE_EDITED, TRIM_NOTICE_POSTED, type KnownBlock } from './message-limits.js';
+import { historyOldest, historyPageSchema, parentInPage, type ParentMetadata } from './parent-metadata.js';
 import { DEFAULT_RETRY_POLICY, withSlackRetry, type FailureKind, type RetryPolicy } from './retry.js';
 import { slackLogger } from './slack-logger.js';
 
@@ -42,6 +43,8 @@ export interface PostMessageArgs {
   blocks?: KnownBlock[];
   /** Reply in this thread. */
   thread_ts?: string;
+  /** Marks a parent message so that a retry can find it again (parent-metadata.ts). */
+  metadata?: ParentMetadata;
 }
 
 export interface PostMessageResult {
@@ -108,6 +111,7 @@ export class SlackDelivery {
         text: m.text,
         ...(m.blocks === undefined ? {} : { blocks: m.blocks }),
         ...(args.thread_ts === undefined ? {} : { thread_ts: args.thread_ts }),
+        ...(args.metadata === undefined ? {} : { metadata: args.metadata }),
         unfurl_links: false,
         unfurl_media: false,
       }),
@@ -189,6 +193,36 @@ export class SlackDelivery {
     );
     if (res.permalink === undefined) throw asCodedError(new Error('chat.getPermalink answered without permalink'));
     return res.permalink;
+  }
+
+  /**
+   * The ts of the top-level message posted since `sinceMs` whose metadata carries this parent key, or
+   * undefined. Reads the channel's history newest first (conversations.history with its metadata,
+   * bounded to `maxPages` pages); needs the channels:history scope (groups:history in private channels).
+   * Failures leave as coded errors, like every other call: the caller decides what to do without it.
+   */
+  async findParent(channel: string, key: string, sinceMs: number, limits = { pageSize: 200, maxPages: 5 }): Promise<string | undefined> {
+    const oldest = historyOldest(sinceMs);
+    let cursor: string | undefined;
+    for (let page = 1; page <= limits.maxPages; page++) {
+      const res = await this.retried('conversations.history', channel, () =>
+        this.client.conversations.history({
+          channel,
+          oldest,
+          include_all_metadata: true,
+          limit: limits.pageSize,
+          ...(cursor === undefined ? {} : { cursor }),
+        }),
+      );
+      const parsed = historyPageSchema.safeParse(res);
+      if (!parsed.success) throw asCodedError(new Error('conversations.history answered in an unexpected shape'));
+      const ts = parentInPage(parsed.data, key);
+      if (ts !== undefined) return ts;
+      cursor = parsed.data.response_metadata?.next_cursor;
+      if (parsed.data.has_more !== true || cursor === undefined || cursor === '') return undefined;
+    }
+    this.logger.warn({ channel, key, pages: limits.maxPages }, 'parent not found in the recent history read; older messages not searched');
+    return undefined;
   }
 
   /** A new message in a channel: waits for the channel's turn, and every attempt counts as a send. */

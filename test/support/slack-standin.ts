@@ -30,7 +30,21 @@ export interface StoredMessage {
   blocks?: unknown[];
   /** Every text the message has had, the original first. */
   history: string[];
+  /** Message metadata as posted (chat.postMessage / chat.update `metadata`). */
+  metadata?: MessageMetadata;
 }
+
+export interface MessageMetadata {
+  event_type: string;
+  event_payload: Args;
+}
+
+/**
+ * Runs when a call of its method has been handled (a posted message is stored) and before the answer
+ * goes out; the answer waits for it. A test uses it to act at exactly that point, e.g. to kill the bot
+ * after Slack accepted a message and before the bot could read the answer.
+ */
+export type AnswerHook = (call: { method: string; args: Args; response: Args }) => void | Promise<void>;
 
 export interface StoredFile {
   id: string;
@@ -79,6 +93,7 @@ export class SlackStandin {
   private fileSeq = 0;
   private channels: Set<string> | undefined;
   private waiters: Array<{ pred: (c: RecordedCall) => boolean; resolve: (c: RecordedCall) => void }> = [];
+  private answerHooks: Array<{ method: string; hook: AnswerHook }> = [];
 
   private constructor(server: Server, port: number, opts: StandinOptions) {
     this.server = server;
@@ -134,6 +149,15 @@ export class SlackStandin {
   /** The next `n` calls of `method` (matching `when`, if given) fail as described. */
   failNext(method: string, n: number, failure: Failure, when?: (args: Args) => boolean): void {
     this.scripts.push({ method, remaining: n, failure, ...(when === undefined ? {} : { when }) });
+  }
+
+  /** Runs `hook` on every handled call of `method` before its answer is sent; returns its removal. */
+  beforeAnswer(method: string, hook: AnswerHook): () => void {
+    const entry = { method, hook };
+    this.answerHooks.push(entry);
+    return () => {
+      this.answerHooks = this.answerHooks.filter((h) => h !== entry);
+    };
   }
 
   setUserGroup(id: string, users: string[]): void {
@@ -278,7 +302,9 @@ export class SlackStandin {
 
     const handler = this.methods[method];
     if (handler === undefined) return this.reply(res, call, 200, { ok: false, error: 'unknown_method' });
-    return this.reply(res, call, 200, handler(args));
+    const response = handler(args);
+    for (const { hook } of this.answerHooks.filter((h) => h.method === method)) await hook({ method, args, response });
+    return this.reply(res, call, 200, response);
   }
 
   private takeFailure(method: string, args: Args): Failure | undefined {
@@ -332,6 +358,8 @@ export class SlackStandin {
       if (thread !== undefined && !this.messagesByKey.has(key(channel, thread))) {
         return { ok: false, error: 'thread_not_found' };
       }
+      const metadata = parseMetadata(a['metadata']);
+      if (metadata === 'invalid') return { ok: false, error: 'invalid_metadata_format' };
       const ts = this.nextTs();
       const msg: StoredMessage = {
         channel,
@@ -340,6 +368,7 @@ export class SlackStandin {
         history: [str(a['text']) ?? ''],
         ...(thread === undefined ? {} : { thread_ts: thread }),
         ...(Array.isArray(a['blocks']) ? { blocks: a['blocks'] } : {}),
+        ...(metadata === undefined || metadata === 'remove' ? {} : { metadata }),
       };
       this.messagesByKey.set(key(channel, ts), msg);
       return { ok: true, channel, ts, message: { text: msg.text, ts, ...(thread === undefined ? {} : { thread_ts: thread }) } };
@@ -352,6 +381,11 @@ export class SlackStandin {
       if (msg === undefined) return { ok: false, error: 'message_not_found' };
       const invalid = checkContent(a);
       if (invalid !== undefined) return { ok: false, error: invalid };
+      // Slack keeps a message's metadata when an edit does not mention it; `{}` removes it.
+      const metadata = parseMetadata(a['metadata']);
+      if (metadata === 'invalid') return { ok: false, error: 'invalid_metadata_format' };
+      if (metadata === 'remove') delete msg.metadata;
+      else if (metadata !== undefined) msg.metadata = metadata;
       if (a['text'] !== undefined) msg.text = str(a['text']) ?? '';
       if (Array.isArray(a['blocks'])) msg.blocks = a['blocks'];
       msg.history.push(msg.text);
@@ -379,9 +413,40 @@ export class SlackStandin {
     },
 
     'conversations.history': (a) => {
+      // As documented: newest first; `oldest`/`latest` bound by ts (exclusive unless `inclusive`);
+      // `limit` (default 100, at most 999) per page; `cursor` from response_metadata.next_cursor;
+      // metadata only with include_all_metadata.
       const channel = str(a['channel']);
-      if (channel === undefined) return { ok: false, error: 'channel_not_found' };
-      return { ok: true, messages: this.history(channel).map(publicMessage), has_more: false };
+      if (channel === undefined || (this.channels !== undefined && !this.channels.has(channel))) {
+        return { ok: false, error: 'channel_not_found' };
+      }
+      const limit = a['limit'] === undefined ? 100 : Number(a['limit']);
+      if (!Number.isInteger(limit) || limit < 1) return { ok: false, error: 'invalid_limit' };
+      const inclusive = truthy(a['inclusive']);
+      const oldest = str(a['oldest']);
+      const latest = str(a['latest']);
+      let before: string | undefined;
+      const cursor = str(a['cursor']);
+      if (cursor !== undefined) {
+        before = Buffer.from(cursor, 'base64').toString('utf8').replace(/^next_ts:/, '');
+        if (!/^\d+\.\d{6}$/.test(before)) return { ok: false, error: 'invalid_cursor' };
+      }
+      const within = this.history(channel).filter(
+        (m) =>
+          (oldest === undefined || (inclusive ? compareTs(m.ts, oldest) >= 0 : compareTs(m.ts, oldest) > 0)) &&
+          (latest === undefined || (inclusive ? compareTs(m.ts, latest) <= 0 : compareTs(m.ts, latest) < 0)) &&
+          (before === undefined || compareTs(m.ts, before) <= 0),
+      );
+      const page = within.slice(0, Math.min(limit, 999));
+      const next = within[page.length];
+      const withMetadata = truthy(a['include_all_metadata']);
+      return {
+        ok: true,
+        messages: page.map((m) => ({ ...publicMessage(m), ...(withMetadata && m.metadata !== undefined ? { metadata: m.metadata } : {}) })),
+        has_more: next !== undefined,
+        pin_count: 0,
+        ...(next === undefined ? {} : { response_metadata: { next_cursor: Buffer.from(`next_ts:${next.ts}`).toString('base64') } }),
+      };
     },
 
     'conversations.replies': (a) => {
@@ -455,6 +520,22 @@ function compareTs(a: string, b: string): number {
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' && v.length > 0 ? v : undefined;
+}
+
+function truthy(v: unknown): boolean {
+  return v === true || v === 'true' || v === '1' || v === 1;
+}
+
+/** chat.postMessage / chat.update `metadata`: absent, `{}` (remove), an event, or not valid. */
+function parseMetadata(v: unknown): MessageMetadata | 'remove' | 'invalid' | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'invalid';
+  const m = v as Args;
+  if (Object.keys(m).length === 0) return 'remove';
+  const type = m['event_type'];
+  const payload = m['event_payload'];
+  if (typeof type !== 'string' || type.length === 0 || typeof payload !== 'object' || payload === null || Array.isArray(payload)) return 'invalid';
+  return { event_type: type, event_payload: payload as Args };
 }
 
 function publicMessage(m: StoredMessage): Args {

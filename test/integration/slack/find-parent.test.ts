@@ -1,0 +1,105 @@
+import { webApi } from '@slack/bolt';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { PermanentSlackError } from '../../../src/delivery/errors.js';
+import { parentMetadata, PARENT_EVENT_TYPE } from '../../../src/delivery/parent-metadata.js';
+import { ChannelPacer } from '../../../src/delivery/channel-pacer.js';
+import { SlackDelivery } from '../../../src/delivery/slack-client.js';
+import { SlackStandin } from '../../support/slack-standin.js';
+import { BOT_TOKEN, silentLogger } from './fixtures.js';
+
+/**
+ * Parent messages carry Slack message metadata, and a retry finds them again in conversations.history.
+ * The stand-in's side of it (metadata kept across edits, history paging as documented) is checked
+ * with the plain Web API client first, so the SlackDelivery tests below rest on a faithful stand-in.
+ */
+describe('parent metadata and conversations.history', () => {
+  let slack: SlackStandin;
+  let client: webApi.WebClient;
+  let delivery: SlackDelivery;
+
+  beforeAll(async () => {
+    slack = await SlackStandin.start({ token: BOT_TOKEN });
+    client = new webApi.WebClient(BOT_TOKEN, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
+    delivery = new SlackDelivery({
+      botToken: BOT_TOKEN,
+      slackApiUrl: slack.apiUrl,
+      logger: silentLogger,
+      // Pacing is not what these tests are about.
+      pacer: new ChannelPacer({ intervalMs: 0 }),
+      retry: { baseDelayMs: 10, maxDelayMs: 20 },
+    });
+  });
+  afterAll(async () => {
+    await slack?.stop();
+  });
+  beforeEach(() => slack.reset());
+
+  it('stand-in: metadata is returned only with include_all_metadata, kept by an edit that omits it, removed by {}', async () => {
+    const metadata = { event_type: 'etcd_triage_parent', event_payload: { key: 'k1' } };
+    const posted = await client.chat.postMessage({ channel: 'C1', text: 'parent', metadata });
+    const plain = await client.conversations.history({ channel: 'C1' });
+    expect(plain.messages?.[0]).not.toHaveProperty('metadata');
+    await client.chat.update({ channel: 'C1', ts: posted.ts!, text: 'parent, edited' });
+    const withMeta = await client.conversations.history({ channel: 'C1', include_all_metadata: true });
+    expect(withMeta.messages?.[0]).toMatchObject({ text: 'parent, edited', metadata });
+    await client.chat.update({ channel: 'C1', ts: posted.ts!, text: 'parent, edited again', metadata: {} as never });
+    const removed = await client.conversations.history({ channel: 'C1', include_all_metadata: true });
+    expect(removed.messages?.[0]).not.toHaveProperty('metadata');
+    await expect(client.chat.postMessage({ channel: 'C1', text: 'x', metadata: { event_type: '' } as never })).rejects.toMatchObject({
+      data: { error: 'invalid_metadata_format' },
+    });
+  });
+
+  it('stand-in: history pages newest first by limit and cursor, bounded by oldest (exclusive unless inclusive)', async () => {
+    const ts: string[] = [];
+    for (let i = 0; i < 5; i++) ts.push((await client.chat.postMessage({ channel: 'C2', text: `m${i}` })).ts!);
+    await client.chat.postMessage({ channel: 'C2', thread_ts: ts[0]!, text: 'a reply is not in history' });
+    const first = await client.conversations.history({ channel: 'C2', limit: 2 });
+    expect(first.messages?.map((m) => m.text)).toEqual(['m4', 'm3']);
+    expect(first.has_more).toBe(true);
+    const second = await client.conversations.history({ channel: 'C2', limit: 2, cursor: first.response_metadata!.next_cursor! });
+    expect(second.messages?.map((m) => m.text)).toEqual(['m2', 'm1']);
+    const last = await client.conversations.history({ channel: 'C2', limit: 2, cursor: second.response_metadata!.next_cursor! });
+    expect(last.messages?.map((m) => m.text)).toEqual(['m0']);
+    expect(last.has_more).toBe(false);
+    expect(last.response_metadata?.next_cursor ?? '').toBe('');
+    const since = await client.conversations.history({ channel: 'C2', oldest: ts[2]! });
+    expect(since.messages?.map((m) => m.text)).toEqual(['m4', 'm3']);
+    const sinceInclusive = await client.conversations.history({ channel: 'C2', oldest: ts[2]!, inclusive: true });
+    expect(sinceInclusive.messages?.map((m) => m.text)).toEqual(['m4', 'm3', 'm2']);
+    await expect(client.conversations.history({ channel: 'C2', cursor: 'bm9wZQ==' })).rejects.toMatchObject({ data: { error: 'invalid_cursor' } });
+  });
+
+  it('a parent posted with its key is found again, through several pages, and only that one', async () => {
+    const since = Date.now();
+    const parent = await delivery.postMessage({ channel: 'C3', text: 'the parent', metadata: parentMetadata('alert.abc.1') });
+    await delivery.postMessage({ channel: 'C3', text: 'another parent', metadata: parentMetadata('alert.def.1') });
+    for (let i = 0; i < 6; i++) await delivery.postMessage({ channel: 'C3', text: `later ${i}` });
+    expect(slack.message('C3', parent.ts)?.metadata).toEqual({ event_type: PARENT_EVENT_TYPE, event_payload: { key: 'alert.abc.1' } });
+
+    await expect(delivery.findParent('C3', 'alert.abc.1', since, { pageSize: 3, maxPages: 5 })).resolves.toBe(parent.ts);
+    const pages = slack.okCallsOf('conversations.history');
+    expect(pages).toHaveLength(3);
+    expect(pages.every((c) => c.args['include_all_metadata'] === 'true' && c.args['limit'] === '3')).toBe(true);
+    await expect(delivery.findParent('C3', 'alert.zzz.1', since, { pageSize: 3, maxPages: 5 })).resolves.toBeUndefined();
+  });
+
+  it('reads no further back than the first attempt (less a clock margin), and no more pages than allowed', async () => {
+    const parent = await delivery.postMessage({ channel: 'C4', text: 'old parent', metadata: parentMetadata('why-slow.j1') });
+    for (let i = 0; i < 4; i++) await delivery.postMessage({ channel: 'C4', text: `later ${i}` });
+    // Slack's clock and ours may differ: the lookup starts two minutes before the first attempt.
+    const oldest = Number(slack.okCallsOf('chat.postMessage')[0]!.response['ts']);
+    await expect(delivery.findParent('C4', 'why-slow.j1', Date.now() + 60_000)).resolves.toBe(parent.ts);
+    await expect(delivery.findParent('C4', 'why-slow.j1', (oldest + 130) * 1000)).resolves.toBeUndefined();
+    slack.reset();
+    await delivery.postMessage({ channel: 'C5', text: 'the parent', metadata: parentMetadata('handoff.h1') });
+    for (let i = 0; i < 4; i++) await delivery.postMessage({ channel: 'C5', text: `later ${i}` });
+    await expect(delivery.findParent('C5', 'handoff.h1', Date.now(), { pageSize: 2, maxPages: 2 })).resolves.toBeUndefined();
+    expect(slack.okCallsOf('conversations.history')).toHaveLength(2);
+  });
+
+  it('a missing history scope is a permanent error for the caller to handle', async () => {
+    slack.failNext('conversations.history', 1, { kind: 'error', error: 'missing_scope' });
+    await expect(delivery.findParent('C6', 'alert.abc.1', Date.now())).rejects.toBeInstanceOf(PermanentSlackError);
+  });
+});
