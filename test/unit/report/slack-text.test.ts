@@ -1,7 +1,7 @@
 import { stringify } from 'node:querystring';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { boundedQuote, cutText, wellFormed } from '../../../src/delivery/text-cut.js';
+import { boundedQuote, cutMrkdwn, cutText, wellFormed } from '../../../src/delivery/text-cut.js';
 import { code, esc, link, mentionGroup, mentionUser, quoteUser, safeUrl } from '../../../src/report/slack-text.js';
 import { hasLoneSurrogate, hostileString } from './text-arbitraries.js';
 
@@ -90,7 +90,23 @@ describe('cutting', () => {
     );
   });
 
-  it('cuts a megabyte as quickly as a short text would be cut (only the head is looked at)', () => {
+  it('cutting escaped mrkdwn never leaves half an entity or half of one of our links', () => {
+    expect(cutMrkdwn(`${'x'.repeat(8)}&lt;!channel&gt;`, 10)).toBe(`${'x'.repeat(8)}…`);
+    expect(cutMrkdwn(`ab <https://a.example/x|Alertmanager> cd`, 20)).toBe('ab …');
+    fc.assert(
+      fc.property(hostileString(200), hostileString(20), fc.integer({ min: 1, max: 300 }), (s, label, max) => {
+        const out = cutMrkdwn(`${esc(s)} ${link('https://a.example/p', label)} ${esc(s)}`, max);
+        expect(out.length).toBeLessThanOrEqual(max);
+        expect(onlyOurEntities(out)).toBe(true);
+        expect(hasLoneSurrogate(out)).toBe(false);
+        const open = out.lastIndexOf('<');
+        expect(open <= out.lastIndexOf('>')).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+    it('cuts a megabyte as quickly as a short text would be cut (only the head is looked at)', () => {
     const big = '😀'.repeat(500_000);
     expect(cutText(big, 3000)).toHaveLength(2999);
   });
