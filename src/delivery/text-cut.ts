@@ -32,7 +32,7 @@ export function cutText(s: string, max: number, ellipsis = '…'): string {
   // whole code point past the budget: that is what decides whether the last grapheme ends there.
   const head = wellFormed(s.slice(0, budget + 2));
   // The grapheme holding the first unit past the budget starts where the cut goes. (`containing` is one
-  // lookup; iterating the segments is quadratic in V8 and took seconds on 40k characters.)
+  // lookup; iterating the segments grows quadratically in Node 20: 1.5-2 s for 39,000 characters.)
   let end = graphemes.segment(head).containing(budget)?.index ?? 0;
   if (end === 0) end = codePointPrefix(head, budget);
   return `${head.slice(0, end)}${mark}`;
