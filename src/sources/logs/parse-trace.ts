@@ -1,5 +1,6 @@
 import { parseGoDuration } from './parse-duration.js';
 import { num, str, type JsonFields } from './parse-json.js';
+import { matchTraceStep } from './trace-step-match.js';
 import type { TraceEvent, TraceOp, TraceStep } from './types.js';
 
 /**
@@ -9,7 +10,6 @@ import type { TraceEvent, TraceOp, TraceStep } from './types.js';
  */
 
 const TRACE_MSG = /^trace\[(\d+)\] (\S+)$/;
-const STEP = /'(.+)'\s+(?:\{([^}]*)\}\s*)?\(duration: ([^)]+)\)\s*$/;
 const KNOWN_OPS: readonly TraceOp[] = ['range', 'put', 'transaction', 'compact', 'linearizableReadLoop', 'delete_range'];
 
 export function isTraceMsg(msg: string): boolean {
@@ -32,11 +32,12 @@ export function parseTraceFields(text: string | null): Record<string, string> {
 }
 
 export function parseTraceStep(text: string): TraceStep | null {
-  const m = STEP.exec(text);
+  // Not a regex: the obvious one backtracks quadratically on quotes (see trace-step-match.ts).
+  const m = matchTraceStep(text);
   if (!m) return null;
-  const durationMs = parseGoDuration(m[3]!);
+  const durationMs = parseGoDuration(m.duration);
   if (durationMs === null) return null;
-  return { name: m[1]!, durationMs, fields: parseTraceFields(m[2] ?? null) };
+  return { name: m.name, durationMs, fields: parseTraceFields(m.fields) };
 }
 
 export function dominantStep(steps: readonly TraceStep[]): TraceStep | null {
