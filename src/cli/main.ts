@@ -115,6 +115,12 @@ for (const [name, description] of [
 }
 
 try {
+  // `start` is the default command, so commander would take an unknown command for an extra argument of
+  // `start` ("too many arguments for 'start'"): name it for what it is.
+  const first = process.argv[2];
+  if (first !== undefined && !first.startsWith('-') && first !== 'help' && !program.commands.some((c) => c.name() === first)) {
+    program.error(`error: unknown command '${first}'`, { code: 'commander.unknownCommand' });
+  }
   await program.parseAsync(process.argv);
 } catch (err) {
   if (!(err instanceof CommanderError)) throw err;
