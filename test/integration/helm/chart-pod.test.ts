@@ -6,7 +6,7 @@ import { findObject, renderChart, type RenderedObject } from '../../support/helm
 import { freePort, tempDir, waitFor } from '../../support/processes.js';
 import { startRedis } from '../../support/redis.js';
 import { SlackStandin } from '../../support/slack-standin.js';
-import { ciValues, deployment, renderedConfigText, withValues, type Container, type DeploymentView } from './chart-fixtures.js';
+import { ciValues, deployment, renderedConfigText, withValues, type Container, type DeploymentView, type Values } from './chart-fixtures.js';
 
 /**
  * The pod the chart renders, run as Kubernetes would run it but as local processes: the init container's
@@ -20,33 +20,45 @@ const WEBHOOK_TOKEN = 'webhook-token-for-the-test';
 
 let redis: Awaited<ReturnType<typeof startRedis>>;
 let slack: SlackStandin;
-let objs: RenderedObject[];
-let pod: DeploymentView;
-let port: number;
-let configFile: string;
 
 beforeAll(async () => {
   redis = await startRedis();
   slack = await SlackStandin.start();
-  port = await freePort();
-  const closedPort = await freePort();
-  objs = renderChart(withValues(ciValues('http-external-redis'), {
-    redis: { url: redis.url },
-    // Loopback only here; in a pod the default 0.0.0.0 is what the probes need.
-    config: {
-      server: { host: '127.0.0.1', port },
-      clusters: { 'control-plane': { prometheus: { url: `http://127.0.0.1:${closedPort}`, auth: { bearerTokenEnv: 'PROM_TOKEN' } } } },
-    },
-  }));
-  pod = deployment(objs, 'etcd-triage');
-  configFile = join(tempDir('helm-pod'), 'config.yaml');
-  writeFileSync(configFile, renderedConfigText(objs));
 });
 
 afterAll(async () => {
   await slack?.stop();
   await redis?.stop();
 });
+
+interface Rendered {
+  objs: RenderedObject[];
+  port: number;
+  configFile: string;
+}
+
+/** The chart rendered for one topology, every address on loopback: Redis real, Prometheus and the API closed ports. */
+async function renderFor(topology: 'combined' | 'split'): Promise<Rendered> {
+  const port = await freePort();
+  const closed = `http://127.0.0.1:${await freePort()}`;
+  const cluster = { prometheus: { url: closed, auth: { bearerTokenEnv: 'PROM_TOKEN' } } };
+  const values = topology === 'combined'
+    ? withValues(ciValues('http-external-redis'), { redis: { url: redis.url } })
+    : withValues(ciValues('split-kube-logs'), {
+      redis: { url: redis.url, existingSecret: '' },
+      secrets: ciValues('http-external-redis')['secrets'] as Values,
+      config: { alertmanager: { auth: { tokenEnv: 'ETCD_TRIAGE_WEBHOOK_TOKEN' }, fallbackChannel: 'C0123FALLBACK' } },
+      alertmanagerConfig: { enabled: true },
+    });
+  const logs = topology === 'split' ? { logs: [{ ...((values['config'] as { clusters: Record<string, { logs: object[] }> }).clusters['control-plane']!.logs[0]), apiUrl: closed }] } : {};
+  const objs = renderChart(withValues(values, {
+    // Loopback only here; in a pod the default 0.0.0.0 is what the probes need.
+    config: { server: { host: '127.0.0.1', port }, clusters: { 'control-plane': { ...cluster, ...logs } } },
+  }));
+  const configFile = join(tempDir('helm-pod'), 'config.yaml');
+  writeFileSync(configFile, renderedConfigText(objs));
+  return { objs, port, configFile };
+}
 
 /** The container's environment with the values Kubernetes would read from the Secrets. */
 function containerEnv(c: Container): NodeJS.ProcessEnv {
@@ -72,87 +84,119 @@ function containerEnv(c: Container): NodeJS.ProcessEnv {
 }
 
 /** The container's args with the mounted config path pointing at the rendered file. */
-const cliArgs = (c: Container): string[] => ['--import', 'tsx', 'src/cli/main.ts', ...c.args.map((a) => (a === '/etc/etcd-triage/config.yaml' ? configFile : a))];
+const cliArgs = (c: Container, configFile: string): string[] =>
+  ['--import', 'tsx', 'src/cli/main.ts', ...c.args.map((a) => (a === '/etc/etcd-triage/config.yaml' ? configFile : a))];
 
-describe('the rendered pod runs the real bot', () => {
-  let child: ChildProcess | undefined;
-  let exit: Promise<number | null> | undefined;
-  let logFile = '';
+interface Running {
+  child: ChildProcess;
+  exit: Promise<number | null>;
+  log(): string;
+}
+
+function runContainer(c: Container, configFile: string): Running {
+  const logFile = join(tempDir('helm-pod-log'), `${c.name}.log`);
+  const fd = openSync(logFile, 'a');
+  const child = spawn(process.execPath, cliArgs(c, configFile), { cwd: ROOT, env: containerEnv(c), stdio: ['ignore', fd, fd] });
+  const exit = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  return { child, exit, log: () => readFileSync(logFile, 'utf8') };
+}
+
+async function killIfRunning(r: Running | undefined): Promise<void> {
+  if (r !== undefined && r.child.exitCode === null && r.child.signalCode === null) {
+    r.child.kill('SIGKILL');
+    await r.exit;
+  }
+}
+
+describe.each([
+  ['combined', 'etcd-triage', undefined],
+  ['split', 'etcd-triage-front', 'etcd-triage-workers'],
+] as const)('the rendered pods run the real bot (%s)', (topology, frontName, workersName) => {
+  let r: Rendered;
+  let front: DeploymentView;
+  let workers: DeploymentView | undefined;
+  const running: Running[] = [];
+
+  beforeAll(async () => {
+    r = await renderFor(topology);
+    front = deployment(r.objs, frontName);
+    workers = workersName === undefined ? undefined : deployment(r.objs, workersName);
+  });
 
   afterAll(async () => {
-    if (child?.pid !== undefined && child.exitCode === null) {
-      child.kill('SIGKILL');
-      await exit;
+    for (const p of running) await killIfRunning(p);
+  });
+
+  it('the init containers pass', () => {
+    for (const d of [front, ...(workers ? [workers] : [])]) {
+      const res = spawnSync(process.execPath, cliArgs(d.init, r.configFile), { cwd: ROOT, env: containerEnv(d.init), encoding: 'utf8' });
+      expect(res.stdout + res.stderr).toContain(`${r.configFile}: OK`);
+      expect(res.status).toBe(0);
     }
   });
 
-  it('the init container passes', () => {
-    const res = spawnSync(process.execPath, cliArgs(pod.init), { cwd: ROOT, env: containerEnv(pod.init), encoding: 'utf8' });
-    expect(res.stdout + res.stderr).toContain(`${configFile}: OK`);
-    expect(res.status).toBe(0);
-  });
-
-  it('the main container starts and answers both probes on the container port', async () => {
-    logFile = join(tempDir('helm-pod-log'), 'etcd-triage.log');
-    const fd = openSync(logFile, 'a');
-    child = spawn(process.execPath, cliArgs(pod.main), { cwd: ROOT, env: containerEnv(pod.main), stdio: ['ignore', fd, fd] });
-    const c = child;
-    exit = new Promise((res) => c.once('exit', (code) => res(code)));
-    const containerPort = pod.main.ports!.find((p) => p.name === pod.main.livenessProbe!.httpGet!.port)!.containerPort;
-    expect(containerPort).toBe(port);
+  it('the main containers start; the HTTP one answers both probes on the container port', async () => {
+    const main = runContainer(front.main, r.configFile);
+    running.push(main);
+    if (workers) running.push(runContainer(workers.main, r.configFile));
+    const containerPort = front.main.ports!.find((p) => p.name === front.main.livenessProbe!.httpGet!.port)!.containerPort;
+    expect(containerPort).toBe(r.port);
     const base = `http://127.0.0.1:${containerPort}`;
     await waitFor('liveness probe', async () => {
-      if (c.exitCode !== null) throw new Error(`exited ${c.exitCode}: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
-      return (await fetch(`${base}${pod.main.livenessProbe!.httpGet!.path}`)).status === 200;
+      for (const p of running) if (p.child.exitCode !== null) throw new Error(`exited ${p.child.exitCode}: ${p.log().slice(-2000)}`);
+      return (await fetch(`${base}${front.main.livenessProbe!.httpGet!.path}`)).status === 200;
     }, 60_000, 200).catch((err: unknown) => {
-      throw new Error(`${String(err)}\n--- log ---\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
+      throw new Error(`${String(err)}\n--- log ---\n${main.log().slice(-2000)}`);
     });
-    const ready = await fetch(`${base}${pod.main.readinessProbe!.httpGet!.path}`);
+    const ready = await fetch(`${base}${front.main.readinessProbe!.httpGet!.path}`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ redis: 'ok' });
   });
 
   it("the AlertmanagerConfig's webhook path, with the token from the Secret, gets the notification to Slack", async () => {
-    const amc = findObject(objs, 'AlertmanagerConfig') as RenderedObject & { spec: { receivers: Array<{ webhookConfigs: Array<{ url: string }> }> } };
+    const amc = findObject(r.objs, 'AlertmanagerConfig') as RenderedObject & { spec: { receivers: Array<{ webhookConfigs: Array<{ url: string }> }> } };
     const path = new URL(amc.spec.receivers[0]!.webhookConfigs[0]!.url).pathname;
-    const svc = findObject(objs, 'Service') as RenderedObject & { spec: { ports: Array<{ targetPort: string }> } };
+    const svc = findObject(r.objs, 'Service') as RenderedObject & { spec: { ports: Array<{ targetPort: string }> } };
     expect(svc.spec.ports[0]!.targetPort).toBe('http');
+    const alertname = `NodeClockSkewDetected${topology}`;
     const body = JSON.stringify({
       version: '4',
-      groupKey: '{}:{alertname="NodeClockSkewDetected"}',
+      groupKey: `{}:{alertname="${alertname}"}`,
       status: 'firing',
       receiver: 'etcd-triage',
-      groupLabels: { alertname: 'NodeClockSkewDetected' },
-      commonLabels: { alertname: 'NodeClockSkewDetected', job: 'node-exporter' },
+      groupLabels: { alertname },
+      commonLabels: { alertname, job: 'node-exporter' },
       commonAnnotations: {},
       externalURL: 'http://alertmanager.monitoring.svc:9093',
       alerts: [{
         status: 'firing',
-        labels: { alertname: 'NodeClockSkewDetected', job: 'node-exporter' },
+        labels: { alertname, job: 'node-exporter' },
         annotations: { summary: 'clock skew' },
         startsAt: new Date().toISOString(),
         endsAt: '0001-01-01T00:00:00Z',
         generatorURL: '',
-        fingerprint: 'a1b2c3d4',
+        fingerprint: `fp-${topology}`,
       }],
     });
-    const url = `http://127.0.0.1:${port}${path}`;
+    const url = `http://127.0.0.1:${r.port}${path}`;
     const refused = await fetch(url, { method: 'POST', headers: { authorization: 'Bearer wrong', 'content-type': 'application/json' }, body });
     expect(refused.status).toBe(401);
     const accepted = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${WEBHOOK_TOKEN}`, 'content-type': 'application/json' }, body });
     expect(accepted.status).toBeLessThan(300);
-    // No cluster matches a node-exporter alert: it goes to the fallback channel of the rendered config.
-    const post = await slack.waitForCall((c) => c.method === 'chat.postMessage' && c.args['channel'] === 'C0123FALLBACK', 30_000);
-    expect(JSON.stringify(post.args)).toContain('NodeClockSkewDetected');
+    // No cluster matches a node-exporter alert: it goes to the fallback channel of the rendered config,
+    // posted by the workers (the same process when combined).
+    const post = await slack.waitForCall((c) => c.method === 'chat.postMessage' && c.args['channel'] === 'C0123FALLBACK' && JSON.stringify(c.args).includes(alertname), 30_000);
+    expect(post.status).toBe(200);
   });
 
   it('stops on SIGTERM within the grace period', async () => {
-    const c = child!;
-    const started = Date.now();
-    c.kill('SIGTERM');
-    const code = await exit;
-    // A generous bound: the grace period itself, after which Kubernetes would kill the pod.
-    expect(Date.now() - started).toBeLessThan(pod.pod.terminationGracePeriodSeconds * 1000);
-    expect(code).toBe(0);
+    for (const p of running) {
+      const started = Date.now();
+      p.child.kill('SIGTERM');
+      const code = await p.exit;
+      // A generous bound: the grace period itself, after which Kubernetes would kill the pod.
+      expect(Date.now() - started).toBeLessThan(front.pod.terminationGracePeriodSeconds * 1000);
+      expect(code).toBe(0);
+    }
   });
 });
