@@ -24,6 +24,7 @@ import { listScenarios, loadScenario, type LoadedScenario } from '../support/fix
 import { freePort, startProcess, tempDir } from '../support/processes.js';
 import { startRedis } from '../support/redis.js';
 import { SlackStandin } from '../support/slack-standin.js';
+import { reportBench } from './bench-result.js';
 
 const TOKEN = 'bench-token';
 const CHANNELS = Array.from({ length: 8 }, (_, i) => `C0BENCH${i}`);
@@ -121,6 +122,20 @@ async function main(groups: number): Promise<void> {
   console.log(`burst, verdict in the parent            n=${firstPer.length}  p50 ${(pct(firstPer, 50) / 1000).toFixed(2)} s  p99 ${(pct(firstPer, 99) / 1000).toFixed(2)} s`);
   console.log(`burst (10 groups at once, 1 channel)   n=${burst.length}  p50 ${(pct(burst, 50) / 1000).toFixed(2)} s  p99 ${(pct(burst, 99) / 1000).toFixed(2)} s  (Slack pacing: 20 messages at ≥1.05 s)`);
   console.log(`evidence collections: ${bot.alerts!.evidence.collections} for ${groups + 11} triages`);
+  reportBench({
+    bench: 'alert-triage',
+    what: 'alert received → triage verdict posted, one new group every 250 ms',
+    budget: 'p50 ≤ 1.5 s, p99 ≤ 3 s',
+    measured: `p50 ${(pct(steady, 50) / 1000).toFixed(2)} s, p99 ${(pct(steady, 99) / 1000).toFixed(2)} s`,
+    pass: pct(steady, 50) <= 1500 && pct(steady, 99) <= 3000,
+  });
+  reportBench({
+    bench: 'alert-triage',
+    what: '10 groups at once into one channel, triage replies (paced 1 message/s per channel)',
+    budget: '',
+    measured: `verdict in the parent p50 ${(pct(firstPer, 50) / 1000).toFixed(2)} s; replies p50 ${(pct(burst, 50) / 1000).toFixed(2)} s, p99 ${(pct(burst, 99) / 1000).toFixed(2)} s`,
+    pass: null,
+  });
 
   await bot.stop();
   await Promise.all([redis.stop(), prom.stop(), slack.stop()]);

@@ -14,6 +14,7 @@ import { sendSlashCommand } from '../support/slack-sign.js';
 import { startRedis } from '../support/redis.js';
 import { loadScenario } from '../support/fixture-prometheus.js';
 import { waitFor } from '../support/processes.js';
+import { reportBench } from './bench-result.js';
 
 const runs = Number(process.argv[2] ?? 20);
 const SECRET = 'bench-secret';
@@ -62,6 +63,13 @@ try {
   console.log(`ack             p50 ${q(acks, 0.5)} ms  p99 ${q(acks, 0.99)} ms`);
   console.log(`parent posted   p50 ${q(parents, 0.5)} ms  p99 ${q(parents, 0.99)} ms`);
   console.log(`thread reply    p50 ${q(replies, 0.5)} ms  p99 ${q(replies, 0.99)} ms`);
+  reportBench({
+    bench: 'command-to-thread',
+    what: `/etcd why-slow → thread reply, ${runs} commands one after another into one channel`,
+    budget: '',
+    measured: `ack p50 ${q(acks, 0.5)} ms; parent p50 ${q(parents, 0.5)} ms; reply p50 ${q(replies, 0.5)} ms, p99 ${q(replies, 0.99)} ms`,
+    pass: null,
+  });
 } finally {
   await Promise.all([redis.stop(), prom.stop(), slack.stop()]);
 }

@@ -9,6 +9,7 @@ import { runDiagnosis } from '../../src/diagnosis/run.js';
 import { createLogCollector } from '../../src/diagnosis/log-collector.js';
 import { PrometheusRegistry } from '../../src/sources/prometheus/registry.js';
 import { loadScenario } from '../support/fixture-prometheus.js';
+import { reportBench } from './bench-result.js';
 
 const name = process.argv[2] ?? 'disk-slow-follower';
 const runs = Number(process.argv[3] ?? 30);
@@ -40,6 +41,13 @@ try {
   console.log(`scenario ${name}: ${runs} full diagnoses (7 playbooks + logs), ${queries} Prometheus queries each`);
   console.log(`p50 ${q(0.5).toFixed(0)} ms, p90 ${q(0.9).toFixed(0)} ms, max ${times.at(-1)!.toFixed(0)} ms`);
   console.log(`verdict: ${verdict}`);
+  reportBench({
+    bench: 'diagnosis',
+    what: `why-slow end to end, recorded ${name} (7 playbooks + logs)`,
+    budget: 'p50 ≤ 2 s, ≤ 40 queries',
+    measured: `p50 ${q(0.5).toFixed(0)} ms, p90 ${q(0.9).toFixed(0)} ms, ${queries} queries`,
+    pass: q(0.5) <= 2000 && queries <= 40,
+  });
 } finally {
   await s.stop();
 }

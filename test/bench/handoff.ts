@@ -22,6 +22,7 @@ import { startAlertmanager } from '../support/alertmanager.js';
 import { loadScenario } from '../support/fixture-prometheus.js';
 import { startRedis } from '../support/redis.js';
 import { SlackStandin } from '../support/slack-standin.js';
+import { reportBench } from './bench-result.js';
 
 const runs = Number(process.argv[2] ?? 10);
 const H = 3600_000;
@@ -119,6 +120,14 @@ try {
   console.log(`first build (permalinks fetched): ${cold.toFixed(0)} ms`);
   console.log(`later builds (${warm.length}): p50 ${q(0.5).toFixed(0)} ms, max ${(warm.at(-1) ?? Number.NaN).toFixed(0)} ms (budget 2000 ms)`);
   console.log(`chat.getPermalink calls: ${slack.okCallsOf('chat.getPermalink').length}`);
+  const worst = Math.max(cold, ...warm);
+  reportBench({
+    bench: 'handoff',
+    what: 'handoff built (12 h shift, 500 events, trends, silences, permalinks)',
+    budget: '< 2 s',
+    measured: `first ${cold.toFixed(0)} ms; later p50 ${q(0.5).toFixed(0)} ms, max ${(warm.at(-1) ?? Number.NaN).toFixed(0)} ms`,
+    pass: worst < 2000,
+  });
 } finally {
   redis.disconnect();
   await am.stop();

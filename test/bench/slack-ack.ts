@@ -10,8 +10,18 @@
  * path (the answer is the HTTP response), so no stand-in is involved either.
  *
  * Runs: sequential (1 in flight), closed loop with 50 in flight, and bursts of 50 sent at once.
+ *
+ *   npx tsx test/bench/slack-ack.ts --with-diagnosis [requests, default 500]
+ *
+ * The same bursts of 50 into the real `etcd-triage start` (real Redis and BullMQ, a real Prometheus
+ * serving the recorded slow-disk incident, the Slack stand-in) while diagnoses run in the same `start`:
+ * every command enqueues a diagnosis, so the workers are busy for the whole measurement. Measured twice:
+ * `start` as shipped (the workers in a supervised child process) and, for comparison, the front and the
+ * workers sharing one event loop (startServices('start') in one process, how `start` used to run).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { Agent } from 'undici';
@@ -19,6 +29,7 @@ import { configSchema } from '../../src/config/schema.js';
 import { createSlackApp } from '../../src/ingress/slack/app.js';
 import { startSlackServer } from '../../src/ingress/slack/server.js';
 import { sendSlashCommand, type SignedResponse } from '../support/slack-sign.js';
+import { percentile, reportBench } from './bench-result.js';
 
 const SECRET = 'bench-signing-secret';
 
@@ -39,11 +50,6 @@ async function serve(): Promise<void> {
   process.stdout.write(`${server.url}\n`);
   process.stdin.resume();
   process.stdin.on('end', () => void server.stop().then(() => process.exit(0)));
-}
-
-function percentile(sorted: number[], p: number): number {
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i]!;
 }
 
 function summary(name: string, latencies: number[], wallMs: number, failures: number): string {
@@ -105,14 +111,144 @@ async function drive(total: number): Promise<void> {
   }
   void started;
   console.log(summary('bursts of 50 at once', latencies, busy, failures));
+  const p99 = percentile(latencies, 99);
+  reportBench({
+    bench: 'slack-ack',
+    what: 'slash command ack, bursts of 50, front alone (in-memory enqueue)',
+    budget: 'p99 ≤ 25 ms',
+    measured: `p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, ${failures} failed`,
+    pass: p99 <= 25 && failures === 0,
+  });
 
   await dispatcher.close();
   child.stdin.end();
   await new Promise((r) => child.once('exit', r));
 }
 
+const CHANNELS = Array.from({ length: 10 }, (_, i) => `C0BENCH${i}`);
+
+/** How `start` ran before the workers got their own process: front and workers in one event loop. */
+async function serveSingleLoop(configFile: string): Promise<void> {
+  const [{ loadAll }, { startServices }, { readEnv }] = await Promise.all([
+    import('../../src/cli/context.js'),
+    import('../../src/cli/services.js'),
+    import('../../src/config/env.js'),
+  ]);
+  const { config, playbooks } = loadAll(configFile);
+  const services = await startServices('start', { config, playbooks, env: readEnv() });
+  process.stdout.write(`${services.url}\n`);
+  process.stdin.resume();
+  process.stdin.on('end', () => void services.stop().then(() => process.exit(0)));
+}
+
+async function driveWithDiagnosis(total: number): Promise<void> {
+  const [{ startRedis }, { loadScenario }, { SlackStandin }, { freePort, tempDir, waitFor }] = await Promise.all([
+    import('../support/redis.js'),
+    import('../support/fixture-prometheus.js'),
+    import('../support/slack-standin.js'),
+    import('../support/processes.js'),
+  ]);
+  const [redis, prom, slack] = await Promise.all([
+    startRedis(),
+    loadScenario('disk-slow-follower', { endAt: Math.floor(Date.now() / 1000) }),
+    SlackStandin.start(),
+  ]);
+  const env = {
+    ...process.env,
+    SLACK_BOT_TOKEN: slack.token,
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    REDIS_URL: redis.url,
+    LOG_LEVEL: 'warn',
+  };
+  const dir = tempDir('bench-ack');
+  const results: Array<{ what: string; latencies: number[]; failures: number; verdicts: number }> = [];
+  try {
+    for (const shape of ['start', 'one event loop'] as const) {
+      const port = await freePort();
+      const configFile = join(dir, `config-${port}.yaml`);
+      writeFileSync(
+        configFile,
+        `server: { host: 127.0.0.1, port: ${port} }\n` +
+          `jobs: { dedupeSeconds: 0, attempts: 1, concurrency: 4 }\n` +
+          `clusters:\n  lab:\n    prometheus: { url: "${prom.url}" }\n    selector: { job: etcd }\n` +
+          `    nodeExporter: { selector: { job: node } }\n    slack: { channels: [${CHANNELS.join(', ')}] }\n`,
+      );
+      const child: ChildProcess =
+        shape === 'start'
+          ? spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start', '--config', configFile], { env, stdio: ['pipe', 'ignore', 'inherit'] })
+          : spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve-single', configFile], { env, stdio: ['pipe', 'ignore', 'inherit'] });
+      const base = `http://127.0.0.1:${port}`;
+      await waitFor('the bot to be ready', async () => (await fetch(`${base}/readyz`)).status === 200, 60_000, 100);
+      const dispatcher = new Agent({ connections: 64 });
+      let seq = 0;
+      // Every command is a distinct request (channel × window), so none joins another: each one is a diagnosis.
+      const send = (): Promise<SignedResponse> => {
+        const i = (seq += 1);
+        return sendSlashCommand(
+          `${base}/slack/commands`,
+          SECRET,
+          { text: `why-slow lab ${1 + Math.floor(i / CHANNELS.length)}m`, channel_id: CHANNELS[i % CHANNELS.length]! },
+          { dispatcher },
+        );
+      };
+      // Warm-up: JIT, sockets, and a first queue of diagnoses so the workers are busy from the start.
+      for (let i = 0; i < 2; i += 1) await Promise.all(Array.from({ length: 50 }, send));
+      await waitFor('a first verdict', () => slack.okCallsOf('chat.postMessage').some((c) => typeof c.args.thread_ts === 'string'), 60_000, 20);
+      const verdictsBefore = slack.okCallsOf('chat.postMessage').filter((c) => typeof c.args.thread_ts === 'string').length;
+      const latencies: number[] = [];
+      let failures = 0;
+      for (let sent = 0; sent < total; sent += 50) {
+        const burst = await Promise.all(Array.from({ length: Math.min(50, total - sent) }, send));
+        for (const r of burst) {
+          if (!(r.status === 200 && r.body.includes('Investigating'))) failures += 1;
+          latencies.push(r.latencyMs);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const verdicts = slack.okCallsOf('chat.postMessage').filter((c) => typeof c.args.thread_ts === 'string').length - verdictsBefore;
+      results.push({ what: shape, latencies, failures, verdicts });
+      await dispatcher.close();
+      const exited = new Promise((r) => child.once('exit', r));
+      if (shape === 'start') child.kill('SIGTERM');
+      else child.stdin!.end();
+      // Jobs left in the queue are not waited for: the shutdown bound (25 s) ends it at worst.
+      await exited;
+      await new Promise<void>((resolve, reject) => {
+        const c = spawn('redis-cli', ['-u', redis.url, 'FLUSHALL'], { stdio: 'ignore' });
+        c.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`FLUSHALL exited ${code}`))));
+      });
+    }
+  } finally {
+    await Promise.all([redis.stop(), prom.stop(), slack.stop()]);
+  }
+  console.log(`slash command ack while diagnoses run in the same bot; ${total} commands in bursts of 50, each one a diagnosis`);
+  for (const r of results) {
+    console.log(`${summary(`${r.what}`, r.latencies, 1, r.failures).replace(/\s+\d+ req\/s/, '')}  verdicts posted meanwhile ${r.verdicts}`);
+    const p99 = percentile(r.latencies, 99);
+    reportBench({
+      bench: 'slack-ack',
+      what:
+        r.what === 'start'
+          ? 'slash command ack, bursts of 50, while diagnoses run (start: workers in their own process)'
+          : 'the same with front and workers in one event loop (before)',
+      budget: r.what === 'start' ? 'p99 ≤ 25 ms' : '',
+      measured: `p50 ${percentile(r.latencies, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, ${r.failures} failed, ${r.verdicts} verdicts meanwhile`,
+      pass: r.what === 'start' ? p99 <= 25 && r.failures === 0 : null,
+    });
+  }
+}
+
 if (process.argv.includes('--serve')) {
   void serve();
+} else if (process.argv.includes('--serve-single')) {
+  void serveSingleLoop(process.argv[process.argv.indexOf('--serve-single') + 1]!);
+} else if (process.argv.includes('--with-diagnosis')) {
+  const n = process.argv.slice(2).find((a) => /^\d+$/.test(a));
+  driveWithDiagnosis(Number(n ?? 500)).catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
 } else {
   drive(Number(process.argv[2] ?? 200)).catch((err: unknown) => {
     console.error(err);

@@ -18,6 +18,7 @@ import { readEnv } from '../../src/config/env.js';
 import { configSchema } from '../../src/config/schema.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { startRedis } from '../support/redis.js';
+import { reportBench } from './bench-result.js';
 
 const TOKEN = 'bench-webhook-token';
 const PREFIX = 'whbench';
@@ -136,6 +137,15 @@ async function drive(seconds: number): Promise<void> {
       `${`open loop ${rate}/s × ${alerts} alerts`.padEnd(26)} n=${lat.length}  p50 ${pct(lat, 50).toFixed(2)} ms  p99 ${pct(lat, 99).toFixed(2)} ms  max ${lat.at(-1)!.toFixed(1)} ms  ` +
         `${((acceptedAlerts - a0) / wall).toFixed(0)} alerts/s accepted; front-side ${frontShare(snap, await frontBuckets(base))}`,
     );
+    if (rate * alerts === 2000) {
+      reportBench({
+        bench: 'webhook',
+        what: `webhook 2xx after the Redis enqueue, ${rate} notifications/s × ${alerts} alert(s)`,
+        budget: 'p99 ≤ 20 ms at 2,000 alerts/s',
+        measured: `p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, ${((acceptedAlerts - a0) / wall).toFixed(0)} alerts/s`,
+        pass: pct(lat, 99) <= 20 && (acceptedAlerts - a0) / wall >= 1900,
+      });
+    }
   }
 
   const runs: Array<{ name: string; concurrency: number; alerts: number; fixed?: number }> = [
@@ -169,6 +179,13 @@ async function drive(seconds: number): Promise<void> {
   const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
   const queued = Object.values(counts).reduce((a, b) => a + b, 0);
   console.log(`accepted notifications ${acceptedNotifications} (${acceptedAlerts} alerts); in the intake queue ${queued}; lost ${acceptedNotifications - queued}; statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+  reportBench({
+    bench: 'webhook',
+    what: 'webhook notifications accepted and found in the intake queue',
+    budget: '0 lost',
+    measured: `${acceptedNotifications} accepted, ${acceptedNotifications - queued} lost`,
+    pass: acceptedNotifications === queued,
+  });
   await queue.close();
   conn.disconnect();
   child.stdin.end();
