@@ -27,20 +27,20 @@ export async function startSlowProxy(upstreamUrl: string, delayMs: number): Prom
   const state = { connections: 0 };
   const server: Server = createServer((client) => {
     state.connections++;
-    const server = connect({ host: upstream.hostname, port: Number(upstream.port) });
-    for (const s of [client, server]) {
+    const origin = connect({ host: upstream.hostname, port: Number(upstream.port) });
+    for (const s of [client, origin]) {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
       // A client that gave up (its deadline) resets the connection: drop both sides quietly.
       s.on('error', () => {
         client.destroy();
-        server.destroy();
+        origin.destroy();
       });
     }
-    client.pipe(server);
-    server.on('data', (chunk: Buffer) => later(() => client.destroyed || client.write(chunk)));
-    server.on('end', () => later(() => client.end()));
-    client.on('close', () => server.destroy());
+    client.pipe(origin);
+    origin.on('data', (chunk: Buffer) => later(() => client.destroyed || client.write(chunk)));
+    origin.on('end', () => later(() => client.end()));
+    client.on('close', () => origin.destroy());
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
   const address = server.address();
