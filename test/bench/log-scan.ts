@@ -1,18 +1,21 @@
 /**
- * Log scan benchmark: a realistic etcd zap log of N MB (default 1024), then the same filter — lines whose
- * msg is "apply request took too long" — with jq, grep -F and our file source; plus our default scan
- * (every kind the diagnosis uses). Reports MB/s, ratios and the peak RSS of our scan (run in a child
- * process so its RSS is its own).
+ * Log scan benchmark: a realistic etcd zap log of N MB, then the same filter — lines whose msg is
+ * "apply request took too long" — with grep -F, jq and our file source. Several interleaved rounds
+ * (grep, our scan in a running process, our first scan in a fresh process), each figure reported as
+ * median and range, the ratio to grep -F pair by pair. Peak RSS of a scan that keeps no events, and of
+ * one that keeps events up to the default cap. Our scans run in child processes so that RSS is theirs.
  *
- *   npx tsx test/bench/log-scan.ts [sizeMB]
+ *   npx tsx test/bench/log-scan.ts [sizeMB ...] [--rounds N] [--no-jq]     (default: 256 1024, 5 rounds)
+ *
+ * The last line is machine-readable: BENCH {"name":"log-scan",...}.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FileLogSource } from '../../src/sources/logs/file-source.js';
-import type { LogEventKind } from '../../src/sources/logs/types.js';
+import { DEFAULT_LOG_LIMITS, type LogEventKind } from '../../src/sources/logs/types.js';
 
 const MEMBER_IDS = ['8e9e05c52164694d', '91bc3c398fb3c146', 'fd422379fda50e48'];
 const PODS = ['default/web', 'kube-system/coredns', 'monitoring/prometheus', 'apps/api'];
@@ -79,38 +82,86 @@ async function generate(path: string, sizeMB: number, startMs: number): Promise<
   return { lines: i, endMs: t };
 }
 
-function timeShell(cmd: string): { seconds: number; output: string } {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync('bash', ['-c', cmd], { encoding: 'utf8', maxBuffer: 1 << 30 });
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (r.status !== 0 && r.status !== 1) throw new Error(`${cmd}: exit ${r.status} ${r.stderr}`);
-  return { seconds, output: r.stdout.trim() };
+const FILTER = 'apply request took too long';
+/** The ratio to grep -F the scan must stay within. */
+const BUDGET_VS_GREP = 2;
+
+interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+function spread(xs: readonly number[]): Spread {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  return { median: mid, min: s[0]!, max: s[s.length - 1]! };
+}
+
+const fmt = (x: Spread, digits = 2): string =>
+  `${x.median.toFixed(digits)} (${x.min.toFixed(digits)}–${x.max.toFixed(digits)})`;
+
+/** GNU time (Debian package `time`): the CPU seconds of a child, which stay meaningful on a busy machine. */
+const GNU_TIME = spawnSync('/usr/bin/time', ['-f', '%U', 'true']).status === 0 ? '/usr/bin/time' : null;
+
+/**
+ * A whole process, wall time from spawn to exit and CPU seconds (user + sys) when GNU time is there; its
+ * stdout is read and counted as lines, as a pipe would.
+ */
+function timeProcess(cmd: string, args: string[]): Promise<{ seconds: number; cpuSeconds: number | null; lines: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = GNU_TIME
+      ? spawn(GNU_TIME, ['-f', 'CPU %U %S', cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let lines = 0;
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      for (let p = d.indexOf(10); p >= 0; p = d.indexOf(10, p + 1)) lines++;
+    });
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      const cpu = /CPU (\d+\.\d+) (\d+\.\d+)\s*$/.exec(err);
+      if (code !== 0 && code !== 1) reject(new Error(`${cmd}: exit ${code} ${err}`));
+      else resolve({ seconds, cpuSeconds: cpu ? Number(cpu[1]) + Number(cpu[2]) : null, lines });
+    });
+  });
 }
 
 interface ScanReport {
   seconds: number;
+  cpuSeconds: number;
   events: number;
+  truncated: string | null;
   linesRead: number;
   bytesRead: number;
   maxRssMB: number;
 }
 
-/** Child mode: one scan, report as JSON. */
-async function scanChild(path: string, kinds: string, startMs: number, endMs: number): Promise<void> {
-  const src = new FileLogSource({ type: 'file', path, member: 'etcd-0', format: 'zap' });
+/** Child mode: optionally one warm-up scan (a process that has scanned before), then the timed scan. */
+async function scanChild(path: string, kinds: string, maxEvents: number, warmup: string): Promise<void> {
+  const scanOnce = (p: string) =>
+    new FileLogSource({ type: 'file', path: p, member: 'etcd-0', format: 'zap' }).fetch({
+      start: 0,
+      end: Date.UTC(2100, 0, 1),
+      signal: new AbortController().signal,
+      limits: { maxBytes: Number.MAX_SAFE_INTEGER, maxLines: Number.MAX_SAFE_INTEGER, maxEvents },
+      ...(kinds === 'all' ? {} : { kinds: kinds.split(',') as LogEventKind[] }),
+    });
+  if (warmup !== '-') await scanOnce(warmup);
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
-  const res = await src.fetch({
-    start: startMs,
-    end: endMs,
-    signal: new AbortController().signal,
-    limits: { maxBytes: Number.MAX_SAFE_INTEGER, maxLines: Number.MAX_SAFE_INTEGER, maxEvents: 10_000_000 },
-    ...(kinds === 'all' ? {} : { kinds: kinds.split(',') as LogEventKind[] }),
-  });
+  const res = await scanOnce(path);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(c0);
   const s = res.stats['etcd-0']!;
   const report: ScanReport = {
     seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
     events: res.events.length,
+    truncated: res.truncated[0]?.reason ?? null,
     linesRead: s.linesRead,
     bytesRead: s.bytesRead,
     maxRssMB: process.resourceUsage().maxRSS / 1024,
@@ -118,10 +169,10 @@ async function scanChild(path: string, kinds: string, startMs: number, endMs: nu
   process.stdout.write(JSON.stringify(report));
 }
 
-function runChild(path: string, kinds: string, startMs: number, endMs: number): Promise<ScanReport> {
+function runChild(path: string, kinds: string, maxEvents: number, warmup: string): Promise<ScanReport> {
   const self = fileURLToPath(import.meta.url);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, self, '--scan', path, kinds, String(startMs), String(endMs)], {
+    const child = spawn(process.execPath, [...process.execArgv, self, '--scan', path, kinds, String(maxEvents), warmup], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -131,9 +182,102 @@ function runChild(path: string, kinds: string, startMs: number, endMs: number): 
   });
 }
 
+interface SizeResult {
+  sizeMB: number;
+  lines: number;
+  matches: number;
+  grepSeconds: Spread;
+  grepCpuSeconds: Spread | null;
+  /** Our scan in a process that has scanned before (the bot's steady state). */
+  scanSeconds: Spread;
+  scanCpuSeconds: Spread;
+  /** Wall time over grep's, pair by pair. */
+  ratioVsGrep: Spread;
+  /** CPU time over grep's, pair by pair: what others on a shared machine disturb least. */
+  cpuRatioVsGrep: Spread | null;
+  /** The first scan in a fresh process (code not yet optimised by the JIT). */
+  coldScanSeconds: Spread;
+  coldRatioVsGrep: Spread;
+  jqSeconds: number | null;
+  rssMB: { processBaseline: number; noEventsKept: number; eventsKeptCapped: number; eventsKept: number; cap: number };
+  loadAverage: number[];
+}
+
+async function measure(dir: string, sizeMB: number, rounds: number, withJq: boolean, warmupPath: string): Promise<SizeResult> {
+  const path = join(dir, `etcd-${sizeMB}.jsonl`);
+  const empty = join(dir, 'empty.jsonl');
+  try {
+    process.stdout.write(`generating ${sizeMB} MB … `);
+    const gen = await generate(path, sizeMB, Date.UTC(2026, 0, 1));
+    await generate(empty, 0, Date.UTC(2026, 0, 1));
+    const mb = statSync(path).size / (1024 * 1024);
+    console.log(`${mb.toFixed(0)} MB, ${gen.lines} lines`);
+    // Warm the page cache the same way for everyone.
+    await timeProcess('cat', [path]);
+
+    const grep: number[] = [];
+    const grepCpu: number[] = [];
+    const warm: ScanReport[] = [];
+    const cold: ScanReport[] = [];
+    let matches = -1;
+    for (let r = 0; r < rounds; r++) {
+      const g = await timeProcess('grep', ['-F', `"msg":"${FILTER}"`, path]);
+      grep.push(g.seconds);
+      if (g.cpuSeconds !== null) grepCpu.push(g.cpuSeconds);
+      matches = g.lines;
+      warm.push(await runChild(path, 'apply-slow', 10_000_000, warmupPath));
+      cold.push(await runChild(path, 'apply-slow', 10_000_000, '-'));
+      const w = warm.at(-1)!;
+      const cpu = g.cpuSeconds !== null ? `, CPU ${g.cpuSeconds.toFixed(3)} s vs ${w.cpuSeconds.toFixed(3)} s (${(w.cpuSeconds / g.cpuSeconds).toFixed(2)}×)` : '';
+      console.log(
+        `  round ${r + 1}: grep -F ${g.seconds.toFixed(3)} s, scan ${w.seconds.toFixed(3)} s (${(w.seconds / g.seconds).toFixed(2)}×)${cpu}, ` +
+          `first scan ${cold.at(-1)!.seconds.toFixed(3)} s; load ${loadavg()[0]!.toFixed(1)}`,
+      );
+    }
+    for (const o of [...warm, ...cold]) {
+      if (o.events !== matches) throw new Error(`scan found ${o.events} events, grep -F ${matches} lines`);
+      if (o.linesRead !== gen.lines) throw new Error(`scan read ${o.linesRead} lines of ${gen.lines}`);
+    }
+
+    // Memory: the process alone (an empty file), a scan that keeps nothing (a kind that never occurs),
+    // a scan that keeps every event kind up to the default cap, and one keeping every apply-slow event.
+    const baseline = await runChild(empty, 'all', DEFAULT_LOG_LIMITS.maxEvents, '-');
+    const none = await runChild(path, 'clock-drift', DEFAULT_LOG_LIMITS.maxEvents, '-');
+    const capped = await runChild(path, 'all', DEFAULT_LOG_LIMITS.maxEvents, '-');
+    const kept = warm.reduce((a, b) => (a.maxRssMB > b.maxRssMB ? a : b));
+
+    const jq = withJq ? await timeProcess('jq', ['-c', `select(.msg=="${FILTER}")`, path]) : null;
+    return {
+      sizeMB: Math.round(mb),
+      lines: gen.lines,
+      matches,
+      grepSeconds: spread(grep),
+      grepCpuSeconds: grepCpu.length === rounds ? spread(grepCpu) : null,
+      scanSeconds: spread(warm.map((o) => o.seconds)),
+      scanCpuSeconds: spread(warm.map((o) => o.cpuSeconds)),
+      ratioVsGrep: spread(warm.map((o, i) => o.seconds / grep[i]!)),
+      cpuRatioVsGrep: grepCpu.length === rounds ? spread(warm.map((o, i) => o.cpuSeconds / Math.max(grepCpu[i]!, 0.01))) : null,
+      coldScanSeconds: spread(cold.map((o) => o.seconds)),
+      coldRatioVsGrep: spread(cold.map((o, i) => o.seconds / grep[i]!)),
+      jqSeconds: jq?.seconds ?? null,
+      rssMB: {
+        processBaseline: Math.round(baseline.maxRssMB),
+        noEventsKept: Math.round(none.maxRssMB),
+        eventsKeptCapped: Math.round(capped.maxRssMB),
+        eventsKept: Math.round(kept.maxRssMB),
+        cap: DEFAULT_LOG_LIMITS.maxEvents,
+      },
+      loadAverage: loadavg().map((l) => Math.round(l * 10) / 10),
+    };
+  } finally {
+    rmSync(path, { force: true });
+    rmSync(empty, { force: true });
+  }
+}
+
 async function main(): Promise<void> {
   if (process.argv[2] === '--scan') {
-    await scanChild(process.argv[3]!, process.argv[4]!, Number(process.argv[5]), Number(process.argv[6]));
+    await scanChild(process.argv[3]!, process.argv[4]!, Number(process.argv[5]), process.argv[6]!);
     return;
   }
   if (process.argv[2] === '--generate') {
@@ -141,59 +285,63 @@ async function main(): Promise<void> {
     await generate(process.argv[3]!, Number(process.argv[4] ?? '100'), Date.UTC(2026, 0, 1));
     return;
   }
-  const sizeMB = Number(process.argv[2] ?? '1024');
+  const args = process.argv.slice(2);
+  const roundsAt = args.indexOf('--rounds');
+  const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : 5;
+  const withJq = !args.includes('--no-jq') && spawnSync('sh', ['-c', 'command -v jq']).status === 0;
+  const sizes = args.filter((a, i) => /^\d+$/.test(a) && args[i - 1] !== '--rounds').map(Number);
+  if (sizes.length === 0) sizes.push(256, 1024);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds needs a positive integer');
+
   const dir = mkdtempSync(join(tmpdir(), 'etcd-triage-bench-'));
-  const path = join(dir, 'etcd.jsonl');
+  const results: SizeResult[] = [];
   try {
-    const startMs = Date.UTC(2026, 0, 1);
-    process.stdout.write(`generating ${sizeMB} MB … `);
-    const gen = await generate(path, sizeMB, startMs);
-    const mb = statSync(path).size / (1024 * 1024);
-    console.log(`${mb.toFixed(0)} MB, ${gen.lines} lines`);
-
-    const filter = 'apply request took too long';
-    // Warm the page cache the same way for everyone.
-    timeShell(`cat '${path}' > /dev/null`);
-    // Best of three, interleaved, for grep and us: the machine may be shared, and the best run is the
-    // one least disturbed by others. jq runs once (it is the slow baseline either way).
-    let grep = { seconds: Infinity, output: '' };
-    let ours: ScanReport | null = null;
-    let all: ScanReport | null = null;
-    for (let r = 0; r < 3; r++) {
-      const g = timeShell(`grep -F '"msg":"${filter}"' '${path}' | wc -l`);
-      if (g.seconds < grep.seconds) grep = g;
-      const o = await runChild(path, 'apply-slow', startMs, gen.endMs + 1);
-      if (ours === null || o.seconds < ours.seconds) ours = o;
-      const a = await runChild(path, 'all', startMs, gen.endMs + 1);
-      if (all === null || a.seconds < all.seconds) all = a;
+    // A small log scanned first in the "running process" children: the bot has parsed lines before.
+    const warmupPath = join(dir, 'warmup.jsonl');
+    await generate(warmupPath, 8, Date.UTC(2025, 11, 31));
+    for (const sizeMB of sizes) {
+      const r = await measure(dir, sizeMB, rounds, withJq, warmupPath);
+      results.push(r);
+      console.log(`\n${r.sizeMB} MB, ${r.lines} lines, ${r.matches} matching lines; ${rounds} rounds, median (min–max):`);
+      console.log(`| tool | wall s | CPU s | wall vs grep -F | CPU vs grep -F |\n|---|---|---|---|---|`);
+      console.log(`| grep -F | ${fmt(r.grepSeconds, 3)} | ${r.grepCpuSeconds ? fmt(r.grepCpuSeconds, 3) : '?'} | 1 | 1 |`);
+      console.log(
+        `| etcd-triage scan, running process | ${fmt(r.scanSeconds, 3)} | ${fmt(r.scanCpuSeconds, 3)} | ${fmt(r.ratioVsGrep)}× | ${r.cpuRatioVsGrep ? `${fmt(r.cpuRatioVsGrep)}×` : '?'} |`,
+      );
+      console.log(`| etcd-triage first scan, fresh process | ${fmt(r.coldScanSeconds, 3)} | | ${fmt(r.coldRatioVsGrep)}× | |`);
+      if (r.jqSeconds !== null) {
+        console.log(`| jq select(.msg==…) (once) | ${r.jqSeconds.toFixed(2)} | | ${(r.jqSeconds / r.grepSeconds.median).toFixed(0)}× (ours ${(r.jqSeconds / r.scanSeconds.median).toFixed(0)}× faster) | |`);
+      }
+      console.log(
+        `peak RSS: process alone ${r.rssMB.processBaseline} MB; scan keeping no events ${r.rssMB.noEventsKept} MB; ` +
+          `every kind up to the ${r.rssMB.cap}-event cap ${r.rssMB.eventsKeptCapped} MB; all ${r.matches} apply-slow events kept ${r.rssMB.eventsKept} MB`,
+      );
+      console.log(`load average ${r.loadAverage.join(' ')} on ${cpus().length} CPUs\n`);
     }
-    // Pure scanning memory: a kind that never occurs, so no events are kept.
-    const none = await runChild(path, 'clock-drift', startMs, gen.endMs + 1);
-    if (ours === null || all === null) throw new Error('no runs');
-    const hasJq = existsSync('/usr/bin/jq') || spawnSync('bash', ['-c', 'command -v jq']).status === 0;
-    const jq = hasJq ? timeShell(`jq -c 'select(.msg=="${filter}")' '${path}' | wc -l`) : null;
-
-    const rate = (s: number): string => `${(mb / s).toFixed(0)} MB/s`;
-    const rows: Array<[string, number, string]> = [
-      ['grep -F', grep.seconds, grep.output],
-      ['etcd-triage file source (apply-slow)', ours.seconds, String(ours.events)],
-      ['etcd-triage file source (all kinds)', all.seconds, String(all.events)],
-    ];
-    if (jq) rows.push(['jq select(.msg==…)', jq.seconds, jq.output]);
-    console.log(`\n| tool | seconds | throughput | matches |\n|---|---|---|---|`);
-    for (const [name, s, n] of rows) console.log(`| ${name} | ${s.toFixed(2)} | ${rate(s)} | ${n} |`);
-    console.log('');
-    if (jq) console.log(`vs jq:     ours ${(jq.seconds / ours.seconds).toFixed(1)}× faster (goal ≥ 10×); all kinds ${(jq.seconds / all.seconds).toFixed(1)}×`);
-    console.log(`vs grep -F: ours ${(ours.seconds / grep.seconds).toFixed(2)}× its time (goal ≤ 3×); all kinds ${(all.seconds / grep.seconds).toFixed(2)}×`);
-    console.log(
-      `peak RSS of our scan: ${none.maxRssMB.toFixed(0)} MB scanning alone (no events kept, ${none.seconds.toFixed(2)} s), ` +
-        `${ours.maxRssMB.toFixed(0)} MB (apply-slow: ${ours.events} events kept), ${all.maxRssMB.toFixed(0)} MB (all kinds: ${all.events} events kept)`,
-    );
-    console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
-    console.log(`lines read: ${ours.linesRead} / generated ${gen.lines}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  const worst = Math.max(...results.map((r) => r.ratioVsGrep.median));
+  const worstCpu = results.every((r) => r.cpuRatioVsGrep) ? Math.max(...results.map((r) => r.cpuRatioVsGrep!.median)) : null;
+  const round = (x: number | null): number | null => (x === null ? null : Math.round(x * 100) / 100);
+  console.log(
+    `BENCH ${JSON.stringify({
+      name: 'log-scan',
+      budget: { ratioVsGrep: BUDGET_VS_GREP },
+      withinBudget: worst <= BUDGET_VS_GREP,
+      withinBudgetCpu: worstCpu === null ? null : worstCpu <= BUDGET_VS_GREP,
+      worstMedianRatioVsGrep: round(worst),
+      worstMedianCpuRatioVsGrep: round(worstCpu),
+      summary: results
+        .map((r) => {
+          const cpu = r.cpuRatioVsGrep ? `, CPU ${r.cpuRatioVsGrep.median.toFixed(2)}×` : '';
+          return `${r.sizeMB} MB: ${r.ratioVsGrep.median.toFixed(2)}× grep -F${cpu}, peak RSS ${r.rssMB.noEventsKept} MB keeping no events, ${r.rssMB.eventsKeptCapped} MB at the event cap`;
+        })
+        .join('; '),
+      cpus: cpus().length,
+      results,
+    })}`,
+  );
 }
 
 await main();

@@ -1,3 +1,4 @@
+import { anchorNeedle, findNeedle, type AnchoredNeedle } from './needle-anchor.js';
 import { ALL_ZAP_MSG_PREFIXES, candidateRegexSource, fragmentsFor, wantsSevere, zapNeedlesFor } from './prefilter.js';
 import type { LogEventKind } from './types.js';
 
@@ -5,8 +6,8 @@ import type { LogEventKind } from './types.js';
  * Decides, on raw bytes, which lines of a buffer to parse. Two strategies:
  *
  * - `needles` (when the caller asks for specific kinds): the buffer is searched once per fixed text with
- *   Buffer.indexOf (native, Boyer-Moore-Horspool); only lines around hits are visited. This is as close
- *   to `grep -F` as JavaScript gets.
+ *   Buffer.indexOf (native), from the needle's rarest byte (see needle-anchor.ts); only lines around hits
+ *   are visited. This is as close to `grep -F` as JavaScript gets.
  * - `per-line` (every kind, including unclassified warnings): each line is visited; zap lines are judged
  *   from the level byte and the first bytes of `msg` without decoding; other formats fall back to one
  *   regex over the line decoded as latin1 (cheap, and ASCII fragments match the same).
@@ -53,9 +54,8 @@ export interface LineVisitor {
 
 export class LineMatcher {
   readonly mode: 'needles' | 'per-line';
-  private readonly needles: Buffer[];
+  private readonly needles: AnchoredNeedle[];
   private readonly fallback: RegExp;
-  private readonly fragmentBuffers: Buffer[];
   private readonly severe: boolean;
   /** A CRI partial (P) line was visited: the lines that complete it are visited too (across buffers). */
   private continuing = false;
@@ -70,13 +70,13 @@ export class LineMatcher {
   constructor(kinds?: readonly LogEventKind[], plainZap = false, criPossible = true) {
     this.severe = wantsSevere(kinds);
     const fragments = fragmentsFor(kinds);
-    this.fragmentBuffers = fragments.map((f) => Buffer.from(f));
     this.mode = this.severe ? 'per-line' : 'needles';
-    this.needles = kinds !== undefined && plainZap ? zapNeedlesFor(kinds).map((f) => Buffer.from(f)) : [...this.fragmentBuffers];
+    const needles = kinds !== undefined && plainZap ? zapNeedlesFor(kinds) : [...fragments];
     // A CRI runtime splits long lines into P pieces; a needle may straddle the cut. Partial lines are
     // rare, so all of them are candidates (and the parser joins them) when CRI lines may occur.
     this.criNeedles = criPossible;
-    if (criPossible) this.needles.push(Buffer.from(' stderr P '), Buffer.from(' stdout P '));
+    if (criPossible) needles.push(' stderr P ', ' stdout P ');
+    this.needles = needles.map(anchorNeedle);
     this.fallback = new RegExp(candidateRegexSource(kinds));
   }
 
@@ -172,12 +172,12 @@ export class LineMatcher {
     const window = buf.subarray(0, to);
     const hits: number[] = [];
     for (const needle of this.needles) {
-      let p = window.indexOf(needle, from);
+      let p = findNeedle(window, needle, from);
       while (p >= 0) {
         // Bytes before `from` are stale (an earlier buffer's): a line never starts before it.
         hits.push(p === from ? from : Math.max(from, window.lastIndexOf(NL, p - 1) + 1));
-        const le = window.indexOf(NL, p + needle.length);
-        p = le < 0 ? -1 : window.indexOf(needle, le + 1);
+        const le = window.indexOf(NL, p + needle.whole.length);
+        p = le < 0 ? -1 : findNeedle(window, needle, le + 1);
       }
     }
     // One needle gives its hits in order already; several interleave.
