@@ -15,6 +15,8 @@ export interface AlertmanagerOptions {
   groupWait?: string;
   groupInterval?: string;
   repeatInterval?: string;
+  /** webhook_config max_alerts: Alertmanager sends at most this many alerts and counts the rest in truncatedAlerts. */
+  maxAlerts?: number;
 }
 
 export interface TestAlert {
@@ -53,6 +55,7 @@ export async function startAlertmanager(opts: AlertmanagerOptions): Promise<Runn
             {
               url: opts.webhookUrl,
               send_resolved: true,
+              ...(opts.maxAlerts === undefined ? {} : { max_alerts: opts.maxAlerts }),
               http_config: { authorization: { type: 'Bearer', credentials: opts.token } },
             },
           ],
