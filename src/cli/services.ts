@@ -5,6 +5,7 @@ import { requireSlackSecrets, type Env } from '../config/env.js';
 import type { Playbook } from '../diagnosis/playbook/schema.js';
 import { createSlackApp } from '../ingress/slack/app.js';
 import { startSlackServer, type RunningSlackServer } from '../ingress/slack/server.js';
+import { startSocketModeFront } from '../ingress/slack/socket-front.js';
 import { healthRoutes } from '../ingress/http/health-routes.js';
 import { credentialsFromEnv, WebhookAuthenticator } from '../ingress/alertmanager/auth.js';
 import { alertmanagerWebhookRoute } from '../ingress/alertmanager/webhook-route.js';
@@ -106,7 +107,8 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
   };
 
   if (mode === 'serve' || mode === 'start') {
-    const secrets = requireSlackSecrets(opts.env);
+    const slackMode = opts.config.slack.mode;
+    const secrets = requireSlackSecrets(opts.env, slackMode);
     const queueConn = connectRedis(opts.env, 'front');
     connections.push(queueConn);
     const queue = new DiagnoseQueue({
@@ -136,31 +138,39 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
       result.alertIntake = intake;
       return [alertmanagerWebhookRoute({ path: am.path, auth, maxBodyBytes: am.maxBodyBytes, maxAlerts: am.maxAlertsPerNotification, intake, metrics, logger })];
     };
+    const frontRoutes: CustomRoute[] = [
+      // Once draining, /readyz says 503 (the load balancer stops routing here) while requests in flight finish.
+      ...healthRoutes({ metrics, redisPing: () => (draining ? Promise.reject(new Error('shutting down')) : queueConn.ping()) }),
+      ...alertRoutes(),
+    ];
+    const envelopePrefix = opts.prefix ?? DEFAULT_PREFIX;
     const app = createSlackApp({
       config: opts.config,
       botToken: secrets.botToken,
-      signingSecret: secrets.signingSecret,
+      ...(slackMode === 'socket'
+        ? {
+            socket: {
+              appToken: secrets.appToken!,
+              // A redelivered envelope is answered by whichever replica claimed it first, once.
+              claimEnvelope: async (id: string) => (await queueConn.set(`${envelopePrefix}:slack-envelope:${id}`, '1', 'EX', 3600, 'NX')) === 'OK',
+            },
+          }
+        : { signingSecret: secrets.signingSecret!, customRoutes: frontRoutes }),
       slackApiUrl: opts.env.SLACK_API_URL,
       logger,
       enqueueDiagnosis: (req) => queue.enqueue(req),
       enqueueHandoff: (req) => handoffQueue.enqueue(req),
       recordAction: (e) => frontTimeline.append([e]),
       onCommand: (e) => metrics.commandsReceived.inc({ command: e.subcommand, outcome: e.reason ?? e.outcome }),
-      customRoutes: [
-        // Once draining, /readyz says 503 (the load balancer stops routing here) while requests in flight finish.
-        ...healthRoutes({ metrics, redisPing: () => (draining ? Promise.reject(new Error('shutting down')) : queueConn.ping()) }),
-        ...alertRoutes(),
-      ],
     });
-    const server: RunningSlackServer = await startSlackServer(app, {
-      host: opts.host ?? opts.config.server.host,
-      port: opts.port ?? opts.env.PORT ?? opts.config.server.port,
-    });
+    const listen = { host: opts.host ?? opts.config.server.host, port: opts.port ?? opts.env.PORT ?? opts.config.server.port };
+    const server: RunningSlackServer =
+      slackMode === 'socket' ? await startSocketModeFront(app, listen, frontRoutes) : await startSlackServer(app, listen);
     stops.unshift(() => server.stop());
     result.url = server.url;
     result.port = server.port;
     result.queue = queue;
-    logger.info({ url: server.url }, 'HTTP front listening');
+    logger.info({ url: server.url, slackMode }, slackMode === 'socket' ? 'HTTP front listening; Slack through Socket Mode' : 'HTTP front listening');
   }
 
   if (mode === 'worker' || mode === 'start') {

@@ -7,6 +7,8 @@ import { parseRedisUrl } from './redis-target.js';
 const envSchema = z.object({
   SLACK_BOT_TOKEN: z.string().min(1).optional(),
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  /** Socket Mode: the app-level token (connections:write scope). */
+  SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'an app-level token starts with xapp-').optional(),
   /** Override of the Slack Web API base URL, e.g. for an Enterprise Grid proxy. */
   SLACK_API_URL: z.url().optional(),
   /** One server, Sentinels or a Cluster: the forms are in redis-target.ts and the README. */
@@ -32,12 +34,21 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
   return parsed.data;
 }
 
-/** The HTTP front needs both Slack secrets; the CLI needs neither. */
-export function requireSlackSecrets(env: Env): { botToken: string; signingSecret: string } {
+/**
+ * The front's Slack secrets: the bot token, plus the signing secret in HTTP mode or the app-level token
+ * in Socket Mode. The CLI needs none of them.
+ */
+export function requireSlackSecrets(
+  env: Env,
+  mode: 'http' | 'socket' = 'http',
+): { botToken: string; signingSecret?: string; appToken?: string } {
   const missing = [
     env.SLACK_BOT_TOKEN ? undefined : 'SLACK_BOT_TOKEN: not set',
-    env.SLACK_SIGNING_SECRET ? undefined : 'SLACK_SIGNING_SECRET: not set',
+    mode === 'http' && !env.SLACK_SIGNING_SECRET ? 'SLACK_SIGNING_SECRET: not set (HTTP mode)' : undefined,
+    mode === 'socket' && !env.SLACK_APP_TOKEN ? 'SLACK_APP_TOKEN: not set (slack.mode: socket needs an app-level token)' : undefined,
   ].filter((p): p is string => p !== undefined);
   if (missing.length > 0) throw new ConfigError('(environment)', missing);
-  return { botToken: env.SLACK_BOT_TOKEN!, signingSecret: env.SLACK_SIGNING_SECRET! };
+  return mode === 'http'
+    ? { botToken: env.SLACK_BOT_TOKEN!, signingSecret: env.SLACK_SIGNING_SECRET! }
+    : { botToken: env.SLACK_BOT_TOKEN!, appToken: env.SLACK_APP_TOKEN! };
 }

@@ -166,6 +166,16 @@ export const configSchema = z.strictObject({
       shutdownTimeoutSeconds: z.number().min(1).max(600).default(25),
     })
     .default({ host: '0.0.0.0', port: 3000, shutdownTimeoutSeconds: 25 }),
+  /**
+   * How Slack reaches the bot: `http` (Slack calls /slack/commands, /slack/actions… over HTTPS, verified
+   * with SLACK_SIGNING_SECRET) or `socket` (the bot connects out to Slack with SLACK_APP_TOKEN; no inbound
+   * Slack endpoint). The HTTP server serves /alertmanager, /healthz, /readyz and /metrics either way.
+   */
+  slack: z
+    .strictObject({
+      mode: z.enum(['http', 'socket']).default('http'),
+    })
+    .default({ mode: 'http' }),
   defaults: z
     .strictObject({
       window: durationText.default('15m'),

@@ -94,6 +94,8 @@ export class SlackStandin {
   private channels: Set<string> | undefined;
   private waiters: Array<{ pred: (c: RecordedCall) => boolean; resolve: (c: RecordedCall) => void }> = [];
   private answerHooks: Array<{ method: string; hook: AnswerHook }> = [];
+  /** Set by the Socket Mode stand-in (socket-mode-standin.ts): answers apps.connections.open. */
+  socketMode: { appToken: string; open: () => Args } | undefined;
 
   private constructor(server: Server, port: number, opts: StandinOptions) {
     this.server = server;
@@ -295,6 +297,15 @@ export class SlackStandin {
 
     const auth = req.headers.authorization;
     if (auth === undefined) return this.reply(res, call, 200, { ok: false, error: 'not_authed' });
+    // Socket Mode: apps.connections.open takes the app-level token, and only that (as Slack does).
+    if (method === 'apps.connections.open') {
+      if (this.socketMode === undefined) return this.reply(res, call, 200, { ok: false, error: 'unknown_method' });
+      if (auth === `Bearer ${this.token}`) return this.reply(res, call, 200, { ok: false, error: 'not_allowed_token_type' });
+      if (auth !== `Bearer ${this.socketMode.appToken}`) return this.reply(res, call, 200, { ok: false, error: 'invalid_auth' });
+      const failure = this.takeFailure(method, args);
+      if (failure !== undefined) return this.fail(res, call, failure);
+      return this.reply(res, call, 200, this.socketMode.open());
+    }
     if (auth !== `Bearer ${this.token}`) return this.reply(res, call, 200, { ok: false, error: 'invalid_auth' });
 
     const failure = this.takeFailure(method, args);

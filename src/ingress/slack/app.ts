@@ -1,4 +1,4 @@
-import { App, HTTPReceiver, webApi, type CustomRoute } from '@slack/bolt';
+import { App, webApi, type CustomRoute, type Receiver } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema.js';
 import { parseWindow } from '../../diagnosis/window.js';
@@ -8,7 +8,9 @@ import type { EnqueueHandoff } from './handoff-command.js';
 import { registerHandoffActions } from './handoff-actions.js';
 import type { ActionEvent } from '../../incidents/timeline-event.js';
 import { registerEtcdCommand } from './etcd-command.js';
-import { refuseFutureRequests } from './future-requests.js';
+import { registerEnvelopeClaim, type ClaimEnvelope } from './envelope-claim.js';
+import { createHttpReceiver } from './receivers/http.js';
+import { createSocketReceiver } from './receivers/socket.js';
 import { registerInteractions } from './interactions.js';
 import { CachedUserGroups, type UserGroupDirectory } from './user-groups.js';
 
@@ -17,12 +19,18 @@ export const DEFAULT_ENDPOINTS = ['/slack/commands', '/slack/events', '/slack/ac
 export interface SlackAppOptions {
   config: Config;
   botToken: string;
-  signingSecret: string;
+  /** HTTP mode: Slack's requests are verified with it. Exactly one of signingSecret and socket. */
+  signingSecret?: string;
+  /** Socket Mode: the app-level token, and where envelope ids are claimed across replicas. */
+  socket?: { appToken: string; claimEnvelope?: ClaimEnvelope };
   /** Web API base URL, ending in '/'; tests point it at a local stand-in. Default https://slack.com/api/. */
   slackApiUrl?: string;
-  /** POST paths Slack calls (slash commands, events, interactivity). */
+  /** HTTP mode: POST paths Slack calls (slash commands, events, interactivity). */
   endpoints?: readonly string[];
-  /** Raw routes served by the same HTTP server (health, metrics, webhooks); NOT signature-checked. */
+  /**
+   * HTTP mode: raw routes served by the same HTTP server (health, metrics, webhooks); NOT
+   * signature-checked. In Socket Mode they are served by the front's own HTTP server (socket-front.ts).
+   */
   customRoutes?: CustomRoute[];
   logger: Logger;
   enqueueDiagnosis: EnqueueDiagnosis;
@@ -55,17 +63,7 @@ export function createSlackApp(opts: SlackAppOptions): App {
   if (!defaultWindow.ok) throw new Error(`config defaults.window: ${defaultWindow.reason}`);
 
   const logger = slackLogger(opts.logger);
-  const receiver = new HTTPReceiver({
-    signingSecret: opts.signingSecret,
-    signatureVerification: true,
-    endpoints: [...(opts.endpoints ?? DEFAULT_ENDPOINTS)],
-    customRoutes: opts.customRoutes ?? [],
-    logger,
-    // Answer only after the listener acked: the ack body (the ephemeral answer) is the whole response.
-    processBeforeResponse: false,
-  });
-  // Bolt refuses requests older than five minutes only; the same bound applies ahead of the clock.
-  refuseFutureRequests(receiver, opts.endpoints ?? DEFAULT_ENDPOINTS, opts.logger.child({ component: 'slack-receiver' }));
+  const receiver = createReceiver(opts, logger);
 
   const clientOptions: webApi.WebClientOptions = {
     slackApiUrl: opts.slackApiUrl ?? 'https://slack.com/api/',
@@ -87,6 +85,9 @@ export function createSlackApp(opts: SlackAppOptions): App {
     convoStore: false,
   });
 
+  if (opts.socket?.claimEnvelope !== undefined) {
+    registerEnvelopeClaim(app, opts.socket.claimEnvelope, opts.logger.child({ component: 'slack-socket' }));
+  }
   const userGroups = opts.userGroups ?? defaultUserGroups(opts.botToken, clientOptions);
   registerEtcdCommand(app, {
     commandName: opts.commandName ?? '/etcd',
@@ -108,6 +109,26 @@ export function createSlackApp(opts: SlackAppOptions): App {
     opts.logger.error({ err }, 'slack listener error');
   });
   return app;
+}
+
+/** The transport Slack reaches the bot by: signed HTTPS requests, or the bot's own Socket Mode connection. */
+function createReceiver(opts: SlackAppOptions, boltLogger: ReturnType<typeof slackLogger>): Receiver {
+  if (opts.socket !== undefined && opts.signingSecret !== undefined) throw new Error('give either a signing secret (HTTP) or a Socket Mode app token, not both');
+  if (opts.socket !== undefined) {
+    return createSocketReceiver({
+      appToken: opts.socket.appToken,
+      boltLogger,
+      ...(opts.slackApiUrl === undefined ? {} : { slackApiUrl: opts.slackApiUrl }),
+    });
+  }
+  if (opts.signingSecret === undefined) throw new Error('HTTP mode needs the signing secret');
+  return createHttpReceiver({
+    signingSecret: opts.signingSecret,
+    endpoints: opts.endpoints ?? DEFAULT_ENDPOINTS,
+    customRoutes: opts.customRoutes ?? [],
+    boltLogger,
+    logger: opts.logger,
+  });
 }
 
 function defaultUserGroups(token: string, clientOptions: webApi.WebClientOptions): UserGroupDirectory {

@@ -17,6 +17,11 @@ export interface RunningSlackServer {
  */
 export async function startSlackServer(app: App, listen: { host: string; port: number }): Promise<RunningSlackServer> {
   const server = await app.start({ host: listen.host, port: listen.port });
+  return stoppableServer(server);
+}
+
+/** A listening server with the stop() described above. */
+export function stoppableServer(server: Server): RunningSlackServer {
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
