@@ -6,8 +6,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The same Debian packages as the lab (etcd, Prometheus, Alertmanager, node_exporter, Redis, strace…).
+# The same Debian packages as the lab (etcd, Prometheus, Alertmanager, node_exporter, Redis, strace…),
+# and what the container image test builds with (buildah, debootstrap).
 bash deploy/lab/install.sh
+test_debs=()
+command -v buildah >/dev/null || test_debs+=(buildah)
+command -v debootstrap >/dev/null || test_debs+=(debootstrap)
+if [ ${#test_debs[@]} -gt 0 ]; then
+  echo "==> installing Debian packages for the image test: ${test_debs[*]}"
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${test_debs[@]}" >/dev/null \
+    || { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${test_debs[@]}" >/dev/null; }
+fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   # npm ci installs exactly the lock file and never rewrites it.
