@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rfc3339Time } from '../config/rfc3339.js';
 import { EVIDENCE_FORMAT, type Evidence } from './evidence.js';
 
 /** Evidence bundles enter from files: validate their shape before the playbooks trust them. */
@@ -16,7 +17,8 @@ const bundleSchema = z.object({
   window: z.object({ start: z.number(), end: z.number(), seconds: z.number(), rateSeconds: z.number(), stepSeconds: z.number() }),
   prometheusUrl: z.string(),
   tuning: z.object({ clientPort: z.number(), peerPort: z.number(), interface: z.string() }),
-  collectedAt: z.string(),
+  // Shown as collected_at in reports: a time like every other that enters, RFC 3339 or refused.
+  collectedAt: rfc3339Time,
   durationMs: z.number(),
   playbooks: z.array(z.string()),
   queries: z.array(
