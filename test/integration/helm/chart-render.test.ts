@@ -139,6 +139,17 @@ describe('HTTP mode, external Redis, one combined Deployment', () => {
     expect(renderedConfigText(objs)).not.toMatch(/xox|xapp/);
   });
 
+  it('mounts extra volumes in both containers, so the config check sees the same files (a Prometheus CA)', () => {
+    const objs2 = renderChart(withValues(ciValues('http-external-redis'), {
+      extraVolumes: [{ name: 'prometheus-ca', configMap: { name: 'prometheus-ca' } }],
+      extraVolumeMounts: [{ name: 'prometheus-ca', mountPath: '/etc/prometheus-ca', readOnly: true }],
+    }));
+    expect(schemaProblems(objs2)).toEqual([]);
+    const d2 = deployment(objs2, 'etcd-triage');
+    expect(d2.pod.volumes).toContainEqual({ name: 'prometheus-ca', configMap: { name: 'prometheus-ca' } });
+    for (const c of [d2.init, d2.main]) expect(c.volumeMounts).toContainEqual({ name: 'prometheus-ca', mountPath: '/etc/prometheus-ca', readOnly: true });
+  });
+
   it('rolls the pods when the config changes, and only then', () => {
     const again = deployment(renderChart(ciValues('http-external-redis')), 'etcd-triage');
     expect(again.annotations['checksum/config']).toBe(d.annotations['checksum/config']);
