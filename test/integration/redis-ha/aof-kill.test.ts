@@ -3,7 +3,7 @@ import { SlackStandin } from '../../support/slack-standin.js';
 import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
 import { freePort, startProcess, tempDir, waitFor, type RunningProcess } from '../../support/processes.js';
 import { startBotProcess, writeConfig, type BotProcess } from './bot-processes.js';
-import { memberOf, sendStep, stormComplete, stormGroups, triagesOf } from './storm.js';
+import { memberOf, sendStep, stormComplete, stormGroups, stormState, triagesOf } from './storm.js';
 
 /**
  * Redis killed with SIGKILL in the middle of a storm and started again on its append-only file, as a
@@ -86,7 +86,9 @@ describe('Redis kill -9 and restart from its append-only file', () => {
     }
     expect(retried).toBeGreaterThan(0);
 
-    await waitFor('every group complete in its one thread', () => stormComplete(slack, CHANNELS, NAMES, STEPS), 150_000, 500);
+    await waitFor('every group complete in its one thread', () => stormComplete(slack, CHANNELS, NAMES, STEPS), 150_000, 500).catch((err: Error) => {
+      throw new Error(`${err.message}\n${stormState(slack, CHANNELS)}`);
+    });
     await new Promise((r) => setTimeout(r, 3000));
     CHANNELS.forEach((ch, c) => {
       const ps = slack.history(ch);

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { SlackStandin } from '../../support/slack-standin.js';
 import { startSentinelSet, type RunningSentinelSet } from '../../support/redis.js';
 import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
 import { waitFor } from '../../support/processes.js';
 import { startBotProcess, writeConfig, type BotProcess } from './bot-processes.js';
-import { sendStep, stormComplete, stormGroups, triagesOf } from './storm.js';
+import { sendStep, stormComplete, stormGroups, stormState, triagesOf } from './storm.js';
 
 /**
  * A master, a replica and three Sentinels; the bot as one HTTP front and two workers (separate processes
@@ -58,7 +59,14 @@ describe('Sentinel failover in the middle of an alert storm', () => {
     const opts = { job: 'etcd-sent', tag: '8' };
     let retried = 0;
     for (let step = 1; step <= STEPS; step++) {
-      if (step === 4) expect(await set.killMaster()).toBe(oldMaster);
+      if (step === 4) {
+        // The front answered each notification so far only after a replica had it (WAIT 1).
+        const master = new Redis({ host: '127.0.0.1', port: oldMaster });
+        const waits = Number(/cmdstat_wait:calls=(\d+)/.exec(await master.info('commandstats'))?.[1] ?? 0);
+        master.disconnect();
+        expect(waits).toBeGreaterThanOrEqual(groups.length * 3);
+        expect(await set.killMaster()).toBe(oldMaster);
+      }
       retried += await sendStep(front.url!, TOKEN, groups, step, opts);
       await new Promise((r) => setTimeout(r, 300));
     }
@@ -66,7 +74,9 @@ describe('Sentinel failover in the middle of an alert storm', () => {
     // The outage was seen (503s, retried as Alertmanager does), and then everything was accepted.
     expect(retried).toBeGreaterThan(0);
 
-    await waitFor('every group complete in its one thread', () => stormComplete(slack, CHANNELS, NAMES, STEPS), 150_000, 500);
+    await waitFor('every group complete in its one thread', () => stormComplete(slack, CHANNELS, NAMES, STEPS), 150_000, 500).catch((err: Error) => {
+      throw new Error(`${err.message}\n${stormState(slack, CHANNELS)}`);
+    });
     await new Promise((r) => setTimeout(r, 3000));
     for (const ch of CHANNELS) {
       const ps = slack.history(ch);

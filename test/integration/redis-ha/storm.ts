@@ -38,3 +38,10 @@ export function stormComplete(slack: SlackStandin, channels: readonly string[], 
     return ps.length >= alertnames.length && ps.every((p) => new RegExp(`\\b${steps} firing`).test(p.text) && triagesOf(slack, ch, p).length >= 1);
   });
 }
+
+/** What each channel shows, for a failure message: parents with their firing count and triage replies. */
+export function stormState(slack: SlackStandin, channels: readonly string[]): string {
+  return channels
+    .map((ch) => `${ch}: ${slack.history(ch).map((p) => `[${/\d+ firing/.exec(p.text)?.[0] ?? p.text.slice(0, 60)}, ${triagesOf(slack, ch, p).length} triage]`).join(' ')}`)
+    .join('\n');
+}
