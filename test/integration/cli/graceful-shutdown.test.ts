@@ -59,8 +59,10 @@ interface Cli {
   url: string;
   stderr: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Pid of the worker process the supervisor started (from its log line). */
+  /** Pid of the first worker process the supervisor started (from its log line). */
   workerPid: () => number | undefined;
+  /** Every worker process started, in order. */
+  workerPids: () => number[];
 }
 
 async function startCli(shutdownTimeoutSeconds: number): Promise<Cli> {
@@ -99,11 +101,8 @@ async function startCli(shutdownTimeoutSeconds: number): Promise<Cli> {
       throw new Error(`${String(err)}; exit code ${child.exitCode}; stderr:\n${stderr.slice(-3000)}`);
     },
   );
-  const workerPid = (): number | undefined => {
-    const m = /"pid":(\d+)[^\n]*"msg":"worker process started"/.exec(stderr);
-    return m === null ? undefined : Number(m[1]);
-  };
-  return { child, url, stderr: () => stderr, exited, workerPid };
+  const workerPids = (): number[] => [...stderr.matchAll(/"pid":(\d+)[^\n]*"msg":"worker process started"/g)].map((m) => Number(m[1]));
+  return { child, url, stderr: () => stderr, exited, workerPid: () => workerPids()[0], workerPids };
 }
 
 /** Holds the answer to the first chat.postMessage into CHANNEL until release() (the job is then running). */
@@ -157,6 +156,30 @@ const verdictReplies = (from: number): string[] =>
     .slice(from)
     .flatMap((p) => slack.threadReplies(CHANNEL, p.ts))
     .map((m) => JSON.stringify(m));
+
+describe('start: the worker process', () => {
+  it('is started again when it dies, and the next command gets its verdict', async () => {
+    redis = await startRedis();
+    cleanups.push(() => redis.stop());
+    const cli = await startCli(20);
+    const first = cli.workerPid();
+    expect(first).toBeDefined();
+    process.kill(first!, 'SIGKILL');
+    await waitFor('a new worker process', () => cli.stderr().includes('worker process died; restarting it') && cli.workerPids().length === 2, 30_000);
+    const second = cli.workerPids()[1]!;
+    expect(second).not.toBe(first);
+    expect(alive(second)).toBe(true);
+
+    const before = slack.history(CHANNEL).length;
+    const ack = await sendSlashCommand(`${cli.url}/slack/commands`, SECRET, { text: 'why-slow lab 10m', channel_id: CHANNEL });
+    expect(ack.body).toContain('Investigating');
+    await waitFor('the verdict from the new worker process', () => /disk/i.test(verdictReplies(before).join('\n')), 60_000);
+
+    cli.child.kill('SIGTERM');
+    expect((await cli.exited).code).toBe(0);
+    expect(alive(second)).toBe(false);
+  }, 180_000);
+});
 
 describe('start: SIGTERM during a running job', () => {
   it('lets the job finish, posts its verdict, closes everything and exits 0 within the bound', async () => {
