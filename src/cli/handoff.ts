@@ -1,4 +1,5 @@
 import { readEnv } from '../config/env.js';
+import { redactRedisUrl } from '../config/redis-target.js';
 import { SlackDelivery } from '../delivery/slack-client.js';
 import { gatherHandoff } from '../handoff/gather.js';
 import { parseSince } from '../handoff/period.js';
@@ -53,7 +54,7 @@ export async function handoffCli(target: string, opts: HandoffCliOptions): Promi
   try {
     const timeline = new TimelineStore(redis, { prefix, ...config.handoff });
     await redis.ping().catch((err: unknown) => {
-      throw new CliError(`cannot reach Redis at ${env.REDIS_URL}: ${err instanceof Error ? err.message : String(err)}`, EXIT.failed);
+      throw new CliError(`cannot reach Redis at ${redactRedisUrl(env.REDIS_URL)}: ${err instanceof Error ? err.message : String(err)}`, EXIT.failed);
     });
     const untilMs = Date.now();
     const summary = await gatherHandoff(

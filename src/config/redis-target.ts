@@ -112,3 +112,8 @@ export function keyPrefixFor(target: RedisTarget, prefix: string): string {
   if (target.kind !== 'cluster' || /\{[^}]+\}/.test(prefix)) return prefix;
   return `{${prefix}}`;
 }
+
+/** REDIS_URL for messages and logs: the password (and user) replaced, the hosts kept. */
+export function redactRedisUrl(url: string): string {
+  return url.replace(/^([a-z+]+:\/\/)[^@/]*@/i, '$1***@').replace(/([?&]sentinelPassword=)[^&#]*/g, '$1***');
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keyPrefixFor, parseRedisUrl } from '../../../src/config/redis-target.js';
+import { keyPrefixFor, parseRedisUrl, redactRedisUrl } from '../../../src/config/redis-target.js';
 import { readEnv } from '../../../src/config/env.js';
 import { ConfigError } from '../../../src/config/errors.js';
 
@@ -66,5 +66,11 @@ describe('REDIS_URL forms', () => {
     expect(keyPrefixFor(cluster, '{team-a}')).toBe('{team-a}');
     expect(keyPrefixFor(parseRedisUrl('redis+sentinel://h:26379/m'), 'etcd-triage')).toBe('etcd-triage');
     expect(keyPrefixFor(parseRedisUrl('redis://h:6379'), 'etcd-triage')).toBe('etcd-triage');
+  });
+
+  it('messages show the hosts of a REDIS_URL, never its passwords', () => {
+    expect(redactRedisUrl('redis+sentinel://:s3cret@h1:26379,h2/m?sentinelPassword=sp2')).toBe('redis+sentinel://***@h1:26379,h2/m?sentinelPassword=***');
+    expect(redactRedisUrl('redis://user:pw@cache:6379/1')).toBe('redis://***@cache:6379/1');
+    expect(redactRedisUrl('redis+cluster://n1:7000,n2:7001')).toBe('redis+cluster://n1:7000,n2:7001');
   });
 });
