@@ -11,7 +11,7 @@ import { parseJsonObject, type JsonFields } from '../../../src/sources/logs/pars
 import { parseLogLine } from '../../../src/sources/logs/parse-line.js';
 import { parseRaftLeaderMessage } from '../../../src/sources/logs/parse-raft-message.js';
 import { extractKeyRange, parseResponseText, requestTypeOf, unquoteGo } from '../../../src/sources/logs/parse-request.js';
-import { parseGoLogTimestamp, parseTimestamp } from '../../../src/sources/logs/parse-time.js';
+import { parseGoLogTimestamp, parseMicrosecondsText, parseNanosecondsText, parseTimestamp } from '../../../src/sources/logs/parse-time.js';
 import { parseTraceFields, parseTraceStep } from '../../../src/sources/logs/parse-trace.js';
 import { candidateRegexSource } from '../../../src/sources/logs/prefilter.js';
 import { matchTraceStep } from '../../../src/sources/logs/trace-step-match.js';
@@ -55,6 +55,8 @@ const PARSERS: Record<string, (s: string) => unknown> = {
   parseGoDuration,
   parseTimestamp,
   parseGoLogTimestamp,
+  parseMicrosecondsText,
+  parseNanosecondsText,
   extractKeyRange,
   requestTypeOf,
   parseResponseText,
