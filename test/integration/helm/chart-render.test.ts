@@ -203,13 +203,15 @@ describe('HTTP mode, external Redis, one combined Deployment', () => {
     const amc = findObject(objs, 'AlertmanagerConfig') as RenderedObject & {
       spec: {
         route: { receiver: string; matchers: unknown[] };
-        receivers: Array<{ name: string; webhookConfigs: Array<{ url: string; sendResolved: boolean; httpConfig: { authorization: { credentials: unknown } } }> }>;
+        receivers: Array<{ name: string; webhookConfigs: Array<{ url: string; sendResolved: boolean; maxAlerts: number; httpConfig: { authorization: { credentials: unknown } } }> }>;
       };
     };
     expect(amc.spec.route.matchers).toEqual([{ name: 'alertname', matchType: '=~', value: 'etcd.*' }]);
     const hook = amc.spec.receivers[0]!.webhookConfigs[0]!;
     expect(hook.url).toBe('http://etcd-triage.monitoring.svc:3000/alertmanager');
     expect(hook.sendResolved).toBe(true);
+    // The bot keeps 1000 alerts per notification by default; Alertmanager truncates at the same number.
+    expect(hook.maxAlerts).toBe(1000);
     expect(hook.httpConfig.authorization.credentials).toEqual({ name: 'etcd-triage', key: 'webhook-token' });
   });
 });

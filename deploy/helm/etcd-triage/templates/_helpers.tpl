@@ -235,8 +235,10 @@ Pods are listed so the Role grants their logs only.
 
 {{/*
 The AlertmanagerConfig spec routing etcd alerts to the webhook: rendered as an object with
-alertmanagerConfig.enabled, and printed as an example in NOTES.txt otherwise. Every notification carries all
-alerts of its group (maxAlerts 0) and resolutions (sendResolved), which the bot's thread state relies on.
+alertmanagerConfig.enabled, and printed as an example in NOTES.txt otherwise. Notifications carry resolutions
+(sendResolved), which the bot's thread state relies on, and at most as many alerts as the bot keeps per
+notification (config.alertmanager.maxAlertsPerNotification, 1000 by default): Alertmanager counts the rest in
+truncatedAlerts, which the thread shows.
 */}}
 {{- define "etcd-triage.alertmanagerConfigSpec" -}}
 {{- $v := .Values }}
@@ -257,7 +259,7 @@ alerts of its group (maxAlerts 0) and resolutions (sendResolved), which the bot'
       "password" (dict "name" ($p.secret | default $v.secrets.existingSecret) "key" ($p.key | default "<key of the password>"))) }}
 {{- end }}
 {{- $amc := $v.alertmanagerConfig }}
-{{- $hook := dict "url" $url "sendResolved" true "maxAlerts" 0 }}
+{{- $hook := dict "url" $url "sendResolved" true "maxAlerts" (int ($am.maxAlertsPerNotification | default 1000)) }}
 {{- if $http }}{{ $_ := set $hook "httpConfig" $http }}{{ end }}
 {{- $route := dict "receiver" "etcd-triage" "matchers" $amc.matchers "groupBy" $amc.groupBy "groupWait" $amc.groupWait "groupInterval" $amc.groupInterval "repeatInterval" $amc.repeatInterval "continue" true }}
 {{- toYaml (dict "route" $route "receivers" (list (dict "name" "etcd-triage" "webhookConfigs" (list $hook)))) }}
