@@ -125,7 +125,8 @@ async function drive(total: number): Promise<void> {
   await new Promise((r) => child.once('exit', r));
 }
 
-const CHANNELS = Array.from({ length: 10 }, (_, i) => `C0BENCH${i}`);
+// Many channels, so that the 1 message/s per channel pacing does not keep the diagnoses waiting instead of working.
+const CHANNELS = Array.from({ length: 50 }, (_, i) => `C0BENCH${i}`);
 
 /** How `start` ran before the workers got their own process: front and workers in one event loop. */
 async function serveSingleLoop(configFile: string): Promise<void> {
