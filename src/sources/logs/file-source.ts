@@ -19,7 +19,8 @@ export interface FileSourceOptions {
 
 /**
  * One member's log file (zap, capnslog, CRI, docker json-file, journald JSON; detected per line).
- * Streams through a fixed buffer: constant memory whatever the file size.
+ * Streams through two fixed buffers: memory does not grow with the file size, only with the events kept
+ * (at most `maxEvents`).
  */
 export class FileLogSource implements LogSource {
   readonly name: string;
