@@ -98,15 +98,22 @@ describe('Redis Cluster: two fronts, two workers', () => {
     }
   }, 180_000);
 
-  it('/etcd why-slow through a front: the verdict and its thread, diagnosed by a worker', async () => {
+  it('/etcd why-slow sent to both fronts at once: one diagnosis, one verdict and its thread', async () => {
     const slow = prom.meta.fault.member!;
-    const res = await sendSlashCommand(`${fronts[1]!.url}/slack/commands`, SECRET, { text: 'why-slow lab 5m', channel_id: LAB, response_url: slack.responseUrl('cl') });
-    expect(res.status).toBe(200);
+    const [a, b] = await Promise.all(
+      fronts.map((f, i) => sendSlashCommand(`${f.url}/slack/commands`, SECRET, { text: 'why-slow lab 5m', channel_id: LAB, response_url: slack.responseUrl(`cl${i}`) })),
+    );
+    expect([a!.status, b!.status]).toEqual([200, 200]);
+    const acks = [a!, b!].map((r) => (r.json as { text?: string } | undefined)?.text ?? '');
+    expect(acks.filter((t) => /already running/.test(t))).toHaveLength(1);
     await waitFor('verdict thread', () => parents(LAB).some((p) => slack.threadReplies(LAB, p.ts).length >= 1), 60_000, 250);
     const [parent] = parents(LAB);
     expect(parents(LAB)).toHaveLength(1);
     await waitFor('verdict in the parent', () => new RegExp(`Slow disk on ${slow}`).test(slack.message(LAB, parent!.ts)!.text), 20_000);
     expect(JSON.stringify(slack.threadReplies(LAB, parent!.ts)[0]!.blocks)).toContain('ionice -c2 -n0');
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(parents(LAB)).toHaveLength(1);
+    expect(slack.threadReplies(LAB, parent!.ts)).toHaveLength(1);
   }, 90_000);
 
   it('every key of the bot lies in the one hash slot of {etcd-triage}', async () => {
