@@ -19,15 +19,12 @@ const PART = /(\d+(?:\.\d*)?|\.\d+)(h|ms|m|s|us|µs|μs|ns)/g;
 /** Milliseconds per unit for the single-unit texts etcd writes nearly always ("118.5ms", "2.1s", "9µs"). */
 function singleUnit(t: string): number | null {
   const n = t.length;
-  const last = t.charCodeAt(n - 1);
-  let digits: number;
-  let unit: number;
-  if (last === 0x73 /* s */) {
-    const before = t.charCodeAt(n - 2);
-    if (before === 0x6d /* m */) [digits, unit] = [n - 2, 1];
-    else if (before === 0xb5 || before === 0x3bc /* µ μ */) [digits, unit] = [n - 2, 1e-3];
-    else [digits, unit] = [n - 1, 1000];
-  } else return null;
+  if (t.charCodeAt(n - 1) !== 0x73 /* s */) return null;
+  const before = t.charCodeAt(n - 2);
+  const milli = before === 0x6d; /* m */
+  const micro = before === 0xb5 || before === 0x3bc; /* µ μ */
+  const digits = milli || micro ? n - 2 : n - 1;
+  const unit = milli ? 1 : micro ? 1e-3 : 1000;
   // Plain decimal digits with at most one dot, at least one digit, nothing else.
   let dots = 0;
   let seen = 0;

@@ -44,17 +44,23 @@ export interface KeyRange {
   rangeEnd: string | null;
 }
 
+// Module-level regexes: a literal inside a function is a new RegExp object at every call, and these run
+// once per matching log line.
+const KEY_START = /(?:^|[\s<])key:"/;
+/** Sticky: matches only right where the key's closing quote left off. */
+const RANGE_END_AFTER_KEY = /\s*range_end:"/y;
+
 /** The first `key:"…"` of a request and the `range_end:"…"` that follows it, if any. */
 export function extractKeyRange(text: string | null): KeyRange {
   if (text === null) return { key: null, rangeEnd: null };
-  const m = /(?:^|[\s<])key:"/.exec(text);
+  const m = KEY_START.exec(text);
   if (!m) return { key: null, rangeEnd: null };
   const k = readQuoted(text, m.index + m[0].length);
   if (!k) return { key: null, rangeEnd: null };
-  const rest = text.slice(k.next);
-  const r = /^\s*range_end:"/.exec(rest);
+  RANGE_END_AFTER_KEY.lastIndex = k.next;
+  const r = RANGE_END_AFTER_KEY.exec(text);
   if (!r) return { key: k.value, rangeEnd: null };
-  const e = readQuoted(rest, r[0].length);
+  const e = readQuoted(text, k.next + r[0].length);
   return { key: k.value, rangeEnd: e ? e.value : null };
 }
 
@@ -65,17 +71,24 @@ export function unquoteGo(text: string): string | null {
   return q ? q.value : null;
 }
 
-export function requestTypeOf(request: string): RequestType {
+const REQUEST_TYPES: ReadonlyArray<readonly [RegExp, RequestType]> = [
   // A bare RangeRequest (read path) starts with its own fields; raft requests start with header:<…>.
-  if (/^\s*(key:|range_end:|limit:|revision:|sort_|serializable|keys_only|count_only)/.test(request)) return 'range';
-  if (/\btxn:</.test(request) || /^\s*compare:</.test(request) || /^\s*(success|failure):</.test(request)) return 'txn';
-  if (/\bput:</.test(request)) return 'put';
-  if (/\bdelete_range:</.test(request)) return 'delete_range';
-  if (/\bcompaction:</.test(request)) return 'compaction';
-  if (/\blease_grant:</.test(request)) return 'lease_grant';
-  if (/\blease_revoke:</.test(request)) return 'lease_revoke';
-  if (/\bauth[a-z_]*:</.test(request) || /\bauthenticate:</.test(request)) return 'auth';
-  if (/\brange:</.test(request)) return 'range';
+  [/^\s*(key:|range_end:|limit:|revision:|sort_|serializable|keys_only|count_only)/, 'range'],
+  [/\btxn:</, 'txn'],
+  [/^\s*compare:</, 'txn'],
+  [/^\s*(success|failure):</, 'txn'],
+  [/\bput:</, 'put'],
+  [/\bdelete_range:</, 'delete_range'],
+  [/\bcompaction:</, 'compaction'],
+  [/\blease_grant:</, 'lease_grant'],
+  [/\blease_revoke:</, 'lease_revoke'],
+  [/\bauth[a-z_]*:</, 'auth'],
+  [/\bauthenticate:</, 'auth'],
+  [/\brange:</, 'range'],
+];
+
+export function requestTypeOf(request: string): RequestType {
+  for (const [re, type] of REQUEST_TYPES) if (re.test(request)) return type;
   return 'other';
 }
 
@@ -89,13 +102,19 @@ export interface ResponseNumbers {
 }
 
 /** `range_response_count:150 size:140007628`, `size:42`, `responses:<…> size:9`. */
+const RESPONSE_COUNT = /range_response_count:(\d+)/;
+const WHITESPACE = /\s/;
+/** Sticky: the digits right after `size:`. */
+const DIGITS_HERE = /\d+/y;
+
 export function parseResponseText(text: string | null): ResponseNumbers {
   if (text === null) return { count: null, size: null };
-  const c = /range_response_count:(\d+)/.exec(text);
+  const c = RESPONSE_COUNT.exec(text);
   // The last size: is the response's own (nested responses may carry their own).
   const at = text.lastIndexOf('size:');
-  const ok = at === 0 || (at > 0 && /\s/.test(text[at - 1]!));
-  const size = ok ? /^\d+/.exec(text.slice(at + 5)) : null;
+  const ok = at === 0 || (at > 0 && WHITESPACE.test(text[at - 1]!));
+  if (ok) DIGITS_HERE.lastIndex = at + 5;
+  const size = ok ? DIGITS_HERE.exec(text) : null;
   return { count: c ? Number(c[1]) : null, size: size ? Number(size[0]) : null };
 }
 
