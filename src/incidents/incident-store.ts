@@ -21,6 +21,11 @@ export interface ThreadProgress {
   parentHash?: string;
   /** Replies posted, in order: the next to post is replies[posted]. */
   posted: number;
+  /**
+   * When delivery started posting the parent (unix ms), written before the post: with no parentTs it
+   * means an attempt may have posted and died before recording the ts, so Slack is asked first.
+   */
+  parentPostingAt?: number;
 }
 
 /**
@@ -113,6 +118,7 @@ export class IncidentStore {
       ...(h['parentTs'] === undefined ? {} : { parentTs: h['parentTs'] }),
       ...(h['parentHash'] === undefined ? {} : { parentHash: h['parentHash'] }),
       posted: Number(h['posted'] ?? 0),
+      ...(h['parentPostingAt'] === undefined ? {} : { parentPostingAt: Number(h['parentPostingAt']) }),
     };
   }
 

@@ -74,6 +74,12 @@ export class Metrics {
     labelNames: ['method', 'error'] as const,
     registers: [this.registry],
   });
+  readonly parentLookups = new Counter({
+    name: 'etcd_triage_parent_lookups_total',
+    help: 'Parent messages looked up in Slack history before posting again (a previous attempt may have posted): adopted, not_found, or failed (posted anyway).',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [this.registry],
+  });
   readonly alertToVerdict = new Histogram({
     name: 'etcd_triage_alert_to_verdict_seconds',
     help: 'Time from receiving an Alertmanager notification to its triage verdict posted in Slack.',

@@ -3,6 +3,7 @@ import { DelayedError, Worker, type Job } from 'bullmq';
 import type { RedisClient } from '../redis.js';
 import { PermanentSlackError, RetriesExhaustedError } from '../../delivery/errors.js';
 import type { KnownBlock } from '../../delivery/message-limits.js';
+import { alertParentKey, parentMetadata, type ParentMetadata } from '../../delivery/parent-metadata.js';
 import type { SlackDelivery } from '../../delivery/slack-client.js';
 import type { IncidentStore } from '../../incidents/incident-store.js';
 import type { RedisLock } from '../../incidents/redis-lock.js';
@@ -13,6 +14,7 @@ import { ALERT_QUEUES, deliveryJobSchema, type DeliveryJobData } from '../alerts
 import { sleep, type RedisChannelPacer } from './redis-channel-pacer.js';
 import { DEFAULT_PREFIX } from '../names.js';
 import { instrumentWorker } from '../instrument-worker.js';
+import { recoverParent } from './parent-recovery.js';
 
 export interface DeliveryWorkerOptions {
   connection: RedisClient;
@@ -20,7 +22,7 @@ export interface DeliveryWorkerOptions {
   concurrency: number;
   store: IncidentStore;
   /** Configured with rejectRateLimitedCalls and no in-place 429 wait: Retry-After is handled here. */
-  slack: Pick<SlackDelivery, 'postMessage' | 'update'>;
+  slack: Pick<SlackDelivery, 'postMessage' | 'update'> & Partial<Pick<SlackDelivery, 'findParent'>>;
   pacer: RedisChannelPacer;
   metrics: Metrics;
   logger: Logger;
@@ -83,8 +85,26 @@ async function syncThread(gid: string, incarnation: number, opts: DeliveryWorker
   const parent = alertParentMessage(g);
   const parentHash = hashOf(parent);
   let parentTs = t.parentTs;
+  const key = alertParentKey(gid, incarnation);
+  if (parentTs === undefined && t.parentPostingAt !== undefined) {
+    // An earlier attempt started posting this parent and never recorded it: Slack may have it already.
+    const find = opts.slack.findParent;
+    parentTs = await recoverParent(
+      find === undefined ? undefined : (channel, k, since) => withRetryAfter(() => find.call(opts.slack, channel, k, since)),
+      { kind: 'alert', channel: g.channel, key, sinceMs: t.parentPostingAt },
+      { metrics: opts.metrics, logger: log },
+    );
+    if (parentTs !== undefined) {
+      // Adopted: no parentHash yet, so the edit below brings it to the current state.
+      await opts.store.saveThread(gid, incarnation, { parentTs });
+      opts.metrics.alertThreadsCreated.inc();
+      log.info({ gid, channel: g.channel, ts: parentTs }, 'alert thread adopted after an interrupted post');
+    }
+  }
   if (parentTs === undefined) {
-    parentTs = await post(opts, g.channel, { text: parent.text, blocks: parent.blocks }, 'first');
+    // Recorded before posting: whoever finds it without a parentTs knows this post may have happened.
+    await opts.store.saveThread(gid, incarnation, { parentPostingAt: Date.now() });
+    parentTs = await post(opts, g.channel, { text: parent.text, blocks: parent.blocks, metadata: parentMetadata(key) }, 'first');
     await opts.store.saveThread(gid, incarnation, { parentTs, parentHash });
     opts.metrics.alertThreadsCreated.inc();
     log.info({ gid, channel: g.channel, ts: parentTs }, 'alert thread opened');
@@ -145,7 +165,7 @@ export function coalesce<R extends { kind: string; blocks: unknown[] }>(replies:
 async function post(
   opts: DeliveryWorkerOptions,
   channel: string,
-  msg: { text: string; blocks: KnownBlock[]; thread_ts?: string },
+  msg: { text: string; blocks: KnownBlock[]; thread_ts?: string; metadata?: ParentMetadata },
   order: 'first' | 'later' = 'later',
   whileWaiting?: () => Promise<void>,
 ): Promise<string> {

@@ -13,6 +13,8 @@ export const diagnoseJobSchema = z.object({
       channel: z.string(),
       parentTs: z.string().optional(),
       replyTs: z.string().optional(),
+      /** Set (unix ms) just before the parent is posted: without parentTs, an attempt may have posted it. */
+      parentPostingAt: z.number().optional(),
     })
     .optional(),
 });

@@ -9,11 +9,15 @@ import type { TimelineSink } from '../../incidents/timeline-store.js';
 import { diagnoseJobSchema, type DiagnoseJobData } from './job.js';
 import { DEFAULT_PREFIX, QUEUES } from '../names.js';
 import { instrumentWorker } from '../instrument-worker.js';
+import { parentMetadata, whySlowParentKey, type ParentMetadata } from '../../delivery/parent-metadata.js';
+import { recoverParent } from '../delivery/parent-recovery.js';
 
 /** The part of the Slack delivery a diagnose job needs. */
 export interface SlackPoster {
-  postMessage(msg: SlackMessage & { channel: string; thread_ts?: string }): Promise<{ ts: string }>;
+  postMessage(msg: SlackMessage & { channel: string; thread_ts?: string; metadata?: ParentMetadata }): Promise<{ ts: string }>;
   update(msg: SlackMessage & { channel: string; ts: string }): Promise<unknown>;
+  /** The parent carrying this metadata key posted since `sinceMs`, if any (see parent-metadata.ts). */
+  findParent?(channel: string, key: string, sinceMs: number): Promise<string | undefined>;
 }
 
 export interface DiagnoseWorkerOptions {
@@ -59,13 +63,26 @@ async function processJob(job: Job<DiagnoseJobData>, opts: DiagnoseWorkerOptions
   const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 
   let parentTs = data.slack?.parentTs;
-  const saveSlack = async (patch: { parentTs?: string; replyTs?: string }): Promise<void> => {
+  const saveSlack = async (patch: { parentTs?: string; replyTs?: string; parentPostingAt?: number }): Promise<void> => {
     if (!data.slack) return;
     data.slack = { ...data.slack, ...patch };
     await job.updateData(data);
   };
+  const key = whySlowParentKey(String(job.id));
+  if (slack && !parentTs && data.slack?.parentPostingAt !== undefined) {
+    // An earlier attempt started posting the parent and died before recording it: adopt what Slack has
+    // (the edits below bring it to the current state) rather than post a second one.
+    const poster = slack.poster;
+    parentTs = await recoverParent(
+      poster.findParent === undefined ? undefined : (channel, k, since) => poster.findParent!(channel, k, since),
+      { kind: 'why-slow', channel: slack.channel, key, sinceMs: Math.min(job.timestamp, data.slack.parentPostingAt) },
+      { metrics: opts.metrics, logger: log },
+    );
+    if (parentTs !== undefined) await saveSlack({ parentTs });
+  }
   if (slack && !parentTs) {
-    const posted = await slack.poster.postMessage({ channel: slack.channel, ...progressMessage(parent, { stage: 'queued' }) });
+    await saveSlack({ parentPostingAt: Date.now() });
+    const posted = await slack.poster.postMessage({ channel: slack.channel, ...progressMessage(parent, { stage: 'queued' }), metadata: parentMetadata(key) });
     parentTs = posted.ts;
     await saveSlack({ parentTs });
   }

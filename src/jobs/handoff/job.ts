@@ -17,7 +17,14 @@ export const handoffJobSchema = z.object({
   /** Set for jobs made by a schedule. */
   scheduleId: z.string().optional(),
   period: z.object({ sinceMs: z.number(), untilMs: z.number() }).optional(),
-  slack: z.object({ parentTs: z.string().optional(), repliesPosted: z.number().int().min(0) }).optional(),
+  slack: z
+    .object({
+      parentTs: z.string().optional(),
+      repliesPosted: z.number().int().min(0),
+      /** Set (unix ms) just before the parent is posted: without parentTs, an attempt may have posted it. */
+      parentPostingAt: z.number().optional(),
+    })
+    .optional(),
 });
 
 export type HandoffJobData = z.infer<typeof handoffJobSchema>;

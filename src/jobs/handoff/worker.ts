@@ -10,10 +10,14 @@ import type { Metrics } from '../../telemetry/metrics.js';
 import { HANDOFF_QUEUE, handoffJobSchema, type HandoffJobData } from './job.js';
 import { DEFAULT_PREFIX } from '../names.js';
 import { instrumentWorker } from '../instrument-worker.js';
+import { handoffParentKey, parentMetadata, type ParentMetadata } from '../../delivery/parent-metadata.js';
+import { recoverParent } from '../delivery/parent-recovery.js';
 
 /** The part of the Slack delivery a handoff needs. */
 export interface HandoffPoster {
-  postMessage(msg: SlackMessage & { channel: string; thread_ts?: string }): Promise<{ ts: string }>;
+  postMessage(msg: SlackMessage & { channel: string; thread_ts?: string; metadata?: ParentMetadata }): Promise<{ ts: string }>;
+  /** The parent carrying this metadata key posted since `sinceMs`, if any (see parent-metadata.ts). */
+  findParent?(channel: string, key: string, sinceMs: number): Promise<string | undefined>;
 }
 
 export interface HandoffWorkerOptions {
@@ -82,15 +86,32 @@ async function processHandoff(job: Job<HandoffJobData>, opts: HandoffWorkerOptio
 
   const slack = data.slack ?? { repliesPosted: 0 };
   let parentTs = slack.parentTs;
+  const key = handoffParentKey(jobId);
+  if (parentTs === undefined && slack.parentPostingAt !== undefined) {
+    // An earlier attempt started posting the parent and died before recording it: adopt what Slack
+    // has (the headline of the same period) rather than post the handoff twice.
+    const poster = opts.slack;
+    parentTs = await recoverParent(
+      poster.findParent === undefined ? undefined : (channel, k, since) => poster.findParent!(channel, k, since),
+      { kind: 'handoff', channel: data.channel, key, sinceMs: Math.min(job.timestamp, slack.parentPostingAt) },
+      { metrics: opts.metrics, logger: log },
+    );
+    if (parentTs !== undefined) {
+      data.slack = { ...slack, parentTs };
+      await job.updateData(data);
+    }
+  }
   if (parentTs === undefined) {
-    parentTs = (await opts.slack.postMessage({ channel: data.channel, ...handoffParentMessage(summary) })).ts;
-    data.slack = { ...slack, parentTs };
+    data.slack = { ...slack, parentPostingAt: Date.now() };
+    await job.updateData(data);
+    parentTs = (await opts.slack.postMessage({ channel: data.channel, ...handoffParentMessage(summary), metadata: parentMetadata(key) })).ts;
+    data.slack = { ...data.slack, parentTs };
     await job.updateData(data);
   }
   const replies = summary.clusters.flatMap((c) => handoffClusterMessages(c));
   for (let i = data.slack?.repliesPosted ?? 0; i < replies.length; i++) {
     await opts.slack.postMessage({ channel: data.channel, thread_ts: parentTs, ...replies[i]! });
-    data.slack = { parentTs, repliesPosted: i + 1 };
+    data.slack = { ...data.slack, parentTs, repliesPosted: i + 1 };
     await job.updateData(data);
   }
 

@@ -1,0 +1,48 @@
+import type { Logger } from '../../telemetry/logger.js';
+import type { Metrics } from '../../telemetry/metrics.js';
+
+/** Finds an already posted parent by its metadata key (SlackDelivery.findParent). */
+export type ParentFinder = (channel: string, key: string, sinceMs: number) => Promise<string | undefined>;
+
+export type ParentKind = 'alert' | 'why-slow' | 'handoff';
+
+export interface ParentRecovery {
+  kind: ParentKind;
+  channel: string;
+  key: string;
+  /** When the first attempt that may have posted began (unix ms): history older than this is not read. */
+  sinceMs: number;
+}
+
+/**
+ * Called only when an earlier attempt started posting this parent and never recorded its ts (it was
+ * killed, or the answer was lost): returns the ts of the parent Slack already has, to adopt it, or
+ * undefined to post. A failed lookup (no channels:history scope, the bot not in the channel, Slack
+ * down) is logged and counted and also returns undefined: a second parent beats a missing one.
+ */
+export async function recoverParent(
+  find: ParentFinder | undefined,
+  r: ParentRecovery,
+  deps: { metrics: Metrics; logger: Logger },
+): Promise<string | undefined> {
+  const log = deps.logger.child({ component: 'parent-recovery', kind: r.kind, channel: r.channel, key: r.key });
+  if (find === undefined) {
+    deps.metrics.parentLookups.inc({ kind: r.kind, outcome: 'failed' });
+    log.warn('cannot look for a parent an earlier attempt may have posted: posting it');
+    return undefined;
+  }
+  try {
+    const ts = await find(r.channel, r.key, r.sinceMs);
+    deps.metrics.parentLookups.inc({ kind: r.kind, outcome: ts === undefined ? 'not_found' : 'adopted' });
+    if (ts === undefined) log.info('an earlier attempt did not post the parent: posting it');
+    else log.info({ ts }, 'parent posted by an earlier attempt found in the channel history: adopting it');
+    return ts;
+  } catch (err) {
+    deps.metrics.parentLookups.inc({ kind: r.kind, outcome: 'failed' });
+    log.warn(
+      { err: err instanceof Error ? err.message : String(err) },
+      'could not read the channel history to find a parent an earlier attempt may have posted (channels:history / groups:history scope?): posting it',
+    );
+    return undefined;
+  }
+}

@@ -1,0 +1,211 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfigText } from '../../../src/config/load.js';
+import { readEnv } from '../../../src/config/env.js';
+import { loadPlaybooks } from '../../../src/diagnosis/playbook/load.js';
+import { startServices, type RunningServices } from '../../../src/cli/services.js';
+import { createLogger } from '../../../src/telemetry/logger.js';
+import { startAlertmanager, type RunningAlertmanager, type TestAlert } from '../../support/alertmanager.js';
+import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
+import { freePort, tempDir, waitFor, type RunningProcess } from '../../support/processes.js';
+import { startRedis } from '../../support/redis.js';
+import { sendSlashCommand } from '../../support/slack-sign.js';
+import { SlackStandin, type StoredMessage } from '../../support/slack-standin.js';
+
+/**
+ * The worker process killed (SIGKILL) at the worst moment for a thread: Slack has accepted the parent
+ * message, the worker has not read the answer, so Redis never learns its ts. The stand-in holds its
+ * answer to that chat.postMessage while the test kills the real `etcd-triage worker` process; then a
+ * new worker process starts. A real Redis, a real Alertmanager, a recorded incident in a real Prometheus
+ * and the HTTP front (in this process) stay up throughout.
+ */
+const TOKEN = 'am-webhook-token';
+const SECRET = 'chaos-signing-secret';
+const ALERTS = 'C0CHAOSALERTS';
+const ONCALL = 'C0CHAOSONCALL';
+
+let redis: RunningProcess & { url: string };
+let prom: LoadedScenario;
+let slack: SlackStandin;
+let front: RunningServices;
+let am: RunningAlertmanager;
+let configFile: string;
+let logDir: string;
+let worker: { child: ChildProcess; pid: number; log: string; exited: Promise<void> } | undefined;
+let workers = 0;
+
+function configText(): string {
+  return `
+alertmanager:
+  auth: { tokenEnv: AM_TOKEN }
+  fallbackChannel: C0FALLBACK
+clusters:
+  lab:
+    prometheus: { url: "${prom.url}", timeoutMs: 2000 }
+    selector: { job: ${prom.meta.prometheus.etcdJob} }
+    slack: { channels: ["${ONCALL}", "${ALERTS}"] }
+    alerts: { channel: ${ALERTS} }
+jobs: { dedupeSeconds: 5, attempts: 2, concurrency: 2 }
+`;
+}
+
+const env = (): Record<string, string> => ({
+  SLACK_BOT_TOKEN: slack.token,
+  SLACK_SIGNING_SECRET: SECRET,
+  SLACK_API_URL: slack.apiUrl,
+  REDIS_URL: redis.url,
+  LOG_LEVEL: 'info',
+});
+
+/** The real `etcd-triage worker`, one node process (no npx in between, so its pid is the one to kill). */
+async function startWorker(): Promise<NonNullable<typeof worker>> {
+  const log = join(logDir, `worker-${++workers}.log`);
+  const fd = openSync(log, 'a');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker', '--config', configFile], {
+    cwd: process.cwd(),
+    env: { ...process.env, ...env(), AM_TOKEN: TOKEN },
+    stdio: ['ignore', fd, fd],
+  });
+  if (child.pid === undefined) throw new Error('could not start the worker process');
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await waitFor('worker ready', () => /"msg":"ready"/.test(readFileSync(log, 'utf8')), 60_000, 100).catch((err: unknown) => {
+    throw new Error(`${(err as Error).message}\n--- worker log ---\n${readFileSync(log, 'utf8').slice(-3000)}`);
+  });
+  return { child, pid: child.pid, log, exited };
+}
+
+async function killWorker(): Promise<void> {
+  if (worker === undefined) return;
+  const w = worker;
+  worker = undefined;
+  if (w.child.exitCode === null && w.child.signalCode === null) process.kill(w.pid, 'SIGKILL');
+  await w.exited;
+}
+
+async function stopWorker(): Promise<void> {
+  if (worker === undefined) return;
+  const w = worker;
+  worker = undefined;
+  if (w.child.exitCode === null && w.child.signalCode === null) {
+    process.kill(w.pid, 'SIGTERM');
+    const timer = setTimeout(() => process.kill(w.pid, 'SIGKILL'), 15_000);
+    await w.exited;
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Kills the worker when Slack accepts the first top-level message in `channel`: after the stand-in has
+ * stored it and before its answer leaves, so the worker dies exactly between post and record.
+ */
+function killOnParent(channel: string): { killed: Promise<StoredMessage[]> } {
+  let fired = false;
+  let done: (m: StoredMessage[]) => void = () => undefined;
+  const killed = new Promise<StoredMessage[]>((resolve) => (done = resolve));
+  const remove = slack.beforeAnswer('chat.postMessage', async ({ args, response }) => {
+    if (fired || args['channel'] !== channel || args['thread_ts'] !== undefined || response['ok'] !== true) return;
+    fired = true;
+    remove();
+    await killWorker();
+    done(slack.history(channel));
+  });
+  return { killed };
+}
+
+beforeAll(async () => {
+  logDir = tempDir('chaos-parent');
+  [redis, prom, slack] = await Promise.all([
+    startRedis(),
+    // Shifted so the recording ends now: triage and why-slow both look at "the last minutes".
+    loadScenario('disk-slow-follower', { endAt: Math.floor(Date.now() / 1000) }),
+    SlackStandin.start(),
+  ]);
+  configFile = join(logDir, 'etcd-triage.yaml');
+  writeFileSync(configFile, configText());
+  const port = await freePort();
+  front = await startServices('serve', {
+    config: parseConfigText(configText(), 'chaos.yaml', {}),
+    playbooks: loadPlaybooks(),
+    env: readEnv({ ...env(), LOG_LEVEL: 'silent' }),
+    secrets: { AM_TOKEN: TOKEN },
+    host: '127.0.0.1',
+    port,
+    logger: createLogger('silent'),
+  });
+  am = await startAlertmanager({ webhookUrl: `${front.url}/alertmanager`, token: TOKEN, groupWait: '1s', groupInterval: '1s', repeatInterval: '1h' });
+}, 120_000);
+
+afterAll(async () => {
+  await stopWorker();
+  await front?.stop();
+  await Promise.all([am?.stop(), redis?.stop(), prom?.stop(), slack?.stop()]);
+});
+
+const alertText = (m: StoredMessage): string => `${m.text}\n${JSON.stringify(m.blocks ?? [])}`;
+
+describe('a worker killed between Slack accepting a parent and recording it', () => {
+  it('alert thread: the restarted worker adopts the parent; one thread, complete, no alert lost', async () => {
+    worker = await startWorker();
+    const firstLog = worker.log;
+    const labels = { alertname: 'etcdHighFsyncDurations', job: prom.meta.prometheus.etcdJob, severity: 'warning' };
+    const a1: TestAlert = { labels: { ...labels, instance: prom.meta.fault.member! } };
+    const a2: TestAlert = { labels: { ...labels, instance: '127.0.0.9:2379' } };
+    const { killed } = killOnParent(ALERTS);
+    await am.push([a1]);
+    const atKill = await killed;
+    expect(atKill).toHaveLength(1); // Slack has the parent; the worker died before it could record it
+    const parent = atKill[0]!;
+
+    // A second alert of the same group arrives while no worker runs: it must land in the same thread.
+    await am.push([a1, a2]);
+    worker = await startWorker();
+
+    const complete = (p: StoredMessage): boolean => {
+      const replies = slack.threadReplies(ALERTS, p.ts).map(alertText);
+      return (
+        alertText(p).includes('127.0.0.9:2379') &&
+        replies.some((r) => /Triage of etcdHighFsyncDurations/.test(r)) &&
+        replies.some((r) => /127\.0\.0\.9:2379/.test(r))
+      );
+    };
+    await waitFor('a parent naming both alerts, with the triage and the new alert in its thread', () => slack.history(ALERTS).some(complete), 120_000, 200);
+    // That thread is the one whose parent Slack accepted before the kill, and there is no other.
+    expect(slack.history(ALERTS).map((m) => m.ts)).toEqual([parent.ts]);
+    const shown = alertText(slack.message(ALERTS, parent.ts)!);
+    expect(shown).toContain(prom.meta.fault.member!);
+    expect(shown).toMatch(/FIRING/);
+    // The new worker asked Slack for the parent by its key instead of posting a second one.
+    const lookups = slack.okCallsOf('conversations.history').filter((c) => c.args['channel'] === ALERTS);
+    expect(lookups.length).toBeGreaterThanOrEqual(1);
+    expect(lookups[0]!.args['include_all_metadata']).toBe('true');
+    expect(readFileSync(worker.log, 'utf8')).toMatch(/adopting it/);
+    expect(readFileSync(firstLog, 'utf8')).not.toMatch(/alert thread opened/);
+  }, 240_000);
+
+  it('why-slow: the restarted worker adopts the parent, edits it to the verdict and threads the details', async () => {
+    if (worker === undefined) worker = await startWorker();
+    const { killed } = killOnParent(ONCALL);
+    const ack = await sendSlashCommand(`${front.url}/slack/commands`, SECRET, {
+      command: '/etcd',
+      text: 'why-slow lab 5m',
+      channel_id: ONCALL,
+      user_id: 'U0ONCALL',
+      response_url: slack.responseUrl('chaos'),
+    });
+    expect(ack.status).toBe(200);
+    const atKill = await killed;
+    expect(atKill).toHaveLength(1);
+    const parent = atKill[0]!;
+    expect(parent.text).toMatch(/queued|Queued|Investigating/i);
+
+    worker = await startWorker();
+    await waitFor('the details in a thread', () => slack.history(ONCALL).some((p) => slack.threadReplies(ONCALL, p.ts).length >= 1), 150_000, 200);
+    expect(slack.history(ONCALL).map((m) => m.ts)).toEqual([parent.ts]);
+    await waitFor('the parent edited to the verdict', () => /Slow disk/.test(slack.message(ONCALL, parent.ts)!.text), 10_000);
+    expect(slack.threadReplies(ONCALL, parent.ts)).toHaveLength(1);
+    expect(slack.message(ONCALL, parent.ts)!.text).toContain(prom.meta.fault.member!);
+    expect(readFileSync(worker.log, 'utf8')).toMatch(/adopting it/);
+  }, 240_000);
+});
