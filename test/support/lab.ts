@@ -4,6 +4,7 @@ import { ensureSeeded, resolveFault, startFault, startLoad } from '../../deploy/
 import type { FaultKind, FaultParams } from '../../deploy/lab/lib/faults.js';
 import { queryScalar, visibleCheck, waitVisible } from '../../deploy/lab/lib/visible.js';
 import { repoRoot } from '../../deploy/lab/lib/layout.js';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -37,6 +38,19 @@ export interface LabScenarioOptions {
   params?: Omit<Partial<FaultParams>, 'kind' | 'member' | 'durationS'>;
 }
 
+/**
+ * The lab's etcd-triage config pointed at this lab: its log files live under the lab's state folder (the
+ * test run's temporary folder, not the checkout's .lab/) and its Prometheus follows LAB_PORT_BASE.
+ */
+function labConfig(l: LabLayout): string {
+  const text = readFileSync(join(repoRoot, 'deploy', 'lab', 'etcd-triage.lab.yaml'), 'utf8')
+    .replaceAll('path: .lab/', `path: ${l.stateDir}/`)
+    .replaceAll('http://127.0.0.1:32090', l.prometheusUrl);
+  const file = join(l.confDir, 'etcd-triage.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
 export async function runLabScenario(kind: FaultKind, body: (lab: LabScenario) => Promise<void>, opts: LabScenarioOptions = {}): Promise<void> {
   const l = labLayout();
   try {
@@ -51,7 +65,7 @@ export async function runLabScenario(kind: FaultKind, body: (lab: LabScenario) =
     await body({
       layout: l,
       prometheusUrl: l.prometheusUrl,
-      configPath: join(repoRoot, 'deploy', 'lab', 'etcd-triage.lab.yaml'),
+      configPath: labConfig(l),
       fault: { kind, member: f.params.member, role: f.role, memberId: f.memberId, params: f.params, start },
       visibleAfterS,
       query: (q) => queryScalar(l.prometheusUrl, q),

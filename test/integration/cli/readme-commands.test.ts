@@ -30,7 +30,7 @@ async function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd 
 /** `npx etcd-triage …` as the README writes it. */
 const etcdTriage = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> => sh('npx', ['etcd-triage', ...args], env);
 /** The same command without npm's start-up around it (the file npx runs), for the long lists of cases. */
-const etcdTriageBin = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> => sh(process.execPath, [join(root, 'bin/etcd-triage.js'), ...args], env);
+const etcdTriageBin = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> => sh(process.execPath, [join(root, 'src/cli/launcher.js'), ...args], env);
 /** stderr without npm's own notices. */
 const errText = (r: Result): string => r.stderr.replace(/^npm (warn|notice).*\n/gm, '');
 
@@ -146,8 +146,8 @@ describe('the etcd-triage launcher (package.json bin)', () => {
   /** A package folder holding only the launcher and the given files: no node_modules, so no tsx. */
   function pkg(files: Record<string, string>): string {
     const d = tempDir('launcher');
-    mkdirSync(join(d, 'bin'));
-    copyFileSync(join(root, 'bin/etcd-triage.js'), join(d, 'bin/etcd-triage.js'));
+    mkdirSync(join(d, 'src/cli'), { recursive: true });
+    copyFileSync(join(root, 'src/cli/launcher.js'), join(d, 'src/cli/launcher.js'));
     writeFileSync(join(d, 'package.json'), '{"type":"module"}');
     for (const [path, text] of Object.entries(files)) {
       mkdirSync(join(d, path, '..'), { recursive: true });
@@ -161,14 +161,14 @@ describe('the etcd-triage launcher (package.json bin)', () => {
       'src/cli/main.ts': 'throw new Error("the sources must not run without tsx")',
       'dist/cli/main.js': 'process.stdout.write(`built ${process.argv.slice(2).join(" ")}\\n`); process.exitCode = 2;',
     });
-    const r = await sh(process.execPath, [join(d, 'bin/etcd-triage.js'), 'why-slow', 'lab'], {}, d);
+    const r = await sh(process.execPath, [join(d, 'src/cli/launcher.js'), 'why-slow', 'lab'], {}, d);
     expect(r.stdout).toBe('built why-slow lab\n');
     expect(r.code).toBe(2);
   });
 
   it('says what to do when there is neither a build nor tsx', async () => {
     const d = pkg({});
-    const r = await sh(process.execPath, [join(d, 'bin/etcd-triage.js'), '--help'], {}, d);
+    const r = await sh(process.execPath, [join(d, 'src/cli/launcher.js'), '--help'], {}, d);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/npm run build.*npm install/);
   });

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The `etcd-triage` command, as installed by npm (package.json "bin").
+// The `etcd-triage` command, as installed by npm (package.json "bin"). Plain JavaScript: it must run
+// before anything can compile TypeScript.
 //
 // A checkout has the TypeScript sources and tsx (a devDependency), and no build output unless someone ran
 // `npm run build`: there the sources are run through tsx, so `npx etcd-triage` works right after
@@ -8,7 +9,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+// src/cli/ → the package root.
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const source = `${root}src/cli/main.ts`;
 const built = `${root}dist/cli/main.js`;
 
