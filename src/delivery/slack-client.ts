@@ -105,8 +105,19 @@ export class SlackDelivery {
 
   async postMessage(args: PostMessageArgs): Promise<PostMessageResult> {
     const fitted = fitMessage(args.text, args.blocks, TRIM_NOTICE_POSTED);
-    const sent = await sendWithFallback((m) => this.paced('chat.postMessage', args.channel, () =>
-      this.client.chat.postMessage({
+    const since = Date.now();
+    let attempts = 0;
+    const sent = await sendWithFallback((m) => this.paced('chat.postMessage', args.channel, async () => {
+      // A parent whose earlier attempt failed without a clear answer (5xx, network, timeout) may be in
+      // Slack already: look for its key before sending it again. Not found, or no history scope: send.
+      if (args.metadata !== undefined && attempts++ > 0) {
+        const ts = await this.findParent(args.channel, args.metadata.event_payload.key, since).catch(() => undefined);
+        if (ts !== undefined) {
+          this.logger.warn({ channel: args.channel, ts }, 'parent accepted by Slack on an attempt whose answer was lost: not posted again');
+          return { ok: true, channel: args.channel, ts };
+        }
+      }
+      return this.client.chat.postMessage({
         channel: args.channel,
         text: m.text,
         ...(m.blocks === undefined ? {} : { blocks: m.blocks }),
@@ -114,8 +125,8 @@ export class SlackDelivery {
         ...(args.metadata === undefined ? {} : { metadata: args.metadata }),
         unfurl_links: false,
         unfurl_media: false,
-      }),
-    ), fitted, (error) => this.logger.error({ channel: args.channel, error }, 'Slack refused a message for its content: posting its plain version instead'));
+      });
+    }), fitted, (error) => this.logger.error({ channel: args.channel, error }, 'Slack refused a message for its content: posting its plain version instead'));
     const res = sent.result;
     const ts = res.ts;
     if (ts === undefined) throw asCodedError(new Error('chat.postMessage answered without ts'));

@@ -5,6 +5,8 @@ import { parentMetadata, PARENT_EVENT_TYPE } from '../../../src/delivery/parent-
 import { ChannelPacer } from '../../../src/delivery/channel-pacer.js';
 import { SlackDelivery } from '../../../src/delivery/slack-client.js';
 import { SlackStandin } from '../../support/slack-standin.js';
+import { recoverParent } from '../../../src/jobs/delivery/parent-recovery.js';
+import { Metrics } from '../../../src/telemetry/metrics.js';
 import { BOT_TOKEN, silentLogger } from './fixtures.js';
 
 /**
@@ -101,5 +103,53 @@ describe('parent metadata and conversations.history', () => {
   it('a missing history scope is a permanent error for the caller to handle', async () => {
     slack.failNext('conversations.history', 1, { kind: 'error', error: 'missing_scope' });
     await expect(delivery.findParent('C6', 'alert.abc.1', Date.now())).rejects.toBeInstanceOf(PermanentSlackError);
+  });
+
+  /** Slack stores the message, then its answer is lost (here: an HTTP 500 instead of the answer). */
+  const loseAnswerOnce = (channel: string): void => {
+    let lost = false;
+    const remove = slack.beforeAnswer('chat.postMessage', ({ args, response }) => {
+      if (lost || args['channel'] !== channel || response['ok'] !== true) return;
+      lost = true;
+      remove();
+      throw new Error('answer lost');
+    });
+  };
+
+  it('a parent Slack stored while its answer was lost is found on the retry, not posted twice', async () => {
+    loseAnswerOnce('C7');
+    const res = await delivery.postMessage({ channel: 'C7', text: 'the parent', metadata: parentMetadata('alert.lost.1') });
+    expect(slack.history('C7').map((m) => m.ts)).toEqual([res.ts]);
+    expect(slack.okCallsOf('conversations.history')).toHaveLength(1);
+  });
+
+  it('without the history scope the retry posts again: a second parent rather than none', async () => {
+    loseAnswerOnce('C8');
+    slack.failNext('conversations.history', 5, { kind: 'error', error: 'missing_scope' });
+    const res = await delivery.postMessage({ channel: 'C8', text: 'the parent', metadata: parentMetadata('alert.lost.2') });
+    expect(slack.history('C8')).toHaveLength(2);
+    expect(slack.history('C8')[0]!.ts).toBe(res.ts);
+  });
+
+  it('a reply (no metadata) is retried as before, with no history read', async () => {
+    const parent = await delivery.postMessage({ channel: 'C9', text: 'parent' });
+    slack.failNext('chat.postMessage', 1, { kind: 'http', status: 503 });
+    await delivery.postMessage({ channel: 'C9', text: 'reply', thread_ts: parent.ts });
+    expect(slack.threadReplies('C9', parent.ts)).toHaveLength(1);
+    expect(slack.callsOf('conversations.history')).toHaveLength(0);
+  });
+
+  it('recovery by a retried job: adopted, not found, or failed (counted, and the caller posts)', async () => {
+    const metrics = new Metrics(false);
+    const deps = { metrics, logger: silentLogger };
+    const find = delivery.findParent.bind(delivery);
+    const since = Date.now();
+    const parent = await delivery.postMessage({ channel: 'C10', text: 'parent', metadata: parentMetadata('why-slow.j9') });
+    await expect(recoverParent(find, { kind: 'why-slow', channel: 'C10', key: 'why-slow.j9', sinceMs: since }, deps)).resolves.toBe(parent.ts);
+    await expect(recoverParent(find, { kind: 'why-slow', channel: 'C10', key: 'why-slow.other', sinceMs: since }, deps)).resolves.toBeUndefined();
+    slack.failNext('conversations.history', 1, { kind: 'error', error: 'not_in_channel' });
+    await expect(recoverParent(find, { kind: 'handoff', channel: 'C10', key: 'handoff.h9', sinceMs: since }, deps)).resolves.toBeUndefined();
+    const counted = (await metrics.parentLookups.get()).values.map((v) => `${v.labels.kind}/${v.labels.outcome}=${v.value}`).sort();
+    expect(counted).toEqual(['handoff/failed=1', 'why-slow/adopted=1', 'why-slow/not_found=1']);
   });
 });
