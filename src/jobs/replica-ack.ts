@@ -27,6 +27,9 @@ export interface ReplicaAckOptions {
 export class ReplicaAck {
   private pausedUntil = 0;
   private readonly now: () => number;
+  /** The WAIT on the wire, and the one that callers arriving meanwhile share (group commit). */
+  private inFlight: Promise<boolean> | undefined;
+  private next: Promise<boolean> | undefined;
 
   constructor(
     private readonly redis: Redis,
@@ -35,9 +38,36 @@ export class ReplicaAck {
     this.now = opts.now ?? Date.now;
   }
 
-  /** Resolves true when the replicas have every earlier write of this connection, false otherwise. */
-  async afterWrite(): Promise<boolean> {
-    if (this.now() < this.pausedUntil) return false;
+  /**
+   * Resolves true when the replicas have every earlier write of this connection, false otherwise.
+   * WAIT blocks the whole connection, so concurrent callers must not each send one: a storm would
+   * queue a timeout per request behind a missing replica. One WAIT covers every write sent before it,
+   * so callers arriving while one is on the wire share the single next one.
+   */
+  afterWrite(): Promise<boolean> {
+    if (this.now() < this.pausedUntil) return Promise.resolve(false);
+    if (this.inFlight === undefined) {
+      this.inFlight = this.send().finally(() => {
+        this.inFlight = undefined;
+      });
+      return this.inFlight;
+    }
+    // If the WAIT on the wire fails (the connection dropped), the writes of those sharing the next one
+    // went out on that connection too, and nothing says a replica has them: they fail as well (503).
+    this.next ??= this.inFlight.then(
+      () => {
+        this.next = undefined;
+        return this.afterWrite();
+      },
+      (err: unknown) => {
+        this.next = undefined;
+        throw err;
+      },
+    );
+    return this.next;
+  }
+
+  private async send(): Promise<boolean> {
     const acked = await this.redis.wait(this.opts.replicas, this.opts.timeoutMs);
     if (acked >= this.opts.replicas) return true;
     this.pausedUntil = this.now() + this.opts.pauseMs;

@@ -67,11 +67,22 @@ describe('ReplicaAck (WAIT 1 before answering)', () => {
     expect(await waitCalls()).toBe(calls);
     expect(missing).toHaveLength(1);
 
+    // A storm with the replica still gone once the pause is over: the requests share WAITs (one on the
+    // wire, one for those arriving meanwhile), instead of queueing one 300 ms timeout each.
+    now += 2_000;
+    const stormCalls = await waitCalls();
+    await Promise.all(Array.from({ length: 10 }, (_, i) => conn.rpush('n', `storm-${i}`)));
+    const storm = await Promise.all(Array.from({ length: 10 }, () => ack.afterWrite()));
+    expect(storm.every((ok) => !ok)).toBe(true);
+    expect((await waitCalls()) - stormCalls).toBeLessThanOrEqual(2);
+    expect(missing).toHaveLength(2);
+    const afterStorm = await waitCalls();
+    now += 11_000;
+
     replica = await startReplica();
     await waitFor('replica back', async () => (await connectedReplicas()) === 1, 20_000, 100);
-    now += 2_000;
     await conn.rpush('n', 'four');
     expect(await ack.afterWrite()).toBe(true);
-    expect(await waitCalls()).toBe(calls + 1);
+    expect(await waitCalls()).toBe(afterStorm + 1);
   }, 60_000);
 });
