@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import type { Logger } from '../telemetry/logger.js';
 
 /** What a worker process sends its supervisor over the IPC channel once its consumers run. */
@@ -13,7 +14,16 @@ export interface WorkerSupervisorOptions {
   backoffMs?: (n: number) => number;
   /** A child that ran this long before dying starts the backoff over; default 60 s. */
   stableAfterMs?: number;
+  /** Niceness of the worker process (0 to 19); default WORKER_NICENESS. */
+  niceness?: number;
 }
+
+/**
+ * The worker process runs at a lower CPU priority than the front: when both want the CPU (a diagnosis
+ * reading logs while a burst of slash commands arrives), the acknowledgements go first. Diagnoses take
+ * seconds anyway; an acknowledgement has 3 s in all and a 25 ms budget here.
+ */
+export const WORKER_NICENESS = 10;
 
 const defaultBackoff = (n: number): number => Math.min(30_000, 500 * 2 ** (n - 1));
 
@@ -70,6 +80,14 @@ export class WorkerSupervisor {
     });
     const startedAt = Date.now();
     this.child = child;
+    if (child.pid !== undefined) {
+      try {
+        setPriority(child.pid, this.opts.niceness ?? WORKER_NICENESS);
+      } catch (err) {
+        // Not fatal: a platform or sandbox that refuses it only loses the preference.
+        this.opts.logger.warn({ pid: child.pid, err: err instanceof Error ? err.message : String(err) }, 'could not lower the worker process priority');
+      }
+    }
     this.opts.logger.info({ pid: child.pid }, 'worker process started');
     child.once('exit', (code, signal) => {
       if (this.child === child) this.child = undefined;

@@ -11,7 +11,7 @@
  *
  * Runs: sequential (1 in flight), closed loop with 50 in flight, and bursts of 50 sent at once.
  *
- *   npx tsx test/bench/slack-ack.ts --with-diagnosis [requests, default 500]
+ *   npx tsx test/bench/slack-ack.ts --with-diagnosis [requests, default 1500]
  *
  * The same bursts of 50 into the real `etcd-triage start` (real Redis and BullMQ, a real Prometheus
  * serving the recorded slow-disk incident, the Slack stand-in) while diagnoses run in the same `start`:
@@ -171,9 +171,11 @@ async function driveWithDiagnosis(total: number): Promise<void> {
       writeFileSync(
         configFile,
         `server: { host: 127.0.0.1, port: ${port} }\n` +
-          `jobs: { dedupeSeconds: 0, attempts: 1, concurrency: 4 }\n` +
+          `jobs: { dedupeSeconds: 0, attempts: 1, concurrency: 8 }\n` +
           `clusters:\n  lab:\n    prometheus: { url: "${prom.url}" }\n    selector: { job: etcd }\n` +
-          `    nodeExporter: { selector: { job: node } }\n    slack: { channels: [${CHANNELS.join(', ')}] }\n`,
+          `    nodeExporter: { selector: { job: node } }\n    slack: { channels: [${CHANNELS.join(', ')}] }\n` +
+          // The incident's etcd logs too: reading them is the CPU-heavy part of a diagnosis.
+          `    logs:\n${Object.entries(prom.logFiles).map(([m, f]) => `      - { type: file, path: "${f}", member: "${m}" }\n`).join('')}`,
       );
       const child: ChildProcess =
         shape === 'start'
@@ -246,7 +248,7 @@ if (process.argv.includes('--serve')) {
   void serveSingleLoop(process.argv[process.argv.indexOf('--serve-single') + 1]!);
 } else if (process.argv.includes('--with-diagnosis')) {
   const n = process.argv.slice(2).find((a) => /^\d+$/.test(a));
-  driveWithDiagnosis(Number(n ?? 500)).catch((err: unknown) => {
+  driveWithDiagnosis(Number(n ?? 1500)).catch((err: unknown) => {
     console.error(err);
     process.exit(1);
   });
