@@ -106,12 +106,13 @@ export class WorkerSupervisor {
     return child;
   }
 
-  /** Asks the child to shut down (SIGTERM) and resolves when it has exited, with its exit code. */
+  /** Asks the child to shut down (SIGTERM) and resolves when it has exited, with its exit code (0 when none ran). */
   async stop(): Promise<number | null> {
     this.stopping = true;
     clearTimeout(this.restartTimer);
     const child = this.child;
-    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
+    // Between a crash and its restart nothing runs: nothing to wait for, nothing to hand back.
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return 0;
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     const code = await exited;
