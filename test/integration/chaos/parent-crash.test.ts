@@ -25,6 +25,7 @@ const TOKEN = 'am-webhook-token';
 const SECRET = 'chaos-signing-secret';
 const ALERTS = 'C0CHAOSALERTS';
 const ONCALL = 'C0CHAOSONCALL';
+const HANDOFF = 'C0CHAOSHANDOFF';
 
 let redis: RunningProcess & { url: string };
 let prom: LoadedScenario;
@@ -45,7 +46,7 @@ clusters:
   lab:
     prometheus: { url: "${prom.url}", timeoutMs: 2000 }
     selector: { job: ${prom.meta.prometheus.etcdJob} }
-    slack: { channels: ["${ONCALL}", "${ALERTS}"] }
+    slack: { channels: ["${ONCALL}", "${ALERTS}", "${HANDOFF}"] }
     alerts: { channel: ${ALERTS} }
 jobs: { dedupeSeconds: 5, attempts: 2, concurrency: 2 }
 `;
@@ -97,19 +98,25 @@ async function stopWorker(): Promise<void> {
 }
 
 /**
- * Kills the worker when Slack accepts the first top-level message in `channel`: after the stand-in has
- * stored it and before its answer leaves, so the worker dies exactly between post and record.
+ * Kills the worker once Slack has accepted the first top-level message in each of `channels`: after the
+ * stand-in has stored the last of them and before any of their answers leaves (the earlier ones are held
+ * until then), so the worker dies exactly between post and record for every one of them.
  */
-function killOnParent(channel: string): { killed: Promise<StoredMessage[]> } {
-  let fired = false;
+function killOnParents(...channels: string[]): { killed: Promise<StoredMessage[]> } {
+  const pending = new Set(channels);
+  let release: () => void = () => undefined;
+  const allIn = new Promise<void>((resolve) => (release = resolve));
   let done: (m: StoredMessage[]) => void = () => undefined;
   const killed = new Promise<StoredMessage[]>((resolve) => (done = resolve));
   const remove = slack.beforeAnswer('chat.postMessage', async ({ args, response }) => {
-    if (fired || args['channel'] !== channel || args['thread_ts'] !== undefined || response['ok'] !== true) return;
-    fired = true;
+    const channel = String(args['channel']);
+    if (!pending.has(channel) || args['thread_ts'] !== undefined || response['ok'] !== true) return;
+    pending.delete(channel);
+    if (pending.size > 0) return allIn;
     remove();
     await killWorker();
-    done(slack.history(channel));
+    done(channels.flatMap((c) => slack.history(c)));
+    release();
   });
   return { killed };
 }
@@ -152,7 +159,7 @@ describe('a worker killed between Slack accepting a parent and recording it', ()
     const labels = { alertname: 'etcdHighFsyncDurations', job: prom.meta.prometheus.etcdJob, severity: 'warning' };
     const a1: TestAlert = { labels: { ...labels, instance: prom.meta.fault.member! } };
     const a2: TestAlert = { labels: { ...labels, instance: '127.0.0.9:2379' } };
-    const { killed } = killOnParent(ALERTS);
+    const { killed } = killOnParents(ALERTS);
     await am.push([a1]);
     const atKill = await killed;
     expect(atKill).toHaveLength(1); // Slack has the parent; the worker died before it could record it
@@ -184,21 +191,18 @@ describe('a worker killed between Slack accepting a parent and recording it', ()
     expect(readFileSync(firstLog, 'utf8')).not.toMatch(/alert thread opened/);
   }, 240_000);
 
-  it('why-slow: the restarted worker adopts the parent, edits it to the verdict and threads the details', async () => {
+  it('why-slow and handoff: the restarted worker adopts both parents, edits them and threads their details', async () => {
     if (worker === undefined) worker = await startWorker();
-    const { killed } = killOnParent(ONCALL);
-    const ack = await sendSlashCommand(`${front.url}/slack/commands`, SECRET, {
-      command: '/etcd',
-      text: 'why-slow lab 5m',
-      channel_id: ONCALL,
-      user_id: 'U0ONCALL',
-      response_url: slack.responseUrl('chaos'),
-    });
-    expect(ack.status).toBe(200);
+    const { killed } = killOnParents(ONCALL, HANDOFF);
+    const command = (text: string, channel: string) =>
+      sendSlashCommand(`${front.url}/slack/commands`, SECRET, { command: '/etcd', text, channel_id: channel, user_id: 'U0ONCALL', response_url: slack.responseUrl(channel) });
+    expect((await command('why-slow lab 5m', ONCALL)).status).toBe(200);
+    expect((await command('handoff lab 1h', HANDOFF)).status).toBe(200);
     const atKill = await killed;
-    expect(atKill).toHaveLength(1);
-    const parent = atKill[0]!;
-    expect(parent.text).toMatch(/queued|Queued|Investigating/i);
+    expect(atKill.map((m) => m.channel)).toEqual([ONCALL, HANDOFF]);
+    const [parent, handoff] = atKill as [StoredMessage, StoredMessage];
+    expect(parent.text).toMatch(/queued/i);
+    expect(handoff.text).toMatch(/Shift handoff/);
 
     worker = await startWorker();
     await waitFor('the details in a thread', () => slack.history(ONCALL).some((p) => slack.threadReplies(ONCALL, p.ts).length >= 1), 150_000, 200);
@@ -206,6 +210,10 @@ describe('a worker killed between Slack accepting a parent and recording it', ()
     await waitFor('the parent edited to the verdict', () => /Slow disk/.test(slack.message(ONCALL, parent.ts)!.text), 10_000);
     expect(slack.threadReplies(ONCALL, parent.ts)).toHaveLength(1);
     expect(slack.message(ONCALL, parent.ts)!.text).toContain(prom.meta.fault.member!);
-    expect(readFileSync(worker.log, 'utf8')).toMatch(/adopting it/);
+
+    await waitFor('the handoff details in a thread', () => slack.history(HANDOFF).some((p) => slack.threadReplies(HANDOFF, p.ts).length >= 1), 60_000, 200);
+    expect(slack.history(HANDOFF).map((m) => m.ts)).toEqual([handoff.ts]);
+    expect(slack.threadReplies(HANDOFF, handoff.ts).map((r) => r.text).join('\n')).toMatch(/lab/);
+    expect(readFileSync(worker.log, 'utf8').match(/adopting it/g)).toHaveLength(2);
   }, 240_000);
 });
