@@ -7,7 +7,10 @@ import type { AddressInfo } from 'node:net';
  * `files` fields). It records every call, keeps message state (so chat.update edits what history
  * returns), checks the token, enforces Slack's message limits, and can be scripted to fail the next
  * calls of a method with 429 + Retry-After, `{ok:false}` or HTTP 500. It also plays slash commands'
- * response_url and the files upload URL.
+ * response_url and the files upload URL. Message metadata is kept as Slack keeps it (an edit that omits
+ * it leaves it, `{}` removes it) and conversations.history pages as documented (newest first, oldest/
+ * latest/inclusive, limit, cursor; metadata only with include_all_metadata). `beforeAnswer` lets a test
+ * act after a call took effect and before its answer leaves (e.g. kill the bot right there).
  */
 
 export type Args = Record<string, unknown>;
