@@ -80,9 +80,10 @@ function connect(
         ...(target.sentinelPassword === undefined ? {} : { sentinelPassword: target.sentinelPassword }),
         // While no master is known (a failover in progress) keep asking the Sentinels, as for a restart.
         sentinelRetryStrategy: retry,
-        // Sentinels announce a promotion (+switch-master): move at once instead of waiting for the old
-        // master's socket to time out, which after a network partition can take minutes.
-        failoverDetector: true,
+        // No failoverDetector: its disconnect on +switch-master can land while the connection is already
+        // reconnecting after the master died, and ioredis then gives the connection up for good
+        // ("Connection is closed.", seen with BullMQ workers in the failover test). A dead master closes
+        // its sockets, and the reconnect asks the Sentinels for the new one.
       });
     case 'cluster': {
       const options: ClusterOptions = {

@@ -52,6 +52,9 @@ afterAll(async () => {
   await Promise.all([set?.stop(), prom?.stop(), slack?.stop()]);
 });
 
+/** The end of each bot process's log, for a failure message. */
+const logs = (): string => bots.map((b) => `--- ${b.mode} ${b.pid} ---\n${b.log().slice(-2500)}`).join('\n');
+
 describe('Sentinel failover in the middle of an alert storm', () => {
   it('master SIGKILLed at step 4 of 8: the replica is promoted, no alert lost, no thread twice', async () => {
     const oldMaster = set.masterPort();
@@ -60,14 +63,17 @@ describe('Sentinel failover in the middle of an alert storm', () => {
     let retried = 0;
     for (let step = 1; step <= STEPS; step++) {
       if (step === 4) {
-        // The front answered each notification so far only after a replica had it (WAIT 1).
+        // The front answered the notifications so far only after a replica had them (WAIT 1, shared by
+        // the notifications of a step that arrive together: at least one per step).
         const master = new Redis({ host: '127.0.0.1', port: oldMaster });
         const waits = Number(/cmdstat_wait:calls=(\d+)/.exec(await master.info('commandstats'))?.[1] ?? 0);
         master.disconnect();
-        expect(waits).toBeGreaterThanOrEqual(groups.length * 3);
+        expect(waits).toBeGreaterThanOrEqual(3);
         expect(await set.killMaster()).toBe(oldMaster);
       }
-      retried += await sendStep(front.url!, TOKEN, groups, step, opts);
+      retried += await sendStep(front.url!, TOKEN, groups, step, opts).catch((err: Error) => {
+        throw new Error(`step ${step}: ${err.message}\n${logs()}`);
+      });
       await new Promise((r) => setTimeout(r, 300));
     }
     expect(await set.waitForFailover(oldMaster)).not.toBe(oldMaster);
@@ -75,7 +81,7 @@ describe('Sentinel failover in the middle of an alert storm', () => {
     expect(retried).toBeGreaterThan(0);
 
     await waitFor('every group complete in its one thread', () => stormComplete(slack, CHANNELS, NAMES, STEPS), 150_000, 500).catch((err: Error) => {
-      throw new Error(`${err.message}\n${stormState(slack, CHANNELS)}`);
+      throw new Error(`${err.message}\n${stormState(slack, CHANNELS)}\n${logs()}`);
     });
     await new Promise((r) => setTimeout(r, 3000));
     for (const ch of CHANNELS) {
