@@ -5,7 +5,7 @@ import { loadAll } from './context.js';
 import { CliError, EXIT } from './exit.js';
 import { startServices, type RunningServices, type ServiceMode } from './services.js';
 import { shutdownWithin, type ShutdownPlan } from './shutdown.js';
-import { WORKER_READY, WorkerSupervisor } from './worker-supervisor.js';
+import { answerMetricsRequests, WORKER_READY, WorkerSupervisor } from './worker-supervisor.js';
 
 export interface ServiceFlags {
   config?: string;
@@ -57,10 +57,12 @@ export async function runServices(mode: ServiceMode, flags: ServiceFlags): Promi
   if (mode === 'start') {
     const supervisor = new WorkerSupervisor({
       args: ['worker', ...(flags.config === undefined ? [] : ['--config', flags.config]), ...(flags.playbooks === undefined ? [] : ['--playbooks', flags.playbooks])],
-      env: { ...process.env, [SHUTDOWN_ENV]: String(childTimeoutSeconds(timeoutMs)) },
+      // No PORT: the child serves no HTTP (the front serves its metrics, merged with its own).
+      env: { ...withoutKey(process.env, 'PORT'), [SHUTDOWN_ENV]: String(childTimeoutSeconds(timeoutMs)) },
       logger,
     });
     const [front] = await startBoth(startServices('serve', { config, playbooks, env, port, logger }), supervisor);
+    front.metrics.addSource(() => supervisor.metrics());
     plan = {
       timeoutMs,
       logger,
@@ -81,8 +83,12 @@ export async function runServices(mode: ServiceMode, flags: ServiceFlags): Promi
   } else {
     const services = await startServices(mode, { config, playbooks, env, port, logger });
     plan = servicePlan(mode, services, timeoutMs, logger);
-    // A worker forked by `start` reports ready (and stops when its parent is gone: see waitForSignal).
-    process.send?.(WORKER_READY);
+    // A worker forked by `start` reports ready (and stops when its parent is gone: see waitForSignal),
+    // and gives its metrics to the parent, which serves them.
+    if (process.send !== undefined) {
+      answerMetricsRequests(services.metrics);
+      process.send(WORKER_READY);
+    }
   }
   // CPU time to ready next to wall time: on a busy machine only the first says what start-up costs.
   const cpu = process.cpuUsage();
@@ -132,4 +138,10 @@ function waitForSignal(logger: Logger): Promise<NodeJS.Signals> {
     // A worker forked by `start` must not outlive its parent: the IPC channel closes when the parent dies.
     if (process.send !== undefined) process.once('disconnect', () => on('SIGTERM'));
   });
+}
+
+function withoutKey(env: NodeJS.ProcessEnv, key: string): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  delete copy[key];
+  return copy;
 }

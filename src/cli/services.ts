@@ -4,7 +4,8 @@ import type { Config } from '../config/schema.js';
 import { requireSlackSecrets, type Env } from '../config/env.js';
 import type { Playbook } from '../diagnosis/playbook/schema.js';
 import { createSlackApp } from '../ingress/slack/app.js';
-import { startSlackServer, type RunningSlackServer } from '../ingress/slack/server.js';
+import { startSlackServer, stoppableServer, type RunningSlackServer } from '../ingress/slack/server.js';
+import { createRouteServer, listenOn } from '../ingress/http/route-server.js';
 import { startSocketModeFront } from '../ingress/slack/socket-front.js';
 import { healthRoutes } from '../ingress/http/health-routes.js';
 import { credentialsFromEnv, WebhookAuthenticator } from '../ingress/alertmanager/auth.js';
@@ -105,164 +106,6 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
     handBack: () => active.handBack(logger),
     stop: async () => undefined,
   };
-
-  if (mode === 'serve' || mode === 'start') {
-    const slackMode = opts.config.slack.mode;
-    const secrets = requireSlackSecrets(opts.env, slackMode);
-    const queueConn = connectRedis(opts.env, 'front');
-    connections.push(queueConn);
-    const queue = new DiagnoseQueue({
-      connection: queueConn,
-      prefix: opts.prefix,
-      dedupeSeconds: opts.config.jobs.dedupeSeconds,
-      attempts: opts.config.jobs.attempts,
-    });
-    stops.push(() => queue.close());
-    const handoffQueue = new HandoffQueue(queueConn, opts.prefix, (err) => logger.debug({ err: err.message }, 'handoff queue connection error'));
-    stops.push(() => handoffQueue.close());
-    result.handoffQueue = handoffQueue;
-    const frontTimeline = new TimelineStore(queueConn, { prefix: opts.prefix ?? DEFAULT_PREFIX, ...opts.config.handoff });
-    // Redis outages reach callers as failed enqueues (503 / ephemeral error); keep BullMQ from printing them.
-    queue.queue.on('error', (err) => logger.debug({ err: err.message }, 'diagnose queue connection error'));
-    const am = opts.config.alertmanager;
-    const alertRoutes = (): CustomRoute[] => {
-      if (am === undefined) return [];
-      let auth: WebhookAuthenticator;
-      try {
-        auth = new WebhookAuthenticator(credentialsFromEnv(am.auth, opts.secrets ?? process.env));
-      } catch (err) {
-        throw new CliError(err instanceof Error ? err.message : String(err), EXIT.config);
-      }
-      const intake = new AlertIntakeQueue(queueConn, opts.prefix, (err) => logger.debug({ err: err.message }, 'alert intake queue connection error'), replicaAck(opts.env.REDIS_URL, queueConn, logger));
-      stops.push(() => intake.close());
-      result.alertIntake = intake;
-      return [alertmanagerWebhookRoute({ path: am.path, auth, maxBodyBytes: am.maxBodyBytes, maxAlerts: am.maxAlertsPerNotification, intake, metrics, logger })];
-    };
-    const frontRoutes: CustomRoute[] = [
-      // Once draining, /readyz says 503 (the load balancer stops routing here) while requests in flight finish.
-      ...healthRoutes({ metrics, redisPing: () => (draining ? Promise.reject(new Error('shutting down')) : queueConn.ping()) }),
-      ...alertRoutes(),
-    ];
-    const envelopePrefix = opts.prefix ?? DEFAULT_PREFIX;
-    const app = createSlackApp({
-      config: opts.config,
-      botToken: secrets.botToken,
-      ...(slackMode === 'socket'
-        ? {
-            socket: {
-              appToken: secrets.appToken!,
-              // A redelivered envelope is answered by whichever replica claimed it first, once.
-              claimEnvelope: async (id: string) => (await queueConn.set(`${envelopePrefix}:slack-envelope:${id}`, '1', 'EX', 3600, 'NX')) === 'OK',
-            },
-          }
-        : { signingSecret: secrets.signingSecret!, customRoutes: frontRoutes }),
-      slackApiUrl: opts.env.SLACK_API_URL,
-      logger,
-      enqueueDiagnosis: (req) => queue.enqueue(req),
-      enqueueHandoff: (req) => handoffQueue.enqueue(req),
-      recordAction: (e) => frontTimeline.append([e]),
-      onCommand: (e) => metrics.commandsReceived.inc({ command: e.subcommand, outcome: e.reason ?? e.outcome }),
-    });
-    const listen = { host: opts.host ?? opts.config.server.host, port: opts.port ?? opts.env.PORT ?? opts.config.server.port };
-    const server: RunningSlackServer =
-      slackMode === 'socket' ? await startSocketModeFront(app, listen, frontRoutes) : await startSlackServer(app, listen);
-    stops.unshift(() => server.stop());
-    result.url = server.url;
-    result.port = server.port;
-    result.queue = queue;
-    logger.info({ url: server.url, slackMode }, slackMode === 'socket' ? 'HTTP front listening; Slack through Socket Mode' : 'HTTP front listening');
-  }
-
-  if (mode === 'worker' || mode === 'start') {
-    const botToken = opts.env.SLACK_BOT_TOKEN;
-    if (!botToken) throw new CliError('SLACK_BOT_TOKEN is not set: the worker posts to Slack', EXIT.config);
-    const prometheus = new PrometheusRegistry(opts.config);
-    // One set of log sources per cluster, shared by every job of this process.
-    const collectLogs = createLogCollector(opts.config);
-    const workerConn = connectRedis(opts.env, 'worker');
-    connections.push(workerConn);
-    // New messages are paced by the Redis pacer below, shared with alert threads across processes;
-    // the client's own in-process pacer would only add a second wait.
-    const slack = new SlackDelivery({ botToken, slackApiUrl: opts.env.SLACK_API_URL, logger, pacer: new ChannelPacer({ intervalMs: 0 }) });
-    const timelineConn = connectRedis(opts.env, 'timeline');
-    // Not a BullMQ connection, so nobody else listens: an outage must be logged, not an unhandled event.
-    timelineConn.on('error', (err: Error) => logger.debug({ err: err.message }, 'timeline connection error'));
-    connections.push(timelineConn);
-    const prefix = opts.prefix ?? DEFAULT_PREFIX;
-    const timeline = new TimelineStore(timelineConn, { prefix, ...opts.config.handoff });
-    const paced = pacedPoster(slack, new RedisChannelPacer(timelineConn, prefix));
-    result.timeline = timeline;
-    const worker = startDiagnoseWorker({
-      timeline,
-      connection: workerConn,
-      prefix: opts.prefix,
-      concurrency: opts.config.jobs.concurrency,
-      deps: { config: opts.config, playbooks: opts.playbooks, prometheus, collectLogs },
-      slack: paced,
-      logger,
-      metrics,
-    });
-    // Closing waits for running jobs; a job cut short by a kill is retried by BullMQ's stalled check.
-    stops.unshift(async () => {
-      await worker.close();
-      await Promise.all([prometheus.close(), collectLogs.close()]);
-    });
-    result.worker = worker;
-    active.track(worker);
-
-    // Handoffs: the consumer, and the schedules (every worker upserts the same ones; BullMQ makes one job per tick).
-    // Also checked when the file is loaded; a config built in code gets the same check here.
-    const problems = handoffProblems(opts.config);
-    if (problems.length > 0) throw new CliError(problems.join('; '), EXIT.config);
-    const handoffConn = connectRedis(opts.env, 'handoff');
-    const schedulerConn = connectRedis(opts.env, 'handoff-schedules');
-    connections.push(handoffConn, schedulerConn);
-    const handoffWorker = startHandoffWorker({
-      connection: handoffConn,
-      prefix: opts.prefix,
-      deps: {
-        config: opts.config,
-        playbooks: opts.playbooks,
-        prometheus,
-        timeline,
-        threads: new IncidentStore(timelineConn, { prefix, historyDays: opts.config.alertmanager?.historyDays ?? 14 }),
-        permalink: (channel, ts) => slack.getPermalink(channel, ts),
-      },
-      slack: paced,
-      logger,
-      metrics,
-    });
-    const schedules = new HandoffQueue(schedulerConn, opts.prefix, (err) => logger.debug({ err: err.message }, 'handoff schedule connection error'));
-    const scheduleIds = await schedules.syncSchedules(opts.config);
-    if (scheduleIds.length > 0) logger.info({ schedules: scheduleIds }, 'handoff schedules in place');
-    stops.unshift(async () => {
-      await handoffWorker.close();
-      await schedules.close();
-    });
-    result.handoffWorker = handoffWorker;
-    active.track(handoffWorker);
-
-    if (opts.config.alertmanager !== undefined) {
-      const pipeline = startAlertPipeline({
-        config: opts.config,
-        alertmanager: opts.config.alertmanager,
-        playbooks: opts.playbooks,
-        prometheus,
-        collectLogs,
-        redisUrl,
-        prefix: opts.prefix,
-        botToken,
-        slackApiUrl: opts.env.SLACK_API_URL,
-        metrics,
-        logger,
-      });
-      // Stopped before the diagnose worker's Prometheus pool closes (stops run first to last).
-      stops.unshift(() => pipeline.stop());
-      result.alerts = pipeline;
-      for (const w of pipeline.workers) active.track(w);
-    }
-  }
-
   let stopping: Promise<void> | undefined;
   result.stop = () => {
     stopping ??= (async () => {
@@ -272,5 +115,189 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
     })();
     return stopping;
   };
+  try {
+    await startParts();
+  } catch (err) {
+    // A part that fails to start (port taken, bad credentials…) must not leave the others running: the
+    // process would stay up, half started, and ignore the signals meant for a running service.
+    await result.stop();
+    throw err;
+  }
   return result;
+
+  async function startParts(): Promise<void> {
+    if (mode === 'serve' || mode === 'start') {
+      const slackMode = opts.config.slack.mode;
+      const secrets = requireSlackSecrets(opts.env, slackMode);
+      const queueConn = connectRedis(opts.env, 'front');
+      connections.push(queueConn);
+      const queue = new DiagnoseQueue({
+        connection: queueConn,
+        prefix: opts.prefix,
+        dedupeSeconds: opts.config.jobs.dedupeSeconds,
+        attempts: opts.config.jobs.attempts,
+      });
+      stops.push(() => queue.close());
+      const handoffQueue = new HandoffQueue(queueConn, opts.prefix, (err) => logger.debug({ err: err.message }, 'handoff queue connection error'));
+      stops.push(() => handoffQueue.close());
+      result.handoffQueue = handoffQueue;
+      const frontTimeline = new TimelineStore(queueConn, { prefix: opts.prefix ?? DEFAULT_PREFIX, ...opts.config.handoff });
+      // Redis outages reach callers as failed enqueues (503 / ephemeral error); keep BullMQ from printing them.
+      queue.queue.on('error', (err) => logger.debug({ err: err.message }, 'diagnose queue connection error'));
+      const am = opts.config.alertmanager;
+      const alertRoutes = (): CustomRoute[] => {
+        if (am === undefined) return [];
+        let auth: WebhookAuthenticator;
+        try {
+          auth = new WebhookAuthenticator(credentialsFromEnv(am.auth, opts.secrets ?? process.env));
+        } catch (err) {
+          throw new CliError(err instanceof Error ? err.message : String(err), EXIT.config);
+        }
+        const intake = new AlertIntakeQueue(queueConn, opts.prefix, (err) => logger.debug({ err: err.message }, 'alert intake queue connection error'), replicaAck(opts.env.REDIS_URL, queueConn, logger));
+        stops.push(() => intake.close());
+        result.alertIntake = intake;
+        return [alertmanagerWebhookRoute({ path: am.path, auth, maxBodyBytes: am.maxBodyBytes, maxAlerts: am.maxAlertsPerNotification, intake, metrics, logger })];
+      };
+      const frontRoutes: CustomRoute[] = [
+        // Once draining, /readyz says 503 (the load balancer stops routing here) while requests in flight finish.
+        ...healthRoutes({ metrics, redisPing: () => (draining ? Promise.reject(new Error('shutting down')) : queueConn.ping()) }),
+        ...alertRoutes(),
+      ];
+      const envelopePrefix = opts.prefix ?? DEFAULT_PREFIX;
+      const app = createSlackApp({
+        config: opts.config,
+        botToken: secrets.botToken,
+        ...(slackMode === 'socket'
+          ? {
+              socket: {
+                appToken: secrets.appToken!,
+                // A redelivered envelope is answered by whichever replica claimed it first, once.
+                claimEnvelope: async (id: string) => (await queueConn.set(`${envelopePrefix}:slack-envelope:${id}`, '1', 'EX', 3600, 'NX')) === 'OK',
+              },
+            }
+          : { signingSecret: secrets.signingSecret!, customRoutes: frontRoutes }),
+        slackApiUrl: opts.env.SLACK_API_URL,
+        logger,
+        enqueueDiagnosis: (req) => queue.enqueue(req),
+        enqueueHandoff: (req) => handoffQueue.enqueue(req),
+        recordAction: (e) => frontTimeline.append([e]),
+        onCommand: (e) => metrics.commandsReceived.inc({ command: e.subcommand, outcome: e.reason ?? e.outcome }),
+      });
+      const listen = { host: opts.host ?? opts.config.server.host, port: opts.port ?? opts.env.PORT ?? opts.config.server.port };
+      const server: RunningSlackServer =
+        slackMode === 'socket' ? await startSocketModeFront(app, listen, frontRoutes) : await startSlackServer(app, listen);
+      stops.unshift(() => server.stop());
+      result.url = server.url;
+      result.port = server.port;
+      result.queue = queue;
+      logger.info({ url: server.url, slackMode }, slackMode === 'socket' ? 'HTTP front listening; Slack through Socket Mode' : 'HTTP front listening');
+    }
+
+    if (mode === 'worker' || mode === 'start') {
+      const botToken = opts.env.SLACK_BOT_TOKEN;
+      if (!botToken) throw new CliError('SLACK_BOT_TOKEN is not set: the worker posts to Slack', EXIT.config);
+      const prometheus = new PrometheusRegistry(opts.config);
+      // One set of log sources per cluster, shared by every job of this process.
+      const collectLogs = createLogCollector(opts.config);
+      const workerConn = connectRedis(opts.env, 'worker');
+      connections.push(workerConn);
+      // New messages are paced by the Redis pacer below, shared with alert threads across processes;
+      // the client's own in-process pacer would only add a second wait.
+      const slack = new SlackDelivery({ botToken, slackApiUrl: opts.env.SLACK_API_URL, logger, pacer: new ChannelPacer({ intervalMs: 0 }) });
+      const timelineConn = connectRedis(opts.env, 'timeline');
+      // Not a BullMQ connection, so nobody else listens: an outage must be logged, not an unhandled event.
+      timelineConn.on('error', (err: Error) => logger.debug({ err: err.message }, 'timeline connection error'));
+      connections.push(timelineConn);
+      const prefix = opts.prefix ?? DEFAULT_PREFIX;
+      const timeline = new TimelineStore(timelineConn, { prefix, ...opts.config.handoff });
+      const paced = pacedPoster(slack, new RedisChannelPacer(timelineConn, prefix));
+      result.timeline = timeline;
+      const worker = startDiagnoseWorker({
+        timeline,
+        connection: workerConn,
+        prefix: opts.prefix,
+        concurrency: opts.config.jobs.concurrency,
+        deps: { config: opts.config, playbooks: opts.playbooks, prometheus, collectLogs },
+        slack: paced,
+        logger,
+        metrics,
+      });
+      // Closing waits for running jobs; a job cut short by a kill is retried by BullMQ's stalled check.
+      stops.unshift(async () => {
+        await worker.close();
+        await Promise.all([prometheus.close(), collectLogs.close()]);
+      });
+      result.worker = worker;
+      active.track(worker);
+
+      // Handoffs: the consumer, and the schedules (every worker upserts the same ones; BullMQ makes one job per tick).
+      // Also checked when the file is loaded; a config built in code gets the same check here.
+      const problems = handoffProblems(opts.config);
+      if (problems.length > 0) throw new CliError(problems.join('; '), EXIT.config);
+      const handoffConn = connectRedis(opts.env, 'handoff');
+      const schedulerConn = connectRedis(opts.env, 'handoff-schedules');
+      connections.push(handoffConn, schedulerConn);
+      const handoffWorker = startHandoffWorker({
+        connection: handoffConn,
+        prefix: opts.prefix,
+        deps: {
+          config: opts.config,
+          playbooks: opts.playbooks,
+          prometheus,
+          timeline,
+          threads: new IncidentStore(timelineConn, { prefix, historyDays: opts.config.alertmanager?.historyDays ?? 14 }),
+          permalink: (channel, ts) => slack.getPermalink(channel, ts),
+        },
+        slack: paced,
+        logger,
+        metrics,
+      });
+      const schedules = new HandoffQueue(schedulerConn, opts.prefix, (err) => logger.debug({ err: err.message }, 'handoff schedule connection error'));
+      const scheduleIds = await schedules.syncSchedules(opts.config);
+      if (scheduleIds.length > 0) logger.info({ schedules: scheduleIds }, 'handoff schedules in place');
+      stops.unshift(async () => {
+        await handoffWorker.close();
+        await schedules.close();
+      });
+      result.handoffWorker = handoffWorker;
+      active.track(handoffWorker);
+
+      if (opts.config.alertmanager !== undefined) {
+        const pipeline = startAlertPipeline({
+          config: opts.config,
+          alertmanager: opts.config.alertmanager,
+          playbooks: opts.playbooks,
+          prometheus,
+          collectLogs,
+          redisUrl,
+          prefix: opts.prefix,
+          botToken,
+          slackApiUrl: opts.env.SLACK_API_URL,
+          metrics,
+          logger,
+        });
+        // Stopped before the diagnose worker's Prometheus pool closes (stops run first to last).
+        stops.unshift(() => pipeline.stop());
+        result.alerts = pipeline;
+        for (const w of pipeline.workers) active.track(w);
+      }
+
+      // A worker on its own (split deployments) serves /healthz, /readyz and /metrics when given a port
+      // (--port or PORT): probes and scrapes reach it like the front. Without one it listens on nothing, so
+      // several workers on one host do not compete for server.port.
+      const workerPort = mode === 'worker' ? (opts.port ?? opts.env.PORT) : undefined;
+      if (workerPort !== undefined) {
+        const server = stoppableServer(
+          await listenOn(createRouteServer(healthRoutes({ metrics, redisPing: () => (draining ? Promise.reject(new Error('shutting down')) : workerConn.ping()) })), {
+            host: opts.host ?? opts.config.server.host,
+            port: workerPort,
+          }),
+        );
+        stops.unshift(() => server.stop());
+        result.url = server.url;
+        result.port = server.port;
+        logger.info({ url: server.url }, 'worker health and metrics listening');
+      }
+    }
+  }
 }

@@ -1,9 +1,31 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
 import type { Logger } from '../telemetry/logger.js';
+import type { Metrics, MetricsSnapshot } from '../telemetry/metrics.js';
 
 /** What a worker process sends its supervisor over the IPC channel once its consumers run. */
 export const WORKER_READY = 'etcd-triage:worker-ready';
+
+/** The supervisor asks its worker process for its metrics (GET /metrics of `start` serves both). */
+const METRICS_REQUEST = 'etcd-triage:metrics-request';
+const METRICS_REPLY = 'etcd-triage:metrics';
+
+interface MetricsRequest { type: typeof METRICS_REQUEST; id: number }
+interface MetricsReply { type: typeof METRICS_REPLY; id: number; metrics: MetricsSnapshot }
+
+const isMessage = <T extends { type: string }>(m: unknown, type: T['type']): m is T =>
+  typeof m === 'object' && m !== null && (m as { type?: unknown }).type === type;
+
+/** In the worker process: answers the supervisor's metrics requests with this process's metrics. */
+export function answerMetricsRequests(metrics: Metrics): void {
+  process.on('message', (m: unknown) => {
+    if (!isMessage<MetricsRequest>(m, METRICS_REQUEST) || process.send === undefined) return;
+    metrics.registry.getMetricsAsJSON().then(
+      (snapshot) => process.send?.({ type: METRICS_REPLY, id: m.id, metrics: snapshot } satisfies MetricsReply),
+      () => undefined,
+    );
+  });
+}
 
 export interface WorkerSupervisorOptions {
   /** Arguments of the CLI in the child, e.g. ['worker', '--config', FILE]. */
@@ -39,8 +61,31 @@ export class WorkerSupervisor {
   private crashesInARow = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private restarts = 0;
+  private metricsRequests = 0;
 
   constructor(private readonly opts: WorkerSupervisorOptions) {}
+
+  /** The worker process's metrics, or undefined when it is not running or does not answer in time. */
+  metrics(timeoutMs = 2000): Promise<MetricsSnapshot | undefined> {
+    const child = this.child;
+    if (child === undefined || !child.connected) return Promise.resolve(undefined);
+    const id = ++this.metricsRequests;
+    return new Promise((resolve) => {
+      const done = (value: MetricsSnapshot | undefined): void => {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        resolve(value);
+      };
+      const onMessage = (m: unknown): void => {
+        if (isMessage<MetricsReply>(m, METRICS_REPLY) && m.id === id) done(m.metrics);
+      };
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      child.on('message', onMessage);
+      child.send({ type: METRICS_REQUEST, id } satisfies MetricsRequest, (err) => {
+        if (err) done(undefined);
+      });
+    });
+  }
 
   /** The current child's pid (tests and logs). */
   get pid(): number | undefined {

@@ -1,4 +1,7 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+
+/** Metrics of another process, as prom-client's getMetricsAsJSON() gives them. */
+export type MetricsSnapshot = Array<MetricObjectWithValues<MetricValue<string>>>;
 
 /** The bot's own metrics, served on GET /metrics. One registry per process (tests make several). */
 export class Metrics {
@@ -87,7 +90,28 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Other processes whose metrics this process serves too (the worker process under `start`). */
+  private readonly sources: Array<() => Promise<MetricsSnapshot | undefined>> = [];
+
   constructor(defaults = true) {
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'etcd_triage_' });
+  }
+
+  /** Adds a process whose metrics are merged into what GET /metrics serves. */
+  addSource(snapshot: () => Promise<MetricsSnapshot | undefined>): void {
+    this.sources.push(snapshot);
+  }
+
+  /**
+   * The text GET /metrics serves: this process's metrics, merged with those of its sources by
+   * prom-client's own aggregation (counters and histograms summed across processes), so one scrape of
+   * `start` sees the jobs, Slack errors and verdict times counted in its worker process. A source that
+   * does not answer is left out of that scrape.
+   */
+  async render(): Promise<string> {
+    if (this.sources.length === 0) return this.registry.metrics();
+    const others = await Promise.all(this.sources.map((s) => s().catch(() => undefined)));
+    const snapshots = [await this.registry.getMetricsAsJSON(), ...others.filter((o): o is MetricsSnapshot => o !== undefined)];
+    return AggregatorRegistry.aggregate(snapshots).metrics();
   }
 }

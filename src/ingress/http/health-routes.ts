@@ -34,7 +34,7 @@ export function healthRoutes(opts: { metrics: Metrics; redisPing: () => Promise<
       path: '/metrics',
       method: ['GET'],
       handler: (_req, res) => {
-        opts.metrics.registry.metrics().then(
+        opts.metrics.render().then(
           (text) => send(res, 200, text, opts.metrics.registry.contentType),
           (err: unknown) => send(res, 500, String(err), 'text/plain'),
         );

@@ -27,3 +27,14 @@ export function createRouteServer(routes: CustomRoute[]): Server {
     }
   });
 }
+
+/** Starts `server` on host:port (0 picks a free port) and resolves once it listens. */
+export function listenOn(server: Server, listen: { host: string; port: number }): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}

@@ -1,5 +1,5 @@
 import type { App, CustomRoute } from '@slack/bolt';
-import { createRouteServer } from '../http/route-server.js';
+import { createRouteServer, listenOn } from '../http/route-server.js';
 import type { RunningSlackServer } from './server.js';
 import { stoppableServer } from './server.js';
 
@@ -13,14 +13,7 @@ export async function startSocketModeFront(
   listen: { host: string; port: number },
   routes: CustomRoute[],
 ): Promise<RunningSlackServer> {
-  const server = createRouteServer(routes);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(listen.port, listen.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  const server = await listenOn(createRouteServer(routes), listen);
   try {
     await app.start();
   } catch (err) {

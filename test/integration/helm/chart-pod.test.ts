@@ -87,6 +87,13 @@ function containerEnv(c: Container): NodeJS.ProcessEnv {
 const cliArgs = (c: Container, configFile: string): string[] =>
   ['--import', 'tsx', 'src/cli/main.ts', ...c.args.map((a) => (a === '/etc/etcd-triage/config.yaml' ? configFile : a))];
 
+/** The container with the value of its `--port` argument replaced. */
+function withPortArg(c: Container, port: number): Container {
+  const at = c.args.indexOf('--port');
+  if (at < 0) throw new Error(`${c.name} has no --port argument`);
+  return { ...c, args: c.args.map((a, i) => (i === at + 1 ? String(port) : a)) };
+}
+
 interface Running {
   child: ChildProcess;
   exit: Promise<number | null>;
@@ -138,7 +145,13 @@ describe.each([
   it('the main containers start; the HTTP one answers both probes on the container port', async () => {
     const main = runContainer(front.main, r.configFile);
     running.push(main);
-    if (workers) running.push(runContainer(workers.main, r.configFile));
+    let workerBase: string | undefined;
+    if (workers) {
+      // Pods have a network each; on this one host the workers' container port moves to a free one.
+      const port = await freePort();
+      workerBase = `http://127.0.0.1:${port}`;
+      running.push(runContainer(withPortArg(workers.main, port), r.configFile));
+    }
     const containerPort = front.main.ports!.find((p) => p.name === front.main.livenessProbe!.httpGet!.port)!.containerPort;
     expect(containerPort).toBe(r.port);
     const base = `http://127.0.0.1:${containerPort}`;
@@ -151,6 +164,12 @@ describe.each([
     const ready = await fetch(`${base}${front.main.readinessProbe!.httpGet!.path}`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ redis: 'ok' });
+    if (workers && workerBase !== undefined) {
+      // The workers answer their own probes, and serve the metrics the ServiceMonitor scrapes.
+      await waitFor('workers liveness probe', async () => (await fetch(`${workerBase}${workers!.main.livenessProbe!.httpGet!.path}`)).status === 200, 60_000, 200);
+      expect((await fetch(`${workerBase}${workers.main.readinessProbe!.httpGet!.path}`)).status).toBe(200);
+      expect(await (await fetch(`${workerBase}/metrics`)).text()).toContain('# TYPE etcd_triage_jobs_total counter');
+    }
   });
 
   it("the AlertmanagerConfig's webhook path, with the token from the Secret, gets the notification to Slack", async () => {

@@ -306,13 +306,18 @@ describe('front and workers apart, a Kubernetes log source', () => {
     expect(pdbs[1]!.spec.selector.matchLabels).toEqual(Object.fromEntries(Object.entries(workers.podLabels)));
   });
 
-  it('sends HTTP traffic to the front only; workers serve no port and get no Slack signing secret', () => {
-    const svc = findObject(objs, 'Service') as RenderedObject & { spec: { selector: Record<string, string> } };
+  it('sends Slack and webhook traffic to the front only; workers serve health and metrics, and get no Slack signing secret', () => {
+    const svc = findObject(objs, 'Service', 'etcd-triage') as RenderedObject & { spec: { selector: Record<string, string> } };
     expect(svc.spec.selector['app.kubernetes.io/component']).toBe('front');
     expect(front.podLabels['app.kubernetes.io/component']).toBe('front');
     expect(workers.podLabels['app.kubernetes.io/component']).toBe('workers');
     expect(front.main.readinessProbe?.httpGet?.path).toBe('/readyz');
-    expect(workers.main.ports).toBeUndefined();
+    // A worker listens only when given a port: its probes and the ServiceMonitor reach it there.
+    expect(workers.main.args).toEqual(['worker', '--config', '/etc/etcd-triage/config.yaml', '--port', '3000']);
+    expect(workers.main.ports).toEqual([expect.objectContaining({ name: 'http', containerPort: 3000 })]);
+    expect(workers.main.readinessProbe?.httpGet?.path).toBe('/readyz');
+    const workerSvc = findObject(objs, 'Service', 'etcd-triage-workers') as RenderedObject & { spec: { selector: Record<string, string> } };
+    expect(workerSvc.spec.selector['app.kubernetes.io/component']).toBe('workers');
     expect(envVar(workers.main, 'SLACK_SIGNING_SECRET')).toBeUndefined();
     expect(envVar(workers.main, 'SLACK_BOT_TOKEN')).toBeDefined();
   });
