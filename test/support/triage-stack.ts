@@ -1,14 +1,11 @@
 import { expect } from 'vitest';
-import { parseConfigText } from '../../src/config/load.js';
-import { loadPlaybooks } from '../../src/diagnosis/playbook/load.js';
-import { startServices, type RunningServices } from '../../src/cli/services.js';
-import { readEnv } from '../../src/config/env.js';
-import { createLogger } from '../../src/telemetry/logger.js';
+import type { RunningServices } from '../../src/cli/services.js';
 import { SlackStandin, type StoredMessage } from './slack-standin.js';
 import { loadScenario, type LoadedScenario } from './fixture-prometheus.js';
 import { freePort, type RunningProcess } from './processes.js';
 import { startRedis } from './redis.js';
 import { startAlertmanager, type RunningAlertmanager, type TestAlert } from './alertmanager.js';
+import { startAlertBot } from './alert-bot.js';
 
 /**
  * The alert triage pipeline with real parts, for tests that break one of them: a real Redis, a real
@@ -49,22 +46,7 @@ alertmanager:
   fallbackChannel: C0FALLBACK
 clusters:
 ${await opts.clusters({ promUrl: prom.url, job, member })}`;
-  const bot = await startServices('start', {
-    config: parseConfigText(text, 'triage-stack.yaml', {}),
-    playbooks: loadPlaybooks(),
-    env: readEnv({
-      SLACK_BOT_TOKEN: slack.token,
-      SLACK_SIGNING_SECRET: 'unused-signing-secret',
-      SLACK_API_URL: slack.apiUrl,
-      REDIS_URL: redis.url,
-      LOG_LEVEL: 'silent',
-    }),
-    secrets: { AM_TOKEN: WEBHOOK_TOKEN },
-    host: '127.0.0.1',
-    port: botPort,
-    prefix: `chaos${Date.now()}`,
-    logger: createLogger('silent'),
-  });
+  const bot = await startAlertBot({ config: text, name: 'triage-stack.yaml', slack, redisUrl: redis.url, webhookToken: WEBHOOK_TOKEN, port: botPort, prefix: `chaos${Date.now()}` });
   const am = await startAlertmanager({
     webhookUrl: `http://127.0.0.1:${botPort}/alertmanager`,
     token: WEBHOOK_TOKEN,

@@ -1,12 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServices, type RunningServices } from '../../../src/cli/services.js';
-import { readEnv } from '../../../src/config/env.js';
-import { parseConfigText } from '../../../src/config/load.js';
-import { loadPlaybooks } from '../../../src/diagnosis/playbook/load.js';
-import { createLogger } from '../../../src/telemetry/logger.js';
+import type { RunningServices } from '../../../src/cli/services.js';
 import { startAlertmanager, type RunningAlertmanager, type TestAlert } from '../../support/alertmanager.js';
+import { startAlertBot } from '../../support/alert-bot.js';
 import { freePort, startProcess, tempDir, waitFor, type RunningProcess } from '../../support/processes.js';
 import { startRedis } from '../../support/redis.js';
 import { SlackStandin, type StoredMessage } from '../../support/slack-standin.js';
@@ -56,22 +53,7 @@ clusters:
     selector: { job: ${JOB} }
     alerts: { channel: ${CHANNEL} }
 `;
-  bot = await startServices('start', {
-    config: parseConfigText(config, 'hostile-alerts.yaml', {}),
-    playbooks: loadPlaybooks(),
-    env: readEnv({
-      SLACK_BOT_TOKEN: slack.token,
-      SLACK_SIGNING_SECRET: 'unused-signing-secret',
-      SLACK_API_URL: slack.apiUrl,
-      REDIS_URL: redis.url,
-      LOG_LEVEL: 'silent',
-    }),
-    secrets: { AM_TOKEN: TOKEN },
-    host: '127.0.0.1',
-    port: botPort,
-    prefix: `ha${Date.now()}`,
-    logger: createLogger('silent'),
-  });
+  bot = await startAlertBot({ config: config, name: 'hostile-alerts.yaml', slack, redisUrl: redis.url, webhookToken: TOKEN, port: botPort, prefix: `ha${Date.now()}` });
   am = await startAlertmanager({
     webhookUrl: `http://127.0.0.1:${botPort}/alertmanager`,
     token: TOKEN,

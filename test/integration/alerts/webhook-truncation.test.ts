@@ -1,13 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../../src/config/load.js';
-import { loadPlaybooks } from '../../../src/diagnosis/playbook/load.js';
-import { startServices, type RunningServices } from '../../../src/cli/services.js';
-import { readEnv } from '../../../src/config/env.js';
-import { createLogger } from '../../../src/telemetry/logger.js';
+import type { RunningServices } from '../../../src/cli/services.js';
 import { SlackStandin } from '../../support/slack-standin.js';
 import { freePort, waitFor, type RunningProcess } from '../../support/processes.js';
 import { startRedis } from '../../support/redis.js';
 import { startAlertmanager, type RunningAlertmanager } from '../../support/alertmanager.js';
+import { startAlertBot } from '../../support/alert-bot.js';
 
 /**
  * Alerts per notification are bounded (alertmanager.maxAlertsPerNotification), and nothing is lost
@@ -43,22 +40,7 @@ clusters:
     selector: { job: etcd-am }
     alerts: { channel: ${AM_TRUNCATED} }
 `;
-  bot = await startServices('start', {
-    config: parseConfigText(config, 'truncation-test.yaml', {}),
-    playbooks: loadPlaybooks(),
-    env: readEnv({
-      SLACK_BOT_TOKEN: slack.token,
-      SLACK_SIGNING_SECRET: 'unused-signing-secret',
-      SLACK_API_URL: slack.apiUrl,
-      REDIS_URL: redis.url,
-      LOG_LEVEL: 'silent',
-    }),
-    secrets: { AM_TOKEN: TOKEN },
-    host: '127.0.0.1',
-    port: botPort,
-    prefix: `trunc${Date.now()}`,
-    logger: createLogger('silent'),
-  });
+  bot = await startAlertBot({ config: config, name: 'truncation-test.yaml', slack, redisUrl: redis.url, webhookToken: TOKEN, port: botPort, prefix: `trunc${Date.now()}` });
   am = await startAlertmanager({ webhookUrl: `http://127.0.0.1:${botPort}/alertmanager`, token: TOKEN, maxAlerts: 5, groupWait: '1s', groupInterval: '1s' });
 }, 120_000);
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlackStandin } from '../../support/slack-standin.js';
 import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
 import { freePort, startProcess, tempDir, waitFor, type RunningProcess } from '../../support/processes.js';
-import { startBotProcess, writeConfig, type BotProcess } from './bot-processes.js';
+import { botEnv, startBotProcess, writeStormConfig, type BotProcess } from './bot-processes.js';
 import { memberOf, sendStep, stormComplete, stormGroups, stormState, triagesOf } from './storm.js';
 
 /**
@@ -44,16 +44,8 @@ beforeAll(async () => {
     loadScenario('disk-slow-follower', { endAt: Math.floor(Date.now() / 1000) }),
     SlackStandin.start(),
   ]);
-  const clusters = CHANNELS.map(
-    (ch, i) => `  aof-${i}:\n    prometheus: { url: "${prom.url}", timeoutMs: 2000 }\n    selector: { job: etcd-aof-${i} }\n    alerts: { channel: ${ch} }\n`,
-  ).join('');
-  const configFile = writeConfig(`
-alertmanager:
-  auth: { tokenEnv: AM_TOKEN }
-  fallbackChannel: C0FALLBACK
-clusters:
-${clusters}`);
-  const env = { REDIS_URL: `redis://127.0.0.1:${redisPort}`, SLACK_BOT_TOKEN: slack.token, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, AM_TOKEN: TOKEN };
+  const configFile = writeStormConfig('aof', CHANNELS, prom.url);
+  const env = botEnv(`redis://127.0.0.1:${redisPort}`, slack, SECRET, TOKEN);
   front = await startBotProcess('serve', configFile, env);
   bots.push(front);
   for (let i = 0; i < 2; i++) bots.push(await startBotProcess('worker', configFile, env));

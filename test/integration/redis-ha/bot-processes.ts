@@ -33,6 +33,31 @@ export function writeConfig(yaml: string): string {
   return file;
 }
 
+/**
+ * The storm tests' config: one cluster per channel (`<tag>-<i>`, selector job `etcd-<tag>-<i>`) reading the
+ * given Prometheus, the webhook behind AM_TOKEN, and `extra` clusters appended as YAML.
+ */
+export function writeStormConfig(tag: string, channels: readonly string[], prometheusUrl: string, extra = ''): string {
+  const clusters = channels
+    .map((ch, i) => `  ${tag}-${i}:\n    prometheus: { url: "${prometheusUrl}", timeoutMs: 2000 }\n    selector: { job: etcd-${tag}-${i} }\n    alerts: { channel: ${ch} }\n`)
+    .join('');
+  return writeConfig(`
+alertmanager:
+  auth: { tokenEnv: AM_TOKEN }
+  fallbackChannel: C0FALLBACK
+clusters:
+${extra}${clusters}`);
+}
+
+/** The bot's environment for these tests: Redis, the Slack stand-in, and the webhook token. */
+export const botEnv = (redisUrl: string, slack: { token: string; apiUrl: string }, signingSecret: string, webhookToken: string): BotEnv => ({
+  REDIS_URL: redisUrl,
+  SLACK_BOT_TOKEN: slack.token,
+  SLACK_SIGNING_SECRET: signingSecret,
+  SLACK_API_URL: slack.apiUrl,
+  AM_TOKEN: webhookToken,
+});
+
 export async function startBotProcess(mode: 'serve' | 'worker', configFile: string, env: BotEnv): Promise<BotProcess> {
   const logFile = join(tempDir(`bot-${mode}`), `${mode}.log`);
   const fd = openSync(logFile, 'a');

@@ -6,7 +6,7 @@ import { sendSlashCommand } from '../../support/slack-sign.js';
 import { startRedisCluster, type RunningRedisCluster } from '../../support/redis.js';
 import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
 import { waitFor } from '../../support/processes.js';
-import { deliverWebhook, notification, startBotProcess, writeConfig, type BotProcess } from './bot-processes.js';
+import { botEnv, deliverWebhook, notification, startBotProcess, writeStormConfig, type BotProcess } from './bot-processes.js';
 
 /**
  * The bot on a Redis Cluster of three masters, as separate processes of the real CLI: two HTTP fronts
@@ -32,20 +32,12 @@ beforeAll(async () => {
     loadScenario('disk-slow-follower', { endAt: Math.floor(Date.now() / 1000) }),
     SlackStandin.start(),
   ]);
-  const ha = CHANNELS.map(
-    (ch, i) => `  ha-${i}:\n    prometheus: { url: "${prom.url}", timeoutMs: 2000 }\n    selector: { job: etcd-ha-${i} }\n    alerts: { channel: ${ch} }\n`,
-  ).join('');
-  const configFile = writeConfig(`
-alertmanager:
-  auth: { tokenEnv: AM_TOKEN }
-  fallbackChannel: C0FALLBACK
-clusters:
-  lab:
+  const configFile = writeStormConfig('ha', CHANNELS, prom.url, `  lab:
     prometheus: { url: "${prom.url}", timeoutMs: 2000 }
     selector: { job: ${prom.meta.prometheus.etcdJob} }
     slack: { channels: ["${LAB}"] }
-${ha}`);
-  const env = { REDIS_URL: cluster.url, SLACK_BOT_TOKEN: slack.token, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, AM_TOKEN: TOKEN };
+`);
+  const env = botEnv(cluster.url, slack, SECRET, TOKEN);
   // One after another: four tsx start-ups at once on two busy cores take longer than doing them in turn.
   for (let i = 0; i < 2; i++) fronts.push(await startBotProcess('serve', configFile, env));
   for (let i = 0; i < 2; i++) workers.push(await startBotProcess('worker', configFile, env));

@@ -4,7 +4,7 @@ import { SlackStandin } from '../../support/slack-standin.js';
 import { startSentinelSet, type RunningSentinelSet } from '../../support/redis.js';
 import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
 import { waitFor } from '../../support/processes.js';
-import { startBotProcess, writeConfig, type BotProcess } from './bot-processes.js';
+import { botEnv, startBotProcess, writeStormConfig, type BotProcess } from './bot-processes.js';
 import { sendStep, stormComplete, stormGroups, stormState, triagesOf } from './storm.js';
 
 /**
@@ -32,16 +32,8 @@ beforeAll(async () => {
     loadScenario('disk-slow-follower', { endAt: Math.floor(Date.now() / 1000) }),
     SlackStandin.start(),
   ]);
-  const clusters = CHANNELS.map(
-    (ch, i) => `  sent-${i}:\n    prometheus: { url: "${prom.url}", timeoutMs: 2000 }\n    selector: { job: etcd-sent-${i} }\n    alerts: { channel: ${ch} }\n`,
-  ).join('');
-  const configFile = writeConfig(`
-alertmanager:
-  auth: { tokenEnv: AM_TOKEN }
-  fallbackChannel: C0FALLBACK
-clusters:
-${clusters}`);
-  const env = { REDIS_URL: set.url, SLACK_BOT_TOKEN: slack.token, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, AM_TOKEN: TOKEN };
+  const configFile = writeStormConfig('sent', CHANNELS, prom.url);
+  const env = botEnv(set.url, slack, SECRET, TOKEN);
   front = await startBotProcess('serve', configFile, env);
   bots.push(front);
   for (let i = 0; i < 2; i++) bots.push(await startBotProcess('worker', configFile, env));
