@@ -17,6 +17,8 @@ export interface BotProcess {
   logFile: string;
   log(): string;
   stop(): Promise<void>;
+  /** SIGKILL, as a node or container dies: no shutdown of any kind. Resolves once it is gone. */
+  kill(): Promise<void>;
 }
 
 export interface BotEnv {
@@ -58,10 +60,11 @@ export const botEnv = (redisUrl: string, slack: { token: string; apiUrl: string 
   AM_TOKEN: webhookToken,
 });
 
-export async function startBotProcess(mode: 'serve' | 'worker', configFile: string, env: BotEnv): Promise<BotProcess> {
+/** `port`: a front's port (default a free one), e.g. the port of a front it replaces. */
+export async function startBotProcess(mode: 'serve' | 'worker', configFile: string, env: BotEnv, frontPort?: number): Promise<BotProcess> {
   const logFile = join(tempDir(`bot-${mode}`), `${mode}.log`);
   const fd = openSync(logFile, 'a');
-  const port = mode === 'serve' ? await freePort() : undefined;
+  const port = mode === 'serve' ? (frontPort ?? (await freePort())) : undefined;
   const args = ['--import', 'tsx', 'src/cli/main.ts', mode, '--config', configFile, ...(port === undefined ? [] : ['--port', String(port)])];
   const child = spawn(process.execPath, args, {
     cwd: process.cwd(),
@@ -81,6 +84,12 @@ export async function startBotProcess(mode: 'serve' | 'worker', configFile: stri
     await gone;
     clearTimeout(timer);
   };
+  const kill = async (): Promise<void> => {
+    if (exited) return;
+    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    process.kill(pid, 'SIGKILL');
+    await gone;
+  };
   const url = port === undefined ? undefined : `http://127.0.0.1:${port}`;
   try {
     await waitFor(`etcd-triage ${mode} ready`, async () => {
@@ -92,7 +101,7 @@ export async function startBotProcess(mode: 'serve' | 'worker', configFile: stri
     await stop();
     throw new Error(`etcd-triage ${mode} did not start: ${(err as Error).message}\n--- log ---\n${log().slice(-3000)}`);
   }
-  return { mode, pid, ...(url === undefined ? {} : { url }), logFile, log, stop };
+  return { mode, pid, ...(url === undefined ? {} : { url }), logFile, log, stop, kill };
 }
 
 /** One start time for every test alert: a re-sent notification must be identical, as Alertmanager's are. */

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
+import { waitFor, type RunningProcess } from '../../support/processes.js';
+import { startRedis } from '../../support/redis.js';
+import { SlackStandin } from '../../support/slack-standin.js';
+import { botEnv, startBotProcess, writeStormConfig, type BotEnv, type BotProcess } from '../redis-ha/bot-processes.js';
+import { memberOf, sendStep, stormComplete, stormGroups, stormState, triagesOf } from '../redis-ha/storm.js';
+
+/**
+ * The bot's own processes killed with SIGKILL in the middle of an alert storm, as when a node dies: the
+ * front (webhook intake) and one of two workers go at once, with notifications and jobs in flight. The
+ * sender retries like Alertmanager (connection refused, 5xx) until a new front answers on the same
+ * address; a new worker takes over the jobs of the dead one once their locks lapse. Every group must end
+ * complete, in exactly one thread.
+ */
+const SECRET = 'kill-signing-secret';
+const TOKEN = 'kill-webhook-token';
+const CHANNELS = ['C0KILLA', 'C0KILLB'];
+const NAMES = ['etcdHighFsyncDurations', 'etcdNoLeader', 'etcdGRPCRequestsSlow', 'etcdMembersDown', 'etcdHighCommitDurations'];
+const STEPS = 8;
+
+let redis: RunningProcess & { url: string };
+let prom: LoadedScenario;
+let slack: SlackStandin;
+let configFile: string;
+let env: BotEnv;
+const bots: BotProcess[] = [];
+
+beforeAll(async () => {
+  [redis, prom, slack] = await Promise.all([
+    startRedis(),
+    loadScenario('disk-slow-follower', { endAt: Math.floor(Date.now() / 1000) }),
+    SlackStandin.start(),
+  ]);
+  configFile = writeStormConfig('kill', CHANNELS, prom.url);
+  env = botEnv(redis.url, slack, SECRET, TOKEN);
+  bots.push(await startBotProcess('serve', configFile, env));
+  for (let i = 0; i < 2; i++) bots.push(await startBotProcess('worker', configFile, env));
+}, 240_000);
+
+afterAll(async () => {
+  await Promise.all(bots.map((p) => p.stop()));
+  await Promise.all([redis?.stop(), prom?.stop(), slack?.stop()]);
+});
+
+describe('the bot killed with SIGKILL mid-storm', () => {
+  it('front and a worker killed at step 4 of 8 and started again: no alert lost, no thread twice', async () => {
+    const groups = stormGroups(CHANNELS.length, NAMES);
+    const opts = { job: 'etcd-kill', tag: '7' };
+    let front = bots[0]!;
+    const frontPort = Number(new URL(front.url!).port);
+    let retried = 0;
+    for (let step = 1; step <= STEPS; step++) {
+      if (step === 4) {
+        await Promise.all([front.kill(), bots[1]!.kill()]);
+        // The sender keeps trying the same address while nothing answers there.
+        const sending = sendStep(front.url!, TOKEN, groups, step, opts);
+        await new Promise((r) => setTimeout(r, 1000));
+        front = await startBotProcess('serve', configFile, env, frontPort);
+        bots.push(front, await startBotProcess('worker', configFile, env));
+        retried += await sending;
+      } else {
+        retried += await sendStep(front.url!, TOKEN, groups, step, opts);
+      }
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(retried).toBeGreaterThan(0);
+
+    await waitFor('every group complete in its one thread', () => stormComplete(slack, CHANNELS, NAMES, STEPS), 150_000, 500).catch((err: Error) => {
+      throw new Error(`${err.message}\n${stormState(slack, CHANNELS)}`);
+    });
+    await new Promise((r) => setTimeout(r, 3000));
+    CHANNELS.forEach((ch, c) => {
+      const ps = slack.history(ch);
+      expect(ps.map((p) => NAMES.find((n) => p.text.includes(n))).sort()).toEqual([...NAMES].sort());
+      for (const p of ps) {
+        expect(p.text).toMatch(new RegExp(`\\b${STEPS} firing`));
+        expect(p.text).toContain(memberOf(opts.tag, c, 0));
+        expect(triagesOf(slack, ch, p).length).toBeGreaterThanOrEqual(1);
+      }
+    });
+    const topLevel = slack.okCallsOf('chat.postMessage').filter((call) => call.args['thread_ts'] === undefined);
+    expect(topLevel).toHaveLength(CHANNELS.length * NAMES.length);
+  }, 300_000);
+});
