@@ -195,6 +195,15 @@ export async function runContainer(
     },
     async remove() {
       if (child.exitCode === null && child.pid !== undefined) {
+        // buildah runs the container's processes under a helper of its own: a kill of buildah alone
+        // would orphan them, so the whole tree goes, children first (by the pids found under buildah).
+        for (const pid of descendants(child.pid).reverse()) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
         process.kill(child.pid, 'SIGKILL');
         await exited;
       }
