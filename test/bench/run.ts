@@ -10,8 +10,8 @@
  * because the figures only mean something next to it.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
@@ -69,7 +69,14 @@ function parseResult(json: string, bench: string): BenchResult {
 
 async function runOne(run: BenchRun): Promise<{ results: BenchResult[]; code: number | null; seconds: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(benchDir, run.file), ...run.args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Each benchmark writes its services' data and generated logs under its own temporary folder (TMPDIR),
+  // removed when it ends, whatever it left there.
+  const tmp = mkdtempSync(join(tmpdir(), `etcd-triage-bench-${run.name}-`));
+  const child = spawn(process.execPath, ['--import', 'tsx', join(benchDir, run.file), ...run.args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, TMPDIR: tmp },
+  });
+  child.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
   const results: BenchResult[] = [];
   let pending = '';
   child.stdout.on('data', (d: Buffer) => {
