@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
-import { waitFor, type RunningProcess } from '../../support/processes.js';
+import type { RunningProcess } from '../../support/processes.js';
 import { startRedis } from '../../support/redis.js';
 import { SlackStandin } from '../../support/slack-standin.js';
 import { botEnv, startBotProcess, writeStormConfig, type BotEnv, type BotProcess } from '../redis-ha/bot-processes.js';
-import { memberOf, sendStep, stormComplete, stormGroups, stormState, triagesOf } from '../redis-ha/storm.js';
+import { expectStormDelivered, sendStep, stormGroups } from '../redis-ha/storm.js';
 
 /**
  * The bot's own processes killed with SIGKILL in the middle of an alert storm, as when a node dies: the
@@ -66,20 +66,6 @@ describe('the bot killed with SIGKILL mid-storm', () => {
     }
     expect(retried).toBeGreaterThan(0);
 
-    await waitFor('every group complete in its one thread', () => stormComplete(slack, CHANNELS, NAMES, STEPS), 150_000, 500).catch((err: Error) => {
-      throw new Error(`${err.message}\n${stormState(slack, CHANNELS)}`);
-    });
-    await new Promise((r) => setTimeout(r, 3000));
-    CHANNELS.forEach((ch, c) => {
-      const ps = slack.history(ch);
-      expect(ps.map((p) => NAMES.find((n) => p.text.includes(n))).sort()).toEqual([...NAMES].sort());
-      for (const p of ps) {
-        expect(p.text).toMatch(new RegExp(`\\b${STEPS} firing`));
-        expect(p.text).toContain(memberOf(opts.tag, c, 0));
-        expect(triagesOf(slack, ch, p).length).toBeGreaterThanOrEqual(1);
-      }
-    });
-    const topLevel = slack.okCallsOf('chat.postMessage').filter((call) => call.args['thread_ts'] === undefined);
-    expect(topLevel).toHaveLength(CHANNELS.length * NAMES.length);
+    await expectStormDelivered(slack, CHANNELS, NAMES, STEPS, { memberTag: opts.tag });
   }, 300_000);
 });

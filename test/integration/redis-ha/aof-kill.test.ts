@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlackStandin } from '../../support/slack-standin.js';
 import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
-import { freePort, startProcess, tempDir, waitFor, type RunningProcess } from '../../support/processes.js';
+import { freePort, startProcess, tempDir, type RunningProcess } from '../../support/processes.js';
 import { botEnv, startBotProcess, writeStormConfig, type BotProcess } from './bot-processes.js';
-import { memberOf, sendStep, stormComplete, stormGroups, stormState, triagesOf } from './storm.js';
+import { expectStormDelivered, sendStep, stormGroups } from './storm.js';
 
 /**
  * Redis killed with SIGKILL in the middle of a storm and started again on its append-only file, as a
@@ -78,21 +78,6 @@ describe('Redis kill -9 and restart from its append-only file', () => {
     }
     expect(retried).toBeGreaterThan(0);
 
-    await waitFor('every group complete in its one thread', () => stormComplete(slack, CHANNELS, NAMES, STEPS), 150_000, 500).catch((err: Error) => {
-      throw new Error(`${err.message}\n${stormState(slack, CHANNELS)}`);
-    });
-    await new Promise((r) => setTimeout(r, 3000));
-    CHANNELS.forEach((ch, c) => {
-      const ps = slack.history(ch);
-      expect(ps.map((p) => NAMES.find((n) => p.text.includes(n))).sort()).toEqual([...NAMES].sort());
-      for (const p of ps) {
-        // "8 firing": the group state holds every alert of the last notification; the first members are named.
-        expect(p.text).toMatch(new RegExp(`\\b${STEPS} firing`));
-        expect(p.text).toContain(memberOf(opts.tag, c, 0));
-        expect(triagesOf(slack, ch, p).length).toBeGreaterThanOrEqual(1);
-      }
-    });
-    const topLevel = slack.okCallsOf('chat.postMessage').filter((call) => call.args['thread_ts'] === undefined);
-    expect(topLevel).toHaveLength(CHANNELS.length * NAMES.length);
+    await expectStormDelivered(slack, CHANNELS, NAMES, STEPS, { memberTag: opts.tag });
   }, 300_000);
 });

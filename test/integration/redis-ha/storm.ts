@@ -1,3 +1,5 @@
+import { expect } from 'vitest';
+import { waitFor } from '../../support/processes.js';
 import type { SlackStandin, StoredMessage } from '../../support/slack-standin.js';
 import { deliverWebhook, notification } from './bot-processes.js';
 
@@ -44,4 +46,35 @@ export function stormState(slack: SlackStandin, channels: readonly string[]): st
   return channels
     .map((ch) => `${ch}: ${slack.history(ch).map((p) => `[${/\d+ firing/.exec(p.text)?.[0] ?? p.text.slice(0, 60)}, ${triagesOf(slack, ch, p).length} triage]`).join(' ')}`)
     .join('\n');
+}
+
+/**
+ * The end of every storm test: each group ends complete in exactly one thread (all alerts of the last
+ * step firing, a triage reply, `memberTag`'s first member named when given), and nothing was posted twice
+ * at top level in any channel. `diagnostics` adds to the failure message (e.g. the bot processes' logs).
+ */
+export async function expectStormDelivered(
+  slack: SlackStandin,
+  channels: readonly string[],
+  alertnames: readonly string[],
+  steps: number,
+  opts: { memberTag?: string; diagnostics?: () => string } = {},
+): Promise<void> {
+  await waitFor('every group complete in its one thread', () => stormComplete(slack, channels, alertnames, steps), 150_000, 500).catch((err: Error) => {
+    throw new Error(`${err.message}\n${stormState(slack, channels)}${opts.diagnostics ? `\n${opts.diagnostics()}` : ''}`);
+  });
+  // A late duplicate would show up in this pause.
+  await new Promise((r) => setTimeout(r, 3000));
+  channels.forEach((ch, c) => {
+    const ps = slack.history(ch);
+    expect(ps.map((p) => alertnames.find((n) => p.text.includes(n))).sort()).toEqual([...alertnames].sort());
+    for (const p of ps) {
+      // "N firing": the group state holds every alert of the last notification.
+      expect(p.text).toMatch(new RegExp(`\\b${steps} firing`));
+      if (opts.memberTag !== undefined) expect(p.text).toContain(memberOf(opts.memberTag, c, 0));
+      expect(triagesOf(slack, ch, p).length).toBeGreaterThanOrEqual(1);
+    }
+  });
+  const topLevel = slack.okCallsOf('chat.postMessage').filter((call) => call.args['thread_ts'] === undefined);
+  expect(topLevel).toHaveLength(channels.length * alertnames.length);
 }
