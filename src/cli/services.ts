@@ -106,6 +106,8 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
     handBack: () => active.handBack(logger),
     stop: async () => undefined,
   };
+  /** What /readyz checks: not draining (a shutdown began), and Redis answering on `conn`. */
+  const readiness = (conn: RedisClient): Promise<unknown> => (draining ? Promise.reject(new Error('shutting down')) : conn.ping());
   let stopping: Promise<void> | undefined;
   result.stop = () => {
     stopping ??= (async () => {
@@ -160,7 +162,7 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
       };
       const frontRoutes: CustomRoute[] = [
         // Once draining, /readyz says 503 (the load balancer stops routing here) while requests in flight finish.
-        ...healthRoutes({ metrics, redisPing: () => (draining ? Promise.reject(new Error('shutting down')) : queueConn.ping()) }),
+        ...healthRoutes({ metrics, redisPing: () => readiness(queueConn) }),
         ...alertRoutes(),
       ];
       const envelopePrefix = opts.prefix ?? DEFAULT_PREFIX;
@@ -288,7 +290,7 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
       const workerPort = mode === 'worker' ? (opts.port ?? opts.env.PORT) : undefined;
       if (workerPort !== undefined) {
         const server = stoppableServer(
-          await listenOn(createRouteServer(healthRoutes({ metrics, redisPing: () => (draining ? Promise.reject(new Error('shutting down')) : workerConn.ping()) })), {
+          await listenOn(createRouteServer(healthRoutes({ metrics, redisPing: () => readiness(workerConn) })), {
             host: opts.host ?? opts.config.server.host,
             port: workerPort,
           }),
