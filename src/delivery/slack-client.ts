@@ -105,18 +105,10 @@ export class SlackDelivery {
 
   async postMessage(args: PostMessageArgs): Promise<PostMessageResult> {
     const fitted = fitMessage(args.text, args.blocks, TRIM_NOTICE_POSTED);
-    const since = Date.now();
-    let attempts = 0;
+    const alreadyPosted = this.earlierAttemptLookup(args);
     const sent = await sendWithFallback((m) => this.paced('chat.postMessage', args.channel, async () => {
-      // A parent whose earlier attempt failed without a clear answer (5xx, network, timeout) may be in
-      // Slack already: look for its key before sending it again. Not found, or no history scope: send.
-      if (args.metadata !== undefined && attempts++ > 0) {
-        const ts = await this.findParent(args.channel, args.metadata.event_payload.key, since).catch(() => undefined);
-        if (ts !== undefined) {
-          this.logger.warn({ channel: args.channel, ts }, 'parent accepted by Slack on an attempt whose answer was lost: not posted again');
-          return { ok: true, channel: args.channel, ts };
-        }
-      }
+      const ts = await alreadyPosted();
+      if (ts !== undefined) return { ok: true, channel: args.channel, ts };
       return this.client.chat.postMessage({
         channel: args.channel,
         text: m.text,
@@ -149,6 +141,23 @@ export class SlackDelivery {
       this.logger.error({ err, channel, ts }, 'could not attach the full output of a trimmed message');
       return { channel, ts, trimmed: true, overflow: { error: asCodedError(err).message }, ...fallback };
     }
+  }
+
+  /**
+   * For the attempts of one post: resolves with the ts of the message when an earlier attempt of this
+   * parent reached Slack although its answer was lost (5xx, network, timeout), so a retry does not post it
+   * twice; undefined on the first attempt, for a reply (no key), or when it is not found or cannot be
+   * looked up (no history scope): then the attempt posts.
+   */
+  private earlierAttemptLookup(args: PostMessageArgs): () => Promise<string | undefined> {
+    const since = Date.now();
+    let attempts = 0;
+    return async () => {
+      if (args.metadata === undefined || attempts++ === 0) return undefined;
+      const ts = await this.findParent(args.channel, args.metadata.event_payload.key, since).catch(() => undefined);
+      if (ts !== undefined) this.logger.warn({ channel: args.channel, ts }, 'parent accepted by Slack on an attempt whose answer was lost: not posted again');
+      return ts;
+    };
   }
 
   /** Edits a message in place; not paced (an edit is not a new message). */
