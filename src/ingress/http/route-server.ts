@@ -1,19 +1,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { CustomRoute } from '@slack/bolt';
+import { buildReceiverRoutes, type CustomRoute } from '@slack/bolt';
 
 /**
  * A plain HTTP server for the front's own routes (health, readiness, metrics, the Alertmanager webhook)
- * when Slack does not call the bot over HTTP (Socket Mode). Routes are matched by exact path and method,
- * like the Bolt HTTP receiver matches the same routes in HTTP mode.
+ * when Slack does not call the bot over HTTP (Socket Mode) and for a worker on its own. Routes are matched
+ * by exact path and method.
  */
 export function createRouteServer(routes: CustomRoute[]): Server {
-  const table = new Map<string, CustomRoute['handler']>();
-  for (const r of routes) {
-    for (const method of Array.isArray(r.method) ? r.method : [r.method]) table.set(`${method.toUpperCase()} ${r.path}`, r.handler);
-  }
+  // Bolt's own table (path → method → handler), as its receivers build it from the same routes.
+  const table = buildReceiverRoutes(routes);
   return createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://front').pathname;
-    const handler = table.get(`${(req.method ?? 'GET').toUpperCase()} ${path}`);
+    const handler = table[path]?.[(req.method ?? 'GET').toUpperCase()];
     if (handler === undefined) {
       res.writeHead(404).end();
       req.resume();
