@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { RunningServices } from '../../../src/cli/services.js';
 import { silenceSchema } from '../../../src/handoff/silences.js';
+import { IncidentStore } from '../../../src/incidents/incident-store.js';
+import { redisConnection, redisKeyPrefix } from '../../../src/jobs/redis.js';
 import { startAlertBot } from '../../support/alert-bot.js';
 import { startAlertmanager, type RunningAlertmanager, type TestAlert } from '../../support/alertmanager.js';
 import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
@@ -28,6 +30,7 @@ let slack: SlackStandin;
 let am: RunningAlertmanager;
 let bot: RunningServices;
 let actionsUrl: string;
+const prefix = `ab${Date.now()}`;
 
 beforeAll(async () => {
   const [botPort, deadPort] = await Promise.all([freePort(), freePort()]);
@@ -57,7 +60,7 @@ ${cluster('lab', am.url)}${cluster('amdown', `http://127.0.0.1:${deadPort}`)}${c
     redisUrl: redis.url,
     webhookToken: TOKEN,
     port: botPort,
-    prefix: `ab${Date.now()}`,
+    prefix,
   });
   actionsUrl = `${bot.url}/slack/actions`;
 }, 120_000);
@@ -146,6 +149,28 @@ describe('Silence and Expire now in an alert thread', () => {
     await waitFor('the parent without the silence', () => !messageText(parent()).includes('silenced by'), 15_000);
     expect(elementsOf(parent()).has('etcd_silence')).toBe(true);
     expect(elementsOf(parent()).has('etcd_expire_silence')).toBe(false);
+  });
+
+  it('Expire now on a silence that has already ended updates the thread without asking Alertmanager', async () => {
+    const { parent } = await firedGroup('EtcdLongAgo', 'lab');
+    await click((url) => clickPayload(parent(), 'etcd_silence', { channel: CHANNEL, responseUrl: url, selected: silenceOption(parent(), 1) }));
+    await waitFor('the parent showing the silence', () => elementsOf(parent()).has('etcd_expire_silence'), 15_000);
+    const { g, s: id } = JSON.parse(String(elementsOf(parent()).get('etcd_expire_silence')!.value)) as { g: string; s: string };
+    // The hour passes: Alertmanager ends the silence (expired here through its API), the thread still shows it.
+    expect((await fetch(`${am.url}/api/v2/silence/${id}`, { method: 'DELETE' })).ok).toBe(true);
+    const conn = redisConnection(redis.url, 'test');
+    try {
+      const store = new IncidentStore(conn, { prefix: redisKeyPrefix(redis.url, prefix), historyDays: 1 });
+      const state = (await store.group(g))!;
+      await store.commit({ ...state, silence: { ...state.silence!, endsAt: new Date(Date.now() - 60_000).toISOString() } }, { events: [], replies: [] });
+    } finally {
+      conn.disconnect();
+    }
+    const e = await click((url) => clickPayload(parent(), 'etcd_expire_silence', { channel: CHANNEL, responseUrl: url }));
+    // Asking Alertmanager to expire it again would have been answered with an error, not this.
+    expect(answerText(e)).toContain(`Silence \`${id}\` had already ended`);
+    await waitFor('the parent offering Silence again', () => elementsOf(parent()).has('etcd_silence'), 15_000);
+    expect(messageText(parent())).not.toContain('silenced by');
   });
 
   const refusedSilence = async (alertname: string, cluster: string, expected: RegExp): Promise<void> => {

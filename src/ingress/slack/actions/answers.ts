@@ -85,6 +85,10 @@ export function silenceExpired(id: string): string {
   return `🔔 Silence \`${esc(id)}\` expired: this group's alerts notify again.`;
 }
 
+export function silenceHadEnded(id: string): string {
+  return `🔔 Silence \`${esc(id)}\` had already ended; the thread no longer shows it.`;
+}
+
 export function stateNotSaved(): string {
   return '❌ Alertmanager accepted the change but the bot could not store it; it was undone in Alertmanager. Nothing changed: please try again.';
 }

@@ -11,13 +11,18 @@ export async function expireSilence(click: Click, deps: ActionDeps): Promise<Cli
   const found = await clickedGroup(click, deps);
   if ('refusal' in found) return { text: found.refusal };
   if (found.group.silence?.id !== id) return { text: answer.silenceNotCurrent() };
-  const amUrl = alertmanagerUrl(click, deps);
-  if (amUrl === undefined) return { text: answer.noAlertmanagerUrl(click.clusterName) };
-  try {
-    await expireInAlertmanager(amUrl, id);
-  } catch (err) {
-    if (err instanceof AlertmanagerRefused) return { text: answer.alertmanagerRefused(err.message, 'expire') };
-    throw err;
+  // The parent is rendered from state only (no clock), so it shows a silence past its end until someone
+  // clicks: such a silence has already ended in Alertmanager, and only the thread needs updating.
+  const ended = Date.parse(found.group.silence.endsAt) <= Date.now();
+  if (!ended) {
+    const amUrl = alertmanagerUrl(click, deps);
+    if (amUrl === undefined) return { text: answer.noAlertmanagerUrl(click.clusterName) };
+    try {
+      await expireInAlertmanager(amUrl, id);
+    } catch (err) {
+      if (err instanceof AlertmanagerRefused) return { text: answer.alertmanagerRefused(err.message, 'expire') };
+      throw err;
+    }
   }
   await updateGroup(
     found.alerts,
@@ -29,5 +34,5 @@ export async function expireSilence(click: Click, deps: ActionDeps): Promise<Cli
     },
     deps.logger,
   );
-  return { text: answer.silenceExpired(id), recorded: { action: 'expire-silence', ref: id } };
+  return { text: ended ? answer.silenceHadEnded(id) : answer.silenceExpired(id), recorded: { action: 'expire-silence', ref: id } };
 }
