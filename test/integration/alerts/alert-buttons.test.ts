@@ -167,7 +167,7 @@ describe('Silence and Expire now in an alert thread', () => {
       conn.disconnect();
     }
     const e = await click((url) => clickPayload(parent(), 'etcd_expire_silence', { channel: CHANNEL, responseUrl: url }));
-    // Asking Alertmanager to expire it again would have been answered with an error, not this.
+    // Not "expired" by this click: the bot saw that it had ended and did not ask Alertmanager.
     expect(answerText(e)).toContain(`Silence \`${id}\` had already ended`);
     await waitFor('the parent offering Silence again', () => elementsOf(parent()).has('etcd_silence'), 15_000);
     expect(messageText(parent())).not.toContain('silenced by');
