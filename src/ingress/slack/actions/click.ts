@@ -1,5 +1,4 @@
-import type { App } from '@slack/bolt';
-import type { webApi } from '@slack/bolt';
+import type { App, types as SlackTypes, webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ClusterConfig, Config } from '../../../config/schema.js';
@@ -75,7 +74,7 @@ export interface Click {
 /** What an action did: its ephemeral answer, and (when it acted) what goes on the timeline. */
 export interface ClickResult {
   text: string;
-  blocks?: unknown[];
+  blocks?: SlackTypes.KnownBlock[];
   recorded?: { action: string; ref: string };
 }
 
@@ -85,8 +84,8 @@ export function registerClick(app: App, actionId: string, deps: ActionDeps, hand
   // The catch-all in interactions.ts acknowledges every action (a second ack would be an error).
   app.action(actionId, async ({ body, respond, client }) => {
     const log = deps.logger.child({ action: actionId });
-    const reply = (r: { text: string; blocks?: unknown[] }): Promise<unknown> =>
-      respond({ response_type: 'ephemeral', replace_original: false, text: r.text, ...(r.blocks === undefined ? {} : { blocks: r.blocks as never }) }).catch(
+    const reply = (r: { text: string; blocks?: SlackTypes.KnownBlock[] }): Promise<unknown> =>
+      respond({ response_type: 'ephemeral', replace_original: false, text: r.text, ...(r.blocks === undefined ? {} : { blocks: r.blocks }) }).catch(
         (err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not answer a click'),
       );
     const parsed = blockActionsSchema.safeParse(body);
