@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { allocCountable, countNewlines } from '../../../src/sources/logs/newline-count.js';
+import { newlineCountModule } from '../../../src/sources/logs/newline-count-wasm.js';
 
 /** The definition: newlines in the range, plus one for a last line without its newline. */
 function reference(bytes: Uint8Array, from: number, to: number): number {
@@ -11,6 +12,11 @@ function reference(bytes: Uint8Array, from: number, to: number): number {
 }
 
 describe('line counting', () => {
+  it('has a SIMD module this Node accepts (otherwise every count silently takes the slower path)', () => {
+    const wasm = (globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly;
+    expect(wasm.validate(newlineCountModule())).toBe(true);
+  });
+
   it('counts the lines of any range of a buffer made for it, as the plain definition does', () => {
     const buf = allocCountable(64 * 1024);
     // Lengths around the 64-byte rounds and the 4032-byte blocks of the vector loop, and newline
