@@ -27,8 +27,8 @@ export function redisConnection(url: string, purpose: string): RedisClient {
  * Auto-pipelined: the enqueues of all requests handled in one turn of the event loop (a burst of slash
  * commands or webhooks) go to Redis in one write instead of one write each. Each write to Redis wakes
  * it, and on a busy machine the woken Redis can take the front's core mid-burst; profiled under the
- * slash-command benchmark, the time the front spent in those writes fell from about a quarter of its
- * busy time to 1%. Every caller still awaits its own reply, so an answer is still sent only after its
+ * slash-command benchmark, the time the front spent in those writes fell from a quarter of its busy
+ * time to under 5%. Every caller still awaits its own reply, so an answer is still sent only after its
  * enqueue is in Redis.
  */
 export function frontConnection(url: string): RedisClient {

@@ -168,9 +168,9 @@ export class LineMatcher {
   }
 
   private scanNeedles(buf: Buffer, from: number, to: number, visit: LineVisitor): number {
-    // One native pass per needle over the raw bytes (the line count is a second pass, SIMD in buffers from
-    // allocCountable, see newline-count.ts); only the
-    // lines around hits are ever decoded. Hits are reduced to line starts, visited once, in file order.
+    // One native pass per needle over the raw bytes (the line count is a second pass: SIMD in buffers
+    // from allocCountable, see newline-count.ts); only the lines around hits are ever decoded. Hits are
+    // reduced to line starts, visited once, in file order.
     const window = buf.subarray(0, to);
     const hits: number[] = [];
     for (const needle of this.needles) {
