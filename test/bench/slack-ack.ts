@@ -20,8 +20,8 @@
  * workers sharing one event loop (startServices('start') in one process, how `start` used to run).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
@@ -277,10 +277,18 @@ if (process.argv.includes('--serve')) {
   const n = process.argv.slice(2).find((a) => /^\d+$/.test(a));
   // --start-only: skip the one-event-loop comparison (half the time, for before/after runs of the front).
   const shapes = process.argv.includes('--start-only') ? (['start'] as const) : (['start', 'one event loop'] as const);
-  driveWithDiagnosis(Number(n ?? 1500), shapes).catch((err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  });
+  // Redis, Prometheus and the bot keep their data under TMPDIR: one folder of our own, removed at the end,
+  // so a run on its own leaves the system temporary folder as it was (npm run bench does the same).
+  const tmp = mkdtempSync(join(tmpdir(), 'etcd-triage-bench-slack-ack-'));
+  process.env['TMPDIR'] = tmp;
+  void driveWithDiagnosis(Number(n ?? 1500), shapes).then(
+    () => rmSync(tmp, { recursive: true, force: true }),
+    (err: unknown) => {
+      console.error(err);
+      rmSync(tmp, { recursive: true, force: true });
+      process.exit(1);
+    },
+  );
 } else {
   drive(Number(process.argv[2] ?? 200)).catch((err: unknown) => {
     console.error(err);
