@@ -79,6 +79,17 @@ export class PrometheusClient {
     await this.agent.close();
   }
 
+  /**
+   * A server that requires a client certificate refuses a missing or untrusted one with a TLS alert that
+   * reaches undici only as "other side closed", before any byte of an answer: say what that usually means.
+   */
+  private tlsHint(err: unknown): string {
+    if (this.base.protocol !== 'https:' || !(err instanceof undiciErrors.SocketError)) return '';
+    if (err.socket?.bytesRead !== 0) return '';
+    const mine = this.cfg.certFile ? `the client certificate ${this.cfg.certFile} was not accepted` : 'no client certificate is configured (certFile, keyFile)';
+    return ` (the server closed the TLS connection before answering, as servers that require a client certificate do; ${mine})`;
+  }
+
   private async call(path: string, params: Record<string, string>, outer?: AbortSignal) {
     if ('problem' in this.setup) throw new PrometheusError('config', this.setup.problem);
     // AbortSignal.timeout is a real deadline; undici's own timeouts can fire late (STACK-NOTES).
@@ -102,7 +113,7 @@ export class PrometheusClient {
       }
       // The caller gave up (the diagnosis' overall time budget): not a sign that Prometheus is down.
       if (outer?.aborted) throw new PrometheusError('timeout', `stopped waiting for ${this.base.origin}: time budget used up`);
-      throw new PrometheusError('unreachable', `cannot reach ${this.base.origin}: ${describeNetworkError(err)}`);
+      throw new PrometheusError('unreachable', `cannot reach ${this.base.origin}: ${describeNetworkError(err)}${this.tlsHint(err)}`);
     }
     let json: unknown;
     try {
