@@ -1,7 +1,11 @@
 import { loadAll } from './context.js';
+import { EXIT } from './exit.js';
 
-/** `etcd-triage check-config`: every problem with its path, or a summary of what is configured. */
-export function checkConfig(opts: { config?: string; playbooks?: string }): string {
+/**
+ * `etcd-triage check-config`: every problem with its path, or a summary of what is configured; with
+ * `--probe`, also whether each cluster's selectors match series in its Prometheus.
+ */
+export async function checkConfig(opts: { config?: string; playbooks?: string; probe?: boolean }): Promise<{ output: string; exitCode: number }> {
   const { config, configPath, playbooks } = loadAll(opts.config, opts.playbooks);
   const lines = [`${configPath}: OK`];
   for (const [name, c] of Object.entries(config.clusters)) {
@@ -12,5 +16,11 @@ export function checkConfig(opts: { config?: string; playbooks?: string }): stri
     );
   }
   lines.push(`playbooks: ${playbooks.map((p) => `${p.id} (${p.checks.length} checks)`).join(', ')}`);
-  return lines.join('\n');
+  if (!opts.probe) return { output: lines.join('\n'), exitCode: 0 };
+
+  const { probeClusters } = await import('./probe-selectors.js');
+  const probe = await probeClusters(config);
+  lines.push('probe:');
+  for (const p of probe) lines.push(`  ${p.ok ? 'ok' : 'WARNING'} cluster ${p.cluster}: ${p.text}`);
+  return { output: lines.join('\n'), exitCode: probe.every((p) => p.ok) ? 0 : EXIT.probeWarning };
 }

@@ -131,10 +131,10 @@ export const logSourceSchema = z.discriminatedUnion('type', [
 export const clusterSchema = z.strictObject({
   description: z.string().optional(),
   prometheus: prometheusSchema,
-  /** Label matchers (exact values) that select this cluster's etcd members, e.g. {job: etcd}. */
+  /** Label matchers (exact values) that select this cluster's etcd members: {job: kube-etcd} under kube-prometheus-stack. */
   selector: z
     .record(labelName, z.string())
-    .refine((m) => Object.keys(m).length > 0, 'needs at least one label, e.g. job: etcd'),
+    .refine((m) => Object.keys(m).length > 0, 'needs at least one label, e.g. job: kube-etcd (kube-prometheus-stack) or job: etcd'),
   /** The target label that names a member. The etcd mixin uses instance. */
   memberLabel: labelName.default('instance'),
   /** Prometheus job of node_exporter on the etcd nodes, when there is one. */
