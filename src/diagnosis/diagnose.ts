@@ -32,7 +32,8 @@ export function diagnose(evidence: Evidence, allPlaybooks: Playbook[]): Diagnosi
   const members = [...new Set([...ctx.members.map((m) => m.name), ...checks.flatMap((c) => c.values.map((v) => v.member))])]
     .filter((m) => m !== '*')
     .sort();
-  const verdict = decide({ cluster: evidence.cluster, playbooks, checks, members, tuning: evidence.tuning });
+  const memberVersions = Object.fromEntries(ctx.members.flatMap((m) => (m.version ? [[m.name, m.version]] : [])));
+  const verdict = decide({ cluster: evidence.cluster, playbooks, checks, members, tuning: evidence.tuning, memberVersions });
 
   const missing: MissingEvidence[] = checks
     .filter((c) => c.missing !== undefined && c.ref === undefined)
