@@ -1856,29 +1856,29 @@ export const FLAG_TABLE: FlagTable = {
       "auto-compact": {
         "3.4": {
           "since": "3.4.0",
-          "source": "etcdctl/ctlv3/command/check.go:279 @ v3.4.45"
+          "source": "etcdctl/ctlv3/command/check.go:129 @ v3.4.45"
         },
         "3.5": {
           "since": "3.5.0",
-          "source": "etcdctl/ctlv3/command/check.go:305 @ v3.5.33"
+          "source": "etcdctl/ctlv3/command/check.go:131 @ v3.5.33"
         },
         "3.6": {
           "since": "3.6.0",
-          "source": "etcdctl/ctlv3/command/check.go:306 @ v3.6.14"
+          "source": "etcdctl/ctlv3/command/check.go:131 @ v3.6.14"
         }
       },
       "auto-defrag": {
         "3.4": {
           "since": "3.4.0",
-          "source": "etcdctl/ctlv3/command/check.go:280 @ v3.4.45"
+          "source": "etcdctl/ctlv3/command/check.go:130 @ v3.4.45"
         },
         "3.5": {
           "since": "3.5.0",
-          "source": "etcdctl/ctlv3/command/check.go:306 @ v3.5.33"
+          "source": "etcdctl/ctlv3/command/check.go:132 @ v3.5.33"
         },
         "3.6": {
           "since": "3.6.0",
-          "source": "etcdctl/ctlv3/command/check.go:307 @ v3.6.14"
+          "source": "etcdctl/ctlv3/command/check.go:132 @ v3.6.14"
         }
       },
       "bump-revision": {
@@ -1922,15 +1922,15 @@ export const FLAG_TABLE: FlagTable = {
       "cluster": {
         "3.4": {
           "since": "3.4.0",
-          "source": "etcdctl/ctlv3/command/ep_command.go:40 @ v3.4.45"
+          "source": "etcdctl/ctlv3/command/defrag_command.go:38 @ v3.4.45"
         },
         "3.5": {
           "since": "3.5.0",
-          "source": "etcdctl/ctlv3/command/ep_command.go:44 @ v3.5.33"
+          "source": "etcdctl/ctlv3/command/defrag_command.go:37 @ v3.5.33"
         },
         "3.6": {
           "since": "3.6.0",
-          "source": "etcdctl/ctlv3/command/ep_command.go:46 @ v3.6.14"
+          "source": "etcdctl/ctlv3/command/defrag_command.go:34 @ v3.6.14"
         }
       },
       "command-timeout": {
@@ -1958,7 +1958,7 @@ export const FLAG_TABLE: FlagTable = {
         },
         "3.6": {
           "since": "3.6.0",
-          "source": "etcdctl/ctlv3/command/member_command.go:104 @ v3.6.14"
+          "source": "etcdctl/ctlv3/command/get_command.go:52 @ v3.6.14"
         }
       },
       "count-only": {
@@ -1978,11 +1978,11 @@ export const FLAG_TABLE: FlagTable = {
       "data-dir": {
         "3.4": {
           "since": "3.4.0",
-          "source": "etcdctl/ctlv3/command/snapshot_command.go:83 @ v3.4.45"
+          "source": "etcdctl/ctlv3/command/defrag_command.go:39 @ v3.4.45"
         },
         "3.5": {
           "since": "3.5.0",
-          "source": "etcdctl/ctlv3/command/snapshot_command.go:88 @ v3.5.33"
+          "source": "etcdctl/ctlv3/command/defrag_command.go:38 @ v3.5.33"
         }
       },
       "debug": {
@@ -2165,15 +2165,15 @@ export const FLAG_TABLE: FlagTable = {
       "from-key": {
         "3.4": {
           "since": "3.4.0",
-          "source": "etcdctl/ctlv3/command/role_command.go:100 @ v3.4.45"
+          "source": "etcdctl/ctlv3/command/get_command.go:51 @ v3.4.45"
         },
         "3.5": {
           "since": "3.5.0",
-          "source": "etcdctl/ctlv3/command/role_command.go:101 @ v3.5.33"
+          "source": "etcdctl/ctlv3/command/get_command.go:52 @ v3.5.33"
         },
         "3.6": {
           "since": "3.6.0",
-          "source": "etcdctl/ctlv3/command/role_command.go:102 @ v3.6.14"
+          "source": "etcdctl/ctlv3/command/get_command.go:57 @ v3.6.14"
         }
       },
       "hex": {
@@ -2299,17 +2299,17 @@ export const FLAG_TABLE: FlagTable = {
       "interactive": {
         "3.4": {
           "since": "3.4.0",
-          "source": "etcdctl/ctlv3/command/watch_command.go:53 @ v3.4.45",
+          "source": "etcdctl/ctlv3/command/txn_command.go:40 @ v3.4.45",
           "short": "i"
         },
         "3.5": {
           "since": "3.5.0",
-          "source": "etcdctl/ctlv3/command/watch_command.go:55 @ v3.5.33",
+          "source": "etcdctl/ctlv3/command/txn_command.go:41 @ v3.5.33",
           "short": "i"
         },
         "3.6": {
           "since": "3.6.0",
-          "source": "etcdctl/ctlv3/command/watch_command.go:55 @ v3.6.14",
+          "source": "etcdctl/ctlv3/command/txn_command.go:64 @ v3.6.14",
           "short": "i"
         }
       },
@@ -2445,15 +2445,15 @@ export const FLAG_TABLE: FlagTable = {
       "load": {
         "3.4": {
           "since": "3.4.0",
-          "source": "etcdctl/ctlv3/command/check.go:277 @ v3.4.45"
+          "source": "etcdctl/ctlv3/command/check.go:127 @ v3.4.45"
         },
         "3.5": {
           "since": "3.5.0",
-          "source": "etcdctl/ctlv3/command/check.go:303 @ v3.5.33"
+          "source": "etcdctl/ctlv3/command/check.go:129 @ v3.5.33"
         },
         "3.6": {
           "since": "3.6.0",
-          "source": "etcdctl/ctlv3/command/check.go:304 @ v3.6.14"
+          "source": "etcdctl/ctlv3/command/check.go:129 @ v3.6.14"
         }
       },
       "mark-compacted": {
@@ -2611,15 +2611,15 @@ export const FLAG_TABLE: FlagTable = {
       "peer-urls": {
         "3.4": {
           "since": "3.4.0",
-          "source": "etcdctl/ctlv3/command/member_command.go:84 @ v3.4.45"
+          "source": "etcdctl/ctlv3/command/member_command.go:57 @ v3.4.45"
         },
         "3.5": {
           "since": "3.5.0",
-          "source": "etcdctl/ctlv3/command/member_command.go:85 @ v3.5.33"
+          "source": "etcdctl/ctlv3/command/member_command.go:58 @ v3.5.33"
         },
         "3.6": {
           "since": "3.6.0",
-          "source": "etcdctl/ctlv3/command/member_command.go:87 @ v3.6.14"
+          "source": "etcdctl/ctlv3/command/member_command.go:60 @ v3.6.14"
         }
       },
       "physical": {
@@ -2639,29 +2639,29 @@ export const FLAG_TABLE: FlagTable = {
       "prefix": {
         "3.4": {
           "since": "3.4.0",
-          "source": "etcdctl/ctlv3/command/watch_command.go:54 @ v3.4.45"
+          "source": "etcdctl/ctlv3/command/get_command.go:50 @ v3.4.45"
         },
         "3.5": {
           "since": "3.5.0",
-          "source": "etcdctl/ctlv3/command/watch_command.go:56 @ v3.5.33"
+          "source": "etcdctl/ctlv3/command/get_command.go:51 @ v3.5.33"
         },
         "3.6": {
           "since": "3.6.0",
-          "source": "etcdctl/ctlv3/command/watch_command.go:56 @ v3.6.14"
+          "source": "etcdctl/ctlv3/command/get_command.go:56 @ v3.6.14"
         }
       },
       "prev-kv": {
         "3.4": {
           "since": "3.4.0",
-          "source": "etcdctl/ctlv3/command/watch_command.go:56 @ v3.4.45"
+          "source": "etcdctl/ctlv3/command/del_command.go:39 @ v3.4.45"
         },
         "3.5": {
           "since": "3.5.0",
-          "source": "etcdctl/ctlv3/command/watch_command.go:58 @ v3.5.33"
+          "source": "etcdctl/ctlv3/command/del_command.go:42 @ v3.5.33"
         },
         "3.6": {
           "since": "3.6.0",
-          "source": "etcdctl/ctlv3/command/watch_command.go:58 @ v3.6.14"
+          "source": "etcdctl/ctlv3/command/del_command.go:44 @ v3.6.14"
         }
       },
       "print-value-only": {
@@ -2701,15 +2701,15 @@ export const FLAG_TABLE: FlagTable = {
       "rev": {
         "3.4": {
           "since": "3.4.0",
-          "source": "etcdctl/ctlv3/command/watch_command.go:55 @ v3.4.45"
+          "source": "etcdctl/ctlv3/command/get_command.go:52 @ v3.4.45"
         },
         "3.5": {
           "since": "3.5.0",
-          "source": "etcdctl/ctlv3/command/watch_command.go:57 @ v3.5.33"
+          "source": "etcdctl/ctlv3/command/get_command.go:53 @ v3.5.33"
         },
         "3.6": {
           "since": "3.6.0",
-          "source": "etcdctl/ctlv3/command/watch_command.go:57 @ v3.6.14"
+          "source": "etcdctl/ctlv3/command/get_command.go:58 @ v3.6.14"
         }
       },
       "skip-hash-check": {
@@ -2773,7 +2773,7 @@ export const FLAG_TABLE: FlagTable = {
       "wal-dir": {
         "3.4": {
           "since": "3.4.0",
-          "source": "etcdctl/ctlv3/command/snapshot_command.go:84 @ v3.4.45"
+          "source": "etcdctl/ctlv3/command/migrate_command.go:66 @ v3.4.45"
         },
         "3.5": {
           "since": "3.5.0",
@@ -2804,7 +2804,7 @@ export const FLAG_TABLE: FlagTable = {
       "from": "experimental-backend-bbolt-freelist-type",
       "to": "backend-bbolt-freelist-type",
       "minor": "3.5",
-      "source": "CHANGELOG/CHANGELOG-3.5.md:676 @ main"
+      "source": "CHANGELOG/CHANGELOG-3.5.md:676 @ c34dc7ee0048fd2bcc44d50beff002e5e8069b69"
     },
     {
       "from": "experimental-compact-hash-check-time",

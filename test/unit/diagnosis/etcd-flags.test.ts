@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { DOC, renderDoc } from '../../../deploy/docs/etcd-flag-doc.js';
 import { loadPlaybooks } from '../../../src/diagnosis/playbook/load.js';
 import { commandFlags } from '../../../src/diagnosis/etcd-flags/command-flags.js';
 import { FLAG_TABLE } from '../../../src/diagnosis/etcd-flags/flag-table.js';
@@ -124,6 +126,12 @@ describe('etcd flags in suggested commands', () => {
       command: 'sudo ionice -c2 -n0 -p "$(pgrep -x etcd)"',
       note: '',
     });
+  });
+
+  it('deploy/docs/etcd-versions.md shows the table the bot uses (regenerate with npx tsx deploy/docs/etcd-flag-doc.ts)', () => {
+    const doc = readFileSync(DOC, 'utf8');
+    expect(renderDoc(doc)).toBe(doc);
+    expect(doc).toContain('| etcd | `--compaction-batch-limit` | — | — | all: [server/embed/config.go:');
   });
 
   it('finds etcd and etcdctl flags inside shell: chains, pipes, $(…), sudo, variables, and not in comments or other programs', () => {
