@@ -51,6 +51,11 @@ export const prometheusSchema = z.strictObject({
     .refine((u) => !u.includes('?') && !u.includes('#'), {
       error: 'must not carry a query string or fragment: put query parameters in queryParams (or thanos:)',
     }),
+  /**
+   * The Prometheus URL a browser reaches (e.g. https://prometheus.example.com), for links in Slack; the
+   * `url` the bot queries is often cluster-internal. Without it, "Show queries" lists no graph links.
+   */
+  externalUrl: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL people open Prometheus at' }).optional(),
   auth: prometheusAuthSchema.optional(),
   /** PEM file with the CA that signed the Prometheus server certificate. */
   caFile: z.string().min(1).optional(),
