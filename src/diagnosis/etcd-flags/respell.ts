@@ -5,8 +5,6 @@ export interface Respelled {
   command: string;
   /** Flags that release has under no spelling: the command is not valid there. */
   missing: string[];
-  /** Flags that release accepts with a deprecation warning and has no other spelling for. */
-  deprecated: string[];
 }
 
 /**
@@ -16,7 +14,6 @@ export interface Respelled {
  */
 export function respellForVersion(command: string, v: EtcdVersion): Respelled {
   const missing: string[] = [];
-  const deprecated: string[] = [];
   const edits: Array<{ at: number; from: string; to: string }> = [];
   for (const f of commandFlags(command)) {
     if (f.short) {
@@ -32,10 +29,9 @@ export function respellForVersion(command: string, v: EtcdVersion): Respelled {
       missing.push(f.token);
       continue;
     }
-    if (!current) deprecated.push(`--${chosen.name}`);
     if (chosen.name !== f.name) edits.push({ at: f.at, from: f.token, to: `--${chosen.name}` });
   }
   let out = command;
   for (const e of edits.sort((a, b) => b.at - a.at)) out = out.slice(0, e.at) + e.to + out.slice(e.at + e.from.length);
-  return { command: out, missing, deprecated };
+  return { command: out, missing };
 }

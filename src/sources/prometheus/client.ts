@@ -23,18 +23,13 @@ export class PrometheusClient {
   ) {
     this.base = new URL(cfg.url.endsWith('/') ? cfg.url : `${cfg.url}/`);
     let tls: { ca?: Buffer; cert?: Buffer; key?: Buffer } | undefined;
-    let problem: string | undefined;
     try {
       tls = readTlsFiles(cfg);
-    } catch (err) {
-      problem = err instanceof Error ? err.message : String(err);
-    }
-    this.agent = new Agent({ connections: cfg.maxConnections, connect: tls });
-    try {
-      this.setup = problem === undefined ? { headers: requestHeaders(cfg, env), params: requestParams(cfg) } : { problem };
+      this.setup = { headers: requestHeaders(cfg, env), params: requestParams(cfg) };
     } catch (err) {
       this.setup = { problem: err instanceof Error ? err.message : String(err) };
     }
+    this.agent = new Agent({ connections: cfg.maxConnections, connect: tls });
   }
 
   get url(): string {
