@@ -4,6 +4,10 @@ import { loadScenario, type LoadedScenario } from '../../support/fixture-prometh
 import { makeTestCerts, type TestCerts } from '../../support/test-certs.js';
 import { startTenantTlsProxy, type TenantTlsProxy } from '../../support/tenant-tls-proxy.js';
 import { diagnoseRecorded } from '../../support/recorded-diagnosis.js';
+import { stringify } from 'yaml';
+import { parseConfigText } from '../../../src/config/load.js';
+import { collectTrends } from '../../../src/handoff/trends.js';
+import { PrometheusClient } from '../../../src/sources/prometheus/client.js';
 
 /**
  * A recorded incident behind what Mimir, Cortex or a proxied Thanos look like: mutual TLS, a tenant
@@ -86,6 +90,31 @@ describe('a Prometheus behind mutual TLS, a tenant header and a path prefix', ()
         reason: `${evidence.queries.length} of ${evidence.queries.length} queries got a partial answer, so their results may lack data: ${THANOS_WARNING}`,
       },
     ]);
+  });
+
+  it('a handoff over partial answers says which of its trends may lack data', async () => {
+    const trendsWith = async (partialResponse: boolean) => {
+      const config = parseConfigText(
+        stringify({ clusters: { lab: { prometheus: prometheusConfig({ thanos: { partialResponse } }), selector: { job: scenario.meta.prometheus.etcdJob } } } }),
+        'handoff.yaml',
+        { MIMIR_TENANT: TENANT },
+      );
+      const cluster = config.clusters['lab']!;
+      const client = new PrometheusClient(cluster.prometheus, { MIMIR_TENANT: TENANT });
+      try {
+        return await collectTrends(client, cluster, { sinceMs: scenario.times.recordingStart * 1000, untilMs: scenario.times.recordingEnd * 1000 }, 7);
+      } finally {
+        await client.close();
+      }
+    };
+    const whole = await trendsWith(false);
+    expect(whole.notes).toEqual([]);
+    expect(whole.trends.map((t) => t.id)).toEqual(['fsync_p99', 'peer_rtt_p99', 'db_size', 'leader_changes']);
+    const partial = await trendsWith(true);
+    expect(partial.trends.map((t) => t.id)).toEqual(whole.trends.map((t) => t.id));
+    expect(partial.notes).toEqual(
+      ['fsync p99', 'peer RTT p99', 'database size', 'database quota', 'leader changes'].map((what) => `${what}: partial answer, may lack data (${THANOS_WARNING})`),
+    );
   });
 
   it('without the tenant header: refused with 401, and the diagnosis says so instead of a verdict', async () => {
