@@ -85,6 +85,32 @@ describe('check-config --probe', () => {
     expect(r.stdout).toContain(`WARNING cluster lab: cannot probe in http://127.0.0.1:${port}/: cannot reach http://127.0.0.1:${port}: ECONNREFUSED`);
   });
 
+  it('the summary names what the Prometheus connection carries besides its URL, never a header value', async () => {
+    const file = join(dir, 'extras.yaml');
+    writeFileSync(
+      file,
+      stringify({
+        clusters: {
+          lab: {
+            prometheus: {
+              url: `${s.url}/select/0/prometheus`,
+              certFile: '/etc/c.pem',
+              keyFile: '/etc/k.pem',
+              headers: { 'X-Scope-OrgID': 'team-secret-a' },
+              thanos: { partialResponse: true },
+            },
+            selector: { job: 'etcd' },
+          },
+        },
+      }),
+    );
+    const { stdout } = await run(process.execPath, [join(root, 'src/cli/launcher.js'), 'check-config', '--config', file], { cwd: root });
+    expect(stdout).toContain(
+      `cluster lab: prometheus ${s.url}/select/0/prometheus, members {job="etcd"} by instance, no Slack channels, 0 log source(s) (prometheus with client certificate; headers X-Scope-OrgID; thanos dedup=true partial_response=true)`,
+    );
+    expect(stdout).not.toContain('team-secret-a');
+  });
+
   it('without --probe nothing is asked and the summary ends with the playbooks', async () => {
     const file = join(dir, 'plain.yaml');
     writeFileSync(file, stringify({ clusters: { lab: { prometheus: { url: s.url }, selector: { job: 'kube-etcd' } } } }));
