@@ -57,7 +57,7 @@ function playbookFlags(): Array<{ program: 'etcd' | 'etcdctl'; name: string }> {
 
 export function renderGenerated(): string {
   const lines = [BEGIN, ''];
-  lines.push(`Releases read: ${FLAG_TABLE.minors.map((m) => `${FLAG_TABLE.releases[m][0]}–${FLAG_TABLE.releases[m].at(-1)} (${FLAG_TABLE.releases[m].length})`).join(', ')}. `);
+  lines.push(`Releases read: ${FLAG_TABLE.minors.map((m) => `${FLAG_TABLE.releases[m][0]}–${FLAG_TABLE.releases[m].at(-1)} (${FLAG_TABLE.releases[m].length})`).join(', ')}.`);
   lines.push('"all": every release of that minor; a source is the flag\'s definition in the newest release of the minor.', '');
   lines.push(`| program | flag | ${FLAG_TABLE.minors.join(' | ')} |`, `|---|---|${FLAG_TABLE.minors.map(() => '---').join('|')}|`);
   for (const f of playbookFlags()) {
