@@ -31,9 +31,18 @@ export interface ChartRow {
   named: boolean;
 }
 
+/**
+ * Latencies span decades (2 ms healthy, 2 s faulted): past 20× the warning level the axis is
+ * logarithmic, so the healthy members and the warning line stay visible next to the spike.
+ */
+export function logScaled(data: ChartData): boolean {
+  const max = Math.max(0, ...data.series.flatMap((s) => s.points.map((p) => p.v)));
+  return data.rule !== undefined && data.rule.value > 0 && max > 20 * data.rule.value;
+}
+
 export function chartRows(data: ChartData): { rows: ChartRow[]; unit: ReturnType<typeof axisUnit> } {
   const max = Math.max(0, ...data.series.flatMap((s) => s.points.map((p) => Math.abs(p.v))), data.rule?.value ?? 0);
-  const unit = axisUnit(data.unit, max);
+  const unit = axisUnit(data.unit, max, logScaled(data));
   const rows = data.series.flatMap((s) =>
     s.points.map((p) => ({ member: s.member, t: p.t * 1000, v: p.v * unit.factor, named: data.highlighted.includes(s.member) })),
   );
@@ -57,12 +66,18 @@ export function chartSpec(data: ChartData, size: ChartSize = CHART_SIZE): TopLev
   ].filter((x): x is string => x !== undefined);
   const x = { field: 't', type: 'temporal' as const, scale: { type: 'utc' as const, domain: [Date.parse(data.start), Date.parse(data.end)] }, axis: { title: null, format: '%H:%M', tickCount: 6 } };
 
+  const peak = Math.max(0, ...rows.map((r) => r.v));
+  // symlog: logarithmic, yet 0 has a place; ticks at whole decades read at a glance.
+  const decades = [0, ...Array.from({ length: 10 }, (_, i) => 10 ** (i - 3))].filter((v) => v <= peak * 1.5);
+  const log = logScaled(data);
+  const yScale = log ? { type: 'symlog' as const, constant: 1 } : { type: 'linear' as const };
+  const yAxis = log ? { title: unit.label, values: decades } : { title: unit.label, tickCount: 6 };
   const line = (named: boolean) => ({
     data: { values: rows.filter((r) => r.named === named) },
-    mark: { type: 'line' as const, interpolate: 'monotone' as const, strokeWidth: named ? 4 : 2 },
+    mark: { type: 'line' as const, strokeWidth: named ? 4 : 2 },
     encoding: {
       x,
-      y: { field: 'v', type: 'quantitative' as const, axis: { title: unit.label, tickCount: 5 } },
+      y: { field: 'v', type: 'quantitative' as const, scale: yScale, axis: yAxis },
       color: { field: 'member', type: 'nominal' as const, scale: { domain: order, range: colours }, legend: { title: null, orient: 'top' as const } },
     },
   });
@@ -86,7 +101,7 @@ export function chartSpec(data: ChartData, size: ChartSize = CHART_SIZE): TopLev
       { data: { values: [{ t }] }, mark: { type: 'rule', color: '#333333', strokeDash: [3, 3], strokeWidth: 2 }, encoding: { x: { field: 't', type: 'temporal' } } },
       {
         data: { values: [{ t, label: `onset ${hhmm(data.onset)}` }] },
-        mark: { type: 'text', align: 'left', baseline: 'top', dx: 5, y: 4, color: '#333333', fontSize: 15 },
+        mark: { type: 'text', align: 'right', baseline: 'middle', dx: -6, y: Math.round(size.height / 4), color: '#333333', fontSize: 15 },
         encoding: { x: { field: 't', type: 'temporal' }, text: { field: 'label' } },
       },
     );

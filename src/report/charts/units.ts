@@ -9,10 +9,11 @@ export interface AxisUnit {
   label: string;
 }
 
-export function axisUnit(unit: Unit, max: number): AxisUnit {
+/** `logScale`: the axis will be logarithmic, where milliseconds read better than fractions of seconds. */
+export function axisUnit(unit: Unit, max: number, logScale = false): AxisUnit {
   switch (unit) {
     case 'seconds':
-      return max >= 2 ? { factor: 1, label: 's' } : { factor: 1000, label: 'ms' };
+      return max >= 2 && !logScale ? { factor: 1, label: 's' } : { factor: 1000, label: 'ms' };
     case 'bytes':
       return max >= 2 ** 30 ? { factor: 2 ** -30, label: 'GiB' } : { factor: 2 ** -20, label: 'MiB' };
     case 'bytes_per_second':
