@@ -97,6 +97,7 @@ export function startAlertPipeline(opts: AlertPipelineOptions): AlertPipeline {
       playbooks: opts.playbooks,
       windowSeconds: parseDuration(am.triageWindow) ?? 900,
       evidence,
+      prometheus: opts.prometheus,
       followUps,
     }),
     startDeliveryWorker({
