@@ -2,7 +2,7 @@ import type { types as SlackTypes } from '@slack/bolt';
 import type { Diagnosis } from '../diagnosis/types.js';
 import { formatDuration } from '../diagnosis/window.js';
 import { codeBlock, cutMrkdwn, esc, mentionUser } from './slack-text.js';
-import { checkLine, expensiveLine, membersLine, notableChecks, verdictIcon, windowText } from './summary-lines.js';
+import { checkLine, decidingChecks, expensiveLine, membersLine, notableChecks, verdictIcon, windowText } from './summary-lines.js';
 
 type KnownBlock = SlackTypes.KnownBlock;
 export interface SlackMessage {
@@ -51,7 +51,9 @@ export function progressMessage(p: ParentContext, s: JobStage): SlackMessage {
 export function verdictMessage(d: Diagnosis, p: ParentContext): SlackMessage {
   const top = d.causes[0];
   const conf = top ? ` _(${top.severity}, ${top.confidence} confidence)_` : '';
-  const line = `${verdictIcon(d)} *${esc(d.cluster)}* — ${esc(d.headline)}${conf}`;
+  // The cause and where; its numbers lead the thread's first reply (two lines fit a phone's preview).
+  const short = top ? `${top.title} on ${top.members.join(', ') || 'all members'}` : d.headline;
+  const line = `${verdictIcon(d)} *${esc(d.cluster)}* — ${esc(short)}${conf}`;
   const ctx = [
     `last ${formatDuration(d.window.seconds)} (${windowText(d)})`,
     `${d.evidence.queries} queries${d.evidence.failed_queries ? `, ${d.evidence.failed_queries} failed` : ''}`,
@@ -64,6 +66,21 @@ export function verdictMessage(d: Diagnosis, p: ParentContext): SlackMessage {
 
 /** The thread reply: causes, the numbers behind them, what to run, and what could not be seen. */
 export function detailsMessage(d: Diagnosis): SlackMessage {
+  const text = [d.headline, ...d.causes.map((c) => c.summary), ...d.missing_evidence.map((m) => `missing: ${m.reason}`)].map(esc).join('\n');
+  return { text: clip(text, 3000), blocks: [verdictLead(d, `*${esc(d.headline)}*`), ...detailsBlocks(d)].slice(0, 50) };
+}
+
+/**
+ * The first block of a thread: the verdict (`title`, mrkdwn) and the numbers that decided it, which is
+ * what a phone shows before "show more".
+ */
+export function verdictLead(d: Diagnosis, title: string): KnownBlock {
+  const deciding = decidingChecks(d).map((c) => `• ${esc(checkLine(c, (s) => `*${s}*`))}`);
+  return section(`${verdictIcon(d)} ${title}${deciding.length > 0 ? `\n${deciding.join('\n')}` : ''}`);
+}
+
+/** The details after the lead: causes, effects, evidence, what to run, and what could not be seen. */
+export function detailsBlocks(d: Diagnosis): KnownBlock[] {
   const blocks: KnownBlock[] = [];
   const bold = (s: string): string => `*${s}*`;
   if (d.causes.length > 0) {
@@ -101,6 +118,5 @@ export function detailsMessage(d: Diagnosis): SlackMessage {
     blocks.push(section(`*Missing evidence* (not guessed around)\n${lines.join('\n')}${more}`));
   }
   blocks.push(context(`${esc(membersLine(d))} · ${d.evidence.queries} queries, ${d.evidence.log_events} log events, ${d.evidence.duration_ms} ms`));
-  const text = [d.headline, ...d.causes.map((c) => c.summary), ...d.missing_evidence.map((m) => `missing: ${m.reason}`)].map(esc).join('\n');
-  return { text: clip(text, 3000), blocks: blocks.slice(0, 50) };
+  return blocks;
 }
