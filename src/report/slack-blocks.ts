@@ -97,8 +97,10 @@ export function detailsBlocks(d: Diagnosis): KnownBlock[] {
     );
     blocks.push(section(`*Effects*\n${lines.join('\n')}`));
   }
-  const evidence = notableChecks(d).map((c) => `• ${esc(checkLine(c, bold))}`);
-  if (evidence.length > 0) blocks.push(section(`*Evidence*\n${evidence.join('\n')}`));
+  // The checks that decided the verdict lead the reply already; the rest of the evidence follows here.
+  const deciding = new Set(decidingChecks(d));
+  const evidence = notableChecks(d).filter((c) => !deciding.has(c)).map((c) => `• ${esc(checkLine(c, bold))}`);
+  if (evidence.length > 0) blocks.push(section(`*${deciding.size > 0 ? 'More evidence' : 'Evidence'}*\n${evidence.join('\n')}`));
   if (d.expensive_requests.length > 0) {
     blocks.push(section(`*Expensive requests* (from the logs)\n${d.expensive_requests.map((r) => `• ${esc(expensiveLine(r))}`).join('\n')}`));
   }
