@@ -115,4 +115,24 @@ describe('charts in a why-slow thread', () => {
     expect(texts[1]).toMatch(/Chart “WAL fsync p99” is missing: it could not be drawn \(chart font \/nonexistent\/DejaVuSans.ttf \(ETCD_TRIAGE_CHART_FONT\) does not exist\)\./);
     expect(slack.callsOf('files.getUploadURLExternal').length).toBe(before);
   });
+
+  it('a job retried after its first chart was posted posts nothing twice: one reply, one file per chart', async () => {
+    // The effect chart's upload is refused, and so is the line saying so: the job fails after its first
+    // chart and is retried; the retry must add only what is still missing.
+    slack.failNext('files.completeUploadExternal', 1, { kind: 'error', error: 'not_allowed_token_type' }, (a) => !JSON.stringify(a['files']).includes('WAL fsync p99'));
+    slack.failNext('chat.postMessage', 1, { kind: 'error', error: 'not_in_channel' }, (a) => String(a['text']).includes('is missing'));
+    const { parentTs, from } = await whySlow('8m');
+    await waitFor('the retry to upload the second chart', () => slack.uploadedFiles(CHANNEL).filter((f) => f.thread_ts === parentTs).length >= 2, 30_000);
+    // The deciding chart, and the effect it explains (which one depends on the window: pending or failed proposals).
+    const files = slack.uploadedFiles(CHANNEL).filter((f) => f.thread_ts === parentTs).map((f) => f.title ?? '');
+    expect(files).toHaveLength(2);
+    expect(files[0]).toBe('WAL fsync p99');
+    expect(files[1]).toMatch(/proposals/);
+    // The refused line was never posted, the retry's upload made it: the thread is the text answer alone.
+    expect(threadTexts(parentTs)).toHaveLength(1);
+    const posts = since(from).filter((c) => c.method === 'chat.postMessage');
+    expect(posts.some((c) => c.response['ok'] === false && String(c.args['text']).includes('is missing'))).toBe(true);
+    expect(posts.filter((c) => c.response['ok'] === true && c.args['thread_ts'] === undefined)).toHaveLength(1);
+    expect(posts.filter((c) => c.response['ok'] === true && c.args['thread_ts'] === parentTs)).toHaveLength(1);
+  });
 });
