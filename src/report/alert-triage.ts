@@ -32,7 +32,7 @@ export function alertTriageMessage(d: Diagnosis, ctx: TriageContext): SlackMessa
   const memberText = members.map((m) => `${esc(m)}: ${esc(memberFinding(d, m))}`).join('\n');
   return {
     text: cutMrkdwn(`Triage of ${names}: ${esc(d.headline)}${memberText ? `\n${memberText}` : ''}\n${details.text}`, 3000),
-    blocks: [...blocks, ...detailsBlocks(d)].slice(0, 50),
+    blocks: [...blocks, ...detailsBlocks(d)],
   };
 }
 

@@ -16,6 +16,25 @@ const clip = (s: string, max = SECTION_MAX): string => cutMrkdwn(s, max);
 const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text) } });
 const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(text) }] });
 
+/**
+ * A titled list as as many sections as it takes, each under Slack's limit: nothing is cut here. A reply
+ * that ends up over Slack's block limits is trimmed at delivery, which attaches its full text as a file.
+ */
+function sections(title: string, lines: string[]): KnownBlock[] {
+  const out: string[] = [];
+  let current = title;
+  for (const line of lines.map((l) => clip(l))) {
+    if (current.length + 1 + line.length > SECTION_MAX) {
+      out.push(current);
+      current = line;
+    } else {
+      current = `${current}\n${line}`;
+    }
+  }
+  out.push(current);
+  return out.map((text) => section(text));
+}
+
 export type JobStage =
   | { stage: 'queued' }
   | { stage: 'collecting'; done: number; total: number }
@@ -67,7 +86,7 @@ export function verdictMessage(d: Diagnosis, p: ParentContext): SlackMessage {
 /** The thread reply: causes, the numbers behind them, what to run, and what could not be seen. */
 export function detailsMessage(d: Diagnosis): SlackMessage {
   const text = [d.headline, ...d.causes.map((c) => c.summary), ...d.missing_evidence.map((m) => `missing: ${m.reason}`)].map(esc).join('\n');
-  return { text: clip(text, 3000), blocks: [verdictLead(d, `*${esc(d.headline)}*`), ...detailsBlocks(d)].slice(0, 50) };
+  return { text: clip(text, 3000), blocks: [verdictLead(d, `*${esc(d.headline)}*`), ...detailsBlocks(d)] };
 }
 
 /**
@@ -87,7 +106,7 @@ export function detailsBlocks(d: Diagnosis): KnownBlock[] {
     const lines = d.causes.slice(0, 5).map(
       (c, i) => `${i + 1}. ${bold(esc(c.title))} on ${esc(c.members.join(', ') || 'all members')} — ${c.severity}, ${c.confidence} confidence\n     ${esc(c.summary)}`,
     );
-    blocks.push(section(`*Causes, most likely first*\n${lines.join('\n')}`));
+    blocks.push(...sections('*Causes, most likely first*', lines));
   } else if (d.healthy) {
     blocks.push(section(`✅ *No latency problem found.* The numbers:`));
   }
@@ -95,17 +114,17 @@ export function detailsBlocks(d: Diagnosis): KnownBlock[] {
     const lines = d.consequences.map(
       (c) => `• ${esc(c.summary)}${c.attributed_to ? ` _(explained by ${esc(c.attributed_to)})_` : ' _(cause not identified)_'}`,
     );
-    blocks.push(section(`*Effects*\n${lines.join('\n')}`));
+    blocks.push(...sections('*Effects*', lines));
   }
   // The checks that decided the verdict lead the reply already; the rest of the evidence follows here.
   const deciding = new Set(decidingChecks(d));
   const evidence = notableChecks(d).filter((c) => !deciding.has(c)).map((c) => `• ${esc(checkLine(c, bold))}`);
-  if (evidence.length > 0) blocks.push(section(`*${deciding.size > 0 ? 'More evidence' : 'Evidence'}*\n${evidence.join('\n')}`));
+  if (evidence.length > 0) blocks.push(...sections(`*${deciding.size > 0 ? 'More evidence' : 'Evidence'}*`, evidence));
   if (d.expensive_requests.length > 0) {
-    blocks.push(section(`*Expensive requests* (from the logs)\n${d.expensive_requests.map((r) => `• ${esc(expensiveLine(r))}`).join('\n')}`));
+    blocks.push(...sections('*Expensive requests* (from the logs)', d.expensive_requests.map((r) => `• ${esc(expensiveLine(r))}`)));
   }
   if (d.timeline.length > 0) {
-    blocks.push(section(`*Timeline*\n${d.timeline.map((t) => `• \`${t.at.slice(11, 19)}\` ${esc(t.text)}`).join('\n')}`));
+    blocks.push(...sections('*Timeline*', d.timeline.map((t) => `• \`${t.at.slice(11, 19)}\` ${esc(t.text)}`)));
   }
   if (d.suggestions.length > 0) {
     blocks.push({ type: 'divider' });
