@@ -17,7 +17,8 @@ export const MAX_CHARTS = 2;
 export const chartDataSchema = z.object({
   /** "disk/wal_fsync_p99": which check the chart shows. */
   id: z.string(),
-  role: z.enum(['deciding', 'effect']),
+  /** deciding: the top cause's signal; effect: what it explains; trend: a handoff's period. */
+  role: z.enum(['deciding', 'effect', 'trend']),
   title: z.string(),
   unit: unitSchema,
   promql: z.string(),

@@ -131,7 +131,6 @@ async function processJob(job: Job<DiagnoseJobData>, opts: DiagnoseWorkerOptions
       const reply = await slack.poster.postMessage({ channel: slack.channel, thread_ts: parentTs, ...detailsMessage(diagnosis) });
       await saveSlack({ replyTs: reply.ts });
     }
-    await postDiagnosisCharts(slack, parentTs, evidence, diagnosis, data.slack?.chartsPosted ?? 0, (n) => saveSlack({ chartsPosted: n }), opts, log);
   }
   // Recorded after the answer is out; the id is the job's, so a retried job records the run once.
   await opts.timeline?.append([
@@ -143,6 +142,9 @@ async function processJob(job: Job<DiagnoseJobData>, opts: DiagnoseWorkerOptions
       ...(parentTs === undefined ? {} : { parentTs }),
     }),
   ]);
+  if (slack && parentTs) {
+    await postDiagnosisCharts(slack, parentTs, evidence, diagnosis, data.slack?.chartsPosted ?? 0, (n) => saveSlack({ chartsPosted: n }), opts, log);
+  }
   log.info({ healthy: diagnosis.healthy, headline: diagnosis.headline, ms: evidence.durationMs }, 'diagnosis done');
 }
 
