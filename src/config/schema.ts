@@ -21,6 +21,11 @@ const prometheusAuthSchema = z.union([
 
 export const prometheusSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://prometheus:9090' }),
+  /**
+   * The Prometheus URL a browser reaches (e.g. https://prometheus.example.com), for links in Slack; the
+   * `url` the bot queries is often cluster-internal. Without it, "Show queries" lists no graph links.
+   */
+  externalUrl: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL people open Prometheus at' }).optional(),
   auth: prometheusAuthSchema.optional(),
   /** PEM file with the CA that signed the Prometheus server certificate. */
   caFile: z.string().min(1).optional(),

@@ -4,7 +4,9 @@ import type { ReplyIntent } from '../incidents/apply-notification.js';
 import { durationOf } from '../incidents/apply-notification.js';
 import { firingAlerts, uniqueSorted, worstSeverity, type AlertState, type GroupState } from '../incidents/group-state.js';
 import type { SlackMessage } from './slack-blocks.js';
-import { code, cutMrkdwn, cutText, esc, link } from './slack-text.js';
+import { code, cutMrkdwn, cutText, esc, link, mentionUser } from './slack-text.js';
+import { triageQueriesId } from '../incidents/query-records.js';
+import { diagnosisButtons } from './action-buttons.js';
 
 type KnownBlock = SlackTypes.KnownBlock;
 const MAX = 2900;
@@ -58,9 +60,19 @@ export function alertParentMessage(g: GroupState): SlackMessage {
     t?.state === 'done' && t.headline !== undefined ? `*Triage:* ${esc(cutText(t.headline, 140))}` : undefined,
     t?.state === 'pending' && g.status === 'firing' ? '🔎 triage running…' : undefined,
     g.cluster === null ? 'These alerts match no cluster in the etcd-triage config, so no triage runs.' : undefined,
+    g.silence !== undefined ? `🔕 silenced by ${mentionUser(g.silence.by)} until ${when(g.silence.endsAt)}` : undefined,
     `details in thread${g.externalURL ? ` · ${link(g.externalURL, 'Alertmanager')}` : ''}`,
   ].filter((x): x is string => x !== undefined);
   const blocks: KnownBlock[] = [section(`${head}\n${facts.join(' · ')}`), context(notes.join(' · '))];
+  if (g.cluster !== null) {
+    blocks.push(
+      diagnosisButtons({
+        cluster: g.cluster,
+        ...(t?.state === 'done' ? { queriesId: triageQueriesId(g.gid, g.incarnation, t.id) } : {}),
+        alert: { gid: g.gid, firing: g.status === 'firing', ...(g.silence === undefined ? {} : { silenceId: g.silence.id }) },
+      }),
+    );
+  }
   return { text: plain(`${head} — ${facts.join(' · ')}${t?.headline ? ` — ${esc(value(t.headline))}` : ''}`), blocks };
 }
 

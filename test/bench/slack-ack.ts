@@ -11,7 +11,7 @@
  *
  * Runs: sequential (1 in flight), closed loop with 50 in flight, and bursts of 50 sent at once.
  *
- *   npx tsx test/bench/slack-ack.ts --with-diagnosis [requests, default 1500]
+ *   npx tsx test/bench/slack-ack.ts --with-diagnosis [requests, default 1500] [--start-only]
  *
  * The same bursts of 50 into the real `etcd-triage start` (real Redis and BullMQ, a real Prometheus
  * serving the recorded slow-disk incident, the Slack stand-in) while diagnoses run in the same `start`:
@@ -20,7 +20,8 @@
  * workers sharing one event loop (startServices('start') in one process, how `start` used to run).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
@@ -142,7 +143,27 @@ async function serveSingleLoop(configFile: string): Promise<void> {
   process.stdin.on('end', () => void services.stop().then(() => process.exit(0)));
 }
 
-async function driveWithDiagnosis(total: number): Promise<void> {
+/**
+ * CPU seconds (user + system, all threads) a process has used so far, from /proc/<pid>/stat: the
+ * front's cost per command, which a busy machine distorts far less than latency. Null off Linux.
+ */
+function processCpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) in parentheses; utime and stime are 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+/** Node options for the `start` process only, e.g. BENCH_FRONT_NODE_ARGS='--cpu-prof --cpu-prof-dir=prof' to profile the front. */
+const FRONT_NODE_ARGS = (process.env['BENCH_FRONT_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+/** USER_HZ: 100 on every Linux we run on (`getconf CLK_TCK`). */
+const CLOCK_TICKS = 100;
+
+async function driveWithDiagnosis(total: number, shapes: ReadonlyArray<'start' | 'one event loop'>): Promise<void> {
   const [{ startRedis }, { loadScenario }, { SlackStandin }, { freePort, tempDir, waitFor }] = await Promise.all([
     import('../support/redis.js'),
     import('../support/fixture-prometheus.js'),
@@ -163,9 +184,9 @@ async function driveWithDiagnosis(total: number): Promise<void> {
     LOG_LEVEL: 'warn',
   };
   const dir = tempDir('bench-ack');
-  const results: Array<{ what: string; latencies: number[]; failures: number; verdicts: number }> = [];
+  const results: Array<{ what: string; latencies: number[]; failures: number; verdicts: number; cpuMsPerCommand: number | null; load: number }> = [];
   try {
-    for (const shape of ['start', 'one event loop'] as const) {
+    for (const shape of shapes) {
       const port = await freePort();
       const configFile = join(dir, `config-${port}.yaml`);
       writeFileSync(
@@ -179,7 +200,7 @@ async function driveWithDiagnosis(total: number): Promise<void> {
       );
       const child: ChildProcess =
         shape === 'start'
-          ? spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start', '--config', configFile], { env, stdio: ['pipe', 'ignore', 'inherit'] })
+          ? spawn(process.execPath, [...FRONT_NODE_ARGS, '--import', 'tsx', 'src/cli/main.ts', 'start', '--config', configFile], { env, stdio: ['pipe', 'ignore', 'inherit'] })
           : spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve-single', configFile], { env, stdio: ['pipe', 'ignore', 'inherit'] });
       const base = `http://127.0.0.1:${port}`;
       await waitFor('the bot to be ready', async () => (await fetch(`${base}/readyz`)).status === 200, 60_000, 100);
@@ -201,6 +222,9 @@ async function driveWithDiagnosis(total: number): Promise<void> {
       const verdictsBefore = slack.okCallsOf('chat.postMessage').filter((c) => typeof c.args.thread_ts === 'string').length;
       const latencies: number[] = [];
       let failures = 0;
+      // The front is the process `start` runs in (its workers are a child of it); with one event loop
+      // it is that loop's process, so its CPU includes the diagnoses.
+      const cpuBefore = processCpuSeconds(child.pid);
       for (let sent = 0; sent < total; sent += 50) {
         const burst = await Promise.all(Array.from({ length: Math.min(50, total - sent) }, send));
         for (const r of burst) {
@@ -209,8 +233,10 @@ async function driveWithDiagnosis(total: number): Promise<void> {
         }
         await new Promise((r) => setTimeout(r, 100));
       }
+      const cpuAfter = processCpuSeconds(child.pid);
+      const cpuMsPerCommand = cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) * 1000) / total;
       const verdicts = slack.okCallsOf('chat.postMessage').filter((c) => typeof c.args.thread_ts === 'string').length - verdictsBefore;
-      results.push({ what: shape, latencies, failures, verdicts });
+      results.push({ what: shape, latencies, failures, verdicts, cpuMsPerCommand, load: loadavg()[0]! });
       await dispatcher.close();
       const exited = new Promise((r) => child.once('exit', r));
       if (shape === 'start') child.kill('SIGTERM');
@@ -227,7 +253,8 @@ async function driveWithDiagnosis(total: number): Promise<void> {
   }
   console.log(`slash command ack while diagnoses run in the same bot; ${total} commands in bursts of 50, each one a diagnosis`);
   for (const r of results) {
-    console.log(`${summary(`${r.what}`, r.latencies, 1, r.failures).replace(/\s+\d+ req\/s/, '')}  verdicts posted meanwhile ${r.verdicts}`);
+    const cpu = r.cpuMsPerCommand === null ? 'front CPU unknown' : `front CPU ${r.cpuMsPerCommand.toFixed(2)} ms per command`;
+    console.log(`${summary(`${r.what}`, r.latencies, 1, r.failures).replace(/\s+\d+ req\/s/, '')}  verdicts posted meanwhile ${r.verdicts}  ${cpu}  load ${r.load.toFixed(1)}`);
     const p99 = percentile(r.latencies, 99);
     reportBench({
       bench: 'slack-ack',
@@ -236,7 +263,7 @@ async function driveWithDiagnosis(total: number): Promise<void> {
           ? 'slash command ack, bursts of 50, while diagnoses run (start: workers in their own process)'
           : 'the same with front and workers in one event loop (before)',
       budget: r.what === 'start' ? 'p99 ≤ 25 ms' : '',
-      measured: `p50 ${percentile(r.latencies, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, ${r.failures} failed, ${r.verdicts} verdicts meanwhile`,
+      measured: `p50 ${percentile(r.latencies, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, ${r.failures} failed, ${r.verdicts} verdicts meanwhile, ${cpu}, load ${r.load.toFixed(1)}`,
       pass: r.what === 'start' ? p99 <= 25 && r.failures === 0 : null,
     });
   }
@@ -248,10 +275,20 @@ if (process.argv.includes('--serve')) {
   void serveSingleLoop(process.argv[process.argv.indexOf('--serve-single') + 1]!);
 } else if (process.argv.includes('--with-diagnosis')) {
   const n = process.argv.slice(2).find((a) => /^\d+$/.test(a));
-  driveWithDiagnosis(Number(n ?? 1500)).catch((err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  });
+  // --start-only: skip the one-event-loop comparison (half the time, for before/after runs of the front).
+  const shapes = process.argv.includes('--start-only') ? (['start'] as const) : (['start', 'one event loop'] as const);
+  // Redis, Prometheus and the bot keep their data under TMPDIR: one folder of our own, removed at the end,
+  // so a run on its own leaves the system temporary folder as it was (npm run bench does the same).
+  const tmp = mkdtempSync(join(tmpdir(), 'etcd-triage-bench-slack-ack-'));
+  process.env['TMPDIR'] = tmp;
+  void driveWithDiagnosis(Number(n ?? 1500), shapes).then(
+    () => rmSync(tmp, { recursive: true, force: true }),
+    (err: unknown) => {
+      console.error(err);
+      rmSync(tmp, { recursive: true, force: true });
+      process.exit(1);
+    },
+  );
 } else {
   drive(Number(process.argv[2] ?? 200)).catch((err: unknown) => {
     console.error(err);

@@ -19,6 +19,7 @@ import { startAlertTriageWorker } from './triage-worker.js';
 import { RedisChannelPacer } from '../delivery/redis-channel-pacer.js';
 import { slackErrorLabel, startDeliveryWorker } from '../delivery/worker.js';
 import { DEFAULT_PREFIX } from '../names.js';
+import { QueryRecordStore } from '../../incidents/query-records.js';
 import { redisConnection } from '../redis.js';
 
 export interface AlertPipelineOptions {
@@ -99,6 +100,7 @@ export function startAlertPipeline(opts: AlertPipelineOptions): AlertPipeline {
       evidence,
       prometheus: opts.prometheus,
       followUps,
+      queryRecords: new QueryRecordStore(shared, { prefix }),
     }),
     startDeliveryWorker({
       ...common,
