@@ -60,7 +60,7 @@ export function chartSpec(data: ChartData, size: ChartSize = CHART_SIZE): TopLev
   const colours = order.map((m) => (data.highlighted.includes(m) ? STRONG[strong++ % STRONG.length]! : MUTED));
   const named = data.highlighted.filter((m) => members.includes(m));
   const subtitle = [
-    named.length > 0 ? `${named.join(', ')} highlighted` : 'per member',
+    data.role === 'trend' ? undefined : named.length > 0 ? `${named.join(', ')} highlighted` : 'per member',
     data.onset ? `onset ${hhmm(data.onset)} UTC` : undefined,
     `${hhmm(data.start)}–${hhmm(data.end)} UTC`,
   ].filter((x): x is string => x !== undefined);
@@ -68,7 +68,7 @@ export function chartSpec(data: ChartData, size: ChartSize = CHART_SIZE): TopLev
 
   const peak = Math.max(0, ...rows.map((r) => r.v));
   // symlog: logarithmic, yet 0 has a place; ticks at whole decades read at a glance.
-  const decades = [0, ...Array.from({ length: 10 }, (_, i) => 10 ** (i - 3))].filter((v) => v <= peak * 1.5);
+  const decades = [0, ...Array.from({ length: 7 }, (_, i) => 10 ** i)].filter((v) => v <= peak * 1.5);
   const log = logScaled(data);
   const yScale = log ? { type: 'symlog' as const, constant: 1 } : { type: 'linear' as const };
   const yAxis = log ? { title: unit.label, values: decades } : { title: unit.label, tickCount: 6 };
@@ -117,7 +117,7 @@ export function chartSpec(data: ChartData, size: ChartSize = CHART_SIZE): TopLev
     config: {
       font: CHART_FONT_FAMILY,
       axis: { labelFontSize: 14, titleFontSize: 14, gridColor: '#e6e6e6' },
-      legend: { labelFontSize: 15, symbolStrokeWidth: 4, symbolType: 'stroke' },
+      legend: { labelFontSize: 15, labelLimit: 400, symbolStrokeWidth: 4, symbolType: 'stroke' },
       view: { stroke: null },
     },
     layer: layers,
