@@ -18,6 +18,7 @@ import { drawCharts } from '../../src/report/charts/draw.js';
 import { chartFont, svgToPng } from '../../src/report/charts/render.js';
 import { CHART_FONT_FAMILY } from '../../src/report/charts/spec.js';
 import { detailsMessage, verdictMessage } from '../../src/report/slack-blocks.js';
+import { diagnosisButtons } from '../../src/report/action-buttons.js';
 import { loadScenario } from '../../test/support/fixture-prometheus.js';
 
 const OUT = join(import.meta.dirname, 'why-slow-thread.png');
@@ -72,6 +73,13 @@ try {
   const shown: KnownBlock[] = cut < 0 ? reply.blocks : reply.blocks.slice(0, cut);
   await collectLogs.close();
   const parentLines = plainLines(blocksToText(parent.blocks).replace(/\n\n/g, '\n'));
+  // The buttons the worker puts under the verdict, as a row of labels.
+  const buttons = diagnosisButtons({ cluster: 'prod-cluster', windowSeconds: 180, queriesId: 'picture' });
+  const buttonRow = plainLines(blocksToText([buttons]))
+    .map((l) => l.replace(/\p{Extended_Pictographic}\uFE0F?/gu, '').trim()) // the icons would be empty boxes
+    .filter((l) => l !== '')
+    .map((l) => `[ ${l} ]`)
+    .join('  ');
   const replyLines = plainLines(blocksToText(shown)).concat(cut < 0 ? [] : ['', 'What to do … (3 suggestions with their commands)']);
 
   const parts: string[] = [];
@@ -86,6 +94,7 @@ try {
   avatar();
   text(`etcd-triage  APP   ${diagnosis.window.end.slice(11, 16)} UTC`, { bold: true });
   for (const l of parentLines) text(l);
+  text(buttonRow, { colour: '#1264a3', size: 16 });
   y += 10;
   parts.push(`<line x1="16" y1="${y}" x2="${WIDTH - 16}" y2="${y}" stroke="#dddddd"/>`);
   y += 30;
