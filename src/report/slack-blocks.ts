@@ -17,7 +17,7 @@ const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 
 const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(text) }] });
 
 /**
- * A titled list as as many sections as it takes, each under Slack's limit: nothing is cut here. A reply
+ * A titled list in as many sections as it takes, each under Slack's limit: nothing is cut here. A reply
  * that ends up over Slack's block limits is trimmed at delivery, which attaches its full text as a file.
  */
 function sections(title: string, lines: string[]): KnownBlock[] {
