@@ -10,7 +10,7 @@ import { diagnoseJobSchema, type DiagnoseJobData } from './job.js';
 import { DEFAULT_PREFIX, QUEUES } from '../names.js';
 import { instrumentWorker } from '../instrument-worker.js';
 import { parentMetadata, whySlowParentKey, type ParentMetadata } from '../../delivery/parent-metadata.js';
-import { recoverParent } from '../delivery/parent-recovery.js';
+import { recoverParent, type ParentFinder } from '../delivery/parent-recovery.js';
 import { diagnosisButtons } from '../../report/action-buttons.js';
 import { summariseQueries } from '../../diagnosis/query-summary.js';
 import type { QueryRecordStore } from '../../incidents/query-records.js';
@@ -21,6 +21,8 @@ export interface SlackPoster {
   update(msg: SlackMessage & { channel: string; ts: string }): Promise<unknown>;
   /** The parent carrying this metadata key posted since `sinceMs`, if any (see parent-metadata.ts). */
   findParent?(channel: string, key: string, sinceMs: number): Promise<string | undefined>;
+  /** The reply carrying this metadata key posted into the thread `threadTs` since `sinceMs`, if any. */
+  findReply?(channel: string, threadTs: string, key: string, sinceMs: number): Promise<string | undefined>;
 }
 
 export interface DiagnoseWorkerOptions {
@@ -80,10 +82,16 @@ async function processJob(job: Job<DiagnoseJobData>, opts: DiagnoseWorkerOptions
   const key = whySlowParentKey(String(job.id));
   if (slack && !parentTs && data.slack?.parentPostingAt !== undefined) {
     // An earlier attempt started posting the parent and died before recording it: adopt what Slack has
-    // (the edits below bring it to the current state) rather than post a second one.
+    // (the edits below bring it to the current state) rather than post a second one. A Re-run's answer
+    // is a reply in the clicked thread, which only conversations.replies shows.
     const poster = slack.poster;
+    const thread = data.slack.threadTs;
+    const find: ParentFinder | undefined =
+      thread === undefined
+        ? poster.findParent === undefined ? undefined : (channel, k, since) => poster.findParent!(channel, k, since)
+        : poster.findReply === undefined ? undefined : (channel, k, since) => poster.findReply!(channel, thread, k, since);
     parentTs = await recoverParent(
-      poster.findParent === undefined ? undefined : (channel, k, since) => poster.findParent!(channel, k, since),
+      find,
       { kind: 'why-slow', channel: slack.channel, key, sinceMs: Math.min(job.timestamp, data.slack.parentPostingAt) },
       { metrics: opts.metrics, logger: log },
     );
