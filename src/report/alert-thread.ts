@@ -31,10 +31,11 @@ const when = (iso: string): string => `${iso.slice(0, 10)} ${iso.slice(11, 16)} 
 const value = (s: string): string => cutText(s, 300);
 
 /**
- * The parent message of an alert thread, rendered from the group's stored state only (no clock), so
- * that rendering it twice gives the same text and an edit is sent only when something changed.
+ * The parent message of an alert thread, rendered from the group's stored state and, for a silence,
+ * whether its end has passed at `now`: rendering it twice gives the same text unless the state changed
+ * or the silence ended meanwhile, so an edit is sent only when what the parent shows changed.
  */
-export function alertParentMessage(g: GroupState): SlackMessage {
+export function alertParentMessage(g: GroupState, now: number = Date.now()): SlackMessage {
   const all = Object.values(g.alerts);
   const firing = firingAlerts(g);
   const shown = g.status === 'firing' ? firing : all;
@@ -62,14 +63,18 @@ export function alertParentMessage(g: GroupState): SlackMessage {
     blocks.push(context('🔎 triage running…'));
   }
   if (g.cluster === null) blocks.push(context('These alerts match no cluster in the etcd-triage config, so no triage runs.'));
-  if (g.silence !== undefined) blocks.push(context(`🔕 silenced by ${mentionUser(g.silence.by)} until ${when(g.silence.endsAt)}`));
+  // A silence past its end mutes nothing: the parent says when it ended and offers the Silence menu
+  // again. The delivery worker re-renders the parent at that moment (see scheduleSilenceEnd).
+  const silence = g.silence !== undefined && Date.parse(g.silence.endsAt) > now ? g.silence : undefined;
+  if (silence !== undefined) blocks.push(context(`🔕 silenced by ${mentionUser(silence.by)} until ${when(silence.endsAt)}`));
+  else if (g.silence !== undefined) blocks.push(context(`🔔 silence by ${mentionUser(g.silence.by)} ended at ${when(g.silence.endsAt)}`));
   blocks.push(context(`details in thread${g.externalURL ? ` · ${link(g.externalURL, 'Alertmanager')}` : ''}`));
   if (g.cluster !== null) {
     blocks.push(
       diagnosisButtons({
         cluster: g.cluster,
         ...(t?.state === 'done' ? { queriesId: triageQueriesId(g.gid, g.incarnation, t.id) } : {}),
-        alert: { gid: g.gid, firing: g.status === 'firing', ...(g.silence === undefined ? {} : { silenceId: g.silence.id }) },
+        alert: { gid: g.gid, firing: g.status === 'firing', ...(silence === undefined ? {} : { silenceId: silence.id }) },
       }),
     );
   }
