@@ -243,6 +243,11 @@ describe('Silence and Expire now in an alert thread', () => {
     expect(slack.updatesOf(CHANNEL, parent().ts)).toHaveLength(edits);
     expect(messageText(parent())).toBe(shown);
     expect(await silencesInAlertmanager()).toHaveLength(silences);
+    // The refusal is on the cluster's timeline, against the group, and nothing as done.
+    const { g } = JSON.parse(silenceOption(parent(), 1)) as { g: string };
+    const timeline = await bot.timeline!.between(cluster, Date.now() - 3600_000, Date.now() + 1000);
+    const clicks = timeline.events.filter((e) => e.kind === 'action' && e.ref === g);
+    expect(clicks).toEqual([expect.objectContaining({ kind: 'action', action: 'silence', user: 'U0ALICE', refused: 'alertmanager-refused' })]);
   };
 
   it('an Alertmanager that cannot be reached: a specific answer, and the parent unchanged', () =>
@@ -263,6 +268,10 @@ describe('Silence and Expire now in an alert thread', () => {
       clickPayload(parent(), 'etcd_silence', { channel: CHANNEL, responseUrl: url, selected: JSON.stringify({ c: 'retired', g, h: 1 }) }),
     );
     expect(answerText(retired)).toContain('Cluster *retired* is no longer in the etcd-triage config');
+    const refusals = async (cluster: string): Promise<unknown[]> =>
+      (await bot.timeline!.between(cluster, Date.now() - 3600_000, Date.now() + 1000)).events.filter((e) => e.kind === 'action' && e.ref === parent().ts);
+    expect(await refusals('lab')).toEqual([expect.objectContaining({ action: 'silence', user: 'U0ALICE', refused: 'channel-not-allowed' })]);
+    expect(await refusals('retired')).toEqual([expect.objectContaining({ action: 'silence', user: 'U0ALICE', refused: 'cluster-gone' })]);
     expect(await silencesInAlertmanager()).toHaveLength(silences);
     expect(messageText(parent())).not.toContain('silenced by');
   });

@@ -21,7 +21,7 @@ export async function expireSilence(click: Click, deps: ActionDeps): Promise<Cli
     try {
       await expireInAlertmanager(amUrl, id);
     } catch (err) {
-      if (err instanceof AlertmanagerRefused) return { text: answer.alertmanagerRefused(err.message, 'expire') };
+      if (err instanceof AlertmanagerRefused) return { text: answer.alertmanagerRefused(err.message, 'expire'), refused: { reason: 'alertmanager-refused', ref: id } };
       throw err;
     }
   }
