@@ -63,22 +63,37 @@ export function alertParentMessage(g: GroupState, now: number = Date.now()): Sla
     blocks.push(context('🔎 triage running…'));
   }
   if (g.cluster === null) blocks.push(context('These alerts match no cluster in the etcd-triage config, so no triage runs.'));
-  // A silence past its end mutes nothing: the parent says when it ended and offers the Silence menu
-  // again. The delivery worker re-renders the parent at that moment (see scheduleSilenceEnd).
-  const silence = g.silence !== undefined && Date.parse(g.silence.endsAt) > now ? g.silence : undefined;
-  if (silence !== undefined) blocks.push(context(`🔕 silenced by ${mentionUser(silence.by)} until ${when(silence.endsAt)}`));
-  else if (g.silence !== undefined) blocks.push(context(`🔔 silence by ${mentionUser(g.silence.by)} ended at ${when(g.silence.endsAt)}`));
+  const silence = silenceNote(g, now);
+  if (silence !== undefined) blocks.push(context(silence));
   blocks.push(context(`details in thread${g.externalURL ? ` · ${link(g.externalURL, 'Alertmanager')}` : ''}`));
   if (g.cluster !== null) {
     blocks.push(
       diagnosisButtons({
         cluster: g.cluster,
         ...(t?.state === 'done' ? { queriesId: triageQueriesId(g.gid, g.incarnation, t.id) } : {}),
-        alert: { gid: g.gid, firing: g.status === 'firing', ...(silence === undefined ? {} : { silenceId: silence.id }) },
+        alert: { gid: g.gid, firing: g.status === 'firing', ...activeSilenceId(g, now) },
       }),
     );
   }
   return { text: plain(`${head} — ${facts.join(' · ')}${t?.headline ? ` — ${esc(value(t.headline))}` : ''}`), blocks };
+}
+
+/**
+ * A silence past its end mutes nothing: from then on the parent says when it ended and offers the
+ * Silence menu again instead of Expire now. The delivery worker re-renders the parent at that moment.
+ */
+const silenceActive = (s: { endsAt: string }, now: number): boolean => Date.parse(s.endsAt) > now;
+
+function silenceNote(g: GroupState, now: number): string | undefined {
+  if (g.silence === undefined) return undefined;
+  return silenceActive(g.silence, now)
+    ? `🔕 silenced by ${mentionUser(g.silence.by)} until ${when(g.silence.endsAt)}`
+    : `🔔 silence by ${mentionUser(g.silence.by)} ended at ${when(g.silence.endsAt)}`;
+}
+
+/** The silence the Expire-now button acts on: only one still running. */
+function activeSilenceId(g: GroupState, now: number): { silenceId?: string } {
+  return g.silence !== undefined && silenceActive(g.silence, now) ? { silenceId: g.silence.id } : {};
 }
 
 /** A thread reply for a change in the group: new or resolved alerts, resolution, or a reopen. */

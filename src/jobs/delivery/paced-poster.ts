@@ -13,7 +13,7 @@ export function pacedPoster(slack: SlackPoster, pacer: RedisChannelPacer): Slack
       return slack.postMessage(msg);
     },
     update: (msg) => slack.update(msg),
-    // Reading history or a thread is not a new message: not paced.
+    // Reading history is not a new message: not paced.
     ...(slack.findParent === undefined ? {} : { findParent: slack.findParent.bind(slack) }),
     ...(slack.findReply === undefined ? {} : { findReply: slack.findReply.bind(slack) }),
   };

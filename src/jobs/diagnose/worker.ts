@@ -10,7 +10,7 @@ import { diagnoseJobSchema, type DiagnoseJobData } from './job.js';
 import { DEFAULT_PREFIX, QUEUES } from '../names.js';
 import { instrumentWorker } from '../instrument-worker.js';
 import { parentMetadata, whySlowParentKey, type ParentMetadata } from '../../delivery/parent-metadata.js';
-import { recoverParent, type ParentFinder } from '../delivery/parent-recovery.js';
+import { recoverParent } from '../delivery/parent-recovery.js';
 import { diagnosisButtons } from '../../report/action-buttons.js';
 import { summariseQueries } from '../../diagnosis/query-summary.js';
 import type { QueryRecordStore } from '../../incidents/query-records.js';
@@ -19,10 +19,10 @@ import type { QueryRecordStore } from '../../incidents/query-records.js';
 export interface SlackPoster {
   postMessage(msg: SlackMessage & { channel: string; thread_ts?: string; metadata?: ParentMetadata }): Promise<{ ts: string }>;
   update(msg: SlackMessage & { channel: string; ts: string }): Promise<unknown>;
-  /** The parent carrying this metadata key posted since `sinceMs`, if any (see parent-metadata.ts). */
-  findParent?(channel: string, key: string, sinceMs: number): Promise<string | undefined>;
   /** The reply carrying this metadata key posted into the thread `threadTs` since `sinceMs`, if any. */
   findReply?(channel: string, threadTs: string, key: string, sinceMs: number): Promise<string | undefined>;
+  /** The parent carrying this metadata key posted since `sinceMs`, if any (see parent-metadata.ts). */
+  findParent?(channel: string, key: string, sinceMs: number): Promise<string | undefined>;
 }
 
 export interface DiagnoseWorkerOptions {
@@ -86,10 +86,10 @@ async function processJob(job: Job<DiagnoseJobData>, opts: DiagnoseWorkerOptions
     // is a reply in the clicked thread, which only conversations.replies shows.
     const poster = slack.poster;
     const thread = data.slack.threadTs;
-    const find: ParentFinder | undefined =
+    const find =
       thread === undefined
-        ? poster.findParent === undefined ? undefined : (channel, k, since) => poster.findParent!(channel, k, since)
-        : poster.findReply === undefined ? undefined : (channel, k, since) => poster.findReply!(channel, thread, k, since);
+        ? poster.findParent === undefined ? undefined : (channel: string, k: string, since: number) => poster.findParent!(channel, k, since)
+        : poster.findReply === undefined ? undefined : (channel: string, k: string, since: number) => poster.findReply!(channel, thread, k, since);
     parentTs = await recoverParent(
       find,
       { kind: 'why-slow', channel: slack.channel, key, sinceMs: Math.min(job.timestamp, data.slack.parentPostingAt) },
