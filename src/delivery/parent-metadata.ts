@@ -21,6 +21,8 @@ export function parentMetadata(key: string): ParentMetadata {
 /** The parent of one alert group's thread: the group id is already a hash of Alertmanager's groupKey. */
 export const alertParentKey = (gid: string, incarnation: number): string => `alert.${gid}.${incarnation}`;
 export const whySlowParentKey = (jobId: string): string => `why-slow.${jobId}`;
+/** The details reply of a why-slow answer, in its thread. */
+export const whySlowDetailsKey = (jobId: string): string => `why-slow-details.${jobId}`;
 export const handoffParentKey = (jobId: string): string => `handoff.${jobId}`;
 
 /**

@@ -17,6 +17,8 @@ export const diagnoseJobSchema = z.object({
       replyTs: z.string().optional(),
       /** Set (unix ms) just before the parent is posted: without parentTs, an attempt may have posted it. */
       parentPostingAt: z.number().optional(),
+      /** The same for the details reply: without replyTs, an attempt may have posted it. */
+      replyPostingAt: z.number().optional(),
     })
     .optional(),
 });

@@ -9,7 +9,7 @@ import type { TimelineSink } from '../../incidents/timeline-store.js';
 import { diagnoseJobSchema, type DiagnoseJobData } from './job.js';
 import { DEFAULT_PREFIX, QUEUES } from '../names.js';
 import { instrumentWorker } from '../instrument-worker.js';
-import { parentMetadata, whySlowParentKey, type ParentMetadata } from '../../delivery/parent-metadata.js';
+import { parentMetadata, whySlowDetailsKey, whySlowParentKey, type ParentMetadata } from '../../delivery/parent-metadata.js';
 import { recoverParent } from '../delivery/parent-recovery.js';
 import { diagnosisButtons } from '../../report/action-buttons.js';
 import { summariseQueries } from '../../diagnosis/query-summary.js';
@@ -74,7 +74,7 @@ async function processJob(job: Job<DiagnoseJobData>, opts: DiagnoseWorkerOptions
   const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 
   let parentTs = data.slack?.parentTs;
-  const saveSlack = async (patch: { parentTs?: string; replyTs?: string; parentPostingAt?: number }): Promise<void> => {
+  const saveSlack = async (patch: { parentTs?: string; replyTs?: string; parentPostingAt?: number; replyPostingAt?: number }): Promise<void> => {
     if (!data.slack) return;
     data.slack = { ...data.slack, ...patch };
     await job.updateData(data);
@@ -150,8 +150,23 @@ async function processJob(job: Job<DiagnoseJobData>, opts: DiagnoseWorkerOptions
     const buttons = diagnosisButtons({ cluster: request.cluster, windowSeconds: request.windowSeconds, ...(queriesId === undefined ? {} : { queriesId }) });
     await editParent({ ...verdict, blocks: [...verdict.blocks, buttons] });
     if (!data.slack?.replyTs) {
-      const reply = await slack.poster.postMessage({ channel: slack.channel, thread_ts: data.slack?.threadTs ?? parentTs, ...detailsMessage(diagnosis) });
-      await saveSlack({ replyTs: reply.ts });
+      // Like the parent: keyed, and looked for in the thread when an earlier attempt may have posted it.
+      const thread = data.slack?.threadTs ?? parentTs;
+      const detailsKey = whySlowDetailsKey(String(job.id));
+      const poster = slack.poster;
+      let replyTs: string | undefined;
+      if (data.slack?.replyPostingAt !== undefined) {
+        replyTs = await recoverParent(
+          poster.findReply === undefined ? undefined : (channel, k, since) => poster.findReply!(channel, thread, k, since),
+          { kind: 'why-slow', channel: slack.channel, key: detailsKey, sinceMs: data.slack.replyPostingAt },
+          { metrics: opts.metrics, logger: log },
+        );
+      }
+      if (replyTs === undefined) {
+        await saveSlack({ replyPostingAt: Date.now() });
+        replyTs = (await poster.postMessage({ channel: slack.channel, thread_ts: thread, ...detailsMessage(diagnosis), metadata: parentMetadata(detailsKey) })).ts;
+      }
+      await saveSlack({ replyTs });
     }
   }
   // Recorded after the answer is out; the id is the job's, so a retried job records the run once.

@@ -31,6 +31,8 @@ let front: RunningServices;
 let configFile: string;
 let logDir: string;
 let worker: { child: ChildProcess; pid: number; log: string; exited: Promise<void> } | undefined;
+/** The why-slow answer whose thread the Re-runs answer in. */
+let parent: StoredMessage | undefined;
 let workers = 0;
 
 function configText(): string {
@@ -81,6 +83,22 @@ async function killWorker(signal: NodeJS.Signals): Promise<void> {
   }
 }
 
+/**
+ * Kills the worker once Slack has stored, in the thread of `p`, a message whose metadata key starts with
+ * `prefix`: after the stand-in stored it and before its answer leaves. Resolves with that message.
+ */
+function killOnReply(p: StoredMessage, prefix: string): Promise<StoredMessage> {
+  return new Promise((resolve) => {
+    const remove = slack.beforeAnswer('chat.postMessage', async ({ args, response }) => {
+      const metadata = args['metadata'] as { event_payload?: { key?: unknown } } | undefined;
+      if (args['thread_ts'] !== p.ts || response['ok'] !== true || !String(metadata?.event_payload?.key ?? '').startsWith(prefix)) return;
+      remove();
+      await killWorker('SIGKILL');
+      resolve(slack.message(CHANNEL, String(response['ts']))!);
+    });
+  });
+}
+
 /** The key a message carries in its metadata, if any. */
 const keyOf = (m: { metadata?: { event_payload: Record<string, unknown> } }): unknown => m.metadata?.event_payload['key'];
 
@@ -111,29 +129,20 @@ afterAll(async () => {
   if (logDir !== undefined) rmSync(logDir, { recursive: true, force: true });
 });
 
-describe('a worker killed between Slack accepting a Re-run answer in the thread and recording it', () => {
+describe('a worker killed between Slack accepting a Re-run reply in the thread and recording it', () => {
   it('the restarted worker finds the answer in the thread and adopts it: one Re-run answer, completed', async () => {
     worker = await startWorker();
     const res = await sendSlashCommand(`${front.url}/slack/commands`, SECRET, {
       command: '/etcd', text: 'why-slow lab 5m', channel_id: CHANNEL, user_id: 'U0ONCALL', response_url: slack.responseUrl('cmd'),
     });
     expect(res.status).toBe(200);
-    let parent: StoredMessage | undefined;
     await waitFor('the verdict with its buttons and its details', () => {
       parent = slack.history(CHANNEL).find((m) => elementsOf(m).has('etcd_rerun') && slack.threadReplies(CHANNEL, m.ts).length === 1);
       return parent !== undefined;
     }, 60_000, 200);
     const p = parent!;
-
     // Kill the worker once Slack has stored the Re-run's answer in this thread, before it hears of it.
-    let stored: (m: StoredMessage) => void = () => undefined;
-    const killed = new Promise<StoredMessage>((resolve) => (stored = resolve));
-    const remove = slack.beforeAnswer('chat.postMessage', async ({ args, response }) => {
-      if (args['thread_ts'] !== p.ts || response['ok'] !== true || typeof args['metadata'] !== 'object') return;
-      remove();
-      await killWorker('SIGKILL');
-      stored(slack.message(CHANNEL, String(response['ts']))!);
-    });
+    const killed = killOnReply(p, 'why-slow.');
     const clicked = await sendInteraction(`${front.url}/slack/actions`, SECRET, clickPayload(p, 'etcd_rerun', { channel: CHANNEL, responseUrl: slack.responseUrl('click') }));
     expect(clicked.status).toBe(200);
     const answer = await killed;
@@ -156,6 +165,26 @@ describe('a worker killed between Slack accepting a Re-run answer in the thread 
     const lookups = slack.okCallsOf('conversations.replies').filter((c) => c.args['channel'] === CHANNEL && c.args['ts'] === p.ts);
     expect(lookups.length).toBeGreaterThanOrEqual(1);
     expect(lookups[0]!.args['include_all_metadata']).toBe('true');
+    expect(readFileSync(worker.log, 'utf8')).toMatch(/adopting it/);
+  }, 240_000);
+
+  it('killed right after Slack accepted the details of a Re-run: the restarted worker adopts them, one set of details', async () => {
+    if (worker === undefined) worker = await startWorker();
+    const p = parent!;
+    const before = slack.threadReplies(CHANNEL, p.ts).length;
+    const killed = killOnReply(p, 'why-slow-details.');
+    const clicked = await sendInteraction(`${front.url}/slack/actions`, SECRET, clickPayload(p, 'etcd_rerun', { channel: CHANNEL, responseUrl: slack.responseUrl('click2') }));
+    expect(clicked.status).toBe(200);
+    const details = await killed;
+    expect(details.thread_ts).toBe(p.ts);
+
+    worker = await startWorker();
+    await waitFor('the retried job done', () => /"msg":"diagnosis done"/.test(readFileSync(worker!.log, 'utf8')), 150_000, 200);
+    await new Promise((r) => setTimeout(r, 1500)); // anything doubled would arrive within the pacing interval
+    const replies = slack.threadReplies(CHANNEL, p.ts);
+    expect(replies).toHaveLength(before + 2); // this Re-run's answer and its details, once each
+    expect(replies.filter((r) => keyOf(r) === keyOf(details)).map((r) => r.ts)).toEqual([details.ts]);
+    expect(replies.filter((r) => /^why-slow\./.test(String(keyOf(r))))).toHaveLength(2);
     expect(readFileSync(worker.log, 'utf8')).toMatch(/adopting it/);
   }, 240_000);
 });
