@@ -25,7 +25,7 @@ const thresholdsSchema = z
     { message: 'critical must be at least as bad as warning', path: ['critical'] },
   );
 
-const unitSchema = z.enum(['seconds', 'bytes', 'ratio', 'percent', 'count', 'per_second', 'bytes_per_second', 'cores']);
+export const unitSchema = z.enum(['seconds', 'bytes', 'ratio', 'percent', 'count', 'per_second', 'bytes_per_second', 'cores']);
 
 const promqlText = z
   .string()
@@ -124,6 +124,9 @@ const conditionSchema = z.strictObject({
   none: z.array(id).default([]),
 });
 
+/** An etcd release such as 3.5 or 3.5.16. */
+const etcdRelease = z.string().regex(/^3\.\d+(\.\d+)?$/, 'must be an etcd release such as 3.5 or 3.5.16');
+
 const suggestionSchema = z.strictObject({
   id,
   /** What to do and why, one or two lines. {member}, {members} and {cluster} are filled in. */
@@ -132,6 +135,14 @@ const suggestionSchema = z.strictObject({
   command: z.string().optional(),
   /** A computation in src/diagnosis/compute that produces the command from this cluster's measurements. */
   compute: z.enum(['heartbeat-election', 'tc-prio']).optional(),
+  /** Which etcd releases it is for, and commands for older ones whose flags differ (see playbooks/README.md). */
+  etcd: z
+    .strictObject({
+      from: etcdRelease.optional(),
+      below: etcdRelease.optional(),
+      older: z.array(z.strictObject({ below: etcdRelease, command: z.string().min(1) })).default([]),
+    })
+    .optional(),
 });
 
 const causeSchema = z.strictObject({

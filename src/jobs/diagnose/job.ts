@@ -17,7 +17,9 @@ export const diagnoseJobSchema = z.object({
       replyTs: z.string().optional(),
       /** Set (unix ms) just before the parent is posted: without parentTs, an attempt may have posted it. */
       parentPostingAt: z.number().optional(),
-      /** The same for the details reply: without replyTs, an attempt may have posted it. */
+      /** Charts (or their "missing" lines) already in the thread: a retry posts only the rest. */
+      chartsPosted: z.number().int().nonnegative().optional(),
+      /** Set (unix ms) just before the details reply is posted: without replyTs, an attempt may have posted it. */
       replyPostingAt: z.number().optional(),
     })
     .optional(),
