@@ -144,11 +144,14 @@ describe('Silence and Expire now in an alert thread', () => {
     for (const x of alerts) expect(messageText(parent())).toContain(x.labels['instance']!);
     const timeline = await bot.timeline!.between('lab', Date.now() - 3600_000, Date.now() + 1000);
     expect(timeline.events).toContainEqual(expect.objectContaining({ kind: 'action', action: 'silence', ref: s.id, user: 'U0ALICE' }));
-    // The parent's edit at the silence's end is already queued, for just after it.
+    // The parent's edit at the silence's end is queued (by the delivery that showed it), for just after it.
     const conn = redisConnection(redis.url, 'test');
     const followUps = new AlertFollowUps(conn, prefix);
     try {
-      const delayed = (await followUps.delivery.getDelayed()).filter((j) => j.id?.endsWith(`-at${Date.parse(s.endsAt) + 1000}`));
+      const atEnd = async (): Promise<Array<{ timestamp: number; delay: number }>> =>
+        (await followUps.delivery.getDelayed()).filter((j) => j.id?.endsWith(`-at${Date.parse(s.endsAt) + 1000}`));
+      await waitFor('the edit at the silence end queued', async () => (await atEnd()).length > 0, 10_000);
+      const delayed = await atEnd();
       expect(delayed).toHaveLength(1);
       expect(Math.abs(delayed[0]!.timestamp + delayed[0]!.delay - Date.parse(s.endsAt))).toBeLessThan(5000);
     } finally {
