@@ -21,9 +21,14 @@ export function parentMetadata(key: string): ParentMetadata {
 /** The parent of one alert group's thread: the group id is already a hash of Alertmanager's groupKey. */
 export const alertParentKey = (gid: string, incarnation: number): string => `alert.${gid}.${incarnation}`;
 export const whySlowParentKey = (jobId: string): string => `why-slow.${jobId}`;
+/** The details reply of a why-slow answer, in its thread. */
+export const whySlowDetailsKey = (jobId: string): string => `why-slow-details.${jobId}`;
 export const handoffParentKey = (jobId: string): string => `handoff.${jobId}`;
 
-/** What conversations.history returns per message, as far as finding a parent needs it. */
+/**
+ * What conversations.history (and conversations.replies, which answers in the same shape) returns per
+ * message, as far as finding a parent or a thread reply needs it.
+ */
 export const historyPageSchema = z.object({
   messages: z
     .array(
@@ -49,6 +54,18 @@ export function parentInPage(page: HistoryPage, key: string): string | undefined
       m.metadata.event_payload?.['key'] === key &&
       // A broadcast thread reply is also in history; only a top-level message can be the parent.
       (m.thread_ts === undefined || m.thread_ts === m.ts),
+  );
+  return hit?.ts;
+}
+
+/**
+ * The ts of the thread reply in a conversations.replies page that carries this key, if any. A message
+ * posted into an existing thread (a Re-run's answer) is found this way: history lists only top-level
+ * messages. The thread's root, which conversations.replies returns first, is never the reply sought.
+ */
+export function replyInPage(page: HistoryPage, threadTs: string, key: string): string | undefined {
+  const hit = page.messages.find(
+    (m) => m.ts !== threadTs && m.metadata?.event_type === PARENT_EVENT_TYPE && m.metadata.event_payload?.['key'] === key,
   );
   return hit?.ts;
 }

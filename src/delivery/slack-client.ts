@@ -4,7 +4,7 @@ import { ChannelPacer } from './channel-pacer.js';
 import { asCodedError } from './errors.js';
 import { sendWithFallback } from './malformed-fallback.js';
 import { fitMessage, TRIM_NOTICE_EDITED, TRIM_NOTICE_POSTED, type KnownBlock } from './message-limits.js';
-import { historyOldest, historyPageSchema, parentInPage, type ParentMetadata } from './parent-metadata.js';
+import { historyOldest, historyPageSchema, parentInPage, replyInPage, type HistoryPage, type ParentMetadata } from './parent-metadata.js';
 import { DEFAULT_RETRY_POLICY, withSlackRetry, type FailureKind, type RetryPolicy } from './retry.js';
 import { slackLogger } from './slack-logger.js';
 
@@ -43,7 +43,7 @@ export interface PostMessageArgs {
   blocks?: KnownBlock[];
   /** Reply in this thread. */
   thread_ts?: string;
-  /** Marks a parent message so that a retry can find it again (parent-metadata.ts). */
+  /** Marks a parent (or a keyed thread reply) so that a retry can find it again (parent-metadata.ts). */
   metadata?: ParentMetadata;
 }
 
@@ -145,17 +145,21 @@ export class SlackDelivery {
 
   /**
    * For the attempts of one post: resolves with the ts of the message when an earlier attempt of this
-   * parent reached Slack although its answer was lost (5xx, network, timeout), so a retry does not post it
-   * twice; undefined on the first attempt, for a reply (no key), or when it is not found or cannot be
-   * looked up (no history scope): then the attempt posts.
+   * message reached Slack although its answer was lost (5xx, network, timeout), so a retry does not post
+   * it twice; undefined on the first attempt, for a message without a key, or when it is not found or
+   * cannot be looked up (no history scope): then the attempt posts. A keyed thread reply is looked for
+   * in its thread, a parent in the channel's history.
    */
   private earlierAttemptLookup(args: PostMessageArgs): () => Promise<string | undefined> {
     const since = Date.now();
     let attempts = 0;
     return async () => {
       if (args.metadata === undefined || attempts++ === 0) return undefined;
-      const ts = await this.findParent(args.channel, args.metadata.event_payload.key, since).catch(() => undefined);
-      if (ts !== undefined) this.logger.warn({ channel: args.channel, ts }, 'parent accepted by Slack on an attempt whose answer was lost: not posted again');
+      const key = args.metadata.event_payload.key;
+      const thread = args.thread_ts;
+      const found = thread === undefined ? this.findParent(args.channel, key, since) : this.findReply(args.channel, thread, key, since);
+      const ts = await found.catch(() => undefined);
+      if (ts !== undefined) this.logger.warn({ channel: args.channel, ts }, 'message accepted by Slack on an attempt whose answer was lost: not posted again');
       return ts;
     };
   }
@@ -223,25 +227,44 @@ export class SlackDelivery {
    */
   async findParent(channel: string, key: string, sinceMs: number, limits = { pageSize: 200, maxPages: 5 }): Promise<string | undefined> {
     const oldest = historyOldest(sinceMs);
+    return this.searchPages('conversations.history', channel, key, limits, (cursor) =>
+      this.client.conversations.history({ channel, oldest, include_all_metadata: true, limit: limits.pageSize, ...(cursor === undefined ? {} : { cursor }) }),
+      (page) => parentInPage(page, key),
+    );
+  }
+
+  /**
+   * Like findParent, for a message posted into the thread `threadTs` (a reply carrying metadata, such as
+   * a Re-run's answer): reads the thread oldest first (conversations.replies with its metadata, from
+   * `sinceMs` less the clock margin); the same scopes as history.
+   */
+  async findReply(channel: string, threadTs: string, key: string, sinceMs: number, limits = { pageSize: 200, maxPages: 5 }): Promise<string | undefined> {
+    const oldest = historyOldest(sinceMs);
+    return this.searchPages('conversations.replies', channel, key, limits, (cursor) =>
+      this.client.conversations.replies({ channel, ts: threadTs, oldest, include_all_metadata: true, limit: limits.pageSize, ...(cursor === undefined ? {} : { cursor }) }),
+      (page) => replyInPage(page, threadTs, key),
+    );
+  }
+
+  private async searchPages(
+    method: string,
+    channel: string,
+    key: string,
+    limits: { pageSize: number; maxPages: number },
+    fetchPage: (cursor: string | undefined) => Promise<unknown>,
+    match: (page: HistoryPage) => string | undefined,
+  ): Promise<string | undefined> {
     let cursor: string | undefined;
     for (let page = 1; page <= limits.maxPages; page++) {
-      const res = await this.retried('conversations.history', channel, () =>
-        this.client.conversations.history({
-          channel,
-          oldest,
-          include_all_metadata: true,
-          limit: limits.pageSize,
-          ...(cursor === undefined ? {} : { cursor }),
-        }),
-      );
+      const res = await this.retried(method, channel, () => fetchPage(cursor));
       const parsed = historyPageSchema.safeParse(res);
-      if (!parsed.success) throw asCodedError(new Error('conversations.history answered in an unexpected shape'));
-      const ts = parentInPage(parsed.data, key);
+      if (!parsed.success) throw asCodedError(new Error(`${method} answered in an unexpected shape`));
+      const ts = match(parsed.data);
       if (ts !== undefined) return ts;
       cursor = parsed.data.response_metadata?.next_cursor;
       if (parsed.data.has_more !== true || cursor === undefined || cursor === '') return undefined;
     }
-    this.logger.warn({ channel, key, pages: limits.maxPages }, 'parent not found in the recent history read; older messages not searched');
+    this.logger.warn({ channel, key, method, pages: limits.maxPages }, 'message not found in the recent messages read; older ones not searched');
     return undefined;
   }
 

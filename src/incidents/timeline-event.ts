@@ -62,6 +62,8 @@ export const timelineEventSchema = z.discriminatedUnion('kind', [
     action: z.string(),
     /** What it refers to, e.g. the timeline id of a suggestion. */
     ref: z.string(),
+    /** Why the click was refused and nothing was done (e.g. `channel-not-allowed`); absent when it acted. */
+    refused: z.string().optional(),
   }),
   z.object({
     ...base,

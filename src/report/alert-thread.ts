@@ -31,10 +31,11 @@ const when = (iso: string): string => `${iso.slice(0, 10)} ${iso.slice(11, 16)} 
 const value = (s: string): string => cutText(s, 300);
 
 /**
- * The parent message of an alert thread, rendered from the group's stored state only (no clock), so
- * that rendering it twice gives the same text and an edit is sent only when something changed.
+ * The parent message of an alert thread, rendered from the group's stored state and, for a silence,
+ * whether its end has passed at `now`: rendering it twice gives the same text unless the state changed
+ * or the silence ended meanwhile, so an edit is sent only when what the parent shows changed.
  */
-export function alertParentMessage(g: GroupState): SlackMessage {
+export function alertParentMessage(g: GroupState, now: number = Date.now()): SlackMessage {
   const all = Object.values(g.alerts);
   const firing = firingAlerts(g);
   const shown = g.status === 'firing' ? firing : all;
@@ -60,7 +61,7 @@ export function alertParentMessage(g: GroupState): SlackMessage {
     t?.state === 'done' && t.headline !== undefined ? `*Triage:* ${esc(cutText(t.headline, 140))}` : undefined,
     t?.state === 'pending' && g.status === 'firing' ? '🔎 triage running…' : undefined,
     g.cluster === null ? 'These alerts match no cluster in the etcd-triage config, so no triage runs.' : undefined,
-    g.silence !== undefined ? `🔕 silenced by ${mentionUser(g.silence.by)} until ${when(g.silence.endsAt)}` : undefined,
+    silenceNote(g, now),
     `details in thread${g.externalURL ? ` · ${link(g.externalURL, 'Alertmanager')}` : ''}`,
   ].filter((x): x is string => x !== undefined);
   const blocks: KnownBlock[] = [section(`${head}\n${facts.join(' · ')}`), context(notes.join(' · '))];
@@ -69,11 +70,29 @@ export function alertParentMessage(g: GroupState): SlackMessage {
       diagnosisButtons({
         cluster: g.cluster,
         ...(t?.state === 'done' ? { queriesId: triageQueriesId(g.gid, g.incarnation, t.id) } : {}),
-        alert: { gid: g.gid, firing: g.status === 'firing', ...(g.silence === undefined ? {} : { silenceId: g.silence.id }) },
+        alert: { gid: g.gid, firing: g.status === 'firing', ...activeSilenceId(g, now) },
       }),
     );
   }
   return { text: plain(`${head} — ${facts.join(' · ')}${t?.headline ? ` — ${esc(value(t.headline))}` : ''}`), blocks };
+}
+
+/**
+ * A silence past its end mutes nothing: from then on the parent says when it ended and offers the
+ * Silence menu again instead of Expire now. The delivery worker re-renders the parent at that moment.
+ */
+const silenceActive = (s: { endsAt: string }, now: number): boolean => Date.parse(s.endsAt) > now;
+
+function silenceNote(g: GroupState, now: number): string | undefined {
+  if (g.silence === undefined) return undefined;
+  return silenceActive(g.silence, now)
+    ? `🔕 silenced by ${mentionUser(g.silence.by)} until ${when(g.silence.endsAt)}`
+    : `🔔 silence by ${mentionUser(g.silence.by)} ended at ${when(g.silence.endsAt)}`;
+}
+
+/** The silence the Expire-now button acts on: only one still running. */
+function activeSilenceId(g: GroupState, now: number): { silenceId?: string } {
+  return g.silence !== undefined && silenceActive(g.silence, now) ? { silenceId: g.silence.id } : {};
 }
 
 /** A thread reply for a change in the group: new or resolved alerts, resolution, or a reopen. */

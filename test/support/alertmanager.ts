@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, startProcess, tempDir, type RunningProcess } from './processes.js';
 
@@ -86,8 +86,14 @@ export async function startAlertmanager(opts: AlertmanagerOptions): Promise<Runn
     });
     if (!res.ok) throw new Error(`alertmanager refused alerts: ${res.status} ${await res.text()}`);
   };
+  const stopServer = proc.stop;
   return Object.assign(proc, {
     url,
+    // Its config and silences go with it.
+    stop: async (): Promise<void> => {
+      await stopServer();
+      rmSync(dir, { recursive: true, force: true });
+    },
     push: (alerts: TestAlert[]) => post(alerts.map((a) => ({ startsAt: new Date().toISOString(), ...a }))),
     resolve: (alerts: TestAlert[]) => {
       const past = new Date(Date.now() - 1000).toISOString();

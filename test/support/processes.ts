@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, connect } from 'node:net';
-import { mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -94,19 +94,22 @@ export async function startProcess(opts: StartOptions): Promise<RunningProcess> 
   let exited = false;
   child.once('exit', () => { exited = true; });
   const stop = async (): Promise<void> => {
-    if (exited) return;
-    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    process.kill(pid, 'SIGTERM');
-    const timer = setTimeout(() => { if (!exited) process.kill(pid, 'SIGKILL'); }, 5000);
-    await gone;
-    clearTimeout(timer);
+    if (!exited) {
+      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      process.kill(pid, 'SIGTERM');
+      const timer = setTimeout(() => { if (!exited) process.kill(pid, 'SIGKILL'); }, 5000);
+      await gone;
+      clearTimeout(timer);
+    }
+    // Nothing left behind in the temp dir once the process is gone.
+    rmSync(logDir, { recursive: true, force: true });
   };
   try {
     await waitForPort(opts.port, opts.readyTimeoutMs ?? 20_000);
     if (opts.ready) await waitFor(`${opts.name} ready`, opts.ready, opts.readyTimeoutMs ?? 20_000, 100);
   } catch (err) {
-    await stop();
     const log = readFileSync(logFile, 'utf8').slice(-2000);
+    await stop();
     throw new Error(`${opts.name} did not start: ${(err as Error).message}\n--- log ---\n${log}`);
   }
   return { name: opts.name, pid, port: opts.port, logFile, child, stop };

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, startProcess, tempDir, waitFor, type RunningProcess } from './processes.js';
 
@@ -20,7 +20,13 @@ export async function startRedis(port?: number, dir?: string): Promise<RunningPr
     ],
     port: p,
   });
-  return Object.assign(proc, { url: `redis://127.0.0.1:${p}` });
+  // A work dir made here is removed with the server; one passed in belongs to the caller (a restart).
+  const stopServer = proc.stop;
+  const stop = dir !== undefined ? stopServer : async (): Promise<void> => {
+    await stopServer();
+    rmSync(workDir, { recursive: true, force: true });
+  };
+  return Object.assign(proc, { url: `redis://127.0.0.1:${p}`, stop });
 }
 
 /** Runs redis-cli against a loopback port and returns its output (throws on a non-zero exit). */

@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
  * calls of a method with 429 + Retry-After, `{ok:false}` or HTTP 500. It also plays slash commands'
  * response_url and the files upload URL. Message metadata is kept as Slack keeps it (an edit that omits
  * it leaves it, `{}` removes it) and conversations.history pages as documented (newest first, oldest/
- * latest/inclusive, limit, cursor; metadata only with include_all_metadata). `beforeAnswer` lets a test
+ * latest/inclusive, limit, cursor; metadata only with include_all_metadata), conversations.replies
+ * likewise (the root first, then the replies oldest first). `beforeAnswer` lets a test
  * act after a call took effect and before its answer leaves (e.g. kill the bot right there).
  */
 
@@ -464,11 +465,46 @@ export class SlackStandin {
     },
 
     'conversations.replies': (a) => {
+      // As documented: the thread of `ts` (its root, or any message of it), oldest first, the root first;
+      // `oldest`/`latest` bound the replies by ts (exclusive unless `inclusive`); `limit` (default and
+      // at most 1000) per page, the root counted on the first; `cursor` from response_metadata.next_cursor;
+      // metadata only with include_all_metadata.
       const channel = str(a['channel']);
+      if (channel === undefined || (this.channels !== undefined && !this.channels.has(channel))) {
+        return { ok: false, error: 'channel_not_found' };
+      }
       const ts = str(a['ts']);
-      const parent = channel === undefined || ts === undefined ? undefined : this.messagesByKey.get(key(channel, ts));
-      if (parent === undefined || channel === undefined || ts === undefined) return { ok: false, error: 'thread_not_found' };
-      return { ok: true, messages: [parent, ...this.threadReplies(channel, ts)].map(publicMessage), has_more: false };
+      const asked = ts === undefined ? undefined : this.messagesByKey.get(key(channel, ts));
+      if (asked === undefined) return { ok: false, error: 'thread_not_found' };
+      const root = asked.thread_ts === undefined ? asked : this.messagesByKey.get(key(channel, asked.thread_ts));
+      if (root === undefined) return { ok: false, error: 'thread_not_found' };
+      const limit = a['limit'] === undefined ? 1000 : Number(a['limit']);
+      if (!Number.isInteger(limit) || limit < 1) return { ok: false, error: 'invalid_limit' };
+      const inclusive = truthy(a['inclusive']);
+      const oldest = str(a['oldest']);
+      const latest = str(a['latest']);
+      let after: string | undefined;
+      const cursor = str(a['cursor']);
+      if (cursor !== undefined) {
+        after = Buffer.from(cursor, 'base64').toString('utf8').replace(/^next_ts:/, '');
+        if (!/^\d+\.\d{6}$/.test(after)) return { ok: false, error: 'invalid_cursor' };
+      }
+      const replies = this.threadReplies(channel, root.ts).filter(
+        (m) =>
+          (oldest === undefined || (inclusive ? compareTs(m.ts, oldest) >= 0 : compareTs(m.ts, oldest) > 0)) &&
+          (latest === undefined || (inclusive ? compareTs(m.ts, latest) <= 0 : compareTs(m.ts, latest) < 0)) &&
+          (after === undefined || compareTs(m.ts, after) >= 0),
+      );
+      const within = after === undefined ? [root, ...replies] : replies;
+      const page = within.slice(0, Math.min(limit, 1000));
+      const next = within[page.length];
+      const withMetadata = truthy(a['include_all_metadata']);
+      return {
+        ok: true,
+        messages: page.map((m) => ({ ...publicMessage(m), ...(withMetadata && m.metadata !== undefined ? { metadata: m.metadata } : {}) })),
+        has_more: next !== undefined,
+        ...(next === undefined ? {} : { response_metadata: { next_cursor: Buffer.from(`next_ts:${next.ts}`).toString('base64') } }),
+      };
     },
 
     'usergroups.users.list': (a) => {

@@ -109,6 +109,7 @@ export function startAlertPipeline(opts: AlertPipelineOptions): AlertPipeline {
       concurrency: am.concurrency * 4,
       slack,
       pacer: new RedisChannelPacer(shared, prefix),
+      deliverAt: (d, at) => followUps.requestDeliveryAt(d, at),
     }),
   ];
   store.openCount().then(

@@ -56,6 +56,15 @@ export class AlertFollowUps {
     await this.delivery.add('thread', data, { jobId: `${data.gid}-${data.incarnation}-v${data.version}${tag === undefined ? '' : `-${tag}`}` });
   }
 
+  /**
+   * A delivery at `atMs` (a BullMQ delay), for a parent whose rendering changes with time alone (a
+   * silence that ends). One job per group, thread and moment: asking again for the same moment, as
+   * every delivery of a silenced thread does, queues nothing more.
+   */
+  async requestDeliveryAt(data: DeliveryJobData, atMs: number): Promise<void> {
+    await this.delivery.add('thread', data, { jobId: `${data.gid}-${data.incarnation}-at${atMs}`, delay: Math.max(0, atMs - Date.now()) });
+  }
+
   async close(): Promise<void> {
     await Promise.all([this.triage.close(), this.delivery.close()]);
   }

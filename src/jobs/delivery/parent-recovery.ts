@@ -1,7 +1,7 @@
 import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';
 
-/** Finds an already posted parent by its metadata key (SlackDelivery.findParent). */
+/** Finds an already posted parent by its metadata key (SlackDelivery.findParent, or findReply for a message in a thread). */
 export type ParentFinder = (channel: string, key: string, sinceMs: number) => Promise<string | undefined>;
 
 export type ParentKind = 'alert' | 'why-slow' | 'handoff';
@@ -35,13 +35,13 @@ export async function recoverParent(
     const ts = await find(r.channel, r.key, r.sinceMs);
     deps.metrics.parentLookups.inc({ kind: r.kind, outcome: ts === undefined ? 'not_found' : 'adopted' });
     if (ts === undefined) log.info('an earlier attempt did not post the parent: posting it');
-    else log.info({ ts }, 'parent posted by an earlier attempt found in the channel history: adopting it');
+    else log.info({ ts }, 'parent posted by an earlier attempt found in Slack: adopting it');
     return ts;
   } catch (err) {
     deps.metrics.parentLookups.inc({ kind: r.kind, outcome: 'failed' });
     log.warn(
       { err: err instanceof Error ? err.message : String(err) },
-      'could not read the channel history to find a parent an earlier attempt may have posted (channels:history / groups:history scope?): posting it',
+      'could not read the channel or thread to find a parent an earlier attempt may have posted (channels:history / groups:history scope?): posting it',
     );
     return undefined;
   }

@@ -5,6 +5,7 @@ import { PermanentSlackError, RetriesExhaustedError } from '../../delivery/error
 import type { KnownBlock } from '../../delivery/message-limits.js';
 import { alertParentKey, parentMetadata, type ParentMetadata } from '../../delivery/parent-metadata.js';
 import type { SlackDelivery } from '../../delivery/slack-client.js';
+import type { GroupState } from '../../incidents/group-state.js';
 import type { IncidentStore } from '../../incidents/incident-store.js';
 import type { RedisLock } from '../../incidents/redis-lock.js';
 import { alertParentMessage } from '../../report/alert-thread.js';
@@ -26,6 +27,8 @@ export interface DeliveryWorkerOptions {
   /** Configured with rejectRateLimitedCalls and no in-place 429 wait: Retry-After is handled here. */
   slack: Pick<SlackDelivery, 'postMessage' | 'update'> & Partial<Pick<SlackDelivery, 'findParent' | 'uploadFile'>>;
   pacer: RedisChannelPacer;
+  /** Queues a delivery of the thread at a later moment (AlertFollowUps.requestDeliveryAt). */
+  deliverAt?: (d: DeliveryJobData, atMs: number) => Promise<void>;
   metrics: Metrics;
   logger: Logger;
 }
@@ -114,6 +117,7 @@ async function syncThread(gid: string, incarnation: number, opts: DeliveryWorker
     await withRetryAfter(() => opts.slack.update({ channel: g.channel, ts: parentTs!, text: parent.text, blocks: parent.blocks }));
     await opts.store.saveThread(gid, incarnation, { parentHash });
   }
+  await scheduleSilenceEnd(g, opts, log);
   const ts = parentTs;
   let shownHash = parentHash;
   // While a reply waits for its slot (behind other threads' parents in a storm), keep the parent current:
@@ -150,6 +154,21 @@ async function syncThread(gid: string, incarnation: number, opts: DeliveryWorker
       if (r.alertReceivedAt !== undefined) opts.metrics.alertToVerdict.observe((Date.now() - r.alertReceivedAt) / 1000);
     }
   }
+}
+
+/** Slack, Redis and BullMQ clocks differ a little: the re-render comes this long after the end. */
+const SILENCE_END_MARGIN_MS = 1000;
+
+/**
+ * While the parent shows a silence as active, a delivery is queued for just after its end, so that the
+ * parent then says it ended and offers Silence again even if the group never changes meanwhile.
+ */
+async function scheduleSilenceEnd(g: GroupState, opts: DeliveryWorkerOptions, log: Logger): Promise<void> {
+  const end = g.silence === undefined ? Number.NaN : Date.parse(g.silence.endsAt);
+  if (opts.deliverAt === undefined || !(end > Date.now())) return;
+  await opts
+    .deliverAt({ gid: g.gid, incarnation: g.incarnation, version: g.version }, end + SILENCE_END_MARGIN_MS)
+    .catch((err: unknown) => log.warn({ gid: g.gid, err: err instanceof Error ? err.message : String(err) }, 'could not schedule the parent edit at the silence end; the next change of the group shows it'));
 }
 
 /**

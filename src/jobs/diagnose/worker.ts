@@ -9,7 +9,7 @@ import type { TimelineSink } from '../../incidents/timeline-store.js';
 import { diagnoseJobSchema, type DiagnoseJobData } from './job.js';
 import { DEFAULT_PREFIX, QUEUES } from '../names.js';
 import { instrumentWorker } from '../instrument-worker.js';
-import { parentMetadata, whySlowParentKey, type ParentMetadata } from '../../delivery/parent-metadata.js';
+import { parentMetadata, whySlowDetailsKey, whySlowParentKey, type ParentMetadata } from '../../delivery/parent-metadata.js';
 import { recoverParent } from '../delivery/parent-recovery.js';
 import type { UploadFileArgs } from '../../delivery/slack-client.js';
 import { collectChartData } from '../../diagnosis/chart-series.js';
@@ -25,6 +25,8 @@ import type { QueryRecordStore } from '../../incidents/query-records.js';
 export interface SlackPoster {
   postMessage(msg: SlackMessage & { channel: string; thread_ts?: string; metadata?: ParentMetadata }): Promise<{ ts: string }>;
   update(msg: SlackMessage & { channel: string; ts: string }): Promise<unknown>;
+  /** The reply carrying this metadata key posted into the thread `threadTs` since `sinceMs`, if any. */
+  findReply?(channel: string, threadTs: string, key: string, sinceMs: number): Promise<string | undefined>;
   /** The parent carrying this metadata key posted since `sinceMs`, if any (see parent-metadata.ts). */
   findParent?(channel: string, key: string, sinceMs: number): Promise<string | undefined>;
   /** A file into a thread (charts); without it, charts are not drawn. */
@@ -80,7 +82,7 @@ async function processJob(job: Job<DiagnoseJobData>, opts: DiagnoseWorkerOptions
   const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 
   let parentTs = data.slack?.parentTs;
-  const saveSlack = async (patch: { parentTs?: string; replyTs?: string; parentPostingAt?: number; chartsPosted?: number }): Promise<void> => {
+  const saveSlack = async (patch: { parentTs?: string; replyTs?: string; parentPostingAt?: number; replyPostingAt?: number; chartsPosted?: number }): Promise<void> => {
     if (!data.slack) return;
     data.slack = { ...data.slack, ...patch };
     await job.updateData(data);
@@ -88,10 +90,16 @@ async function processJob(job: Job<DiagnoseJobData>, opts: DiagnoseWorkerOptions
   const key = whySlowParentKey(String(job.id));
   if (slack && !parentTs && data.slack?.parentPostingAt !== undefined) {
     // An earlier attempt started posting the parent and died before recording it: adopt what Slack has
-    // (the edits below bring it to the current state) rather than post a second one.
+    // (the edits below bring it to the current state) rather than post a second one. A Re-run's answer
+    // is a reply in the clicked thread, which only conversations.replies shows.
     const poster = slack.poster;
+    const thread = data.slack.threadTs;
+    const find =
+      thread === undefined
+        ? poster.findParent === undefined ? undefined : (channel: string, k: string, since: number) => poster.findParent!(channel, k, since)
+        : poster.findReply === undefined ? undefined : (channel: string, k: string, since: number) => poster.findReply!(channel, thread, k, since);
     parentTs = await recoverParent(
-      poster.findParent === undefined ? undefined : (channel, k, since) => poster.findParent!(channel, k, since),
+      find,
       { kind: 'why-slow', channel: slack.channel, key, sinceMs: Math.min(job.timestamp, data.slack.parentPostingAt) },
       { metrics: opts.metrics, logger: log },
     );
@@ -150,8 +158,23 @@ async function processJob(job: Job<DiagnoseJobData>, opts: DiagnoseWorkerOptions
     const buttons = diagnosisButtons({ cluster: request.cluster, windowSeconds: request.windowSeconds, ...(queriesId === undefined ? {} : { queriesId }) });
     await editParent({ ...verdict, blocks: [...verdict.blocks, buttons] });
     if (!data.slack?.replyTs) {
-      const reply = await slack.poster.postMessage({ channel: slack.channel, thread_ts: data.slack?.threadTs ?? parentTs, ...detailsMessage(diagnosis) });
-      await saveSlack({ replyTs: reply.ts });
+      // Like the parent: keyed, and looked for in the thread when an earlier attempt may have posted it.
+      const thread = data.slack?.threadTs ?? parentTs;
+      const detailsKey = whySlowDetailsKey(String(job.id));
+      const poster = slack.poster;
+      let replyTs: string | undefined;
+      if (data.slack?.replyPostingAt !== undefined) {
+        replyTs = await recoverParent(
+          poster.findReply === undefined ? undefined : (channel, k, since) => poster.findReply!(channel, thread, k, since),
+          { kind: 'why-slow', channel: slack.channel, key: detailsKey, sinceMs: data.slack.replyPostingAt },
+          { metrics: opts.metrics, logger: log },
+        );
+      }
+      if (replyTs === undefined) {
+        await saveSlack({ replyPostingAt: Date.now() });
+        replyTs = (await poster.postMessage({ channel: slack.channel, thread_ts: thread, ...detailsMessage(diagnosis), metadata: parentMetadata(detailsKey) })).ts;
+      }
+      await saveSlack({ replyTs });
     }
   }
   // Recorded after the answer is out; the id is the job's, so a retried job records the run once.

@@ -2,6 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { RunningServices } from '../../../src/cli/services.js';
 import { silenceSchema } from '../../../src/handoff/silences.js';
+import { createSilence } from '../../../src/sources/alertmanager/silence-api.js';
+import { updateGroup } from '../../../src/ingress/slack/actions/alert-group.js';
+import { AlertFollowUps, type DeliveryJobData } from '../../../src/jobs/alerts/queues.js';
+import { createLogger } from '../../../src/telemetry/logger.js';
 import { IncidentStore } from '../../../src/incidents/incident-store.js';
 import { redisConnection, redisKeyPrefix } from '../../../src/jobs/redis.js';
 import { startAlertBot } from '../../support/alert-bot.js';
@@ -140,6 +144,20 @@ describe('Silence and Expire now in an alert thread', () => {
     for (const x of alerts) expect(messageText(parent())).toContain(x.labels['instance']!);
     const timeline = await bot.timeline!.between('lab', Date.now() - 3600_000, Date.now() + 1000);
     expect(timeline.events).toContainEqual(expect.objectContaining({ kind: 'action', action: 'silence', ref: s.id, user: 'U0ALICE' }));
+    // The parent's edit at the silence's end is queued (by the delivery that showed it), for just after it.
+    const conn = redisConnection(redis.url, 'test');
+    const followUps = new AlertFollowUps(conn, prefix);
+    try {
+      const atEnd = async (): Promise<Array<{ timestamp: number; delay: number }>> =>
+        (await followUps.delivery.getDelayed()).filter((j) => j.id?.endsWith(`-at${Date.parse(s.endsAt) + 1000}`));
+      await waitFor('the edit at the silence end queued', async () => (await atEnd()).length > 0, 10_000);
+      const delayed = await atEnd();
+      expect(delayed).toHaveLength(1);
+      expect(Math.abs(delayed[0]!.timestamp + delayed[0]!.delay - Date.parse(s.endsAt))).toBeLessThan(5000);
+    } finally {
+      await followUps.close();
+      conn.disconnect();
+    }
 
     // Expire now: the silence ends in Alertmanager and the parent offers Silence again.
     const e = await click((url) => clickPayload(parent(), 'etcd_expire_silence', { channel: CHANNEL, responseUrl: url }));
@@ -173,6 +191,49 @@ describe('Silence and Expire now in an alert thread', () => {
     expect(messageText(parent())).not.toContain('silenced by');
   });
 
+  it('a silence that ends: the parent says when it ended and offers Silence again, without a click or a change', async () => {
+    const { parent } = await firedGroup('EtcdShortSilence', 'lab');
+    const { g } = JSON.parse(silenceOption(parent(), 1)) as { g: string };
+    // A silence of seconds, created in Alertmanager through the same API call as the button's, and
+    // stored on the group the way the button stores it (the menu offers hours, too long for a test).
+    const endsAt = new Date(Date.now() + 12_000).toISOString();
+    const id = await createSilence(am.url, {
+      matchers: [
+        { name: 'alertname', value: 'EtcdShortSilence', isRegex: false, isEqual: true },
+        { name: 'job', value: 'etcd-lab', isRegex: false, isEqual: true },
+      ],
+      startsAt: new Date().toISOString(),
+      endsAt,
+      createdBy: 'alice',
+      comment: 'short silence',
+    });
+    const conn = redisConnection(redis.url, 'test');
+    const followUps = new AlertFollowUps(conn, prefix);
+    try {
+      const store = new IncidentStore(conn, { prefix: redisKeyPrefix(redis.url, prefix), historyDays: 1 });
+      const alertThreads = { store, requestDelivery: (d: DeliveryJobData) => followUps.requestDelivery(d) };
+      await updateGroup(alertThreads, g, (state) => ({ ...state, silence: { id, by: 'U0ALICE', endsAt } }), createLogger('silent'));
+    } finally {
+      await followUps.close();
+      conn.disconnect();
+    }
+    await waitFor('the parent showing the silence, and the triage in the thread', () =>
+      messageText(parent()).includes('silenced by <@U0ALICE>') && slack.threadReplies(CHANNEL, parent().ts).some((r) => /Triage/.test(r.text)), 15_000);
+    expect(Date.now()).toBeLessThan(Date.parse(endsAt));
+    expect(elementsOf(parent()).has('etcd_expire_silence')).toBe(true);
+    const replies = slack.threadReplies(CHANNEL, parent().ts).length;
+
+    // Nothing changes in the group any more; the silence's end alone brings the parent up to date.
+    await waitFor('the parent saying the silence ended', () => messageText(parent()).includes('ended at'), 25_000);
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(endsAt));
+    expect(messageText(parent())).toContain(`silence by <@U0ALICE> ended at ${endsAt.slice(0, 10)} ${utcMinute(Date.parse(endsAt))} UTC`);
+    expect(messageText(parent())).not.toContain('silenced by');
+    expect(elementsOf(parent()).has('etcd_silence')).toBe(true);
+    expect(elementsOf(parent()).has('etcd_expire_silence')).toBe(false);
+    expect(slack.threadReplies(CHANNEL, parent().ts)).toHaveLength(replies);
+    expect((await silencesInAlertmanager()).find((x) => x.id === id)!.status.state).toBe('expired');
+  });
+
   const refusedSilence = async (alertname: string, cluster: string, expected: RegExp): Promise<void> => {
     const { parent } = await firedGroup(alertname, cluster);
     const silences = (await silencesInAlertmanager()).length;
@@ -185,6 +246,11 @@ describe('Silence and Expire now in an alert thread', () => {
     expect(slack.updatesOf(CHANNEL, parent().ts)).toHaveLength(edits);
     expect(messageText(parent())).toBe(shown);
     expect(await silencesInAlertmanager()).toHaveLength(silences);
+    // The refusal is on the cluster's timeline, against the group, and nothing as done.
+    const { g } = JSON.parse(silenceOption(parent(), 1)) as { g: string };
+    const timeline = await bot.timeline!.between(cluster, Date.now() - 3600_000, Date.now() + 1000);
+    const clicks = timeline.events.filter((e) => e.kind === 'action' && e.ref === g);
+    expect(clicks).toEqual([expect.objectContaining({ kind: 'action', action: 'silence', user: 'U0ALICE', refused: 'alertmanager-refused' })]);
   };
 
   it('an Alertmanager that cannot be reached: a specific answer, and the parent unchanged', () =>
@@ -205,6 +271,10 @@ describe('Silence and Expire now in an alert thread', () => {
       clickPayload(parent(), 'etcd_silence', { channel: CHANNEL, responseUrl: url, selected: JSON.stringify({ c: 'retired', g, h: 1 }) }),
     );
     expect(answerText(retired)).toContain('Cluster *retired* is no longer in the etcd-triage config');
+    const refusals = async (cluster: string): Promise<unknown[]> =>
+      (await bot.timeline!.between(cluster, Date.now() - 3600_000, Date.now() + 1000)).events.filter((e) => e.kind === 'action' && e.ref === parent().ts);
+    expect(await refusals('lab')).toEqual([expect.objectContaining({ action: 'silence', user: 'U0ALICE', refused: 'channel-not-allowed' })]);
+    expect(await refusals('retired')).toEqual([expect.objectContaining({ action: 'silence', user: 'U0ALICE', refused: 'cluster-gone' })]);
     expect(await silencesInAlertmanager()).toHaveLength(silences);
     expect(messageText(parent())).not.toContain('silenced by');
   });

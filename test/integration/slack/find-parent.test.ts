@@ -152,4 +152,57 @@ describe('parent metadata and conversations.history', () => {
     const counted = (await metrics.parentLookups.get()).values.map((v) => `${v.labels.kind}/${v.labels.outcome}=${v.value}`).sort();
     expect(counted).toEqual(['handoff/failed=1', 'why-slow/adopted=1', 'why-slow/not_found=1']);
   });
+
+  it('stand-in: replies page oldest first with the root first, bounded by oldest, metadata only when asked', async () => {
+    const root = (await client.chat.postMessage({ channel: 'C11', text: 'root' })).ts!;
+    const ts: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      ts.push((await client.chat.postMessage({ channel: 'C11', thread_ts: root, text: `r${i}`, metadata: { event_type: 'etcd_triage_parent', event_payload: { key: `k${i}` } } })).ts!);
+    }
+    const first = await client.conversations.replies({ channel: 'C11', ts: root, limit: 2 });
+    expect(first.messages?.map((m) => m.text)).toEqual(['root', 'r0']);
+    expect(first.messages?.[1]).not.toHaveProperty('metadata');
+    expect(first.has_more).toBe(true);
+    const second = await client.conversations.replies({ channel: 'C11', ts: root, limit: 2, cursor: first.response_metadata!.next_cursor!, include_all_metadata: true });
+    expect(second.messages?.map((m) => m.text)).toEqual(['r1', 'r2']);
+    expect(second.messages?.[0]).toMatchObject({ metadata: { event_payload: { key: 'k1' } } });
+    const last = await client.conversations.replies({ channel: 'C11', ts: root, limit: 2, cursor: second.response_metadata!.next_cursor! });
+    expect(last.messages?.map((m) => m.text)).toEqual(['r3']);
+    expect(last.has_more).toBe(false);
+    // Asked by one of its replies, the same thread; bounded by oldest (exclusive unless inclusive).
+    const since = await client.conversations.replies({ channel: 'C11', ts: ts[3]!, oldest: ts[1]! });
+    expect(since.messages?.map((m) => m.text)).toEqual(['root', 'r2', 'r3']);
+    const sinceInclusive = await client.conversations.replies({ channel: 'C11', ts: root, oldest: ts[1]!, inclusive: true });
+    expect(sinceInclusive.messages?.map((m) => m.text)).toEqual(['root', 'r1', 'r2', 'r3']);
+    await expect(client.conversations.replies({ channel: 'C11', ts: '1.000001' })).rejects.toMatchObject({ data: { error: 'thread_not_found' } });
+  });
+
+  it('a reply posted with its key is found in its thread, through several pages, and never the root', async () => {
+    const since = Date.now();
+    const root = await delivery.postMessage({ channel: 'C12', text: 'the parent', metadata: parentMetadata('why-slow.j20') });
+    for (let i = 0; i < 4; i++) await delivery.postMessage({ channel: 'C12', thread_ts: root.ts, text: `detail ${i}` });
+    const reply = await delivery.postMessage({ channel: 'C12', thread_ts: root.ts, text: 're-run', metadata: parentMetadata('why-slow.j21') });
+    await expect(delivery.findReply('C12', root.ts, 'why-slow.j21', since, { pageSize: 2, maxPages: 5 })).resolves.toBe(reply.ts);
+    const pages = slack.okCallsOf('conversations.replies');
+    expect(pages).toHaveLength(3);
+    expect(pages.every((c) => c.args['include_all_metadata'] === 'true' && c.args['ts'] === root.ts)).toBe(true);
+    // The root carries a key too, but it is not a reply in the thread.
+    await expect(delivery.findReply('C12', root.ts, 'why-slow.j20', since)).resolves.toBeUndefined();
+    // Thread replies are not in the channel's history: the parent lookup cannot see them.
+    await expect(delivery.findParent('C12', 'why-slow.j21', since)).resolves.toBeUndefined();
+  });
+
+  it('a keyed reply Slack stored while its answer was lost is found in the thread on the retry, not posted twice', async () => {
+    const root = await delivery.postMessage({ channel: 'C13', text: 'the parent' });
+    let lost = false;
+    const remove = slack.beforeAnswer('chat.postMessage', ({ args, response }) => {
+      if (lost || args['thread_ts'] !== root.ts || response['ok'] !== true) return;
+      lost = true;
+      remove();
+      throw new Error('answer lost');
+    });
+    const res = await delivery.postMessage({ channel: 'C13', thread_ts: root.ts, text: 're-run', metadata: parentMetadata('why-slow.j30') });
+    expect(slack.threadReplies('C13', root.ts).map((m) => m.ts)).toEqual([res.ts]);
+    expect(slack.okCallsOf('conversations.replies')).toHaveLength(1);
+  });
 });

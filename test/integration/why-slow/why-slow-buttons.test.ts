@@ -181,29 +181,50 @@ describe('buttons under a why-slow verdict', () => {
   });
 
   describe('refusals change nothing', () => {
-    const refused = async (payload: (url: string) => Record<string, unknown>, expected: string): Promise<void> => {
+    /** The refused clicks on a cluster's timeline: which button, by whom, why. */
+    const refusalsOnTimeline = async (cluster: string): Promise<Array<{ action: string; user: string; refused: string }>> => {
+      const read = await bot.timeline!.between(cluster, Date.now() - 3600_000, Date.now() + 1000);
+      return read.events.flatMap((e) => (e.kind === 'action' && e.refused !== undefined ? [{ action: e.action, user: e.user, refused: e.refused }] : []));
+    };
+    const refused = async (
+      payload: (url: string) => Record<string, unknown>,
+      expected: string,
+      recorded?: { cluster: string; action: string; user: string; refused: string },
+    ): Promise<void> => {
       const jobs = await jobCount();
       const messages = slack.okCallsOf('chat.postMessage').length;
+      const before = recorded === undefined ? [] : await refusalsOnTimeline(recorded.cluster);
       const a = await click(payload);
       expect(answerText(a)).toContain(expected);
       expect(answerText(a)).toContain('Nothing was done');
       expect(await jobCount()).toBe(jobs);
       expect(slack.okCallsOf('chat.postMessage')).toHaveLength(messages);
+      if (recorded !== undefined) {
+        // One more refusal on the cluster's timeline, and no action recorded as done.
+        const { cluster, ...event } = recorded;
+        const after = await refusalsOnTimeline(cluster);
+        expect(after).toHaveLength(before.length + 1);
+        expect(after).toContainEqual(event);
+      }
     };
 
     it('from a channel not allowed for the cluster', () =>
-      refused((url) => clickPayload(labParent, 'etcd_rerun', { channel: 'C0ELSEWHERE', channelName: 'random', responseUrl: url }), 'cannot be acted on from this channel'));
+      refused((url) => clickPayload(labParent, 'etcd_rerun', { channel: 'C0ELSEWHERE', channelName: 'random', responseUrl: url }), 'cannot be acted on from this channel', {
+        cluster: 'lab', action: 'rerun', user: 'U0ALICE', refused: 'channel-not-allowed',
+      }));
 
     it('by a user outside the cluster’s user groups', () =>
       refused(
         (url) => clickPayload(labParent, 'etcd_rerun', { channel: CHANNEL, responseUrl: url, value: JSON.stringify({ c: 'guarded', w: 300 }) }),
         'Only members of <!subteam^S0ONCALL> may act on *guarded*',
+        { cluster: 'guarded', action: 'rerun', user: 'U0ALICE', refused: 'not-in-user-group' },
       ));
 
     it('on a message whose cluster is no longer in the config', () =>
       refused(
         (url) => clickPayload(labParent, 'etcd_widen', { channel: CHANNEL, responseUrl: url, value: JSON.stringify({ c: 'retired', w: 300 }) }),
         'Cluster *retired* is no longer in the etcd-triage config',
+        { cluster: 'retired', action: 'widen', user: 'U0ALICE', refused: 'cluster-gone' },
       ));
 
     it('with a value that cannot be read', () =>

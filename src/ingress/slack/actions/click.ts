@@ -16,7 +16,8 @@ import * as answer from './answers.js';
  * What every button on a diagnosis parent goes through before it acts: the payload is validated, the
  * click is claimed once (Slack may deliver it twice), and the clicker is authorised exactly like the
  * `/etcd` command (the cluster still configured, the channel allowed, the user in an allowed group).
- * Refusals and failures are ephemeral answers, and change nothing.
+ * Refusals and failures are ephemeral answers, and change nothing; a refusal is logged and, as every
+ * click on a named cluster, recorded on that cluster's timeline.
  */
 
 const blockActionsSchema = z.object({
@@ -71,16 +72,24 @@ export interface Click {
   client: webApi.WebClient;
 }
 
-/** What an action did: its ephemeral answer, and (when it acted) what goes on the timeline. */
+/**
+ * What an action did: its ephemeral answer, and what goes on the timeline: `recorded` when it acted,
+ * `refused` when something outside the bot said no (e.g. Alertmanager), with what it refers to.
+ */
 export interface ClickResult {
   text: string;
   blocks?: SlackTypes.KnownBlock[];
   recorded?: { action: string; ref: string };
+  refused?: { reason: string; ref: string };
 }
+
+/** Why a click was refused before its action ran, as recorded on the timeline. */
+export type RefusalReason = 'cluster-gone' | 'channel-not-allowed' | 'not-in-user-group' | 'user-group-lookup-failed';
 
 export type ClickHandler = (click: Click, deps: ActionDeps) => Promise<ClickResult>;
 
-export function registerClick(app: App, actionId: string, deps: ActionDeps, handler: ClickHandler): void {
+/** `name` is how the timeline calls the action (e.g. `rerun`), also when the click is refused. */
+export function registerClick(app: App, actionId: string, name: string, deps: ActionDeps, handler: ClickHandler): void {
   // The catch-all in interactions.ts acknowledges every action (a second ack would be an error).
   app.action(actionId, async ({ body, respond, client }) => {
     const log = deps.logger.child({ action: actionId });
@@ -116,9 +125,26 @@ export function registerClick(app: App, actionId: string, deps: ActionDeps, hand
       return;
     }
 
+    // Every click on a known cluster goes on its timeline, a refused one with why (and nothing done).
+    const record = (what: string, ref: string, refused?: string): Promise<void> =>
+      deps
+        .record({
+          id: `action.${what}.${value.c}.${action.action_ts}.${p.user.id}`,
+          at: new Date().toISOString(),
+          cluster: value.c,
+          kind: 'action',
+          user: p.user.id,
+          action: what,
+          ref,
+          ...(refused === undefined ? {} : { refused }),
+        })
+        .catch((err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not record a button action'));
+
     const refusal = await authorise(value.c, p, deps, log);
-    if (typeof refusal === 'string') {
-      await reply({ text: refusal });
+    if ('reason' in refusal) {
+      log.info({ user: p.user.id, channel: p.channel.id, cluster: value.c, refused: refusal.reason }, 'button click refused');
+      await record(name, p.message?.ts ?? p.container?.message_ts ?? '', refusal.reason);
+      await reply({ text: refusal.text });
       return;
     }
     const threadTs = p.message?.thread_ts ?? p.container?.thread_ts ?? p.message?.ts ?? p.container?.message_ts;
@@ -145,42 +171,34 @@ export function registerClick(app: App, actionId: string, deps: ActionDeps, hand
       await reply({ text: answer.failed() });
       return;
     }
-    if (result.recorded !== undefined) {
-      await deps
-        .record({
-          id: `action.${result.recorded.action}.${value.c}.${action.action_ts}.${p.user.id}`,
-          at: new Date().toISOString(),
-          cluster: value.c,
-          kind: 'action',
-          user: p.user.id,
-          action: result.recorded.action,
-          ref: result.recorded.ref,
-        })
-        .catch((err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not record a button action'));
-    }
-    log.info({ user: p.user.id, channel: p.channel.id, cluster: value.c, acted: result.recorded !== undefined }, 'button handled');
+    if (result.recorded !== undefined) await record(result.recorded.action, result.recorded.ref);
+    if (result.refused !== undefined) await record(name, result.refused.ref, result.refused.reason);
+    log.info(
+      { user: p.user.id, channel: p.channel.id, cluster: value.c, acted: result.recorded !== undefined, ...(result.refused === undefined ? {} : { refused: result.refused.reason }) },
+      'button handled',
+    );
     await reply(result);
   });
 }
 
-/** The same three checks as `/etcd why-slow`: a refusal is the text to answer with. */
+/** The same three checks as `/etcd why-slow`: a refusal is the text to answer with, and why. */
 async function authorise(
   name: string,
   p: z.infer<typeof blockActionsSchema>,
   deps: ActionDeps,
   log: Logger,
-): Promise<{ cluster: ClusterConfig } | string> {
+): Promise<{ cluster: ClusterConfig } | { text: string; reason: RefusalReason }> {
   const cluster = Object.hasOwn(deps.config.clusters, name) ? deps.config.clusters[name] : undefined;
-  if (cluster === undefined) return answer.clusterGone(name);
+  if (cluster === undefined) return { text: answer.clusterGone(name), reason: 'cluster-gone' };
   const channel = p.channel.name === undefined ? { id: p.channel.id } : { id: p.channel.id, name: p.channel.name };
-  if (!channelAllowed(cluster, channel)) return answer.channelNotAllowed(name);
+  if (!channelAllowed(cluster, channel)) return { text: answer.channelNotAllowed(name), reason: 'channel-not-allowed' };
   const user = await userAllowed(cluster, p.user.id, deps.userGroups);
   if (!user.ok) {
     if (user.reason === 'lookup-failed') {
       log.warn({ cluster: name, err: user.detail }, 'user group lookup failed');
-      return say.groupLookupFailed(name);
+      return { text: say.groupLookupFailed(name), reason: 'user-group-lookup-failed' };
     }
-    return answer.notInUserGroup(name, cluster.slack?.userGroups ?? []);
+    return { text: answer.notInUserGroup(name, cluster.slack?.userGroups ?? []), reason: 'not-in-user-group' };
   }
   return { cluster };
 }

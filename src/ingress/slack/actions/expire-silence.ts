@@ -11,9 +11,9 @@ export async function expireSilence(click: Click, deps: ActionDeps): Promise<Cli
   const found = await clickedGroup(click, deps);
   if ('refusal' in found) return { text: found.refusal };
   if (found.group.silence?.id !== id) return { text: answer.silenceNotCurrent() };
-  // The parent is rendered from state only (no clock), so it shows a silence past its end until someone
-  // clicks: such a silence has already ended in Alertmanager (which may since have dropped it, after its
-  // retention, and would answer 404), and only the thread needs updating.
+  // A click can still come from a parent shown before the silence's end: such a silence has already ended
+  // in Alertmanager (which may since have dropped it, after its retention, and would answer 404), and
+  // only the thread needs updating.
   const ended = Date.parse(found.group.silence.endsAt) <= Date.now();
   if (!ended) {
     const amUrl = alertmanagerUrl(click, deps);
@@ -21,7 +21,7 @@ export async function expireSilence(click: Click, deps: ActionDeps): Promise<Cli
     try {
       await expireInAlertmanager(amUrl, id);
     } catch (err) {
-      if (err instanceof AlertmanagerRefused) return { text: answer.alertmanagerRefused(err.message, 'expire') };
+      if (err instanceof AlertmanagerRefused) return { text: answer.alertmanagerRefused(err.message, 'expire'), refused: { reason: 'alertmanager-refused', ref: id } };
       throw err;
     }
   }

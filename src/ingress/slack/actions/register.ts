@@ -9,9 +9,9 @@ import { widen } from './widen.js';
 
 /** The buttons under a diagnosis parent. Registered before the catch-all of interactions.ts. */
 export function registerDiagnosisActions(app: App, deps: ActionDeps): void {
-  registerClick(app, ACTION.rerun, deps, rerun);
-  registerClick(app, ACTION.widen, deps, widen);
-  registerClick(app, ACTION.showQueries, deps, showQueries);
-  registerClick(app, ACTION.silence, deps, silence);
-  registerClick(app, ACTION.expireSilence, deps, expireSilence);
+  registerClick(app, ACTION.rerun, 'rerun', deps, rerun);
+  registerClick(app, ACTION.widen, 'widen', deps, widen);
+  registerClick(app, ACTION.showQueries, 'show-queries', deps, showQueries);
+  registerClick(app, ACTION.silence, 'silence', deps, silence);
+  registerClick(app, ACTION.expireSilence, 'expire-silence', deps, expireSilence);
 }

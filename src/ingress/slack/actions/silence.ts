@@ -44,7 +44,7 @@ export async function silence(click: Click, deps: ActionDeps): Promise<ClickResu
       comment: `Silenced from Slack while the incident is worked on: ${await threadLink(click)}`,
     });
   } catch (err) {
-    if (err instanceof AlertmanagerRefused) return { text: answer.alertmanagerRefused(err.message, 'silence') };
+    if (err instanceof AlertmanagerRefused) return { text: answer.alertmanagerRefused(err.message, 'silence'), refused: { reason: 'alertmanager-refused', ref: group.gid } };
     throw err;
   }
 
