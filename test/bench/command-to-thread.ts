@@ -4,17 +4,13 @@
  * Run: npx tsx test/bench/command-to-thread.ts [runs]
  */
 import { performance } from 'node:perf_hooks';
-import { parseConfigText } from '../../src/config/load.js';
-import { loadPlaybooks } from '../../src/diagnosis/playbook/load.js';
-import { startServices } from '../../src/cli/services.js';
-import { readEnv } from '../../src/config/env.js';
-import { createLogger } from '../../src/telemetry/logger.js';
 import { SlackStandin } from '../support/slack-standin.js';
 import { sendSlashCommand } from '../support/slack-sign.js';
 import { startRedis } from '../support/redis.js';
 import { loadScenario } from '../support/fixture-prometheus.js';
 import { waitFor } from '../support/processes.js';
 import { reportBench } from './bench-result.js';
+import { startTestBot } from '../support/test-bot.js';
 
 const runs = Number(process.argv[2] ?? 20);
 const SECRET = 'bench-secret';
@@ -25,19 +21,13 @@ const [redis, prom, slack] = await Promise.all([
   SlackStandin.start(),
 ]);
 try {
-  const config = parseConfigText(
-    `clusters:\n  lab:\n    prometheus: { url: "${prom.url}" }\n    selector: { job: etcd }\n    nodeExporter: { selector: { job: node } }\n    slack: { channels: ["${CHANNEL}"] }\n`,
-    'bench.yaml',
-    {},
-  );
-  const bot = await startServices('start', {
-    config,
-    playbooks: loadPlaybooks(),
-    env: readEnv({ SLACK_BOT_TOKEN: slack.token, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, LOG_LEVEL: 'silent' }),
-    host: '127.0.0.1',
-    port: 0,
+  const bot = await startTestBot({
+    config: `clusters:\n  lab:\n    prometheus: { url: "${prom.url}" }\n    selector: { job: etcd }\n    nodeExporter: { selector: { job: node } }\n    slack: { channels: ["${CHANNEL}"] }\n`,
+    name: 'bench.yaml',
+    slack,
+    redisUrl: redis.url,
+    signingSecret: SECRET,
     prefix: `bench${Date.now()}`,
-    logger: createLogger('silent'),
   });
   const acks: number[] = [];
   const parents: number[] = [];

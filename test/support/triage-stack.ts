@@ -5,7 +5,7 @@ import { loadScenario, type LoadedScenario } from './fixture-prometheus.js';
 import { freePort, type RunningProcess } from './processes.js';
 import { startRedis } from './redis.js';
 import { startAlertmanager, type RunningAlertmanager, type TestAlert } from './alertmanager.js';
-import { startAlertBot } from './alert-bot.js';
+import { startAlertBot } from './test-bot.js';
 
 /**
  * The alert triage pipeline with real parts, for tests that break one of them: a real Redis, a real

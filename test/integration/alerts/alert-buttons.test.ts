@@ -8,7 +8,7 @@ import { AlertFollowUps, type DeliveryJobData } from '../../../src/jobs/alerts/q
 import { createLogger } from '../../../src/telemetry/logger.js';
 import { IncidentStore } from '../../../src/incidents/incident-store.js';
 import { redisConnection, redisKeyPrefix } from '../../../src/jobs/redis.js';
-import { startAlertBot } from '../../support/alert-bot.js';
+import { startAlertBot } from '../../support/test-bot.js';
 import { startAlertmanager, type RunningAlertmanager, type TestAlert } from '../../support/alertmanager.js';
 import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
 import { freePort, waitFor, type RunningProcess } from '../../support/processes.js';

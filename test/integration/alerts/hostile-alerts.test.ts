@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServices } from '../../../src/cli/services.js';
 import { startAlertmanager, type RunningAlertmanager, type TestAlert } from '../../support/alertmanager.js';
-import { startAlertBot } from '../../support/alert-bot.js';
+import { startAlertBot } from '../../support/test-bot.js';
 import { freePort, startProcess, tempDir, waitFor, type RunningProcess } from '../../support/processes.js';
 import { startRedis } from '../../support/redis.js';
 import { SlackStandin, type StoredMessage } from '../../support/slack-standin.js';

@@ -4,7 +4,7 @@ import { SlackStandin } from '../../support/slack-standin.js';
 import { freePort, waitFor, type RunningProcess } from '../../support/processes.js';
 import { startRedis } from '../../support/redis.js';
 import { startAlertmanager, type RunningAlertmanager } from '../../support/alertmanager.js';
-import { startAlertBot } from '../../support/alert-bot.js';
+import { startAlertBot } from '../../support/test-bot.js';
 
 /**
  * Alerts per notification are bounded (alertmanager.maxAlertsPerNotification), and nothing is lost

@@ -1,9 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../../src/config/load.js';
-import { loadPlaybooks } from '../../../src/diagnosis/playbook/load.js';
-import { startServices, type RunningServices } from '../../../src/cli/services.js';
-import { readEnv } from '../../../src/config/env.js';
-import { createLogger } from '../../../src/telemetry/logger.js';
+import type { RunningServices } from '../../../src/cli/services.js';
 import { CHART_SIZE } from '../../../src/report/charts/spec.js';
 import { SlackStandin, type RecordedCall } from '../../support/slack-standin.js';
 import { sendSlashCommand } from '../../support/slack-sign.js';
@@ -11,6 +7,7 @@ import { startRedis } from '../../support/redis.js';
 import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
 import { waitFor, type RunningProcess } from '../../support/processes.js';
 import { readPng } from '../../support/png.js';
+import { startTestBot } from '../../support/test-bot.js';
 
 /**
  * Charts in a why-slow thread, end to end: a signed slash command into the real receiver, a real Redis
@@ -31,19 +28,13 @@ beforeAll(async () => {
     loadScenario('disk-slow-follower', { endAt: Math.floor(Date.now() / 1000) }),
     SlackStandin.start(),
   ]);
-  const config = parseConfigText(
-    `clusters:\n  lab:\n    prometheus: { url: "${prom.url}", timeoutMs: 2000 }\n    selector: { job: etcd }\n    slack: { channels: ["${CHANNEL}"] }\njobs: { dedupeSeconds: 1, attempts: 2, concurrency: 1 }\n`,
-    'charts.yaml',
-    {},
-  );
-  bot = await startServices('start', {
-    config,
-    playbooks: loadPlaybooks(),
-    env: readEnv({ SLACK_BOT_TOKEN: slack.token, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, LOG_LEVEL: 'silent' }),
-    host: '127.0.0.1',
-    port: 0,
+  bot = await startTestBot({
+    config: `clusters:\n  lab:\n    prometheus: { url: "${prom.url}", timeoutMs: 2000 }\n    selector: { job: etcd }\n    slack: { channels: ["${CHANNEL}"] }\njobs: { dedupeSeconds: 1, attempts: 2, concurrency: 1 }\n`,
+    name: 'charts.yaml',
+    slack,
+    redisUrl: redis.url,
+    signingSecret: SECRET,
     prefix: `c${Date.now()}`,
-    logger: createLogger('silent'),
   });
 }, 120_000);
 

@@ -3,12 +3,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseConfigText } from '../../../src/config/load.js';
-import { loadPlaybooks } from '../../../src/diagnosis/playbook/load.js';
-import { startServices, type RunningServices } from '../../../src/cli/services.js';
+import type { RunningServices } from '../../../src/cli/services.js';
 import { handoffCli } from '../../../src/cli/handoff.js';
-import { readEnv } from '../../../src/config/env.js';
-import { createLogger } from '../../../src/telemetry/logger.js';
 import type { HandoffSummary } from '../../../src/handoff/summary.js';
 import { SlackStandin, type StoredMessage } from '../../support/slack-standin.js';
 import { readPng } from '../../support/png.js';
@@ -18,6 +14,7 @@ import { startRedis } from '../../support/redis.js';
 import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
 import { freePort, tempDir, waitFor, type RunningProcess } from '../../support/processes.js';
 import { startAlertmanager, type RunningAlertmanager, type TestAlert } from '../../support/alertmanager.js';
+import { startTestBot } from '../../support/test-bot.js';
 
 /**
  * A shift played end to end: alerts fire and resolve through a real Alertmanager into the bot, a
@@ -91,15 +88,15 @@ clusters:
 `;
   configFile = join(tempDir('handoff-config'), 'etcd-triage.yaml');
   writeFileSync(configFile, text);
-  bot = await startServices('start', {
-    config: parseConfigText(text, 'handoff-test.yaml', {}),
-    playbooks: loadPlaybooks(),
-    env: readEnv({ SLACK_BOT_TOKEN: slack.token, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, LOG_LEVEL: 'silent' }),
+  bot = await startTestBot({
+    config: text,
+    name: 'handoff-test.yaml',
+    slack,
+    redisUrl: redis.url,
+    signingSecret: SECRET,
     secrets: { AM_TOKEN },
-    host: '127.0.0.1',
     port: botPort,
     prefix,
-    logger: createLogger('silent'),
   });
   commandsUrl = `${bot.url}/slack/commands`;
 }, 180_000);

@@ -1,15 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../../src/config/load.js';
-import { loadPlaybooks } from '../../../src/diagnosis/playbook/load.js';
-import { startServices, type RunningServices } from '../../../src/cli/services.js';
-import { readEnv } from '../../../src/config/env.js';
-import { createLogger } from '../../../src/telemetry/logger.js';
+import type { RunningServices } from '../../../src/cli/services.js';
 import { SlackStandin, type RecordedCall, type StoredMessage } from '../../support/slack-standin.js';
 import { sendInteraction, sendSlashCommand } from '../../support/slack-sign.js';
 import { clickPayload, elementsOf, freshActionTs } from '../../support/slack-buttons.js';
 import { startRedis } from '../../support/redis.js';
 import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
 import { waitFor, type RunningProcess } from '../../support/processes.js';
+import { startTestBot } from '../../support/test-bot.js';
 
 /**
  * The buttons under a why-slow verdict, pressed with signed block_actions payloads into the real Bolt
@@ -48,8 +45,8 @@ beforeAll(async () => {
     SlackStandin.start(),
   ]);
   slack.setUserGroup('S0ONCALL', ['U0BOB']);
-  const config = parseConfigText(
-    `
+  bot = await startTestBot({
+    config: `
 clusters:
   lab:
     prometheus: { url: "${prom.url}", timeoutMs: 2000, externalUrl: "${EXTERNAL}" }
@@ -65,17 +62,11 @@ clusters:
     slack: { channels: ["${CHANNEL}"], userGroups: [S0ONCALL] }
 jobs: { dedupeSeconds: 30, attempts: 2, concurrency: 2 }
 `,
-    'test.yaml',
-    {},
-  );
-  bot = await startServices('start', {
-    config,
-    playbooks: loadPlaybooks(),
-    env: readEnv({ SLACK_BOT_TOKEN: slack.token, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, LOG_LEVEL: 'silent' }),
-    host: '127.0.0.1',
-    port: 0,
+    name: 'test.yaml',
+    slack,
+    redisUrl: redis.url,
+    signingSecret: SECRET,
     prefix: `b${Date.now()}`,
-    logger: createLogger('silent'),
   });
   actionsUrl = `${bot.url}/slack/actions`;
   [labParent, plainParent] = await Promise.all([diagnoseOnce('lab'), diagnoseOnce('plain')]);
