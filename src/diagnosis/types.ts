@@ -17,6 +17,11 @@ export interface MeasuredValue {
   severity: Severity;
   /** For peak/low checks: when the extreme was reached (ISO 8601). */
   at?: string;
+  /**
+   * For histogram quantiles: the bucket edges the value lies between (high null: past the last edge).
+   * `value` is histogram_quantile's interpolation inside them; the grade uses the edges.
+   */
+  bounds?: { low: number; high: number | null };
   /** The same signal in an earlier window, for "48 ms (yesterday 1.2 ms)". */
   baseline?: { value: number; formatted: string; when: 'yesterday' | 'an hour earlier' };
 }

@@ -44,7 +44,9 @@ function strength(result: CheckResult, member: string, thresholds: Thresholds | 
     if (v.severity === 'ok') continue;
     let ratio = 1;
     if (thresholds && thresholds.warning !== 0) {
-      ratio = thresholds.direction === 'above' ? v.value / thresholds.warning : thresholds.warning / Math.max(v.value, 1e-12);
+      // A histogram quantile is only known to lie past its bucket's lower edge: the margin is measured there.
+      const measured = v.bounds ? (thresholds.direction === 'above' ? v.bounds.low : (v.bounds.high ?? v.value)) : v.value;
+      ratio = thresholds.direction === 'above' ? measured / thresholds.warning : thresholds.warning / Math.max(measured, 1e-12);
     }
     const s = 1 + Math.min(3, Math.log2(Math.max(1, ratio))) + (v.severity === 'critical' ? 1 : 0);
     best = Math.max(best, s);

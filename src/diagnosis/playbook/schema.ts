@@ -72,6 +72,18 @@ const metricCheckSchema = z.strictObject({
   baseline: z.boolean().default(false),
   /** Values of detailLabel are member ids (To, Remote…): show them as member names. */
   detailIsMember: z.boolean().default(false),
+  /**
+   * The histogram's bucket upper bounds (`le`, in the unit of the query's result) for a
+   * histogram_quantile check: the value is then graded on the bucket edges it lies between, and shown
+   * as a bound ("≥ 51.2 ms") rather than as the interpolated number. A list, or {exponential: {start,
+   * factor, count}} as in the Go client's ExponentialBuckets.
+   */
+  buckets: z
+    .union([
+      z.array(z.number().positive()).min(1),
+      z.strictObject({ exponential: z.strictObject({ start: z.number().positive(), factor: z.number().gt(1), count: z.number().int().min(1).max(64) }) }),
+    ])
+    .optional(),
 }).refine((c) => !c.baseline || c.mode === 'window', { message: 'baseline needs mode: window', path: ['baseline'] });
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);

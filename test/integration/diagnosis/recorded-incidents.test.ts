@@ -107,6 +107,9 @@ describe('recorded incidents from a real etcd 3.4 cluster', () => {
     const slow = fsync.values.find((v) => v.member === 'etcd-2')!;
     expect(slow.severity).toBe('critical');
     expect(slow.value).toBeGreaterThan(1);
+    // 1.2 s fsyncs land in the 1.024-2.048 s bucket: the text states the bound, not the interpolation.
+    expect(slow.bounds).toEqual({ low: 1.024, high: 2.048 });
+    expect(slow.formatted).toBe('≥ 1.02 s');
     for (const v of fsync.values.filter((x) => x.member !== 'etcd-2')) expect(v.value).toBeLessThan(0.02);
     const logs = disk.checks.find((c) => c.check === 'slow_fdatasync_logs')!;
     expect(logs.values.find((v) => v.member === 'etcd-2')!.value).toBeGreaterThan(10);
