@@ -7,7 +7,7 @@ import { z } from 'zod';
  * ($selector, $window, …) so that no user text can ever reach PromQL.
  */
 
-export const PLACEHOLDERS = ['$selector', '$node_selector', '$member', '$window', '$rate', '$step'] as const;
+export const PLACEHOLDERS = ['$selector', '$node_selector', '$member', '$window', '$window_seconds', '$rate', '$step'] as const;
 
 const id = z.string().regex(/^[a-z][a-z0-9_-]*$/, 'ids are lower-case letters, digits, _ and -');
 
@@ -167,6 +167,12 @@ const causeSchema = z.strictObject({
    * pair (a slow link around one member shows up in all pairs that touch it, and only those).
    */
   localise: z.enum(['members', 'pairs']).default('members'),
+  /**
+   * The check whose value is the time this cause adds to the requests it slows (WAL fsync for a slow
+   * disk, the round trip for a slow link). Two causes that both say so are ranked by that delay: what
+   * costs clients more comes first, however far over its own guideline each is.
+   */
+  delay: id.optional(),
 });
 
 export const playbookSchema = z
@@ -202,6 +208,9 @@ export const playbookSchema = z
       }
       if (cause.when.all.length === 0 && cause.when.any.length === 0) {
         ctx.addIssue({ code: 'custom', path: ['causes', i, 'when'], message: 'needs at least one check in all or any' });
+      }
+      if (cause.delay !== undefined && !checkIds.has(cause.delay)) {
+        ctx.addIssue({ code: 'custom', path: ['causes', i, 'delay'], message: `no check named ${cause.delay} in this playbook` });
       }
       cause.support.forEach((ref, j) => {
         if (!checkIds.has(ref)) ctx.addIssue({ code: 'custom', path: ['causes', i, 'support', j], message: `no check named ${ref} in this playbook` });
