@@ -94,6 +94,12 @@ export interface ExpensiveRequest {
   example: string;
 }
 
+/** Slow reads that were cheap but waited (ReadIndex, a slow member): an effect, not a culprit. */
+export interface WaitingRequests extends ExpensiveRequest {
+  /** "playbook/cause" found on the members they waited on. */
+  attributed_to?: string;
+}
+
 export interface Diagnosis {
   cluster: string;
   window: { start: string; end: string; seconds: number };
@@ -107,6 +113,11 @@ export interface Diagnosis {
   timeline: TimelineEntry[];
   /** Slow read requests from the logs, grouped by key prefix, most total time first. */
   expensive_requests: ExpensiveRequest[];
+  /**
+   * Slow reads whose time went into waiting (for raft agreement, a slow member), grouped like
+   * expensive_requests and attributed to the cause that made them wait.
+   */
+  waiting_requests?: WaitingRequests[];
   missing_evidence: MissingEvidence[];
   evidence: { queries: number; failed_queries: number; log_events: number; collected_at: string; duration_ms: number };
 }

@@ -135,6 +135,18 @@ function delayOf(result: CheckResult | undefined, members: string[], pairs: bool
   return Math.max(...vals.map((v) => v.bounds?.low ?? v.value));
 }
 
+/**
+ * For causes on members: when some matched members are clearly breached and others only just past a
+ * line, the clear ones are the cause's members (the others are what a busy node does to everyone).
+ */
+function standingOut(cause: Cause, checks: ChecksById, matched: string[], clear: (v: MeasuredValue, check: string) => boolean): string[] {
+  if (matched.length < 2) return matched;
+  const ids = [...cause.when.all, ...cause.when.any];
+  const isClear = (m: string): boolean => ids.some((id) => (checks.get(id)?.values ?? []).some((v) => v.member === m && clear(v, id)));
+  const clearOnes = matched.filter(isClear);
+  return clearOnes.length > 0 ? clearOnes : matched;
+}
+
 export interface Verdict {
   causes: CauseResult[];
   consequences: ConsequenceResult[];
@@ -156,7 +168,7 @@ export function decide(input: VerdictInput): Verdict {
         const r = checks.get(id);
         return v.severity === 'critical' || (r !== undefined && strengthOf(v, thresholds.get(id)) >= 2);
       };
-      const members = cause.localise === 'pairs' ? localisePairs(cause, checks, candidates, matched, clear) : matched;
+      const members = cause.localise === 'pairs' ? localisePairs(cause, checks, candidates, matched, clear) : standingOut(cause, checks, matched, clear);
       const signalIds = [...cause.when.all, ...cause.when.any, ...cause.support].filter((id, i, a) => a.indexOf(id) === i);
       const pairs = cause.localise === 'pairs';
       const signals = signalIds.filter((id) => members.some((m) => breached(checks.get(id), m, pairs)));
@@ -195,6 +207,13 @@ export function decide(input: VerdictInput): Verdict {
 
   const ref = (c: { playbook: string; cause: string }): string => `${c.playbook}/${c.cause}`;
   const overlaps = (a: string[], b: string[]): boolean => a.length === 0 || b.length === 0 || a.some((m) => b.includes(m));
+  /**
+   * The evidence chain by member: a cause on one member explains what it overlaps; a cause spread over
+   * several (load on the whole cluster) explains only what is spread over all of them alike. A slow
+   * disk on one member under cluster-wide expensive reads stands on its own.
+   */
+  const explains = (o: { members: string[] }, c: { members: string[] }): boolean =>
+    o.members.length <= 1 ? overlaps(o.members, c.members) : o.members.every((m) => c.members.includes(m));
   type Found = (typeof found)[number];
   /**
    * Who explains a cause: a found cause it names in explainedBy, on an overlapping member. When two
@@ -206,7 +225,7 @@ export function decide(input: VerdictInput): Verdict {
       (o) =>
         o !== c &&
         c.explainedBy.includes(ref(o)) &&
-        overlaps(o.members, c.members) &&
+        explains(o, c) &&
         !(o.explainedBy.includes(ref(c)) && c.score > o.score),
     );
   /** Follows explanations to the cause at the root (a slow disk explained by a starved CPU explained by load). */

@@ -70,6 +70,37 @@ describe('recorded incidents from a real etcd 3.4 cluster', () => {
     expect(inactive.values.every((v) => v.severity === 'ok')).toBe(true);
   });
 
+  it('a slow disk that cost the leader its leadership: churn, failed proposals and the backlog are its effects, not causes', async () => {
+    const { s, diagnosis } = await diagnoseScenario('disk-slow-leader');
+    expect(s.meta.leader.atFaultStart).toBe('etcd-2');
+    expect(s.meta.leader.atEnd).not.toBe('etcd-2');
+    expect(diagnosis.causes[0]).toMatchObject({ cause: 'slow-disk', members: ['etcd-2'], severity: 'critical' });
+    const effects = Object.fromEntries(diagnosis.consequences.map((c) => [c.cause, c.attributed_to]));
+    expect(effects).toMatchObject({ 'leader-churn': 'disk/slow-disk', 'failed-proposals': 'disk/slow-disk', 'apply-backlog': 'disk/slow-disk' });
+    expect(diagnosis.causes.map((c) => c.cause)).not.toContain('compaction-pauses');
+    // Reads that only waited for the leader's agreement are not "expensive requests".
+    expect(diagnosis.expensive_requests).toEqual([]);
+    expect(diagnosis.waiting_requests!.map((w) => [w.prefix, w.dominant_step, w.attributed_to])).toContainEqual([
+      '/lab/light/', 'agreement among raft nodes before linearized reading', 'disk/slow-disk',
+    ]);
+  });
+
+  it('under a slow disk, light reads that waited on the slow member are its effect, not expensive requests', async () => {
+    const { diagnosis } = await diagnoseScenario('disk-slow-follower-capnslog');
+    expect(diagnosis.expensive_requests).toEqual([]);
+    const waited = diagnosis.waiting_requests!.find((w) => w.prefix === '/lab/light/')!;
+    expect(waited.count).toBeGreaterThan(100);
+    expect(waited.attributed_to).toBe('disk/slow-disk');
+  });
+
+  it('expensive reads over the whole cluster: the disk and round trips they slow on every member are their effects', async () => {
+    const { diagnosis } = await diagnoseScenario('expensive-requests');
+    expect(diagnosis.causes.map((c) => `${c.playbook}/${c.cause}`)).toEqual(['expensive/expensive-reads']);
+    const effects = Object.fromEntries(diagnosis.consequences.map((c) => [`${c.playbook}/${c.cause}`, c.attributed_to]));
+    expect(effects).toMatchObject({ 'disk/slow-disk': 'expensive/expensive-reads', 'network/slow-network': 'expensive/expensive-reads' });
+    expect(diagnosis.expensive_requests.map((r) => r.prefix)).toEqual(['/lab/big/']);
+  });
+
   it('a saved evidence bundle replays to exactly the same diagnosis', async () => {
     const { evidence, diagnosis } = await diagnoseScenario('disk-slow-follower');
     const parsed = parseEvidenceBundle(JSON.stringify(evidence));
