@@ -2,7 +2,7 @@ import type { types as SlackTypes } from '@slack/bolt';
 import type { Diagnosis } from '../diagnosis/types.js';
 import { formatDuration } from '../diagnosis/window.js';
 import { codeBlock, cutMrkdwn, esc, mentionUser } from './slack-text.js';
-import { checkLine, expensiveLine, membersLine, notableChecks, verdictIcon, windowText } from './summary-lines.js';
+import { checkLine, expensiveLine, membersLine, waitingLine, notableChecks, verdictIcon, windowText } from './summary-lines.js';
 
 type KnownBlock = SlackTypes.KnownBlock;
 export interface SlackMessage {
@@ -74,10 +74,12 @@ export function detailsMessage(d: Diagnosis): SlackMessage {
   } else if (d.healthy) {
     blocks.push(section(`✅ *No latency problem found.* The numbers:`));
   }
-  if (d.consequences.length > 0) {
-    const lines = d.consequences.map(
-      (c) => `• ${esc(c.summary)}${c.attributed_to ? ` _(explained by ${esc(c.attributed_to)})_` : ' _(cause not identified)_'}`,
-    );
+  const waiting = d.waiting_requests ?? [];
+  if (d.consequences.length > 0 || waiting.length > 0) {
+    const lines = [
+      ...d.consequences.map((c) => `• ${esc(c.summary)}${c.attributed_to ? ` _(explained by ${esc(c.attributed_to)})_` : ' _(cause not identified)_'}`),
+      ...waiting.map((w) => `• ${esc(waitingLine(w))}${w.attributed_to ? ` _(explained by ${esc(w.attributed_to)})_` : ''}`),
+    ];
     blocks.push(section(`*Effects*\n${lines.join('\n')}`));
   }
   const evidence = notableChecks(d).map((c) => `• ${esc(checkLine(c, bold))}`);

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadPlaybooks } from '../../../src/diagnosis/playbook/load.js';
 import { diagnose } from '../../../src/diagnosis/diagnose.js';
 import { parseEvidenceBundle } from '../../../src/diagnosis/bundle.js';
+import { renderText } from '../../../src/report/text.js';
 import { diagnoseAt } from '../../support/diagnose-scenario.js';
 import { expectedFor, judge, KNOWN_FAULT_KINDS } from '../../support/expected-verdicts.js';
 import { listScenarios, loadScenario, readScenarioMeta, type LoadedScenario } from '../../support/fixture-prometheus.js';
@@ -91,6 +92,10 @@ describe('recorded incidents from a real etcd 3.4 cluster', () => {
     const waited = diagnosis.waiting_requests!.find((w) => w.prefix === '/lab/light/')!;
     expect(waited.count).toBeGreaterThan(100);
     expect(waited.attributed_to).toBe('disk/slow-disk');
+    // The reader sees them among the effects of the slow disk, not as a culprit.
+    const text = renderText(diagnosis);
+    expect(text).not.toMatch(/Expensive requests/);
+    expect(text).toMatch(new RegExp(`Effects:[\\s\\S]*- ${waited.count} slow reads under /lab/light/ only waited .* \\(explained by disk/slow-disk\\)`));
   });
 
   it('expensive reads over the whole cluster: the disk and round trips they slow on every member are their effects', async () => {
