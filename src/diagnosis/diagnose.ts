@@ -43,7 +43,8 @@ export function diagnose(evidence: Evidence, allPlaybooks: Playbook[]): Diagnosi
   }
 
   const evaluated = checks.filter((c) => c.missing === undefined);
-  const breachedChecks = evaluated.filter((c) => SEVERITY_RANK[c.severity] >= 1);
+  // A breach that slows nothing (fragmentation far below the quota) is information, not a problem.
+  const breachedChecks = evaluated.filter((c) => SEVERITY_RANK[c.severity] >= 1 && c.impact !== 'information');
   // "Healthy" is a claim: make it only when the evidence to back it is there.
   const enoughEvidence = ctx.problem === undefined && evaluated.length > 0;
   const healthy = enoughEvidence && verdict.causes.length === 0 && verdict.consequences.length === 0 && breachedChecks.length === 0;
@@ -76,6 +77,7 @@ export function diagnose(evidence: Evidence, allPlaybooks: Playbook[]): Diagnosi
     members: ctx.members.map((m) => ({ name: m.name, leader: m.leader, up: m.seen, ...(m.version ? { version: m.version } : {}) })),
     causes: verdict.causes,
     consequences: verdict.consequences,
+    information: verdict.information,
     findings: playbooks.map((pb) => ({ playbook: pb.id, title: pb.title, checks: checks.filter((c) => c.playbook === pb.id) })),
     suggestions: verdict.suggestions,
     timeline: buildTimeline(checks, evidence.logs?.events ?? [], ctx),

@@ -46,6 +46,7 @@ function evaluateMetric(pb: Playbook, check: MetricCheck, evidence: Evidence, ct
     title: check.title,
     unit: check.unit,
     guideline: check.guideline ?? formatGuideline(check.thresholds, check.unit),
+    ...(check.impact === 'information' ? { impact: 'information' as const } : {}),
   };
   const planned = checkQuery(check, vars);
   if (!planned) return { ...base, severity: 'ok', values: [], missing: 'needs node_exporter metrics: set nodeExporter.selector for this cluster' };

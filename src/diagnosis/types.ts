@@ -39,6 +39,8 @@ export interface CheckResult {
   missing?: string;
   /** "playbook/check" when this is another playbook's check reused as it is. */
   ref?: string;
+  /** Set when a breach of this check slows nothing (e.g. fragmentation far below the quota). */
+  impact?: 'information';
 }
 
 export interface CauseResult {
@@ -108,6 +110,11 @@ export interface Diagnosis {
   members: Array<{ name: string; leader: boolean; up: boolean; version?: string }>;
   causes: CauseResult[];
   consequences: ConsequenceResult[];
+  /**
+   * Findings that are true but slow nothing (a fragmented database far below its quota), with what to
+   * do; severity "ok". They never make the cluster unhealthy.
+   */
+  information?: CauseResult[];
   findings: Array<{ playbook: string; title: string; checks: CheckResult[] }>;
   suggestions: SuggestionResult[];
   timeline: TimelineEntry[];

@@ -150,6 +150,7 @@ function standingOut(cause: Cause, checks: ChecksById, matched: string[], clear:
 export interface Verdict {
   causes: CauseResult[];
   consequences: ConsequenceResult[];
+  information: CauseResult[];
   suggestions: SuggestionResult[];
 }
 
@@ -240,8 +241,13 @@ export function decide(input: VerdictInput): Verdict {
   };
   const causes: CauseResult[] = [];
   const consequences: ConsequenceResult[] = [];
+  const information: CauseResult[] = [];
   for (const c of found) {
     const { kind, explainedBy: _explainedBy, delay: _delay, ...result } = c;
+    if (kind === 'information') {
+      information.push({ ...result, severity: 'ok' });
+      continue;
+    }
     const explainer = explainerOf(c);
     if (explainer) {
       consequences.push({ ...result, attributed_to: ref(rootOf(explainer)) });
@@ -256,7 +262,7 @@ export function decide(input: VerdictInput): Verdict {
   }
 
   const suggestions: SuggestionResult[] = [];
-  for (const c of causes) {
+  for (const c of [...causes, ...information]) {
     const pb = input.playbooks.find((p) => p.id === c.playbook);
     for (const id of c.suggestions) {
       const s = pb?.suggestions.find((x) => x.id === id);
@@ -278,7 +284,7 @@ export function decide(input: VerdictInput): Verdict {
       });
     }
   }
-  return { causes, consequences, suggestions };
+  return { causes, consequences, information, suggestions };
 }
 
 /** Commands that need this cluster's measurements; undefined when the measurement is missing. */

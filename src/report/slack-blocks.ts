@@ -82,6 +82,11 @@ export function detailsMessage(d: Diagnosis): SlackMessage {
     ];
     blocks.push(section(`*Effects*\n${lines.join('\n')}`));
   }
+  const info = d.information ?? [];
+  if (info.length > 0) {
+    const lines = info.map((c) => `• ${esc(c.title)} on ${esc(c.members.join(', ') || 'all members')}: ${esc(c.summary)}`);
+    blocks.push(section(`*Worth knowing* (slows nothing now)\n${lines.join('\n')}`));
+  }
   const evidence = notableChecks(d).map((c) => `• ${esc(checkLine(c, bold))}`);
   if (evidence.length > 0) blocks.push(section(`*Evidence*\n${evidence.join('\n')}`));
   if (d.expensive_requests.length > 0) {

@@ -26,6 +26,12 @@ export function renderText(d: Diagnosis, md = false): string {
     for (const w of waiting) out.push(`- ${waitingLine(w)}${w.attributed_to ? ` (explained by ${w.attributed_to})` : ''}`);
     out.push('');
   }
+  const info = d.information ?? [];
+  if (info.length > 0) {
+    out.push(md ? '### Worth knowing (slows nothing now)' : 'Worth knowing (slows nothing now):');
+    for (const c of info) out.push(`- ${c.title} on ${c.members.join(', ') || 'all members'}: ${c.summary}`);
+    out.push('');
+  }
   out.push(md ? '### Evidence' : 'Evidence:');
   for (const c of notableChecks(d)) out.push(`- ${checkLine(c, bold)}`);
   out.push('');

@@ -73,6 +73,11 @@ const metricCheckSchema = z.strictObject({
   /** Values of detailLabel are member ids (To, Remote…): show them as member names. */
   detailIsMember: z.boolean().default(false),
   /**
+   * latency: a breach is a problem now. information: a breach is worth knowing (a fragmented file far
+   * below its quota) but slows nothing, so it never makes the cluster unhealthy.
+   */
+  impact: z.enum(['latency', 'information']).default('latency'),
+  /**
    * The histogram's bucket upper bounds (`le`, in the unit of the query's result) for a
    * histogram_quantile check: the value is then graded on the bucket edges it lies between, and shown
    * as a bound ("≥ 51.2 ms") rather than as the interpolated number. A list, or {exponential: {start,
@@ -149,8 +154,11 @@ const suggestionSchema = z.strictObject({
 const causeSchema = z.strictObject({
   id,
   title: z.string().min(1),
-  /** kind: cause (what to fix) or consequence (an effect that another cause explains). */
-  kind: z.enum(['cause', 'consequence']).default('cause'),
+  /**
+   * kind: cause (what to fix), consequence (an effect that another cause explains) or information
+   * (true and worth doing something about some day, but not why anything is slow).
+   */
+  kind: z.enum(['cause', 'consequence', 'information']).default('cause'),
   when: conditionSchema,
   /** Checks that, when also breached, strengthen this cause (independent signals that agree). */
   support: z.array(id).default([]),
