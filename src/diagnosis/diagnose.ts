@@ -43,8 +43,12 @@ export function diagnose(evidence: Evidence, allPlaybooks: Playbook[]): Diagnosi
   }
 
   const evaluated = checks.filter((c) => c.missing === undefined);
-  // A breach that slows nothing (fragmentation far below the quota) is information, not a problem.
-  const breachedChecks = evaluated.filter((c) => SEVERITY_RANK[c.severity] >= 1 && c.impact !== 'information');
+  // A breach that slows nothing (fragmentation far below the quota, a line just passed on every member
+  // alike) is information, not a problem.
+  const informative = new Set(verdict.information.flatMap((i) => i.signals.map((s) => `${i.playbook}/${s}`)));
+  const breachedChecks = evaluated.filter(
+    (c) => SEVERITY_RANK[c.severity] >= 1 && c.impact !== 'information' && !informative.has(`${c.playbook}/${c.check}`),
+  );
   // "Healthy" is a claim: make it only when the evidence to back it is there.
   const enoughEvidence = ctx.problem === undefined && evaluated.length > 0;
   const healthy = enoughEvidence && verdict.causes.length === 0 && verdict.consequences.length === 0 && breachedChecks.length === 0;

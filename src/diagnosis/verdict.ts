@@ -117,7 +117,13 @@ function localisePairs(cause: Cause, checks: ChecksById, members: string[], matc
     }
   }
   if (breachedPairs.length === 0) return matched;
-  const inAll = (pairs: Array<[string, string]>): string[] => members.filter((m) => pairs.every(([a, b]) => a === m || b === m));
+  // One slow pair has two ends: the one where the cause's other conditions hold is the one to name
+  // (a starved member's own probes are slow, and only its own timings are inflated).
+  const inAll = (pairs: Array<[string, string]>): string[] => {
+    const ends = members.filter((m) => pairs.every(([a, b]) => a === m || b === m));
+    const narrowed = ends.filter((m) => matched.includes(m));
+    return narrowed.length > 0 ? narrowed : ends;
+  };
   const all = inAll(breachedPairs.map((p) => p.pair));
   if (all.length > 0) return all;
   const clearPairs = breachedPairs.filter((p) => p.clear).map((p) => p.pair);
@@ -182,6 +188,16 @@ export function decide(input: VerdictInput): Verdict {
       const score = Math.max(...memberScore.values());
       // The most affected member first: on a shared node a neighbour can be touched too.
       const ranked = [...members].sort((a, b) => memberScore.get(b)! - memberScore.get(a)! || a.localeCompare(b));
+      // Just past a line on every member alike, and nowhere clearly: what a busy but healthy cluster
+      // looks like. True, worth knowing, not why anything is slow.
+      const whenIds = [...cause.when.all, ...cause.when.any];
+      const everywhereMarginally =
+        !pairs &&
+        cause.kind === 'cause' &&
+        severity === 'warning' &&
+        candidates.length > 1 &&
+        candidates.every((m) => members.includes(m)) &&
+        !whenIds.some((id) => (checks.get(id)?.values ?? []).some((v) => clear(v, id)));
       found.push({
         playbook: pb.id,
         cause: cause.id,
@@ -193,7 +209,7 @@ export function decide(input: VerdictInput): Verdict {
         summary: fillText(cause.summary, members, input.cluster, checks, pairs),
         signals,
         suggestions: cause.suggestions,
-        kind: cause.kind,
+        kind: everywhereMarginally ? 'information' : cause.kind,
         explainedBy: cause.explainedBy,
         delay: cause.delay ? delayOf(checks.get(cause.delay), members, pairs) : undefined,
       });
