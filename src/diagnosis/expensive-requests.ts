@@ -18,8 +18,16 @@ const DATA_STEPS = new Set([
 const MANY_KEYS = 100;
 const LARGE_RESPONSE_BYTES = 256 * 1024;
 
+/** etcd's own line for a slow request: 100 ms. */
+const SLOW_MS = 100;
+
 function spentOnData(g: ExpensiveRequestGroup): boolean {
-  if (g.dominantStep !== null) return DATA_STEPS.has(g.dominantStep);
+  if (g.dominantStep !== null) {
+    // A prefix read from a slow member may wait longer than it reads, and still be expensive to read:
+    // what counts is whether reading its data alone takes as long as a slow request.
+    const dataMs = Object.entries(g.stepMs).reduce((sum, [step, ms]) => sum + (DATA_STEPS.has(step) ? ms : 0), 0);
+    return DATA_STEPS.has(g.dominantStep) || dataMs / g.count >= SLOW_MS;
+  }
   return (g.maxResponseCount ?? 0) >= MANY_KEYS || g.totalResponseBytes / Math.max(1, g.count) >= LARGE_RESPONSE_BYTES;
 }
 

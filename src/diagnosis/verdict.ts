@@ -226,11 +226,11 @@ export function decide(input: VerdictInput): Verdict {
   const overlaps = (a: string[], b: string[]): boolean => a.length === 0 || b.length === 0 || a.some((m) => b.includes(m));
   /**
    * The evidence chain by member: a cause on one member explains what it overlaps; a cause spread over
-   * several (load on the whole cluster) explains only what is spread over all of them alike. A slow
+   * several (load on the whole cluster) explains only what is spread too, over its members. A slow
    * disk on one member under cluster-wide expensive reads stands on its own.
    */
   const explains = (o: { members: string[] }, c: { members: string[] }): boolean =>
-    o.members.length <= 1 ? overlaps(o.members, c.members) : o.members.every((m) => c.members.includes(m));
+    o.members.length <= 1 ? overlaps(o.members, c.members) : c.members.length !== 1 && c.members.every((m) => o.members.includes(m));
   type Found = (typeof found)[number];
   /**
    * Who explains a cause: a found cause it names in explainedBy, on an overlapping member. When two

@@ -136,6 +136,22 @@ describe('recorded incidents from a real etcd 3.4 cluster', () => {
     expect(later.diagnosis.consequences.find((c) => c.cause === 'disk-or-cpu' || c.cause === 'slow-disk')?.attributed_to).toMatch(/^resources\//);
   });
 
+  it('two faults at once: expensive reads and one follower\'s slow disk are both named, neither explaining the other away', async () => {
+    const { s, diagnosis } = await diagnoseScenario('disk-slow-with-expensive');
+    expect(s.meta.fault.member).toBe('etcd-3');
+    expect(diagnosis.causes.slice(0, 2).map((c) => [`${c.playbook}/${c.cause}`, c.members.includes('etcd-3')])).toEqual([
+      ['expensive/expensive-reads', true],
+      ['disk/slow-disk', true],
+    ]);
+    expect(diagnosis.causes[1]!.members).toEqual(['etcd-3']);
+    // The load's own marks on the other members are its effects; the disk's marks on etcd-3 are the disk's.
+    const effects = Object.fromEntries(diagnosis.consequences.map((c) => [`${c.playbook}/${c.cause}`, [c.members, c.attributed_to]]));
+    expect(effects['disk/disk-or-cpu']).toEqual([['etcd-1', 'etcd-2'], 'expensive/expensive-reads']);
+    expect(effects['resources/cpu-contention']).toEqual([['etcd-3'], 'disk/slow-disk']);
+    expect(diagnosis.expensive_requests.map((r) => r.prefix)).toEqual(['/lab/big/']);
+    expect(diagnosis.suggestions.map((x) => x.id)).toEqual(expect.arrayContaining(['paginate', 'ionice']));
+  });
+
   it('a saved evidence bundle replays to exactly the same diagnosis', async () => {
     const { evidence, diagnosis } = await diagnoseScenario('disk-slow-follower');
     const parsed = parseEvidenceBundle(JSON.stringify(evidence));
