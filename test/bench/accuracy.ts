@@ -21,7 +21,7 @@ const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : listSce
 const describeExpected = (e: Expected, member: string | null): string =>
   e === 'healthy' ? 'healthy' : 'quiet' in e ? `no cause; ${e.information.map((i) => `(information) ${i}`).join(', ')}` : e.causes.map((c) => `${[c.cause].flat().join(' or ')} on ${c.members === 'any' ? 'any' : (c.members ?? [member ?? 'any']).join(', ')}`).join(' + ');
 
-interface Row { name: string; expected: string; named: string; firstRight: string; rightAtEnd: boolean; wrongAfter: string }
+interface Row { name: string; expected: string; at30: string; named: string; firstRight: string; rightAtEnd: boolean; wrongAfter: string }
 const rows: Row[] = [];
 for (const name of names) {
   const s = await loadScenario(name);
@@ -34,6 +34,7 @@ for (const name of names) {
       checks.push({ at: t, ...judge(diagnosis, expected, s.meta) });
     }
     const last = checks.at(-1)!;
+    const first30 = checks[0]!;
     const first = checks.find((c) => c.right);
     // Right from the first minute means right from then on: a later wrong answer counts against it.
     const wrongLater = first ? checks.filter((c) => c.at > first.at && !c.right) : [];
@@ -41,6 +42,7 @@ for (const name of names) {
       name,
       expected: describeExpected(expected, s.meta.fault.member),
       named: last.named.length > 0 ? last.named.join(' + ') : 'healthy',
+      at30: `${first30.right ? '' : '✗ '}${first30.named.length > 0 ? first30.named.join(' + ') : 'healthy'}`,
       firstRight: first ? `${first.at} s` : 'never',
       rightAtEnd: last.right,
       wrongAfter: wrongLater.map((c) => `${c.at} s: ${c.why}`).join('; ') || '–',
@@ -51,9 +53,9 @@ for (const name of names) {
   }
 }
 
-console.log('| incident | expected | named at the end of the fault | first right, after onset | wrong again later |');
-console.log('|---|---|---|---|---|');
-for (const r of rows) console.log(`| ${r.name} | ${r.expected} | ${r.rightAtEnd ? '' : '✗ '}${r.named} | ${r.firstRight} | ${r.wrongAfter} |`);
+console.log('| incident | expected | named 30 s after onset | named at the end of the fault | first right, after onset | wrong again later |');
+console.log('|---|---|---|---|---|---|');
+for (const r of rows) console.log(`| ${r.name} | ${r.expected} | ${r.at30} | ${r.rightAtEnd ? '' : '✗ '}${r.named} | ${r.firstRight} | ${r.wrongAfter} |`);
 const right = rows.filter((r) => r.rightAtEnd).length;
 reportBench({
   bench: 'accuracy',
