@@ -20,6 +20,8 @@ declare -A pkg=(
   [curl]=curl
   [jq]=jq
   [unzip]=unzip
+  # a second Prometheus-compatible backend for the tests (test/integration/backends)
+  [victoria-metrics]=victoria-metrics
 )
 missing=()
 for bin in "${!pkg[@]}"; do

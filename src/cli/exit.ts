@@ -14,6 +14,8 @@ export const EXIT = {
   config: 2,
   unknownCluster: 2,
   prometheusUnreachable: 3,
+  /** check-config --probe: valid, but a selector matches nothing (or its Prometheus did not answer). */
+  probeWarning: 4,
   failed: 1,
 } as const;
 

@@ -88,10 +88,13 @@ program
   .description('validate the config file and the playbooks; print every problem')
   .addOption(configOption())
   .addOption(playbooksOption())
+  .option('--probe', "also ask each cluster's Prometheus whether its selectors match etcd and node_exporter series")
   .action(
-    action(async (opts: { config?: string; playbooks?: string }) => {
+    action(async (opts: { config?: string; playbooks?: string; probe?: boolean }) => {
       const { checkConfig } = await import('./check-config.js');
-      process.stdout.write(`${checkConfig(opts)}\n`);
+      const { output, exitCode } = await checkConfig(opts);
+      process.stdout.write(`${output}\n`);
+      process.exitCode = exitCode;
     }),
   );
 

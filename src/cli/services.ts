@@ -12,6 +12,8 @@ import { credentialsFromEnv, WebhookAuthenticator } from '../ingress/alertmanage
 import { alertmanagerWebhookRoute } from '../ingress/alertmanager/webhook-route.js';
 import { AlertIntakeQueue } from '../jobs/alerts/intake-queue.js';
 import { startAlertPipeline, type AlertPipeline } from '../jobs/alerts/pipeline.js';
+import { AlertFollowUps } from '../jobs/alerts/queues.js';
+import { parseDuration } from '../config/duration.js';
 import { DiagnoseQueue } from '../jobs/diagnose/queue.js';
 import { startDiagnoseWorker } from '../jobs/diagnose/worker.js';
 import { frontConnection, redisConnection, redisKeyPrefix, replicaAck, type RedisClient } from '../jobs/redis.js';
@@ -20,6 +22,7 @@ import { startHandoffWorker } from '../jobs/handoff/worker.js';
 import { DEFAULT_PREFIX } from '../jobs/names.js';
 import { IncidentStore } from '../incidents/incident-store.js';
 import { TimelineStore } from '../incidents/timeline-store.js';
+import { QueryRecordStore } from '../incidents/query-records.js';
 import { handoffProblems } from '../config/handoff-checks.js';
 import { SlackDelivery } from '../delivery/slack-client.js';
 import { ChannelPacer } from '../delivery/channel-pacer.js';
@@ -166,6 +169,9 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
         ...alertRoutes(),
       ];
       const envelopePrefix = opts.prefix ?? DEFAULT_PREFIX;
+      // The Silence buttons change an alert group's state and queue the edit of its thread's parent.
+      const alertFollowUps = am === undefined ? undefined : new AlertFollowUps(queueConn, opts.prefix, (err) => logger.debug({ err: err.message }, 'alert follow-up queue connection error'));
+      if (alertFollowUps !== undefined) stops.push(() => alertFollowUps.close());
       const app = createSlackApp({
         config: opts.config,
         botToken: secrets.botToken,
@@ -183,6 +189,13 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
         enqueueDiagnosis: (req) => queue.enqueue(req),
         enqueueHandoff: (req) => handoffQueue.enqueue(req),
         recordAction: (e) => frontTimeline.append([e]),
+        buttons: {
+          // A click Slack delivers twice (same action_ts, user and button) acts once, on any replica.
+          claimClick: async (key: string) => (await queueConn.set(`${envelopePrefix}:slack-click:${key}`, '1', 'EX', 3600, 'NX')) === 'OK',
+          alertWindowSeconds: parseDuration(am?.triageWindow ?? opts.config.defaults.window) ?? 900,
+          queryRecords: new QueryRecordStore(queueConn, { prefix: envelopePrefix }),
+          ...(alertFollowUps === undefined ? {} : { alerts: { store: new IncidentStore(queueConn, { prefix: envelopePrefix, historyDays: am?.historyDays ?? 14 }), requestDelivery: (d) => alertFollowUps.requestDelivery(d) } }),
+        },
         onCommand: (e) => metrics.commandsReceived.inc({ command: e.subcommand, outcome: e.reason ?? e.outcome }),
       });
       const listen = { host: opts.host ?? opts.config.server.host, port: opts.port ?? opts.env.PORT ?? opts.config.server.port };
@@ -216,6 +229,7 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
       result.timeline = timeline;
       const worker = startDiagnoseWorker({
         timeline,
+        queryRecords: new QueryRecordStore(timelineConn, { prefix }),
         connection: workerConn,
         prefix: opts.prefix,
         concurrency: opts.config.jobs.concurrency,

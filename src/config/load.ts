@@ -55,8 +55,15 @@ function semanticProblems(config: Config, env: NodeJS.ProcessEnv): string[] {
       needEnv(`clusters.${name}.prometheus.auth.basic.usernameEnv`, auth.basic.usernameEnv);
       needEnv(`clusters.${name}.prometheus.auth.basic.passwordEnv`, auth.basic.passwordEnv);
     }
+    const needHeaderEnv = (path: string, headers: Record<string, string | { valueEnv: string }> | undefined): void => {
+      for (const [header, value] of Object.entries(headers ?? {})) {
+        if (typeof value !== 'string') needEnv(`${path}.${header}.valueEnv`, value.valueEnv);
+      }
+    };
+    needHeaderEnv(`clusters.${name}.prometheus.headers`, cluster.prometheus.headers);
     cluster.logs.forEach((src, i) => {
       if (src.type === 'kubernetes') needEnv(`clusters.${name}.logs.${i}.tokenEnv`, src.tokenEnv);
+      if (src.type === 'loki') needHeaderEnv(`clusters.${name}.logs.${i}.headers`, src.headers);
     });
   }
   problems.push(...handoffProblems(config));

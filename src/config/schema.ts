@@ -19,15 +19,77 @@ const prometheusAuthSchema = z.union([
   z.strictObject({ basic: z.strictObject({ usernameEnv: envVarName, passwordEnv: envVarName }) }),
 ]);
 
+/**
+ * Extra request headers, e.g. `X-Scope-OrgID` for a Mimir/Cortex/Loki tenant. A value is written as
+ * text, or `{ valueEnv: NAME }` when it is a secret that belongs in the environment. The headers the
+ * client sets itself (auth, content negotiation, framing) cannot be overridden here.
+ */
+const RESERVED_HEADERS = ['authorization', 'content-type', 'content-length', 'accept', 'host', 'transfer-encoding', 'connection'];
+export const extraHeadersSchema = z.record(
+  z
+    .string()
+    .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be an HTTP header name such as X-Scope-OrgID')
+    .refine((h) => !RESERVED_HEADERS.includes(h.toLowerCase()), {
+      error: `is set by etcd-triage itself (${RESERVED_HEADERS.join(', ')}); use auth: for credentials`,
+    }),
+  z.union([
+    z.string().regex(/^[^\r\n]*$/, 'must be one line'),
+    z.strictObject({ valueEnv: envVarName }),
+  ]),
+);
+
+/** Query parameters the client sets itself; the rest of a query's parameters come from `queryParams`. */
+const RESERVED_QUERY_PARAMS = ['query', 'time', 'start', 'end', 'step', 'dedup', 'partial_response'];
+
 export const prometheusSchema = z.strictObject({
-  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://prometheus:9090' }),
+  /**
+   * Base URL of the Prometheus HTTP API, with the path prefix the backend serves it under:
+   * `https://mimir/prometheus`, `http://vmselect:8481/select/0/prometheus`. `/api/v1/...` is appended.
+   */
+  url: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://prometheus:9090' })
+    .refine((u) => !u.includes('?') && !u.includes('#'), {
+      error: 'must not carry a query string or fragment: put query parameters in queryParams (or thanos:)',
+    }),
+  /**
+   * The Prometheus URL a browser reaches (e.g. https://prometheus.example.com), for links in Slack; the
+   * `url` the bot queries is often cluster-internal. Without it, "Show queries" lists no graph links.
+   */
+  externalUrl: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL people open Prometheus at' }).optional(),
   auth: prometheusAuthSchema.optional(),
   /** PEM file with the CA that signed the Prometheus server certificate. */
   caFile: z.string().min(1).optional(),
+  /** Client certificate and its key (PEM files) for a server that requires mutual TLS. */
+  certFile: z.string().min(1).optional(),
+  keyFile: z.string().min(1).optional(),
+  headers: extraHeadersSchema.default({}),
+  /** Extra parameters sent with every query, e.g. VictoriaMetrics' `extra_label` or `nocache`. */
+  queryParams: z
+    .record(
+      z.string().refine((p) => !RESERVED_QUERY_PARAMS.includes(p), {
+        error: `is set by etcd-triage itself (${RESERVED_QUERY_PARAMS.join(', ')}; dedup and partial_response come from thanos:)`,
+      }),
+      z.string(),
+    )
+    .default({}),
+  /**
+   * Thanos Query: `dedup` merges replicas (by the querier's replica labels); `partialResponse: true`
+   * accepts answers with a store missing, and every such answer is reported with the diagnosis as partial
+   * evidence. With `false` (the default) Thanos fails the query instead, and the check says so.
+   */
+  thanos: z
+    .strictObject({
+      dedup: z.boolean().default(true),
+      partialResponse: z.boolean().default(false),
+    })
+    .optional(),
   /** Hard deadline for one query, in milliseconds. */
   timeoutMs: z.number().int().min(100).max(120_000).default(5000),
   /** Upper bound on concurrent connections to this origin: never make an incident worse. */
   maxConnections: z.number().int().min(1).max(64).default(4),
+}).refine((p) => (p.certFile === undefined) === (p.keyFile === undefined), {
+  error: 'a client certificate needs both certFile and keyFile',
+  path: ['certFile'],
 });
 
 const fileLogSourceSchema = z.strictObject({
@@ -61,6 +123,8 @@ const lokiLogSourceSchema = z.strictObject({
   members: z.record(z.string().min(1), z.string().min(1)).optional(),
   tenantEnv: envVarName.optional(),
   auth: prometheusAuthSchema.optional(),
+  /** Extra request headers, as for Prometheus (e.g. a proxy's own header). */
+  headers: extraHeadersSchema.optional(),
 });
 
 export const logSourceSchema = z.discriminatedUnion('type', [
@@ -72,10 +136,10 @@ export const logSourceSchema = z.discriminatedUnion('type', [
 export const clusterSchema = z.strictObject({
   description: z.string().optional(),
   prometheus: prometheusSchema,
-  /** Label matchers (exact values) that select this cluster's etcd members, e.g. {job: etcd}. */
+  /** Label matchers (exact values) that select this cluster's etcd members: {job: kube-etcd} under kube-prometheus-stack. */
   selector: z
     .record(labelName, z.string())
-    .refine((m) => Object.keys(m).length > 0, 'needs at least one label, e.g. job: etcd'),
+    .refine((m) => Object.keys(m).length > 0, 'needs at least one label, e.g. job: kube-etcd (kube-prometheus-stack) or job: etcd'),
   /** The target label that names a member. The etcd mixin uses instance. */
   memberLabel: labelName.default('instance'),
   /** Prometheus job of node_exporter on the etcd nodes, when there is one. */

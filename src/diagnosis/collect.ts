@@ -47,11 +47,15 @@ export async function collectEvidence(opts: CollectOptions): Promise<Evidence> {
         : { kind: q.kind, promql: q.promql, start, end, step: vars.stepSeconds, durationMs: 0 };
     if (budget.aborted) return { ...base, error: { kind: 'skipped', message: 'time budget for evidence used up' } };
     try {
-      const result =
+      const answer =
         q.kind === 'instant'
-          ? (await opts.prometheus.instant(q.promql, at, budget)).map((s) => ({ labels: s.labels, points: [{ t: s.t, v: s.v }] }))
-          : await opts.prometheus.range(q.promql, start, end, vars.stepSeconds, budget);
-      return { ...base, result, durationMs: Date.now() - t0 };
+          ? await opts.prometheus.instantAnswer(q.promql, at, budget).then((a) => ({
+              ...a,
+              result: a.result.map((s) => ({ labels: s.labels, points: [{ t: s.t, v: s.v }] })),
+            }))
+          : await opts.prometheus.rangeAnswer(q.promql, start, end, vars.stepSeconds, budget);
+      const warnings = answer.warnings.length > 0 ? { warnings: answer.warnings } : {};
+      return { ...base, result: answer.result, ...warnings, durationMs: Date.now() - t0 };
     } catch (err) {
       const e = err instanceof PrometheusError ? err : new PrometheusError('unreachable', String(err));
       return { ...base, error: { kind: e.kind, message: e.message }, durationMs: Date.now() - t0 };

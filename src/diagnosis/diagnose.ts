@@ -32,7 +32,8 @@ export function diagnose(evidence: Evidence, allPlaybooks: Playbook[]): Diagnosi
   const members = [...new Set([...ctx.members.map((m) => m.name), ...checks.flatMap((c) => c.values.map((v) => v.member))])]
     .filter((m) => m !== '*')
     .sort();
-  const verdict = decide({ cluster: evidence.cluster, playbooks, checks, members, tuning: evidence.tuning });
+  const memberVersions = Object.fromEntries(ctx.members.flatMap((m) => (m.version ? [[m.name, m.version]] : [])));
+  const verdict = decide({ cluster: evidence.cluster, playbooks, checks, members, tuning: evidence.tuning, memberVersions });
 
   const missing: MissingEvidence[] = checks
     .filter((c) => c.missing !== undefined && c.ref === undefined)
@@ -41,6 +42,7 @@ export function diagnose(evidence: Evidence, allPlaybooks: Playbook[]): Diagnosi
   for (const e of evidence.logs?.errors ?? []) {
     missing.push({ playbook: 'logs', check: e.member ?? e.source, reason: `${e.source}: ${e.message}` });
   }
+  missing.push(...partialAnswers(evidence));
 
   const evaluated = checks.filter((c) => c.missing === undefined);
   // A breach that slows nothing (fragmentation far below the quota, a line just passed on every member
@@ -96,4 +98,18 @@ export function diagnose(evidence: Evidence, allPlaybooks: Playbook[]): Diagnosi
       duration_ms: evidence.durationMs,
     },
   };
+}
+
+/**
+ * Answers the server flagged (a Thanos partial response, a store that did not answer) were used, but may
+ * lack members or samples: each distinct warning is named once, with how many queries carried it.
+ */
+function partialAnswers(evidence: Evidence): MissingEvidence[] {
+  const counts = new Map<string, number>();
+  for (const q of evidence.queries) for (const w of q.warnings ?? []) counts.set(w, (counts.get(w) ?? 0) + 1);
+  return [...counts].map(([warning, n]) => ({
+    playbook: 'prometheus',
+    check: 'partial-response',
+    reason: `${n} of ${evidence.queries.length} queries got a partial answer, so their results may lack data: ${warning}`,
+  }));
 }

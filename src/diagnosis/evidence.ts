@@ -20,6 +20,8 @@ export interface QueryRecord {
   /** Instant results are stored as series with one point. */
   result?: Series[];
   error?: { kind: PrometheusErrorKind | 'skipped'; message: string };
+  /** The server's warnings with an answer, e.g. a Thanos partial response: the result may lack data. */
+  warnings?: string[];
   durationMs: number;
   /** Set on the comparison queries: the same query a day earlier, or an hour earlier. */
   purpose?: BaselinePurpose;

@@ -9,6 +9,8 @@ export const originSchema = z.discriminatedUnion('kind', [
     kind: z.literal('slack-command'),
     channelId: z.string(),
     userId: z.string(),
+    /** Set when a button in a thread asked: the answer goes into that thread instead of a new one. */
+    threadTs: z.string().optional(),
     // Jobs queued by earlier versions carry Slack's response_url, which nothing reads any more:
     // accepted and dropped, so that such a job still runs after an upgrade instead of failing to parse.
     responseUrl: z.unknown().transform(() => undefined).optional(),

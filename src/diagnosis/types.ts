@@ -68,6 +68,8 @@ export interface SuggestionResult {
   id: string;
   text: string;
   command?: string;
+  /** The etcd release(s) the command was written for (the members' etcd_server_version). */
+  etcd_version?: string;
   members: string[];
 }
 

@@ -4,6 +4,7 @@ import type { CauseResult, CheckResult, Confidence, ConsequenceResult, MeasuredV
 import { SEVERITY_RANK, worst } from './evaluate-checks.js';
 import { heartbeatElectionCommand } from './compute/heartbeat-election.js';
 import { tcPrioCommand } from './compute/tc-prio.js';
+import { forMemberVersions } from './etcd-flags/for-members.js';
 
 /**
  * From check results to ranked causes. A cause holds for a member when its `when` condition holds on
@@ -100,6 +101,8 @@ export interface VerdictInput {
   checks: CheckResult[];
   members: string[];
   tuning: { clientPort: number; peerPort: number; interface: string };
+  /** Member → etcd release (etcd_server_version), for commands spelled as that release takes them. */
+  memberVersions?: Record<string, string>;
 }
 
 /**
@@ -290,12 +293,18 @@ export function decide(input: VerdictInput): Verdict {
       }
       const computed = s.compute ? compute(s.compute, input) : undefined;
       if (s.compute && !computed) continue;
-      const command = computed?.command ?? (s.command ? fillText(s.command, c.members, input.cluster) : undefined);
+      const fill = (t: string): string => fillText(t, c.members, input.cluster);
+      const written = computed?.command ?? (s.command ? fill(s.command) : undefined);
+      // Flags differ between etcd releases: spelled for the release the members run, or left out when
+      // the suggestion is not for it (e.g. a default that release already has).
+      const versioned = forMemberVersions({ command: written, etcd: s.etcd, fill }, c.members, input.memberVersions ?? {});
+      if (!versioned) continue;
       suggestions.push({
         playbook: c.playbook,
         id,
-        text: computed?.text ?? fillText(s.text, c.members, input.cluster),
-        ...(command ? { command } : {}),
+        text: (computed?.text ?? fill(s.text)) + versioned.note,
+        ...(versioned.command ? { command: versioned.command } : {}),
+        ...(versioned.etcdVersion ? { etcd_version: versioned.etcdVersion } : {}),
         members: [...c.members],
       });
     }

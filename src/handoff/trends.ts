@@ -6,7 +6,7 @@ import { spanText } from './time-text.js';
 import type { Trend } from './summary.js';
 
 /**
- * Trends over the shift from five Prometheus queries per cluster (four range, one instant), whatever
+ * Trends over the shift from five Prometheus queries per cluster (three range, two instant), whatever
  * the length of the shift: the step grows with the period so each series stays near 120 points.
  */
 
@@ -40,14 +40,19 @@ export async function collectTrends(
     quota: `max(etcd_server_quota_backend_bytes{${sel}})`,
     leaders: `max(increase(etcd_server_leader_changes_seen_total{${sel}}[${seconds}s]))`,
   };
-  const [fsync, rtt, db, quota, leaders] = await Promise.allSettled([
-    prom.range(q.fsync, start, end, step),
-    prom.range(q.rtt, start, end, step),
-    prom.range(q.db, start, end, step),
-    prom.instant(q.quota, end),
-    prom.instant(q.leaders, end),
-  ]);
   const notes: string[] = [];
+  // A partial answer (a Thanos store that did not answer) is used, and the handoff says so.
+  const noted = <T>(what: string) => (a: { result: T; warnings: string[] }): T => {
+    for (const w of a.warnings) notes.push(`${what}: partial answer, may lack data (${w})`);
+    return a.result;
+  };
+  const [fsync, rtt, db, quota, leaders] = await Promise.allSettled([
+    prom.rangeAnswer(q.fsync, start, end, step).then(noted('fsync p99')),
+    prom.rangeAnswer(q.rtt, start, end, step).then(noted('peer RTT p99')),
+    prom.rangeAnswer(q.db, start, end, step).then(noted('database size')),
+    prom.instantAnswer(q.quota, end).then(noted('database quota')),
+    prom.instantAnswer(q.leaders, end).then(noted('leader changes')),
+  ]);
   const points = (r: PromiseSettledResult<Series[]>, what: string): Point[] | undefined => {
     if (r.status === 'rejected') {
       notes.push(`${what}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`);

@@ -52,6 +52,15 @@ export const groupStateSchema = z.object({
   version: z.number().int(),
   triageSeq: z.number().int(),
   triage: triageStateSchema.optional(),
+  /** The silence set from the thread's Silence button, while it is known to the bot. */
+  silence: z
+    .object({
+      id: z.string(),
+      /** Slack user ID of who silenced. */
+      by: z.string(),
+      endsAt: z.string(),
+    })
+    .optional(),
 });
 
 export type AlertState = z.infer<typeof alertStateSchema>;

@@ -4,7 +4,9 @@ import type { ReplyIntent } from '../incidents/apply-notification.js';
 import { durationOf } from '../incidents/apply-notification.js';
 import { firingAlerts, uniqueSorted, worstSeverity, type AlertState, type GroupState } from '../incidents/group-state.js';
 import type { SlackMessage } from './slack-blocks.js';
-import { code, cutMrkdwn, cutText, esc, link } from './slack-text.js';
+import { code, cutMrkdwn, cutText, esc, link, mentionUser } from './slack-text.js';
+import { triageQueriesId } from '../incidents/query-records.js';
+import { diagnosisButtons } from './action-buttons.js';
 
 type KnownBlock = SlackTypes.KnownBlock;
 const MAX = 2900;
@@ -60,7 +62,17 @@ export function alertParentMessage(g: GroupState): SlackMessage {
     blocks.push(context('🔎 triage running…'));
   }
   if (g.cluster === null) blocks.push(context('These alerts match no cluster in the etcd-triage config, so no triage runs.'));
+  if (g.silence !== undefined) blocks.push(context(`🔕 silenced by ${mentionUser(g.silence.by)} until ${when(g.silence.endsAt)}`));
   blocks.push(context(`details in thread${g.externalURL ? ` · ${link(g.externalURL, 'Alertmanager')}` : ''}`));
+  if (g.cluster !== null) {
+    blocks.push(
+      diagnosisButtons({
+        cluster: g.cluster,
+        ...(t?.state === 'done' ? { queriesId: triageQueriesId(g.gid, g.incarnation, t.id) } : {}),
+        alert: { gid: g.gid, firing: g.status === 'firing', ...(g.silence === undefined ? {} : { silenceId: g.silence.id }) },
+      }),
+    );
+  }
   return { text: plain(`${head} — ${facts.join(' · ')}${t?.headline ? ` — ${esc(value(t.headline))}` : ''}`), blocks };
 }
 

@@ -141,6 +141,9 @@ const conditionSchema = z.strictObject({
   none: z.array(id).default([]),
 });
 
+/** An etcd release such as 3.5 or 3.5.16. */
+const etcdRelease = z.string().regex(/^3\.\d+(\.\d+)?$/, 'must be an etcd release such as 3.5 or 3.5.16');
+
 const suggestionSchema = z.strictObject({
   id,
   /** What to do and why, one or two lines. {member}, {members} and {cluster} are filled in. */
@@ -149,6 +152,14 @@ const suggestionSchema = z.strictObject({
   command: z.string().optional(),
   /** A computation in src/diagnosis/compute that produces the command from this cluster's measurements. */
   compute: z.enum(['heartbeat-election', 'tc-prio']).optional(),
+  /** Which etcd releases it is for, and commands for older ones whose flags differ (see playbooks/README.md). */
+  etcd: z
+    .strictObject({
+      from: etcdRelease.optional(),
+      below: etcdRelease.optional(),
+      older: z.array(z.strictObject({ below: etcdRelease, command: z.string().min(1) })).default([]),
+    })
+    .optional(),
 });
 
 const causeSchema = z.strictObject({

@@ -12,6 +12,8 @@ import { registerEnvelopeClaim, type ClaimEnvelope } from './envelope-claim.js';
 import { createHttpReceiver } from './receivers/http.js';
 import { createSocketReceiver } from './receivers/socket.js';
 import { registerInteractions } from './interactions.js';
+import { registerDiagnosisActions } from './actions/register.js';
+import type { ActionDeps } from './actions/click.js';
 import { CachedUserGroups, type UserGroupDirectory } from './user-groups.js';
 
 export const DEFAULT_ENDPOINTS = ['/slack/commands', '/slack/events', '/slack/actions'] as const;
@@ -38,6 +40,11 @@ export interface SlackAppOptions {
   enqueueHandoff?: EnqueueHandoff;
   /** Records button actions (e.g. a suggested action marked done) on the incident timeline. */
   recordAction?: (event: ActionEvent) => Promise<void>;
+  /**
+   * The buttons under diagnosis parents (Re-run, Widen, Show queries, Silence); without this they are
+   * acknowledged and do nothing. Clicks are recorded with recordAction.
+   */
+  buttons?: Pick<ActionDeps, 'claimClick' | 'alertWindowSeconds' | 'queryRecords' | 'alerts'>;
   onCommand?: (event: CommandEvent) => void;
   /** Default '/etcd'. */
   commandName?: string;
@@ -103,6 +110,18 @@ export function createSlackApp(opts: SlackAppOptions): App {
   if (opts.recordAction !== undefined) {
     registerHandoffActions(app, { config: opts.config, record: opts.recordAction, logger: opts.logger.child({ component: 'handoff-actions' }) });
   }
+  if (opts.buttons !== undefined) {
+    registerDiagnosisActions(app, {
+      ...opts.buttons,
+      config: opts.config,
+      userGroups,
+      enqueueDiagnosis: opts.enqueueDiagnosis,
+      record: opts.recordAction ?? (async () => undefined),
+      defaultWindowSeconds: defaultWindow.seconds,
+      logger: opts.logger.child({ component: 'slack-buttons' }),
+    });
+  }
+  // Last: it acknowledges every action, including those handled above.
   registerInteractions(app);
 
   app.error(async (err) => {

@@ -19,6 +19,7 @@ import { startAlertTriageWorker } from './triage-worker.js';
 import { RedisChannelPacer } from '../delivery/redis-channel-pacer.js';
 import { slackErrorLabel, startDeliveryWorker } from '../delivery/worker.js';
 import { DEFAULT_PREFIX } from '../names.js';
+import { QueryRecordStore } from '../../incidents/query-records.js';
 import { redisConnection } from '../redis.js';
 
 export interface AlertPipelineOptions {
@@ -98,6 +99,7 @@ export function startAlertPipeline(opts: AlertPipelineOptions): AlertPipeline {
       windowSeconds: parseDuration(am.triageWindow) ?? 900,
       evidence,
       followUps,
+      queryRecords: new QueryRecordStore(shared, { prefix }),
     }),
     startDeliveryWorker({
       ...common,

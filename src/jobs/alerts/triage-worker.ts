@@ -10,6 +10,8 @@ import type { SharedEvidence } from './evidence-share.js';
 import { playbooksForAlerts } from './playbooks.js';
 import { ALERT_QUEUES, triageJobSchema, type AlertFollowUps, type TriageJobData } from './queues.js';
 import { DEFAULT_PREFIX } from '../names.js';
+import { summariseQueries } from '../../diagnosis/query-summary.js';
+import { triageQueriesId, type QueryRecordStore } from '../../incidents/query-records.js';
 import { instrumentWorker } from '../instrument-worker.js';
 
 export interface TriageWorkerOptions {
@@ -21,6 +23,8 @@ export interface TriageWorkerOptions {
   evidence: SharedEvidence;
   store: IncidentStore;
   followUps: AlertFollowUps;
+  /** Where the triage's queries are kept for the thread's Show queries button. */
+  queryRecords?: QueryRecordStore;
   metrics: Metrics;
   logger: Logger;
 }
@@ -48,6 +52,10 @@ async function triage(job: Job<TriageJobData>, opts: TriageWorkerOptions, log: L
   const diagnosis = diagnose({ ...shared, playbooks: shared.playbooks.filter((id) => focus.includes(id)) }, opts.playbooks);
   end();
   const msg = alertTriageMessage(diagnosis, { alertnames: t.alertnames, members: t.members, playbooks: focus });
+  // Before the verdict is committed: the parent's Show queries button appears with it.
+  await opts.queryRecords
+    ?.save(triageQueriesId(t.gid, t.incarnation, t.triageId), summariseQueries(shared))
+    .catch((err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not keep the triage queries'));
 
   const lock = await opts.store.lockGroup(t.gid);
   try {

@@ -11,6 +11,8 @@ export const diagnoseJobSchema = z.object({
   slack: z
     .object({
       channel: z.string(),
+      /** Answer inside this existing thread (a Re-run or Widen button): the "parent" is then a reply in it. */
+      threadTs: z.string().optional(),
       parentTs: z.string().optional(),
       replyTs: z.string().optional(),
       /** Set (unix ms) just before the parent is posted: without parentTs, an attempt may have posted it. */

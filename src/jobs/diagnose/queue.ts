@@ -38,7 +38,9 @@ export class DiagnoseQueue {
 
   /** Same cluster, window, focus and destination → same key. BullMQ job ids may not contain ':'. */
   static dedupeKey(req: DiagnosisRequest): string {
-    const where = 'channelId' in req.origin ? req.origin.channelId : req.origin.kind;
+    let where = 'channelId' in req.origin ? req.origin.channelId : req.origin.kind;
+    // A button pressed in a thread answers in that thread: the same request from two threads is two jobs.
+    if (req.origin.kind === 'slack-command' && req.origin.threadTs !== undefined) where += `@${req.origin.threadTs}`;
     const focus = req.focus ? [...req.focus].sort().join('+') : 'all';
     return [req.cluster, req.windowSeconds, focus, where].join('|');
   }
@@ -48,7 +50,7 @@ export class DiagnoseQueue {
     const data: DiagnoseJobData = {
       request,
       requestedAt: Date.now(),
-      ...('channelId' in request.origin ? { slack: { channel: request.origin.channelId } } : {}),
+      ...('channelId' in request.origin ? { slack: { channel: request.origin.channelId, ...threadOf(request) } } : {}),
     };
     const job = await this.queue.add('why-slow', data, {
       jobId,
@@ -62,3 +64,6 @@ export class DiagnoseQueue {
     await this.queue.close();
   }
 }
+
+const threadOf = (req: DiagnosisRequest): { threadTs?: string } =>
+  req.origin.kind === 'slack-command' && req.origin.threadTs !== undefined ? { threadTs: req.origin.threadTs } : {};

@@ -11,6 +11,9 @@ import { DEFAULT_PREFIX, QUEUES } from '../names.js';
 import { instrumentWorker } from '../instrument-worker.js';
 import { parentMetadata, whySlowParentKey, type ParentMetadata } from '../../delivery/parent-metadata.js';
 import { recoverParent } from '../delivery/parent-recovery.js';
+import { diagnosisButtons } from '../../report/action-buttons.js';
+import { summariseQueries } from '../../diagnosis/query-summary.js';
+import type { QueryRecordStore } from '../../incidents/query-records.js';
 
 /** The part of the Slack delivery a diagnose job needs. */
 export interface SlackPoster {
@@ -32,6 +35,8 @@ export interface DiagnoseWorkerOptions {
   progressEveryMs?: number;
   /** Where finished runs are recorded for the shift handoff. */
   timeline?: TimelineSink;
+  /** Where each run's queries are kept for the parent's Show queries button. */
+  queryRecords?: QueryRecordStore;
 }
 
 /**
@@ -55,6 +60,10 @@ async function processJob(job: Job<DiagnoseJobData>, opts: DiagnoseWorkerOptions
   const { request } = data;
   const log = opts.logger.child({ jobId: job.id, cluster: request.cluster });
   const slack = opts.slack && data.slack ? { poster: opts.slack, channel: data.slack.channel } : undefined;
+  // A Re-run or Widen from a thread answers in that thread: a new reply there, edited as the work runs,
+  // rather than an edit of the earlier verdict (which stays readable for comparison) or a new thread
+  // (which would split the conversation about one incident in two).
+  const inThread = data.slack?.threadTs === undefined ? {} : { thread_ts: data.slack.threadTs };
   const parent: ParentContext = {
     cluster: request.cluster,
     windowSeconds: request.windowSeconds,
@@ -82,7 +91,7 @@ async function processJob(job: Job<DiagnoseJobData>, opts: DiagnoseWorkerOptions
   }
   if (slack && !parentTs) {
     await saveSlack({ parentPostingAt: Date.now() });
-    const posted = await slack.poster.postMessage({ channel: slack.channel, ...progressMessage(parent, { stage: 'queued' }), metadata: parentMetadata(key) });
+    const posted = await slack.poster.postMessage({ channel: slack.channel, ...inThread, ...progressMessage(parent, { stage: 'queued' }), metadata: parentMetadata(key) });
     parentTs = posted.ts;
     await saveSlack({ parentTs });
   }
@@ -117,10 +126,23 @@ async function processJob(job: Job<DiagnoseJobData>, opts: DiagnoseWorkerOptions
     throw new RetryableError(`Prometheus unreachable: ${down}`);
   }
 
+  let queriesId: string | undefined;
+  if (opts.queryRecords !== undefined) {
+    // Kept before the verdict shows its Show queries button; without them the button is left out.
+    queriesId = await opts.queryRecords.save(String(job.id), summariseQueries(evidence)).then(
+      () => String(job.id),
+      (err: unknown) => {
+        log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not keep the queries of this diagnosis');
+        return undefined;
+      },
+    );
+  }
   if (slack && parentTs) {
-    await editParent(verdictMessage(diagnosis, parent));
+    const verdict = verdictMessage(diagnosis, parent);
+    const buttons = diagnosisButtons({ cluster: request.cluster, windowSeconds: request.windowSeconds, ...(queriesId === undefined ? {} : { queriesId }) });
+    await editParent({ ...verdict, blocks: [...verdict.blocks, buttons] });
     if (!data.slack?.replyTs) {
-      const reply = await slack.poster.postMessage({ channel: slack.channel, thread_ts: parentTs, ...detailsMessage(diagnosis) });
+      const reply = await slack.poster.postMessage({ channel: slack.channel, thread_ts: data.slack?.threadTs ?? parentTs, ...detailsMessage(diagnosis) });
       await saveSlack({ replyTs: reply.ts });
     }
   }

@@ -2,6 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { collectorsResult, errorMessage, MemberCollector, resolveLimits } from './collect.js';
 import { seekToTime } from './file-seek.js';
 import { LineMatcher } from './line-match.js';
+import { allocCountable } from './newline-count.js';
 import type { LogSourceConfig } from '../../config/schema.js';
 import type { LogFetchQuery, LogFetchResult, LogSource } from './types.js';
 
@@ -65,7 +66,7 @@ export class FileLogSource implements LogSource {
     // copied, so lines are contiguous. A line longer than the reserve is dropped (counted unparsed).
     const chunk = this.chunkBytes;
     const reserve = Math.min(MAX_LINE_BYTES, chunk);
-    const bufs = [Buffer.allocUnsafe(reserve + chunk), Buffer.allocUnsafe(reserve + chunk)] as const;
+    const bufs = [allocCountable(reserve + chunk), allocCountable(reserve + chunk)] as const;
     let readPos = startPos;
     let requested = 0;
     const issue = (b: Buffer): { want: number; done: Promise<number> } | null => {

@@ -1,4 +1,5 @@
 import { anchorNeedle, findNeedle, type AnchoredNeedle } from './needle-anchor.js';
+import { countNewlines } from './newline-count.js';
 import { ALL_ZAP_MSG_PREFIXES, candidateRegexSource, fragmentsFor, wantsSevere, zapNeedlesFor } from './prefilter.js';
 import type { LogEventKind } from './types.js';
 
@@ -167,8 +168,9 @@ export class LineMatcher {
   }
 
   private scanNeedles(buf: Buffer, from: number, to: number, visit: LineVisitor): number {
-    // One native pass per needle over the raw bytes (the line count is a second native pass); only the
-    // lines around hits are ever decoded. Hits are reduced to line starts, visited once, in file order.
+    // One native pass per needle over the raw bytes (the line count is a second pass: SIMD in buffers
+    // from allocCountable, see newline-count.ts); only the lines around hits are ever decoded. Hits are
+    // reduced to line starts, visited once, in file order.
     const window = buf.subarray(0, to);
     const hits: number[] = [];
     for (const needle of this.needles) {
@@ -242,17 +244,4 @@ function isCriLine(buf: Buffer, start: number, end: number): boolean {
 function isCriPartial(buf: Buffer, start: number, end: number): boolean {
   if (!(buf[start]! >= 0x30 && buf[start]! <= 0x39)) return false;
   return CRI_HEAD.exec(buf.toString('latin1', start, Math.min(end, start + 64)))?.[1] === 'P';
-}
-
-/** Newlines in buf[from, to): memchr-speed via indexOf. */
-export function countNewlines(buf: Buffer, from: number, to: number): number {
-  let n = 0;
-  let p = buf.indexOf(NL, from);
-  while (p >= 0 && p < to) {
-    n++;
-    p = buf.indexOf(NL, p + 1);
-  }
-  // A final line without a newline still counts as a line.
-  if (to > from && buf[to - 1] !== NL) n++;
-  return n;
 }

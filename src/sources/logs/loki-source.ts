@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { collectorsResult, emptyStats, errorMessage, MemberCollector, resolveLimits } from './collect.js';
 import { authHeader, describeHttpError, envValue, httpGet, LazyAgent } from './http.js';
+import { resolveExtraHeaders } from '../extra-headers.js';
 import { parseInnerLine } from './parse-line.js';
 import { unwrapEnvelope } from './parse-envelope.js';
 import { msToNanosecondsText, parseNanosecondsText } from './parse-time.js';
@@ -96,7 +97,11 @@ export class LokiLogSource implements LogSource {
     const truncations: string[] = [];
     let headers: Record<string, string>;
     try {
-      headers = { accept: 'application/json', ...authHeader(this.cfg.auth, this.env, this.name) };
+      headers = {
+        ...resolveExtraHeaders(this.cfg.headers ?? {}, (name) => envValue(this.env, name, this.name)),
+        accept: 'application/json',
+        ...authHeader(this.cfg.auth, this.env, this.name),
+      };
       if (this.cfg.tenantEnv) headers['x-scope-orgid'] = envValue(this.env, this.cfg.tenantEnv, this.name);
     } catch (err) {
       return collectorsResult([...collectors.values()], [{ source: this.name, member: null, message: errorMessage(err) }]);

@@ -2,23 +2,33 @@ import { parse as parseLossless } from 'lossless-json';
 
 export type JsonFields = Record<string, unknown>;
 
-/**
- * A bare JSON number of 16+ digits may be a uint64 (sent-request-id, member_id) that JSON.parse would
- * round. Only such lines go through the slower lossless parser; everything else takes JSON.parse.
- */
-const BIG_BARE_NUMBER = /[:,[]\s*-?\d{16,}/;
-
 function keepUnsafeAsText(digits: string): number | string {
   const n = Number(digits);
   return Number.isSafeInteger(n) || (!/^-?\d+$/.test(digits) && Number.isFinite(n)) ? n : digits;
 }
 
-/** One JSON object, or null for anything else (a broken line never throws). */
+/**
+ * A whole number JSON.parse could not keep exactly: a uint64 (sent-request-id, member_id) past 2^53.
+ * Checked on the parsed value, which is cheaper than searching every line's text for long digit runs
+ * before parsing: the scan parses every matching line, and only a few hold such numbers.
+ */
+function hasUnsafeInteger(v: unknown): boolean {
+  if (typeof v === 'number') return Number.isInteger(v) && !Number.isSafeInteger(v);
+  if (typeof v !== 'object' || v === null) return false;
+  if (Array.isArray(v)) return v.some(hasUnsafeInteger);
+  for (const k in v) if (hasUnsafeInteger((v as Record<string, unknown>)[k])) return true;
+  return false;
+}
+
+/**
+ * One JSON object, or null for anything else (a broken line never throws). A line with an integer
+ * JSON.parse would round is parsed again by the lossless parser, which keeps such integers as their
+ * exact decimal text.
+ */
 export function parseJsonObject(text: string): JsonFields | null {
   try {
-    const value: unknown = BIG_BARE_NUMBER.test(text)
-      ? parseLossless(text, null, keepUnsafeAsText)
-      : JSON.parse(text);
+    let value: unknown = JSON.parse(text);
+    if (hasUnsafeInteger(value)) value = parseLossless(text, null, keepUnsafeAsText);
     return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as JsonFields) : null;
   } catch {
     return null;

@@ -1,9 +1,10 @@
 /**
  * Three different failures, because the user needs to hear different things: "Prometheus is down"
  * (nothing to do with etcd), "Prometheus refused us" (auth, proxy, overload), or "that query is wrong"
- * (a playbook bug or a metric this Prometheus does not have).
+ * (a playbook bug or a metric this Prometheus does not have); and "our own config cannot be used" (a
+ * variable not set, a certificate that cannot be read), which no retry mends.
  */
-export type PrometheusErrorKind = 'unreachable' | 'http' | 'query' | 'timeout';
+export type PrometheusErrorKind = 'unreachable' | 'http' | 'query' | 'timeout' | 'config';
 
 export class PrometheusError extends Error {
   constructor(

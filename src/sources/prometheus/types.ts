@@ -16,6 +16,7 @@ export const apiResponseSchema = z.discriminatedUnion('status', [
       z.object({ resultType: z.literal('string'), result: sampleValue }),
     ]),
     warnings: z.array(z.string()).optional(),
+    isPartial: z.boolean().optional(),
   }),
   z.object({
     status: z.literal('error'),

@@ -72,4 +72,14 @@ describe('commands that only print load no service code', () => {
     expect(r.code).toBe(0);
     expect(r.loaded).toEqual([]);
   });
+
+  it('check-config --probe asks Prometheus without loading Bolt, BullMQ or ioredis', async () => {
+    const dir = tempDir('lazy');
+    const config = join(dir, 'config.yaml');
+    writeFileSync(config, `clusters:\n  lab:\n    prometheus: { url: "http://127.0.0.1:${await freePort()}" }\n    selector: { job: etcd }\n`);
+    const r = await runRecorded(['src/cli/main.ts', 'check-config', '--config', config, '--probe']);
+    expect(r.stdout).toContain('WARNING cluster lab: cannot probe');
+    expect(r.code).toBe(4);
+    expect(r.loaded).toEqual([]);
+  });
 });

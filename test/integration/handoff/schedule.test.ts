@@ -62,15 +62,21 @@ describe('scheduled handoffs', () => {
     workers = [await start(), await start()];
     const parents = (): ReturnType<typeof slack.history> => slack.history(SCHED);
     await waitFor('three scheduled posts', () => parents().length >= 3, 20_000);
-    // Stop the schedule's consumers, then let anything in flight land before counting.
+    // Stop the schedule's consumers, then let what is in flight land before counting: a handoff built
+    // just before the close still goes through the delivery queue, paced at one message per second
+    // per channel, so on a busy machine its post can come seconds later. Wait for the posts to catch
+    // up with the ticks recorded (a duplicate post would overshoot and fail below).
     await workers[0]!.handoffWorker!.close();
     await workers[1]!.handoffWorker!.close();
+    const scheduledTicks = async (): Promise<number[]> =>
+      (await workers[0]!.timeline!.between('lab', 0, Date.now() + 60_000)).events.flatMap((e) =>
+        e.kind === 'handoff' && e.scheduleId !== undefined ? [e.untilMs] : [],
+      );
+    await waitFor('every recorded tick posted', async () => parents().length >= (await scheduledTicks()).length, 20_000);
     await new Promise((r) => setTimeout(r, 500));
 
     const posts = parents();
-    const ticks = (await workers[0]!.timeline!.between('lab', 0, Date.now() + 60_000)).events.flatMap((e) =>
-      e.kind === 'handoff' && e.scheduleId !== undefined ? [e.untilMs] : [],
-    );
+    const ticks = await scheduledTicks();
     expect(posts.length).toBeGreaterThanOrEqual(3);
     // One post per tick, and every tick a distinct, even second of the cron.
     expect(new Set(ticks).size).toBe(ticks.length);

@@ -167,6 +167,7 @@ describe('HTTP mode, external Redis, one combined Deployment', () => {
       prometheus: { url: 'http://kube-prometheus-stack-prometheus.monitoring.svc:9090', auth: { bearerTokenEnv: 'PROM_TOKEN' } },
       selector: { job: 'kube-etcd' },
       memberLabel: 'instance',
+      nodeExporter: { selector: { job: 'node-exporter' } },
     });
     const own = renderChart(withValues(ciValues('http-external-redis'), {
       config: { clusters: { 'control-plane': { selector: { app: 'etcd' } } } },

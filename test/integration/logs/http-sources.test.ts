@@ -191,6 +191,26 @@ describe('Loki source', () => {
     expect(new Set(r.events.map((e) => e.member))).toEqual(new Set(['etcd-1', 'etcd-2', 'etcd-3']));
   });
 
+  it('the tenant as a configured header (X-Scope-OrgID from the environment) reaches Loki like tenantEnv', async () => {
+    loki.requests.length = 0;
+    const src = new LokiLogSource(
+      {
+        type: 'loki',
+        url: loki.url,
+        selector: '{namespace="kube-system",container="etcd"}',
+        memberLabel: 'pod',
+        members: { 'etcd-1': 'etcd-node-1', 'etcd-2': 'etcd-node-2', 'etcd-3': 'etcd-node-3' },
+        headers: { 'X-Scope-OrgID': { valueEnv: 'LOKI_TENANT' } },
+        auth: { bearerTokenEnv: 'LOKI_TOKEN' },
+      },
+      { env: { LOKI_TENANT: 'team-a', LOKI_TOKEN: 'lokitoken' } },
+    );
+    const r = await src.fetch({ start: START, end: END, signal: signal() });
+    expect(r.errors).toEqual([]);
+    expect(loki.requests[0]!.orgId).toBe('team-a');
+    expect(r.events.filter((e) => e.member === 'etcd-2' && e.kind === 'heartbeat-late')).toHaveLength(24);
+  });
+
   it('pages backwards by moving end when a page is full, without losing or repeating lines', async () => {
     const whole = await make().fetch({ start: START, end: END, signal: signal() });
     loki.requests.length = 0;

@@ -1,0 +1,191 @@
+/**
+ * Builds src/diagnosis/etcd-flags/flag-table.ts from etcd's own source: which `etcd` and `etcdctl` flags
+ * exist in every release of 3.4, 3.5 and 3.6 (the flag definitions in etcdmain/config.go, embed/config.go
+ * and etcdctl/ctlv3), which are deprecated (3.6's deprecatedFlags), which were renamed (3.6's
+ * experimentalFlagMigrationMap; the 3.5 freelist rename from CHANGELOG-3.5.md) and the --snapshot-count
+ * default (DefaultSnapshotCount), each with the file and line it was read from.
+ *
+ *   git clone --bare https://github.com/etcd-io/etcd etcd.git
+ *   npx tsx deploy/docs/extract-etcd-flags.ts etcd.git > src/diagnosis/etcd-flags/flag-table.ts
+ */
+import { execFileSync } from 'node:child_process';
+
+const MINORS = ['3.4', '3.5', '3.6'] as const;
+type Minor = (typeof MINORS)[number];
+
+const gitDir = process.argv[2];
+if (!gitDir) {
+  process.stderr.write('usage: extract-etcd-flags.ts <etcd git dir>\n');
+  process.exit(2);
+}
+const git = (...args: string[]): string =>
+  execFileSync('git', ['--git-dir', gitDir, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
+const show = (tag: string, path: string): string | undefined => {
+  try {
+    return git('show', `${tag}:${path}`);
+  } catch {
+    return undefined;
+  }
+};
+
+const patch = (t: string): number => Number(t.split('.')[2]);
+const tagsOf = (minor: Minor): string[] =>
+  git('tag', '-l', `v${minor}.*`)
+    .split('\n')
+    .filter((t) => new RegExp(`^v${minor.replace('.', '\\.')}\\.\\d+$`).test(t))
+    .sort((a, b) => patch(a) - patch(b));
+
+interface Found { name: string; short?: string; line: number; file: string }
+
+/** The end of a call whose opening parenthesis is at `open`, skipping strings and nested calls. */
+function callArgs(text: string, open: number): { args: Array<{ text: string; at: number }> } | undefined {
+  const args: Array<{ text: string; at: number }> = [];
+  let depth = 0;
+  let start = open + 1;
+  for (let i = open; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"' || c === '`') {
+      const end = c === '"' ? /(?<!\\)(?:\\\\)*"/g : /`/g;
+      end.lastIndex = i + 1;
+      const m = end.exec(text);
+      if (!m) return undefined;
+      i = m.index + m[0].length - 1;
+    } else if (c === '(' || c === '{' || c === '[') depth++;
+    else if (c === ')' || c === '}' || c === ']') {
+      depth--;
+      if (depth === 0) {
+        args.push({ text: text.slice(start, i).trim(), at: start });
+        return { args };
+      }
+    } else if (c === ',' && depth === 1) {
+      args.push({ text: text.slice(start, i).trim(), at: start });
+      start = i + 1;
+    }
+  }
+  return undefined;
+}
+
+/** Every flag defined with the flag or pflag packages: fs.StringVar(&x, "name", ...), cmd.Flags().BoolVarP(&x, "name", "s", ...), fs.Var(v, "name", ...). */
+function flagsIn(text: string, file: string): Found[] {
+  const out: Found[] = [];
+  const call = /\.(Bool|String|Int|Int64|Int32|Uint|Uint64|Uint32|Duration|Float64|StringSlice|StringArray|StringToString|IntSlice)?(Var)?(P)?\(/g;
+  const lineAt = (i: number): number => text.slice(0, i).split('\n').length;
+  for (let m = call.exec(text); m; m = call.exec(text)) {
+    const [, type, isVar, isP] = m;
+    if (!type && !isVar) continue; // a plain call that is not a flag definition
+    const before = text.slice(Math.max(0, m.index - 40), m.index);
+    if (!/(\bfs|[Ff]lags\(\)|flagSet|FlagSet)$/.test(before)) continue;
+    const parsed = callArgs(text, m.index + m[0].length - 1);
+    if (!parsed) continue;
+    const nameArg = parsed.args[isVar ? 1 : 0];
+    const lit = nameArg && /^"([a-z0-9][a-z0-9.-]*)"$/.exec(nameArg.text);
+    if (!lit) continue;
+    const shortArg = isP ? parsed.args[isVar ? 2 : 1] : undefined;
+    const short = shortArg && /^"([a-zA-Z])"$/.exec(shortArg.text)?.[1];
+    out.push({ name: lit[1]!, ...(short ? { short } : {}), line: lineAt(nameArg.at + nameArg.text.indexOf('"')), file });
+  }
+  return out;
+}
+
+/** `"key": "value",` entries of a Go map literal that starts with `header`. */
+function goMap(text: string, header: RegExp): Array<{ key: string; value: string; line: number }> {
+  const m = header.exec(text);
+  if (!m) return [];
+  const startLine = text.slice(0, m.index).split('\n').length;
+  const out: Array<{ key: string; value: string; line: number }> = [];
+  const lines = text.slice(m.index).split('\n');
+  for (let i = 1; i < lines.length; i++) {
+    const l = lines[i]!;
+    if (/^\s*}/.test(l)) break;
+    const e = /^\s*"([^"]+)":\s*"((?:[^"\\]|\\.)*)",/.exec(l);
+    if (e) out.push({ key: e[1]!, value: e[2]!.replace(/\\"/g, '"'), line: startLine + i });
+  }
+  return out;
+}
+
+const serverFiles = (tag: string): string[] =>
+  ['etcdmain/config.go', 'embed/config.go', 'server/etcdmain/config.go', 'server/embed/config.go'].filter((f) => show(tag, f) !== undefined);
+const etcdctlFiles = (tag: string): string[] =>
+  git('ls-tree', '-r', '--name-only', tag, 'etcdctl/ctlv3/')
+    .split('\n')
+    .filter((f) => f.endsWith('.go') && !f.endsWith('_test.go'));
+
+interface InMinor { since: string; until?: string; source: string; short?: string; deprecated?: { message: string; source: string } }
+const table: Record<'etcd' | 'etcdctl', Record<string, Partial<Record<Minor, InMinor>>>> = { etcd: {}, etcdctl: {} };
+const latest: Record<string, string> = {};
+const renames: Array<{ from: string; to: string; minor: Minor; source: string }> = [];
+const snapshotCount: Partial<Record<Minor, { value: number; source: string }>> = {};
+const tagsScanned: Record<string, string[]> = {};
+
+for (const minor of MINORS) {
+  const tags = tagsOf(minor);
+  tagsScanned[minor] = tags;
+  const last = tags.at(-1)!;
+  latest[minor] = last;
+  for (const [prog, filesOf] of [['etcd', serverFiles], ['etcdctl', etcdctlFiles]] as const) {
+    const seen = new Map<string, { since: string; lastTag: string; found: Found }>();
+    for (const tag of tags) {
+      // A flag several commands define (etcdctl --prefix, --consistency): cite the global flags first, then
+      // `get` (what the playbooks run most), then the first file by name.
+      const rank = (f: string): string => (f.endsWith('/ctl.go') ? '0' : f.endsWith('/get_command.go') ? '1' : `2${f}`);
+      const inTag = new Map<string, Found>();
+      for (const file of filesOf(tag).sort((a, b) => rank(a).localeCompare(rank(b)))) {
+        for (const f of flagsIn(show(tag, file)!, file)) if (!inTag.has(f.name)) inTag.set(f.name, f);
+      }
+      for (const [name, f] of inTag) seen.set(name, { since: seen.get(name)?.since ?? tag, lastTag: tag, found: f });
+    }
+    for (const [name, s] of seen) {
+      const entry: InMinor = {
+        since: s.since.slice(1),
+        ...(s.lastTag !== last ? { until: s.lastTag.slice(1) } : {}),
+        source: `${s.found.file}:${s.found.line} @ ${s.lastTag}`,
+        ...(s.found.short ? { short: s.found.short } : {}),
+      };
+      (table[prog][name] ??= {})[minor] = entry;
+    }
+  }
+  // Deprecations and renames as the newest release of the minor states them.
+  for (const file of serverFiles(last)) {
+    const text = show(last, file)!;
+    for (const d of goMap(text, /deprecatedFlags = map\[string\]string\{/)) {
+      const e = table.etcd[d.key]?.[minor];
+      if (e) e.deprecated = { message: d.value, source: `${file}:${d.line} @ ${last}` };
+    }
+    for (const r of goMap(text, /experimentalFlagMigrationMap = map\[string\]string\{/)) {
+      renames.push({ from: r.key, to: r.value, minor, source: `${file}:${r.line} @ ${last}` });
+    }
+  }
+  for (const file of ['etcdserver/server.go', 'server/etcdserver/server.go']) {
+    const text = show(last, file);
+    const m = text && /DefaultSnapshotCount\s*=\s*(\d+)/.exec(text);
+    if (m) snapshotCount[minor] = { value: Number(m[1]), source: `${file}:${text.slice(0, m.index).split('\n').length} @ ${last}` };
+  }
+}
+
+// 3.5 dropped --experimental-backend-bbolt-freelist-type for --backend-bbolt-freelist-type; the flag
+// definitions show both sides, the changelog says it is the same setting.
+const head = git('rev-parse', 'main').trim();
+const changelog = show(head, 'CHANGELOG/CHANGELOG-3.5.md') ?? '';
+const freelist = changelog.split('\n').findIndex((l) => l.includes('`etcd --experimental-backend-bbolt-freelist-type` flag has been deprecated'));
+if (freelist < 0) throw new Error('CHANGELOG-3.5.md no longer names the freelist rename');
+renames.unshift({ from: 'experimental-backend-bbolt-freelist-type', to: 'backend-bbolt-freelist-type', minor: '3.5', source: `CHANGELOG/CHANGELOG-3.5.md:${freelist + 1} @ ${head}` });
+
+const sorted = <T>(o: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+process.stdout.write(`// Generated by deploy/docs/extract-etcd-flags.ts from github.com/etcd-io/etcd (main at ${head}); do not edit.
+// Tags scanned: ${MINORS.map((m) => `${tagsScanned[m]![0]}…${latest[m]} (${tagsScanned[m]!.length})`).join(', ')}.
+// Sources are "file:line @ tag" in etcd's repository.
+import type { FlagTable } from './types.js';
+
+export const FLAG_TABLE: FlagTable = ${JSON.stringify(
+  {
+    minors: MINORS,
+    latest,
+    releases: Object.fromEntries(MINORS.map((m) => [m, tagsScanned[m]!.map((t) => t.slice(1))])),
+    flags: { etcd: sorted(table.etcd), etcdctl: sorted(table.etcdctl) },
+    renames,
+    snapshotCountDefault: snapshotCount,
+  },
+  null,
+  2,
+)};
+`);

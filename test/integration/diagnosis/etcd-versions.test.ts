@@ -1,0 +1,138 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { diagnose } from '../../../src/diagnosis/diagnose.js';
+import type { Evidence } from '../../../src/diagnosis/evidence.js';
+import { loadPlaybooks } from '../../../src/diagnosis/playbook/load.js';
+import { commandFlags } from '../../../src/diagnosis/etcd-flags/command-flags.js';
+import { FLAG_TABLE } from '../../../src/diagnosis/etcd-flags/flag-table.js';
+import { flagIn, longNameOf, parseEtcdVersion } from '../../../src/diagnosis/etcd-flags/versions.js';
+import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
+import { diagnoseRecorded } from '../../support/recorded-diagnosis.js';
+
+/**
+ * The flag table against the one etcd release that runs here (Debian's 3.4.23: `etcd --help`, `etcdctl
+ * … --help`), and recorded incidents diagnosed as if their members ran 3.5 or 3.6: the evidence is the
+ * real recording with only etcd_server_version's server_version label changed, as a 3.5/3.6 member
+ * exports it (etcd's server/etcdserver/metrics.go: etcd_server_version{server_version}).
+ */
+const run = promisify(execFile);
+const v3423 = parseEtcdVersion('3.4.23')!;
+const playbooks = loadPlaybooks();
+
+async function helpFlags(cmd: string, args: string[]): Promise<string[]> {
+  const { stdout, stderr } = await run(cmd, args, { env: { ...process.env, ETCDCTL_API: '3' } }).catch((e: { stdout: string; stderr: string }) => e);
+  return [...new Set([...`${stdout}\n${stderr}`.matchAll(/^\s+(?:-[a-zA-Z], )?--([a-z0-9][a-z0-9.-]*)/gm)].map((m) => m[1]!))].sort();
+}
+
+describe('the flag table against the etcd 3.4.23 that runs here', () => {
+  it('every flag etcd --help lists is in the table for 3.4.23', async () => {
+    const help = await helpFlags('etcd', ['--help']);
+    expect(help.length).toBeGreaterThan(50);
+    expect(help.filter((f) => !flagIn('etcd', f, v3423))).toEqual([]);
+  });
+
+  it('the etcd binary takes every flag the table gives 3.4.23 (--help leaves some out), and refuses the 3.6 names', async () => {
+    /** etcd parses every flag before it acts on --version: an unknown one is named, a known one is not. */
+    const refused = async (flag: string): Promise<boolean> => {
+      const { stdout, stderr } = await run('etcd', [`--${flag}=1`, '--version']).catch((e: { stdout: string; stderr: string }) => e);
+      return `${stdout}${stderr}`.includes(`flag provided but not defined: -${flag}`);
+    };
+    const table = Object.keys(FLAG_TABLE.flags.etcd).filter((f) => flagIn('etcd', f, v3423));
+    expect(table.length).toBeGreaterThan(80);
+    const refusedOnes: string[] = [];
+    for (const f of table) if (await refused(f)) refusedOnes.push(f);
+    expect(refusedOnes).toEqual([]);
+    for (const f of ['compaction-batch-limit', 'backend-bbolt-freelist-type', 'experimental-compaction-sleep-interval']) {
+      expect(flagIn('etcd', f, v3423)).toBeUndefined();
+      expect(await refused(f)).toBe(true);
+    }
+  });
+
+  it.each([
+    [['get']],
+    [['endpoint', 'status']],
+    [['endpoint', 'health']],
+    [['defrag']],
+    [['compact']],
+    [['alarm', 'list']],
+  ])('etcdctl %j --help: every flag it takes is in the table for 3.4.23', async (sub) => {
+    const help = await helpFlags('etcdctl', [...sub, '--help']);
+    expect(help.length).toBeGreaterThan(5);
+    // --help is cobra's own, defined by no etcd source file.
+    expect(help.filter((f) => f !== 'help' && !flagIn('etcdctl', f, v3423))).toEqual([]);
+  });
+
+  it('etcdctl get of 3.4.23 has no --count-only, as the table says (it came in 3.4.24)', async () => {
+    expect(await helpFlags('etcdctl', ['get', '--help'])).not.toContain('count-only');
+    expect(FLAG_TABLE.flags.etcdctl['count-only']!['3.4']!.since).toBe('3.4.24');
+  });
+});
+
+const loaded: LoadedScenario[] = [];
+afterAll(async () => {
+  await Promise.all(loaded.map((s) => s.stop()));
+});
+
+/** The recorded evidence with every member reporting `version` instead of 3.4.23. */
+function asRelease(evidence: Evidence, version: string): Evidence {
+  return {
+    ...evidence,
+    queries: evidence.queries.map((q) =>
+      q.promql.includes('etcd_server_version')
+        ? { ...q, result: q.result?.map((s) => ({ ...s, labels: { ...s.labels, server_version: version } })) }
+        : q,
+    ),
+  };
+}
+
+function invalidFlags(command: string, version: string): string[] {
+  const release = parseEtcdVersion(version)!;
+  return commandFlags(command)
+    .filter((f) => (f.short ? !longNameOf(f.program, f.name, release) : !flagIn(f.program, f.name, release)))
+    .map((f) => f.token);
+}
+
+describe('recorded incidents as if the members ran etcd 3.5 or 3.6', () => {
+  it.each(['cpu-starved-follower', 'capacity-write-flood', 'expensive-requests', 'network-slow-follower', 'disk-slow-follower'])(
+    '%s: the same causes, and every command valid for and labelled with the release the members run',
+    async (name) => {
+      const s = await loadScenario(name);
+      loaded.push(s);
+      const { evidence, diagnosis } = await diagnoseRecorded(s, { url: s.url });
+      expect(diagnosis.members.map((m) => m.version)).toEqual(['3.4.23', '3.4.23', '3.4.23']);
+      for (const version of ['3.4.23', '3.5.9', '3.5.21', '3.6.5']) {
+        const d = diagnose(asRelease(evidence, version), playbooks);
+        expect(d.causes.map((c) => c.cause)).toEqual(diagnosis.causes.map((c) => c.cause));
+        for (const sug of d.suggestions.filter((x) => x.command && commandFlags(x.command).length > 0)) {
+          expect(invalidFlags(sug.command!, version), `${sug.id} on ${version}: ${sug.command}`).toEqual([]);
+          expect(sug.text.endsWith(`(for etcd ${version})`), sug.text).toBe(true);
+          expect(sug.etcd_version).toBe(version);
+        }
+      }
+    },
+  );
+
+  it('what changes for the people reading it: snapshot-count and the freelist only where they help, --count-only only where etcdctl has it', async () => {
+    const s = await loadScenario('capacity-write-flood');
+    loaded.push(s);
+    const { evidence } = await diagnoseRecorded(s, { url: s.url });
+    const ids = (version: string): string[] => diagnose(asRelease(evidence, version), playbooks).suggestions.map((x) => x.id);
+    expect(ids('3.5.21')).toContain('snapshot-count');
+    expect(ids('3.6.5')).not.toContain('snapshot-count');
+
+    const cpu = await loadScenario('cpu-starved-follower');
+    loaded.push(cpu);
+    const cpuEvidence = (await diagnoseRecorded(cpu, { url: cpu.url })).evidence;
+    const freelist = (version: string) => diagnose(asRelease(cpuEvidence, version), playbooks).suggestions.find((x) => x.id === 'freelist-map');
+    expect(freelist('3.4.23')?.command).toBe('etcd ... --experimental-backend-bbolt-freelist-type=map');
+    expect(freelist('3.5.9')).toBeUndefined();
+
+    const expensive = await loadScenario('expensive-requests');
+    loaded.push(expensive);
+    const exEvidence = (await diagnoseRecorded(expensive, { url: expensive.url })).evidence;
+    const serializable = (version: string) => diagnose(asRelease(exEvidence, version), playbooks).suggestions.find((x) => x.id === 'serializable')!.command;
+    expect(serializable('3.4.23')).toBe('etcdctl get <prefix> --prefix --consistency=s --keys-only | grep -c .');
+    expect(serializable('3.4.24')).toBe('etcdctl get <prefix> --prefix --consistency=s --count-only');
+  });
+});

@@ -1,0 +1,47 @@
+import { stringify } from 'yaml';
+import { parseConfigText } from '../../src/config/load.js';
+import { loadPlaybooks } from '../../src/diagnosis/playbook/load.js';
+import { createLogCollector } from '../../src/diagnosis/log-collector.js';
+import { runDiagnosis, type RunResult } from '../../src/diagnosis/run.js';
+import { PrometheusRegistry } from '../../src/sources/prometheus/registry.js';
+import type { LoadedScenario } from './fixture-prometheus.js';
+
+const playbooks = loadPlaybooks();
+
+/**
+ * A recorded incident diagnosed as the bot would have done live, over the last three minutes of the
+ * fault, with the cluster's `prometheus:` section given by the caller (another backend, a proxy, TLS):
+ * the config goes through the real config parser, the queries through the real client.
+ */
+export async function diagnoseRecorded(
+  s: Pick<LoadedScenario, 'meta' | 'logFiles' | 'times'>,
+  prometheus: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = {},
+): Promise<RunResult> {
+  const config = parseConfigText(
+    stringify({
+      clusters: {
+        lab: {
+          prometheus,
+          selector: { job: s.meta.prometheus.etcdJob },
+          nodeExporter: { selector: { job: s.meta.prometheus.nodeJob } },
+          logs: Object.entries(s.logFiles).map(([member, path]) => ({ type: 'file', path, member })),
+        },
+      },
+    }),
+    'recorded.yaml',
+    env,
+  );
+  const registry = new PrometheusRegistry(config, env);
+  const collectLogs = createLogCollector(config);
+  const end = Math.floor(s.times.faultEnd);
+  const window = Math.min(180, Math.floor(s.times.faultEnd - s.times.faultStart));
+  try {
+    return await runDiagnosis(
+      { config, playbooks, prometheus: registry, collectLogs },
+      { cluster: 'lab', windowSeconds: window, endTime: new Date(end * 1000).toISOString(), origin: { kind: 'cli' } },
+    );
+  } finally {
+    await Promise.all([registry.close(), collectLogs.close()]);
+  }
+}
