@@ -6,8 +6,7 @@
  *
  *   npx tsx test/bench/accuracy.ts [scenario ...]        prints the Markdown table and one BENCH line
  */
-import { loadPlaybooks } from '../../src/diagnosis/playbook/load.js';
-import { diagnoseAt } from '../support/diagnose-scenario.js';
+import { diagnoseRecorded } from '../support/recorded-diagnosis.js';
 import { expectedFor, judge, type Expected } from '../support/expected-verdicts.js';
 import { listScenarios, loadScenario } from '../support/fixture-prometheus.js';
 import { reportBench } from './bench-result.js';
@@ -15,7 +14,6 @@ import { reportBench } from './bench-result.js';
 const WINDOW_SECONDS = 180;
 const STEP_SECONDS = 30;
 
-const playbooks = loadPlaybooks();
 const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : listScenarios();
 
 const describeExpected = (e: Expected, member: string | null): string =>
@@ -30,7 +28,10 @@ for (const name of names) {
     const onset = s.times.faultStart;
     const checks: Array<{ at: number; right: boolean; named: string[]; why?: string }> = [];
     for (let t = STEP_SECONDS; onset + t <= s.times.faultEnd + 1; t += STEP_SECONDS) {
-      const { diagnosis } = await diagnoseAt(s, playbooks, onset + t, Math.min(WINDOW_SECONDS, Math.floor(onset + t - s.times.recordingStart)));
+      const { diagnosis } = await diagnoseRecorded(s, { url: s.url }, {}, {
+        endS: onset + t,
+        windowSeconds: Math.min(WINDOW_SECONDS, Math.floor(onset + t - s.times.recordingStart)),
+      });
       checks.push({ at: t, ...judge(diagnosis, expected, s.meta) });
     }
     const last = checks.at(-1)!;

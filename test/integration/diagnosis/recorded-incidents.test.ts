@@ -3,7 +3,7 @@ import { loadPlaybooks } from '../../../src/diagnosis/playbook/load.js';
 import { diagnose } from '../../../src/diagnosis/diagnose.js';
 import { parseEvidenceBundle } from '../../../src/diagnosis/bundle.js';
 import { renderText } from '../../../src/report/text.js';
-import { diagnoseAt } from '../../support/diagnose-scenario.js';
+import { diagnoseRecorded } from '../../support/recorded-diagnosis.js';
 import { expectedFor, judge, KNOWN_FAULT_KINDS } from '../../support/expected-verdicts.js';
 import { listScenarios, loadScenario, readScenarioMeta, type LoadedScenario } from '../../support/fixture-prometheus.js';
 
@@ -26,7 +26,7 @@ async function diagnoseScenario(name: string) {
   loaded.push(s);
   const end = Math.floor(s.times.faultEnd);
   const window = Math.min(180, Math.floor(s.times.faultEnd - s.times.faultStart));
-  return { s, ...(await diagnoseAt(s, playbooks, end, window)) };
+  return { s, ...(await diagnoseRecorded(s, { url: s.url }, {}, { endS: end, windowSeconds: window })) };
 }
 
 describe('recorded incidents from a real etcd 3.4 cluster', () => {
@@ -126,12 +126,12 @@ describe('recorded incidents from a real etcd 3.4 cluster', () => {
   it('CPU starvation in its first minute is not named a slow disk: it is stated as not yet distinguishable', async () => {
     const s = await loadScenario('cpu-starved-follower-long');
     loaded.push(s);
-    const early = await diagnoseAt(s, playbooks, s.times.faultStart + 60, 150);
+    const early = await diagnoseRecorded(s, { url: s.url }, {}, { endS: s.times.faultStart + 60, windowSeconds: 150 });
     expect(early.diagnosis.causes.map((c) => `${c.playbook}/${c.cause}`)).not.toContain('disk/slow-disk');
     expect(early.diagnosis.causes[0]).toMatchObject({ cause: 'disk-or-cpu', members: ['etcd-3'] });
     expect(early.diagnosis.headline).toMatch(/^Slow disk or CPU starvation, not yet distinguishable on etcd-3/);
     // Minutes later the round trips toward it tell: the CPU, with the slow fsyncs as its effect.
-    const later = await diagnoseAt(s, playbooks, s.times.faultStart + 240, 180);
+    const later = await diagnoseRecorded(s, { url: s.url }, {}, { endS: s.times.faultStart + 240, windowSeconds: 180 });
     expect(later.diagnosis.causes[0]).toMatchObject({ playbook: 'resources', members: ['etcd-3'] });
     expect(later.diagnosis.consequences.find((c) => c.cause === 'disk-or-cpu' || c.cause === 'slow-disk')?.attributed_to).toMatch(/^resources\//);
   });
