@@ -45,12 +45,14 @@ program
   .option('--end <time>', 'end of the window, RFC 3339 such as 2024-05-01T10:00:00Z (default: now)')
   .option('--focus <playbooks>', 'comma-separated playbook ids to run (default: all)')
   .option('--save-evidence <file>', 'write the collected evidence to a bundle for `replay`')
+  .option('--charts <dir>', 'also write the charts of the top cause as PNG files into this existing folder')
   .addOption(formatOption())
   .action(
-    action(async (cluster: string, opts: { config?: string; playbooks?: string; window?: string; end?: string; focus?: string; saveEvidence?: string; format: OutputFormat }) => {
+    action(async (cluster: string, opts: { config?: string; playbooks?: string; window?: string; end?: string; focus?: string; saveEvidence?: string; charts?: string; format: OutputFormat }) => {
       const { whySlow } = await import('./why-slow.js');
-      const { output, exitCode } = await whySlow(cluster, opts);
+      const { output, exitCode, notes } = await whySlow(cluster, opts);
       process.stdout.write(`${output}\n`);
+      for (const n of notes) process.stderr.write(`${n}\n`);
       process.exitCode = exitCode;
     }),
   );

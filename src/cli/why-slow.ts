@@ -7,6 +7,7 @@ import { createLogCollector } from '../diagnosis/log-collector.js';
 import { CliError, EXIT } from './exit.js';
 import { parseRfc3339, RFC3339_EXAMPLE } from '../config/rfc3339.js';
 import { loadAll, requireCluster } from './context.js';
+import { checkChartDir, writeChartFiles } from './chart-files.js';
 
 export interface WhySlowOptions {
   config?: string;
@@ -16,10 +17,12 @@ export interface WhySlowOptions {
   end?: string;
   focus?: string;
   saveEvidence?: string;
+  /** Folder to write the diagnosis' charts into, as PNG. */
+  charts?: string;
 }
 
 /** `etcd-triage why-slow <cluster>`: the same diagnosis as in Slack, in-process, no Redis, no Slack. */
-export async function whySlow(cluster: string, opts: WhySlowOptions): Promise<{ output: string; exitCode: number }> {
+export async function whySlow(cluster: string, opts: WhySlowOptions): Promise<{ output: string; exitCode: number; notes: string[] }> {
   const { config, playbooks } = loadAll(opts.config, opts.playbooks);
   requireCluster(config, cluster);
   const w = parseWindow(opts.window ?? config.defaults.window);
@@ -33,6 +36,7 @@ export async function whySlow(cluster: string, opts: WhySlowOptions): Promise<{ 
   if (unknown.length > 0) {
     throw new CliError(`unknown playbook(s) ${unknown.join(', ')}; known: ${playbooks.map((p) => p.id).join(', ')}`, EXIT.usage);
   }
+  if (opts.charts !== undefined) checkChartDir(opts.charts);
   const prometheus = new PrometheusRegistry(config);
   const collectLogs = createLogCollector(config);
   try {
@@ -45,7 +49,8 @@ export async function whySlow(cluster: string, opts: WhySlowOptions): Promise<{ 
     if (down) {
       throw new CliError(`Prometheus for ${cluster} (${config.clusters[cluster]!.prometheus.url}) did not answer: ${down}`, EXIT.prometheusUnreachable);
     }
-    return { output: render(diagnosis, opts.format), exitCode: 0 };
+    const notes = opts.charts === undefined ? [] : await writeChartFiles(opts.charts, diagnosis, evidence, playbooks, prometheus.forCluster(cluster));
+    return { output: render(diagnosis, opts.format), exitCode: 0, notes };
   } finally {
     await Promise.all([prometheus.close(), collectLogs.close()]);
   }

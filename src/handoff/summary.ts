@@ -78,6 +78,8 @@ export interface Trend {
   peak?: number;
   peak_at?: string;
   text: string;
+  /** The series over the period (unix seconds, base units), for the trend chart; latencies only. */
+  points?: Array<{ t: number; v: number }>;
 }
 
 export interface SilenceSummary {

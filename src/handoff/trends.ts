@@ -64,9 +64,9 @@ export async function collectTrends(
   const watch: string[] = [];
 
   const fsyncPts = points(fsync, 'fsync p99');
-  if (fsyncPts) trends.push(seriesTrend('fsync_p99', 'WAL fsync p99', fsyncPts, msText));
+  if (fsyncPts) trends.push({ ...seriesTrend('fsync_p99', 'WAL fsync p99', fsyncPts, msText), points: fsyncPts });
   const rttPts = points(rtt, 'peer RTT p99');
-  if (rttPts) trends.push(seriesTrend('peer_rtt_p99', 'Peer round trip p99', rttPts, msText));
+  if (rttPts) trends.push({ ...seriesTrend('peer_rtt_p99', 'Peer round trip p99', rttPts, msText), points: rttPts });
 
   const dbPts = points(db, 'database size');
   const quotaBytes = quota.status === 'fulfilled' ? quota.value[0]?.v : undefined;

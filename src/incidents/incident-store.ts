@@ -3,6 +3,7 @@ import { incidentEventSchema, type IncidentEvent } from './events.js';
 import { groupStateSchema, type GroupState } from './group-state.js';
 import { RedisLock } from './redis-lock.js';
 import { z } from 'zod';
+import { chartDataSchema } from '../diagnosis/chart-series.js';
 
 /** A thread reply as stored until delivered: the rendered message plus what delivery must know. */
 export const storedReplySchema = z.object({
@@ -11,6 +12,8 @@ export const storedReplySchema = z.object({
   blocks: z.array(z.unknown()),
   /** For triage verdicts: when the alert arrived, to time "alert → verdict posted". */
   alertReceivedAt: z.number().optional(),
+  /** kind "chart": the chart's data (drawn and uploaded at delivery), or why it could not be read. */
+  chart: z.union([chartDataSchema, z.object({ id: z.string(), title: z.string(), error: z.string() })]).optional(),
 });
 export type StoredReply = z.infer<typeof storedReplySchema>;
 

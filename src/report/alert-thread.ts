@@ -54,16 +54,16 @@ export function alertParentMessage(g: GroupState): SlackMessage {
     // Alertmanager's max_alerts or the bot's cap left alerts out: say so rather than look complete.
     (g.truncatedAlerts ?? 0) > 0 ? `${g.truncatedAlerts} more not listed (notification truncated)` : undefined,
   ].filter((x): x is string => x !== undefined);
-  const blocks: KnownBlock[] = [section(`${head}\n${facts.join(' · ')}`)];
+  // Two lines on a phone: what fires and its facts, then one small line with the triage and the links.
   const t = g.triage;
-  if (t?.state === 'done' && t.headline !== undefined) {
-    blocks.push(section(`*Triage:* ${esc(value(t.headline))}`));
-  } else if (t?.state === 'pending' && g.status === 'firing') {
-    blocks.push(context('🔎 triage running…'));
-  }
-  if (g.cluster === null) blocks.push(context('These alerts match no cluster in the etcd-triage config, so no triage runs.'));
-  if (g.silence !== undefined) blocks.push(context(`🔕 silenced by ${mentionUser(g.silence.by)} until ${when(g.silence.endsAt)}`));
-  blocks.push(context(`details in thread${g.externalURL ? ` · ${link(g.externalURL, 'Alertmanager')}` : ''}`));
+  const notes = [
+    t?.state === 'done' && t.headline !== undefined ? `*Triage:* ${esc(cutText(t.headline, 140))}` : undefined,
+    t?.state === 'pending' && g.status === 'firing' ? '🔎 triage running…' : undefined,
+    g.cluster === null ? 'These alerts match no cluster in the etcd-triage config, so no triage runs.' : undefined,
+    g.silence !== undefined ? `🔕 silenced by ${mentionUser(g.silence.by)} until ${when(g.silence.endsAt)}` : undefined,
+    `details in thread${g.externalURL ? ` · ${link(g.externalURL, 'Alertmanager')}` : ''}`,
+  ].filter((x): x is string => x !== undefined);
+  const blocks: KnownBlock[] = [section(`${head}\n${facts.join(' · ')}`), context(notes.join(' · '))];
   if (g.cluster !== null) {
     blocks.push(
       diagnosisButtons({

@@ -1,8 +1,7 @@
 import type { types as SlackTypes } from '@slack/bolt';
 import type { Diagnosis } from '../diagnosis/types.js';
-import { detailsMessage, type SlackMessage } from './slack-blocks.js';
+import { detailsBlocks, detailsMessage, verdictLead, type SlackMessage } from './slack-blocks.js';
 import { code, cutMrkdwn, cutText, esc } from './slack-text.js';
-import { verdictIcon } from './summary-lines.js';
 
 type KnownBlock = SlackTypes.KnownBlock;
 
@@ -22,8 +21,7 @@ export function alertTriageMessage(d: Diagnosis, ctx: TriageContext): SlackMessa
   // Alert names and members are label values: each is cut short before it joins a line.
   const names = esc(ctx.alertnames.map((n) => cutText(n, 300)).join(', '));
   const members = ctx.members.map((m) => cutText(m, 200));
-  const head = `${verdictIcon(d)} *Triage* of ${names}: ${esc(d.headline)}`;
-  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: cutMrkdwn(head, 2900) } }];
+  const blocks: KnownBlock[] = [verdictLead(d, `*Triage* of ${names}: ${esc(d.headline)}`)];
   const lines = members.map((m) => `• ${code(m)}: ${esc(memberFinding(d, m))}`);
   if (lines.length > 0) {
     const title = `*Alerted member${members.length > 1 ? 's' : ''}*`;
@@ -34,7 +32,7 @@ export function alertTriageMessage(d: Diagnosis, ctx: TriageContext): SlackMessa
   const memberText = members.map((m) => `${esc(m)}: ${esc(memberFinding(d, m))}`).join('\n');
   return {
     text: cutMrkdwn(`Triage of ${names}: ${esc(d.headline)}${memberText ? `\n${memberText}` : ''}\n${details.text}`, 3000),
-    blocks: [...blocks, ...details.blocks].slice(0, 50),
+    blocks: [...blocks, ...detailsBlocks(d)],
   };
 }
 

@@ -2,7 +2,7 @@ import type { types as SlackTypes } from '@slack/bolt';
 import type { Diagnosis } from '../diagnosis/types.js';
 import { formatDuration } from '../diagnosis/window.js';
 import { codeBlock, cutMrkdwn, esc, mentionUser } from './slack-text.js';
-import { checkLine, expensiveLine, membersLine, waitingLine, notableChecks, verdictIcon, windowText } from './summary-lines.js';
+import { checkLine, decidingChecks, expensiveLine, membersLine, notableChecks, verdictIcon, waitingLine, windowText } from './summary-lines.js';
 
 type KnownBlock = SlackTypes.KnownBlock;
 export interface SlackMessage {
@@ -15,6 +15,25 @@ const SECTION_MAX = 2900;
 const clip = (s: string, max = SECTION_MAX): string => cutMrkdwn(s, max);
 const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text) } });
 const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(text) }] });
+
+/**
+ * A titled list in as many sections as it takes, each under Slack's limit: nothing is cut here. A reply
+ * that ends up over Slack's block limits is trimmed at delivery, which attaches its full text as a file.
+ */
+function sections(title: string, lines: string[]): KnownBlock[] {
+  const out: string[] = [];
+  let current = title;
+  for (const line of lines.map((l) => clip(l))) {
+    if (current.length + 1 + line.length > SECTION_MAX) {
+      out.push(current);
+      current = line;
+    } else {
+      current = `${current}\n${line}`;
+    }
+  }
+  out.push(current);
+  return out.map((text) => section(text));
+}
 
 export type JobStage =
   | { stage: 'queued' }
@@ -51,7 +70,9 @@ export function progressMessage(p: ParentContext, s: JobStage): SlackMessage {
 export function verdictMessage(d: Diagnosis, p: ParentContext): SlackMessage {
   const top = d.causes[0];
   const conf = top ? ` _(${top.severity}, ${top.confidence} confidence)_` : '';
-  const line = `${verdictIcon(d)} *${esc(d.cluster)}* — ${esc(d.headline)}${conf}`;
+  // The cause and where; its numbers lead the thread's first reply (two lines fit a phone's preview).
+  const short = top ? `${top.title} on ${top.members.join(', ') || 'all members'}` : d.headline;
+  const line = `${verdictIcon(d)} *${esc(d.cluster)}* — ${esc(short)}${conf}`;
   const ctx = [
     `last ${formatDuration(d.window.seconds)} (${windowText(d)})`,
     `${d.evidence.queries} queries${d.evidence.failed_queries ? `, ${d.evidence.failed_queries} failed` : ''}`,
@@ -64,13 +85,28 @@ export function verdictMessage(d: Diagnosis, p: ParentContext): SlackMessage {
 
 /** The thread reply: causes, the numbers behind them, what to run, and what could not be seen. */
 export function detailsMessage(d: Diagnosis): SlackMessage {
+  const text = [d.headline, ...d.causes.map((c) => c.summary), ...d.missing_evidence.map((m) => `missing: ${m.reason}`)].map(esc).join('\n');
+  return { text: clip(text, 3000), blocks: [verdictLead(d, `*${esc(d.headline)}*`), ...detailsBlocks(d)] };
+}
+
+/**
+ * The first block of a thread: the verdict (`title`, mrkdwn) and the numbers that decided it, which is
+ * what a phone shows before "show more".
+ */
+export function verdictLead(d: Diagnosis, title: string): KnownBlock {
+  const deciding = decidingChecks(d).map((c) => `• ${esc(checkLine(c, (s) => `*${s}*`))}`);
+  return section(`${verdictIcon(d)} ${title}${deciding.length > 0 ? `\n${deciding.join('\n')}` : ''}`);
+}
+
+/** The details after the lead: causes, effects, evidence, what to run, and what could not be seen. */
+export function detailsBlocks(d: Diagnosis): KnownBlock[] {
   const blocks: KnownBlock[] = [];
   const bold = (s: string): string => `*${s}*`;
   if (d.causes.length > 0) {
     const lines = d.causes.slice(0, 5).map(
       (c, i) => `${i + 1}. ${bold(esc(c.title))} on ${esc(c.members.join(', ') || 'all members')} — ${c.severity}, ${c.confidence} confidence\n     ${esc(c.summary)}`,
     );
-    blocks.push(section(`*Causes, most likely first*\n${lines.join('\n')}`));
+    blocks.push(...sections('*Causes, most likely first*', lines));
   } else if (d.healthy) {
     blocks.push(section(`✅ *No latency problem found.* The numbers:`));
   }
@@ -80,20 +116,22 @@ export function detailsMessage(d: Diagnosis): SlackMessage {
       ...d.consequences.map((c) => `• ${esc(c.summary)}${c.attributed_to ? ` _(explained by ${esc(c.attributed_to)})_` : ' _(cause not identified)_'}`),
       ...waiting.map((w) => `• ${esc(waitingLine(w))}${w.attributed_to ? ` _(explained by ${esc(w.attributed_to)})_` : ''}`),
     ];
-    blocks.push(section(`*Effects*\n${lines.join('\n')}`));
+    blocks.push(...sections('*Effects*', lines));
   }
   const info = d.information ?? [];
   if (info.length > 0) {
     const lines = info.map((c) => `• ${esc(c.title)} on ${esc(c.members.join(', ') || 'all members')}: ${esc(c.summary)}`);
-    blocks.push(section(`*Worth knowing* (slows nothing now)\n${lines.join('\n')}`));
+    blocks.push(...sections('*Worth knowing* (slows nothing now)', lines));
   }
-  const evidence = notableChecks(d).map((c) => `• ${esc(checkLine(c, bold))}`);
-  if (evidence.length > 0) blocks.push(section(`*Evidence*\n${evidence.join('\n')}`));
+  // The checks that decided the verdict lead the reply already; the rest of the evidence follows here.
+  const deciding = new Set(decidingChecks(d));
+  const evidence = notableChecks(d).filter((c) => !deciding.has(c)).map((c) => `• ${esc(checkLine(c, bold))}`);
+  if (evidence.length > 0) blocks.push(...sections(`*${deciding.size > 0 ? 'More evidence' : 'Evidence'}*`, evidence));
   if (d.expensive_requests.length > 0) {
-    blocks.push(section(`*Expensive requests* (from the logs)\n${d.expensive_requests.map((r) => `• ${esc(expensiveLine(r))}`).join('\n')}`));
+    blocks.push(...sections('*Expensive requests* (from the logs)', d.expensive_requests.map((r) => `• ${esc(expensiveLine(r))}`)));
   }
   if (d.timeline.length > 0) {
-    blocks.push(section(`*Timeline*\n${d.timeline.map((t) => `• \`${t.at.slice(11, 19)}\` ${esc(t.text)}`).join('\n')}`));
+    blocks.push(...sections('*Timeline*', d.timeline.map((t) => `• \`${t.at.slice(11, 19)}\` ${esc(t.text)}`)));
   }
   if (d.suggestions.length > 0) {
     blocks.push({ type: 'divider' });
@@ -108,6 +146,5 @@ export function detailsMessage(d: Diagnosis): SlackMessage {
     blocks.push(section(`*Missing evidence* (not guessed around)\n${lines.join('\n')}${more}`));
   }
   blocks.push(context(`${esc(membersLine(d))} · ${d.evidence.queries} queries, ${d.evidence.log_events} log events, ${d.evidence.duration_ms} ms`));
-  const text = [d.headline, ...d.causes.map((c) => c.summary), ...d.missing_evidence.map((m) => `missing: ${m.reason}`)].map(esc).join('\n');
-  return { text: clip(text, 3000), blocks: blocks.slice(0, 50) };
+  return blocks;
 }

@@ -49,6 +49,14 @@ export function notableChecks(d: Diagnosis): CheckResult[] {
   return breached.length > 0 ? breached : all;
 }
 
+/** The breached checks behind the top cause (or the top effect, when no cause was found), in its order. */
+export function decidingChecks(d: Diagnosis): CheckResult[] {
+  const top = d.causes[0] ?? d.consequences[0];
+  if (!top) return [];
+  const checks = d.findings.find((f) => f.playbook === top.playbook)?.checks ?? [];
+  return top.signals.map((id) => checks.find((c) => c.check === id)).filter((c): c is CheckResult => c !== undefined && !c.missing && c.severity !== 'ok');
+}
+
 export function membersLine(d: Diagnosis): string {
   if (d.members.length === 0) return 'members: none seen';
   return `members: ${d.members

@@ -25,7 +25,7 @@ const thresholdsSchema = z
     { message: 'critical must be at least as bad as warning', path: ['critical'] },
   );
 
-const unitSchema = z.enum(['seconds', 'bytes', 'ratio', 'percent', 'count', 'per_second', 'bytes_per_second', 'cores']);
+export const unitSchema = z.enum(['seconds', 'bytes', 'ratio', 'percent', 'count', 'per_second', 'bytes_per_second', 'cores']);
 
 const promqlText = z
   .string()

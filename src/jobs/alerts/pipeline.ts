@@ -98,6 +98,7 @@ export function startAlertPipeline(opts: AlertPipelineOptions): AlertPipeline {
       playbooks: opts.playbooks,
       windowSeconds: parseDuration(am.triageWindow) ?? 900,
       evidence,
+      prometheus: opts.prometheus,
       followUps,
       queryRecords: new QueryRecordStore(shared, { prefix }),
     }),

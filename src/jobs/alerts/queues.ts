@@ -51,8 +51,9 @@ export class AlertFollowUps {
     await this.triage.add('triage', data, { jobId: `${data.gid}-${data.incarnation}-t${data.triageId}` });
   }
 
-  async requestDelivery(data: DeliveryJobData): Promise<void> {
-    await this.delivery.add('thread', data, { jobId: `${data.gid}-${data.incarnation}-v${data.version}` });
+  /** `tag` tells apart a second request for the same version (replies added after it, e.g. charts). */
+  async requestDelivery(data: DeliveryJobData, tag?: string): Promise<void> {
+    await this.delivery.add('thread', data, { jobId: `${data.gid}-${data.incarnation}-v${data.version}${tag === undefined ? '' : `-${tag}`}` });
   }
 
   async close(): Promise<void> {

@@ -13,6 +13,8 @@ import { DEFAULT_PREFIX } from '../names.js';
 import { summariseQueries } from '../../diagnosis/query-summary.js';
 import { triageQueriesId, type QueryRecordStore } from '../../incidents/query-records.js';
 import { instrumentWorker } from '../instrument-worker.js';
+import { collectChartData } from '../../diagnosis/chart-series.js';
+import type { PrometheusRegistry } from '../../sources/prometheus/registry.js';
 
 export interface TriageWorkerOptions {
   connection: RedisClient;
@@ -27,6 +29,8 @@ export interface TriageWorkerOptions {
   queryRecords?: QueryRecordStore;
   metrics: Metrics;
   logger: Logger;
+  /** For the charts' range queries; without it, triage replies carry no charts. */
+  prometheus?: PrometheusRegistry;
 }
 
 /**
@@ -52,6 +56,9 @@ async function triage(job: Job<TriageJobData>, opts: TriageWorkerOptions, log: L
   const diagnosis = diagnose({ ...shared, playbooks: shared.playbooks.filter((id) => focus.includes(id)) }, opts.playbooks);
   end();
   const msg = alertTriageMessage(diagnosis, { alertnames: t.alertnames, members: t.members, playbooks: focus });
+  // Fetched meanwhile and stored after the verdict: the charts follow it in the thread (drawn at
+  // delivery) and never delay it.
+  const charts = opts.prometheus ? collectChartData(diagnosis, shared, opts.playbooks, opts.prometheus.forCluster(t.cluster)) : Promise.resolve([]);
   // Before the verdict is committed: the parent's Show queries button appears with it.
   await opts.queryRecords
     ?.save(triageQueriesId(t.gid, t.incarnation, t.triageId), summariseQueries(shared))
@@ -97,6 +104,12 @@ async function triage(job: Job<TriageJobData>, opts: TriageWorkerOptions, log: L
       replies: [{ kind: 'triage', text: msg.text, blocks: msg.blocks, alertReceivedAt: requestedAt }],
     });
     await opts.followUps.requestDelivery({ gid: g.gid, incarnation: g.incarnation, version: next.version });
+    const chartReplies = (await charts).map((chart) => ({ kind: 'chart', text: chart.title, blocks: [], chart }));
+    if (chartReplies.length > 0) {
+      // Still under the group's lock: the state is the one just written, only the replies are new.
+      await opts.store.commit(next, { events: [], replies: chartReplies });
+      await opts.followUps.requestDelivery({ gid: g.gid, incarnation: g.incarnation, version: next.version }, 'charts');
+    }
     log.info({ gid: g.gid, headline: diagnosis.headline, focus }, 'alert triaged');
   } finally {
     await lock.release();

@@ -13,6 +13,15 @@ export function pacedPoster(slack: SlackPoster, pacer: RedisChannelPacer): Slack
       return slack.postMessage(msg);
     },
     update: (msg) => slack.update(msg),
+    // A file in a thread shows as a new message: it takes its turn like one.
+    ...(slack.uploadFile === undefined
+      ? {}
+      : {
+          uploadFile: async (args) => {
+            await pacer.acquire(args.channel, 'later');
+            return slack.uploadFile!(args);
+          },
+        }),
     // Reading history is not a new message: not paced.
     ...(slack.findParent === undefined ? {} : { findParent: slack.findParent.bind(slack) }),
   };

@@ -15,6 +15,8 @@ import { sleep, type RedisChannelPacer } from './redis-channel-pacer.js';
 import { DEFAULT_PREFIX } from '../names.js';
 import { instrumentWorker } from '../instrument-worker.js';
 import { recoverParent } from './parent-recovery.js';
+import { postCharts } from './chart-posts.js';
+import { drawCharts, type ChartInput } from '../../report/charts/draw.js';
 
 export interface DeliveryWorkerOptions {
   connection: RedisClient;
@@ -22,7 +24,7 @@ export interface DeliveryWorkerOptions {
   concurrency: number;
   store: IncidentStore;
   /** Configured with rejectRateLimitedCalls and no in-place 429 wait: Retry-After is handled here. */
-  slack: Pick<SlackDelivery, 'postMessage' | 'update'> & Partial<Pick<SlackDelivery, 'findParent'>>;
+  slack: Pick<SlackDelivery, 'postMessage' | 'update'> & Partial<Pick<SlackDelivery, 'findParent' | 'uploadFile'>>;
   pacer: RedisChannelPacer;
   metrics: Metrics;
   logger: Logger;
@@ -133,6 +135,13 @@ async function syncThread(gid: string, incarnation: number, opts: DeliveryWorker
   const replies = await opts.store.replies(gid, incarnation, t.posted);
   let posted = t.posted;
   for (const batch of coalesce(replies)) {
+    const chart = batch[0]!.chart;
+    if (chart !== undefined) {
+      await postChart(opts, g.cluster ?? 'cluster', g.channel, parentTs, chart, refreshParent, log);
+      posted += 1;
+      await opts.store.saveThread(gid, incarnation, { posted });
+      continue;
+    }
     const msg = batch.length === 1 ? batch[0]! : { text: batch.map((r) => r.text).join('\n'), blocks: batch.flatMap((r) => r.blocks) };
     await post(opts, g.channel, { text: msg.text, blocks: msg.blocks as KnownBlock[], thread_ts: parentTs }, 'later', refreshParent);
     posted += batch.length;
@@ -161,6 +170,32 @@ export function coalesce<R extends { kind: string; blocks: unknown[] }>(replies:
   return out;
 }
 
+/** A chart reply: drawn now, uploaded into the thread in the channel's turn, or a line saying why not. */
+async function postChart(
+  opts: DeliveryWorkerOptions,
+  cluster: string,
+  channel: string,
+  threadTs: string,
+  chart: ChartInput,
+  whileWaiting: () => Promise<void>,
+  log: Logger,
+): Promise<void> {
+  const upload = opts.slack.uploadFile;
+  if (upload === undefined) return;
+  const drawn = await drawCharts(cluster, [chart]);
+  await postCharts(
+    {
+      uploadFile: (a) => paced(opts, channel, 'later', () => upload.call(opts.slack, a), whileWaiting),
+      postMessage: async (m) => ({ ts: await post(opts, channel, m, 'later', whileWaiting) }),
+    },
+    { channel, thread_ts: threadTs },
+    drawn,
+    0,
+    async () => undefined,
+    (title, reason) => log.warn({ channel, chart: title, reason }, 'chart missing from the thread'),
+  );
+}
+
 /** A new message: wait for the channel's slot, and on 429 hold the channel back for Retry-After. */
 async function post(
   opts: DeliveryWorkerOptions,
@@ -169,14 +204,26 @@ async function post(
   order: 'first' | 'later' = 'later',
   whileWaiting?: () => Promise<void>,
 ): Promise<string> {
+  const res = await paced(opts, channel, order, () => opts.slack.postMessage({ channel, ...msg }), whileWaiting);
+  return res.ts;
+}
+
+/** One new item in a channel (a message, a file) in the channel's turn, retried after Retry-After on 429. */
+async function paced<T>(
+  opts: DeliveryWorkerOptions,
+  channel: string,
+  order: 'first' | 'later',
+  send: () => Promise<T>,
+  whileWaiting?: () => Promise<void>,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     await opts.pacer.acquire(channel, order, whileWaiting);
     try {
-      const res = await opts.slack.postMessage({ channel, ...msg });
+      const res = await send();
       // Space the next message from this one's answer as well as from its slot: a send that left late
       // (a busy event loop, a slow connection) must not end up closer than the interval to the next one.
       await opts.pacer.holdOff(channel, opts.pacer.intervalMs);
-      return res.ts;
+      return res;
     } catch (err) {
       const wait = retryAfterOf(err);
       if (wait === undefined || attempt >= 20) throw err;

@@ -17,6 +17,8 @@ export const diagnoseJobSchema = z.object({
       replyTs: z.string().optional(),
       /** Set (unix ms) just before the parent is posted: without parentTs, an attempt may have posted it. */
       parentPostingAt: z.number().optional(),
+      /** Charts (or their "missing" lines) already in the thread: a retry posts only the rest. */
+      chartsPosted: z.number().int().nonnegative().optional(),
     })
     .optional(),
 });

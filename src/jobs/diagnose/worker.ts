@@ -11,6 +11,12 @@ import { DEFAULT_PREFIX, QUEUES } from '../names.js';
 import { instrumentWorker } from '../instrument-worker.js';
 import { parentMetadata, whySlowParentKey, type ParentMetadata } from '../../delivery/parent-metadata.js';
 import { recoverParent } from '../delivery/parent-recovery.js';
+import type { UploadFileArgs } from '../../delivery/slack-client.js';
+import { collectChartData } from '../../diagnosis/chart-series.js';
+import type { Evidence } from '../../diagnosis/evidence.js';
+import type { Diagnosis } from '../../diagnosis/types.js';
+import { drawCharts } from '../../report/charts/draw.js';
+import { postCharts } from '../delivery/chart-posts.js';
 import { diagnosisButtons } from '../../report/action-buttons.js';
 import { summariseQueries } from '../../diagnosis/query-summary.js';
 import type { QueryRecordStore } from '../../incidents/query-records.js';
@@ -21,6 +27,8 @@ export interface SlackPoster {
   update(msg: SlackMessage & { channel: string; ts: string }): Promise<unknown>;
   /** The parent carrying this metadata key posted since `sinceMs`, if any (see parent-metadata.ts). */
   findParent?(channel: string, key: string, sinceMs: number): Promise<string | undefined>;
+  /** A file into a thread (charts); without it, charts are not drawn. */
+  uploadFile?(args: UploadFileArgs): Promise<{ fileId: string }>;
 }
 
 export interface DiagnoseWorkerOptions {
@@ -72,7 +80,7 @@ async function processJob(job: Job<DiagnoseJobData>, opts: DiagnoseWorkerOptions
   const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 
   let parentTs = data.slack?.parentTs;
-  const saveSlack = async (patch: { parentTs?: string; replyTs?: string; parentPostingAt?: number }): Promise<void> => {
+  const saveSlack = async (patch: { parentTs?: string; replyTs?: string; parentPostingAt?: number; chartsPosted?: number }): Promise<void> => {
     if (!data.slack) return;
     data.slack = { ...data.slack, ...patch };
     await job.updateData(data);
@@ -156,5 +164,34 @@ async function processJob(job: Job<DiagnoseJobData>, opts: DiagnoseWorkerOptions
       ...(parentTs === undefined ? {} : { parentTs }),
     }),
   ]);
+  if (slack && parentTs) {
+    await postDiagnosisCharts(slack, data.slack?.threadTs ?? parentTs, evidence, diagnosis, data.slack?.chartsPosted ?? 0, (n) => saveSlack({ chartsPosted: n }), opts, log);
+  }
   log.info({ healthy: diagnosis.healthy, headline: diagnosis.headline, ms: evidence.durationMs }, 'diagnosis done');
+}
+
+/** The charts follow the text in the thread: the verdict never waits for them. */
+async function postDiagnosisCharts(
+  slack: { poster: SlackPoster; channel: string },
+  parentTs: string,
+  evidence: Evidence,
+  diagnosis: Diagnosis,
+  from: number,
+  onPosted: (n: number) => Promise<void>,
+  opts: DiagnoseWorkerOptions,
+  log: Logger,
+): Promise<void> {
+  const upload = slack.poster.uploadFile;
+  if (upload === undefined) return;
+  const inputs = await collectChartData(diagnosis, evidence, opts.deps.playbooks, opts.deps.prometheus.forCluster(diagnosis.cluster));
+  if (inputs.length <= from) return;
+  const drawn = await drawCharts(diagnosis.cluster, inputs);
+  await postCharts(
+    { uploadFile: (a) => upload.call(slack.poster, a), postMessage: (m) => slack.poster.postMessage(m) },
+    { channel: slack.channel, thread_ts: parentTs },
+    drawn,
+    from,
+    onPosted,
+    (title, reason) => log.warn({ chart: title, reason }, 'chart missing from the thread'),
+  );
 }

@@ -23,6 +23,8 @@ export const handoffJobSchema = z.object({
       repliesPosted: z.number().int().min(0),
       /** Set (unix ms) just before the parent is posted: without parentTs, an attempt may have posted it. */
       parentPostingAt: z.number().optional(),
+      /** Trend charts (or their "missing" lines) already in the thread. */
+      chartsPosted: z.number().int().min(0).optional(),
     })
     .optional(),
 });

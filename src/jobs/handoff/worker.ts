@@ -1,3 +1,8 @@
+import type { UploadFileArgs } from '../../delivery/slack-client.js';
+import { drawCharts } from '../../report/charts/draw.js';
+import { SMALL_CHART_SIZE } from '../../report/charts/spec.js';
+import { trendChartData } from '../../report/charts/trend-chart.js';
+import { postCharts } from '../delivery/chart-posts.js';
 import { Worker, type Job } from 'bullmq';
 import type { RedisClient } from '../redis.js';
 import { parseDuration } from '../../config/duration.js';
@@ -18,6 +23,8 @@ export interface HandoffPoster {
   postMessage(msg: SlackMessage & { channel: string; thread_ts?: string; metadata?: ParentMetadata }): Promise<{ ts: string }>;
   /** The parent carrying this metadata key posted since `sinceMs`, if any (see parent-metadata.ts). */
   findParent?(channel: string, key: string, sinceMs: number): Promise<string | undefined>;
+  /** A file into the thread (the trend charts); without it, no charts. */
+  uploadFile?(args: UploadFileArgs): Promise<{ fileId: string }>;
 }
 
 export interface HandoffWorkerOptions {
@@ -129,5 +136,24 @@ async function processHandoff(job: Job<HandoffJobData>, opts: HandoffWorkerOptio
     ...(data.scheduleId === undefined ? {} : { scheduleId: data.scheduleId }),
   }));
   await timeline.append(events);
+  // A small latency chart per cluster, after the text (and after the handoff is on record).
+  const upload = opts.slack.uploadFile;
+  if (upload !== undefined) {
+    const inputs = summary.clusters.map((c) => trendChartData(c, summary.period)).filter((c) => c !== undefined);
+    const from = data.slack?.chartsPosted ?? 0;
+    if (inputs.length > from) {
+      await postCharts(
+        { uploadFile: (a) => upload.call(opts.slack, a), postMessage: (m) => opts.slack.postMessage(m) },
+        { channel: data.channel, thread_ts: parentTs },
+        await drawCharts('handoff', inputs, SMALL_CHART_SIZE),
+        from,
+        async (n) => {
+          data.slack = { ...data.slack, parentTs, repliesPosted: replies.length, chartsPosted: n };
+          await job.updateData(data);
+        },
+        (title, reason) => log.warn({ chart: title, reason }, 'trend chart missing from the handoff'),
+      );
+    }
+  }
   log.info({ jobId, channel: data.channel, clusters: data.clusters, parentTs, replies: replies.length }, 'handoff posted');
 }

@@ -11,6 +11,8 @@ import { readEnv } from '../../../src/config/env.js';
 import { createLogger } from '../../../src/telemetry/logger.js';
 import type { HandoffSummary } from '../../../src/handoff/summary.js';
 import { SlackStandin, type StoredMessage } from '../../support/slack-standin.js';
+import { readPng } from '../../support/png.js';
+import { SMALL_CHART_SIZE } from '../../../src/report/charts/spec.js';
 import { sendInteraction, sendSlashCommand } from '../../support/slack-sign.js';
 import { startRedis } from '../../support/redis.js';
 import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
@@ -215,6 +217,11 @@ describe('a shift, then /etcd handoff', () => {
     expect(details).not.toContain('maintenance on the other cluster');
     expect(details).toContain('Trends over the period');
     expect(details).toContain('WAL fsync p99:');
+    // After the text, a small latency chart of the cluster over the period.
+    await waitFor('the trend chart', () => slack.uploadedFiles(LAB).some((f) => f.thread_ts === parent.ts), 20_000);
+    const chart = slack.uploadedFiles(LAB).find((f) => f.thread_ts === parent.ts)!;
+    expect(chart).toMatchObject({ filename: 'handoff-lab-latency-trends.png', title: 'lab: latencies over the shift (worst member)' });
+    expect(readPng(chart.content!)).toMatchObject({ width: SMALL_CHART_SIZE.width * 2, height: SMALL_CHART_SIZE.height * 2 });
     expect(details).not.toContain('Nothing outstanding');
     // Permalinks came from chat.getPermalink.
     expect(slack.okCallsOf('chat.getPermalink').length).toBeGreaterThanOrEqual(3);

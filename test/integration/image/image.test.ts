@@ -89,14 +89,16 @@ describe('container image', () => {
     }
   });
 
-  it('why-slow from inside the image names the slow member of a recorded incident', async () => {
+  it('why-slow from inside the image names the slow member of a recorded incident and draws its charts', async () => {
     const end = new Date(Math.floor(prom.times.faultEnd) * 1000).toISOString();
-    const c = await runContainer(build, ['etcd-triage', 'why-slow', 'lab', '--config', '/etc/etcd-triage/config.yaml', '--window', '3m', '--end', end], {
+    const c = await runContainer(build, ['etcd-triage', 'why-slow', 'lab', '--config', '/etc/etcd-triage/config.yaml', '--window', '3m', '--end', end, '--charts', '/tmp'], {
       volumes: [[configFile, '/etc/etcd-triage/config.yaml']],
     });
     try {
       expect(await c.exited).toBe(0);
       expect(c.output()).toMatch(new RegExp(`Slow disk on ${prom.meta.fault.member!}`));
+      // The image carries the font and the renderer: the chart is drawn, not reported missing.
+      expect(c.output()).toContain('chart written: /tmp/lab-disk-wal_fsync_p99.png');
     } finally {
       await c.remove();
     }

@@ -147,6 +147,9 @@ describe('/etcd why-slow from Slack', () => {
     expect((await fetch(`${bot.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${bot.url}/readyz`);
     expect(ready.status).toBe(200);
+    // A job completes once its charts have followed the text into the thread: wait for that.
+    const completed = /etcd_triage_jobs_total\{queue="diagnose",outcome="completed"\} [1-9]/;
+    await waitFor('a completed diagnose job', async () => completed.test(await (await fetch(`${bot.url}/metrics`)).text()), 30_000);
     const metrics = await (await fetch(`${bot.url}/metrics`)).text();
     expect(metrics).toMatch(/etcd_triage_commands_received_total\{command="why-slow",outcome="enqueued"\} [1-9]/);
     expect(metrics).toMatch(/etcd_triage_jobs_total\{queue="diagnose",outcome="completed"\} [1-9]/);
