@@ -70,3 +70,13 @@ function range(low: string, high: string): string {
   const unitOf = (s: string): string => s.slice(s.indexOf(' '));
   return unitOf(low) === unitOf(high) ? `${low.slice(0, low.indexOf(' '))}–${high}` : `${low}–${high}`;
 }
+
+/**
+ * Where a breach of the warning line starts for a value graded on these edges: the first bucket edge at
+ * or past the line ("above" lines; a value above that edge has its whole bucket past the line). Charts
+ * draw their warning rule there.
+ */
+export function warningEdge(t: Thresholds, les: number[] | undefined): number {
+  if (!les || t.direction !== 'above') return t.warning;
+  return les.find((le) => le >= t.warning * (1 - EDGE)) ?? t.warning;
+}

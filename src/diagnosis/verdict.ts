@@ -181,7 +181,11 @@ export function decide(input: VerdictInput): Verdict {
       const members = cause.localise === 'pairs' ? localisePairs(cause, checks, candidates, matched, clear) : standingOut(cause, checks, matched, clear);
       const signalIds = [...cause.when.all, ...cause.when.any, ...cause.support].filter((id, i, a) => a.indexOf(id) === i);
       const pairs = cause.localise === 'pairs';
-      const signals = signalIds.filter((id) => members.some((m) => breached(checks.get(id), m, pairs)));
+      // Discriminators (impact: information, e.g. "every fsync slow") back a cause but are not what it
+      // is about: the signals that are come first (the report and the charts lead with the first).
+      const signals = signalIds
+        .filter((id) => members.some((m) => breached(checks.get(id), m, pairs)))
+        .sort((a, b) => Number(checks.get(a)?.impact === 'information') - Number(checks.get(b)?.impact === 'information'));
       const severity = worst(
         [...cause.when.all, ...cause.when.any].flatMap((id) => members.map((m) => severityFor(checks.get(id), m, pairs))),
       );
