@@ -41,18 +41,22 @@ export async function collectTrends(
     leaders: `max(increase(etcd_server_leader_changes_seen_total{${sel}}[${seconds}s]))`,
   };
   const notes: string[] = [];
-  // A partial answer (a Thanos store that did not answer) is used, and the handoff says so.
+  // A partial answer (a Thanos store that did not answer) is used, and the handoff says so. The notes
+  // are kept per query and listed in the order of the trends, not in the order the answers came back.
+  const partial = new Map<string, string[]>();
   const noted = <T>(what: string) => (a: { result: T; warnings: string[] }): T => {
-    for (const w of a.warnings) notes.push(`${what}: partial answer, may lack data (${w})`);
+    if (a.warnings.length > 0) partial.set(what, a.warnings.map((w) => `${what}: partial answer, may lack data (${w})`));
     return a.result;
   };
-  const [fsync, rtt, db, quota, leaders] = await Promise.allSettled([
+  const settled = await Promise.allSettled([
     prom.rangeAnswer(q.fsync, start, end, step).then(noted('fsync p99')),
     prom.rangeAnswer(q.rtt, start, end, step).then(noted('peer RTT p99')),
     prom.rangeAnswer(q.db, start, end, step).then(noted('database size')),
     prom.instantAnswer(q.quota, end).then(noted('database quota')),
     prom.instantAnswer(q.leaders, end).then(noted('leader changes')),
   ]);
+  const [fsync, rtt, db, quota, leaders] = settled;
+  for (const what of ['fsync p99', 'peer RTT p99', 'database size', 'database quota', 'leader changes']) notes.push(...(partial.get(what) ?? []));
   const points = (r: PromiseSettledResult<Series[]>, what: string): Point[] | undefined => {
     if (r.status === 'rejected') {
       notes.push(`${what}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`);
