@@ -19,6 +19,7 @@ import { clusterStatus } from './lib/etcd-api.js';
 import { DEFAULTS, FAULT_KINDS, type FaultKind, type FaultParams } from './lib/faults.js';
 import { exportFixture, logOffsets } from './lib/recorder.js';
 import { printSignals } from './lib/signals.js';
+import { leaveFragmented } from './lib/fragment.js';
 
 const l = labLayout();
 interface FaultCli {
@@ -93,14 +94,20 @@ addFaultOptions(program.command('record').argument('<scenario>', 'fixture name, 
   .option('--out <dir>', 'fixture directory (default test/fixtures/<scenario>)')
   .option('--description <text>', 'one line saying what the scenario shows', '')
   .option('--keep-up', 'leave the lab running afterwards', false)
-  .action(async (name: string, o: FaultCli & { fault: string; mode: EtcdMode; baseline: string; out?: string; description: string; keepUp: boolean }) => {
+  .addOption(new Option('--with <kind>', 'a second fault at the same time, cluster-wide (two causes at once)').choices(['expensive', 'capacity']))
+  .option('--fragment <member>', 'before the baseline: write, delete and compact a burst of large keys, then defragment every member but this one')
+  .option('--load-writes <n>', 'puts per second of the steady traffic (default 20)')
+  .option('--load-reads <n>', 'linearizable reads per second of the steady traffic (default 10)')
+  .action(async (name: string, o: FaultCli & { fault: string; mode: EtcdMode; baseline: string; out?: string; description: string; keepUp: boolean; with?: FaultKind; fragment?: string; loadWrites?: string; loadReads?: string }) => {
     const kind = o.fault as FaultKind;
     if (!FAULT_KINDS.includes(kind)) throw new Error(`unknown fault ${kind}`);
-    const extra = kind === 'expensive' ? ['--max-request-bytes=2097152'] : [];
+    const extra = kind === 'expensive' || o.with === 'expensive' ? ['--max-request-bytes=2097152'] : [];
     await up(l, { mode: o.mode, fresh: true, extraEtcdFlags: extra });
     try {
-      startLoad(l, 3600);
-      if (kind === 'expensive') await ensureSeeded(l);
+      const rates = { writesPerSec: o.loadWrites ? Number(o.loadWrites) : 20, readsPerSec: o.loadReads ? Number(o.loadReads) : 10 };
+      const fragmented = o.fragment ? await leaveFragmented(l, o.fragment) : undefined;
+      startLoad(l, 3600, rates);
+      if (kind === 'expensive' || o.with === 'expensive') await ensureSeeded(l);
       say('warming up 15 s so rate windows have data');
       await sleep(15_000);
       const startMs = Date.now();
@@ -109,6 +116,7 @@ addFaultOptions(program.command('record').argument('<scenario>', 'fixture name, 
       say(`recording baseline for ${o.baseline}s`);
       await sleep(Number(o.baseline) * 1000);
       const f = await faultParams(l, kind, o);
+      if (o.with) f.params.also = (await resolveFault(l, o.with, { durationS: f.params.durationS })).params;
       const { params, role, memberId } = f;
       const atFault = await clusterStatus(l);
       const faultStartMs = Date.now();
@@ -145,7 +153,8 @@ addFaultOptions(program.command('record').argument('<scenario>', 'fixture name, 
           members: atFault.map((s) => ({ name: s.name, id: s.id, roleAtFaultStart: s.isLeader ? 'leader' : 'follower' })),
           leader: { atStart: leaderOf(before) ?? null, atFaultStart: leaderOf(atFault) ?? null, atEnd: leaderOf(after) ?? null },
           prometheus: { scrapeIntervalSeconds: 1, etcdJob: 'etcd', nodeJob: 'node', memberLabel: 'instance', nodeInstance: 'lab-host' },
-          traffic: 'light: 20 puts/s and 10 linearizable reads/s spread over the three members, during the whole recording',
+          traffic: `${rates.writesPerSec === 20 && rates.readsPerSec === 10 ? 'light' : 'steady'}: ${rates.writesPerSec} puts/s and ${rates.readsPerSec} linearizable reads/s spread over the three members, during the whole recording`,
+          ...(fragmented ? { preparation: { fragmented: fragmented.member, dbSizeBytesAtStart: fragmented.dbSizeBytes } } : {}),
         },
       });
       say(`fixture written`);

@@ -6,6 +6,7 @@ import { isMetricCheck, isRefCheck, unitSchema } from './playbook/schema.js';
 import { renderQuery } from './query-plan.js';
 import { varsOf } from './diagnose.js';
 import type { CauseResult, Diagnosis } from './types.js';
+import { boundsOf, bucketBounds, gradeBounded, warningEdge } from './histogram-bounds.js';
 
 /**
  * The data behind the charts of a diagnosis: the signal that decided its top cause, per member, over
@@ -120,7 +121,10 @@ export function chartDataOf(q: ChartQuery, raw: ChartData['series']): ChartData 
     .sort((a, b) => a.member.localeCompare(b.member));
   const t = q.check.thresholds;
   const highlighted = q.cause.members.length > 0 ? q.cause.members : [];
-  const over = (v: number): boolean => t !== undefined && (t.direction === 'above' ? v >= t.warning : v <= t.warning);
+  // Histogram quantiles breach only past the bucket edge at or beyond the line: the rule and the onset
+  // are drawn where the verdict grades.
+  const les = q.check.buckets ? bucketBounds(q.check.buckets) : undefined;
+  const over = (v: number): boolean => t !== undefined && gradeBounded(v, les ? boundsOf(v, les) : undefined, t) !== 'ok';
   // Onset: the first point of a highlighted member over the warning level.
   const crossings = series
     .filter((s) => highlighted.includes(s.member))
@@ -133,7 +137,7 @@ export function chartDataOf(q: ChartQuery, raw: ChartData['series']): ChartData 
     title: q.check.title.replace(/, worst minute$/, ''),
     unit: q.check.unit,
     promql: q.promql,
-    ...(t ? { rule: { value: t.warning, label: 'warning' } } : {}),
+    ...(t ? { rule: { value: warningEdge(t, les), label: 'warning' } } : {}),
     highlighted,
     ...(crossings.length > 0 ? { onset: iso(Math.min(...crossings)) } : {}),
     start: iso(q.start),

@@ -15,7 +15,9 @@ export function contextQueries(vars: QueryVars): PlannedQuery[] {
   ];
 }
 
-const upQuery = (v: QueryVars): string => `max by (${v.memberLabel}) (max_over_time(up{${v.selector}}[${v.windowSeconds}s]))`;
+// The share of failed scrapes, written exactly as resources/scrape_gaps writes it so that one query
+// serves both (the query budget is tight): a member was seen when it answered at least one scrape.
+const upQuery = (v: QueryVars): string => `1 - avg by (${v.memberLabel}) (avg_over_time(up{${v.selector}}[${v.windowSeconds}s]))`;
 const leaderQuery = (v: QueryVars): string =>
   `max by (${v.memberLabel}) (last_over_time(etcd_server_is_leader{${v.selector}}[${v.windowSeconds}s]))`;
 const versionQuery = (v: QueryVars): string =>
@@ -61,7 +63,7 @@ export function readContext(evidence: Evidence, vars: QueryVars): ClusterContext
   };
   for (const s of up?.result ?? []) {
     const name = s.labels[vars.memberLabel];
-    if (name !== undefined) member(name).seen = (s.points.at(-1)?.v ?? 0) >= 1;
+    if (name !== undefined) member(name).seen = (s.points.at(-1)?.v ?? 1) < 1;
   }
   for (const s of leader?.result ?? []) {
     const name = s.labels[vars.memberLabel];

@@ -7,7 +7,7 @@ import { decide } from './verdict.js';
 import { formatDuration } from './window.js';
 import type { CheckResult, Diagnosis, MissingEvidence } from './types.js';
 import { buildTimeline } from './timeline.js';
-import { summariseExpensiveRequests } from '../sources/logs/summarise-expensive.js';
+import { slowReads } from './expensive-requests.js';
 
 export function varsOf(evidence: Evidence): QueryVars {
   return {
@@ -45,11 +45,17 @@ export function diagnose(evidence: Evidence, allPlaybooks: Playbook[]): Diagnosi
   missing.push(...partialAnswers(evidence));
 
   const evaluated = checks.filter((c) => c.missing === undefined);
-  const breachedChecks = evaluated.filter((c) => SEVERITY_RANK[c.severity] >= 1);
+  // A breach that slows nothing (fragmentation far below the quota, a line just passed on every member
+  // alike) is information, not a problem.
+  const informative = new Set(verdict.information.flatMap((i) => i.signals.map((s) => `${i.playbook}/${s}`)));
+  const breachedChecks = evaluated.filter(
+    (c) => SEVERITY_RANK[c.severity] >= 1 && c.impact !== 'information' && !informative.has(`${c.playbook}/${c.check}`),
+  );
   // "Healthy" is a claim: make it only when the evidence to back it is there.
   const enoughEvidence = ctx.problem === undefined && evaluated.length > 0;
   const healthy = enoughEvidence && verdict.causes.length === 0 && verdict.consequences.length === 0 && breachedChecks.length === 0;
   const window = formatDuration(evidence.window.seconds);
+  const reads = evidence.logs ? slowReads(evidence.logs.events, verdict.causes) : { expensive: [], waiting: [] };
 
   let headline: string;
   const top = verdict.causes[0];
@@ -77,22 +83,12 @@ export function diagnose(evidence: Evidence, allPlaybooks: Playbook[]): Diagnosi
     members: ctx.members.map((m) => ({ name: m.name, leader: m.leader, up: m.seen, ...(m.version ? { version: m.version } : {}) })),
     causes: verdict.causes,
     consequences: verdict.consequences,
+    information: verdict.information,
     findings: playbooks.map((pb) => ({ playbook: pb.id, title: pb.title, checks: checks.filter((c) => c.playbook === pb.id) })),
     suggestions: verdict.suggestions,
     timeline: buildTimeline(checks, evidence.logs?.events ?? [], ctx),
-    expensive_requests: evidence.logs
-      ? summariseExpensiveRequests(evidence.logs.events, { top: 5, access: 'read-only' }).map((g) => ({
-          prefix: g.prefix,
-          count: g.count,
-          total_ms: Math.round(g.totalMs),
-          max_ms: Math.round(g.maxMs),
-          response_bytes: g.totalResponseBytes,
-          max_response_count: g.maxResponseCount,
-          members: g.members,
-          dominant_step: g.dominantStep,
-          example: g.example,
-        }))
-      : [],
+    expensive_requests: reads.expensive,
+    waiting_requests: reads.waiting,
     missing_evidence: missing,
     evidence: {
       queries: evidence.queries.length,

@@ -6,6 +6,7 @@ import { isMetricCheck, isRefCheck } from './playbook/schema.js';
 import { checkQuery } from './query-plan.js';
 import type { QueryVars } from './query-vars.js';
 import { formatGuideline, formatValue } from './format.js';
+import { boundsOf, bucketBounds, formatBounded, gradeBounded } from './histogram-bounds.js';
 import type { CheckResult, MeasuredValue, Severity } from './types.js';
 import type { Series } from '../sources/prometheus/types.js';
 
@@ -18,11 +19,7 @@ export function worst(severities: Iterable<Severity>): Severity {
 }
 
 export function classify(value: number, t: Thresholds | undefined): Severity {
-  if (!t) return 'ok';
-  const worse = (a: number, b: number): boolean => (t.direction === 'above' ? a >= b : a <= b);
-  if (t.critical !== undefined && worse(value, t.critical)) return 'critical';
-  if (worse(value, t.warning)) return 'warning';
-  return 'ok';
+  return gradeBounded(value, undefined, t);
 }
 
 /** Reduces a series to the value a check looks at, with the time of the extreme for peaks. */
@@ -49,6 +46,7 @@ function evaluateMetric(pb: Playbook, check: MetricCheck, evidence: Evidence, ct
     title: check.title,
     unit: check.unit,
     guideline: check.guideline ?? formatGuideline(check.thresholds, check.unit),
+    ...(check.impact === 'information' ? { impact: 'information' as const } : {}),
   };
   const planned = checkQuery(check, vars);
   if (!planned) return { ...base, severity: 'ok', values: [], missing: 'needs node_exporter metrics: set nodeExporter.selector for this cluster' };
@@ -57,21 +55,24 @@ function evaluateMetric(pb: Playbook, check: MetricCheck, evidence: Evidence, ct
   if (record.error) return { ...base, severity: 'ok', values: [], missing: `query failed (${record.error.kind}): ${record.error.message}` };
   const values: MeasuredValue[] = [];
   const seenMembers = new Set<string>();
+  const les = check.buckets ? bucketBounds(check.buckets) : undefined;
   for (const s of record.result ?? []) {
     const r = reduce(s, check.mode);
     if (!r) continue;
     const member = check.per === 'cluster' ? '*' : (s.labels[vars.memberLabel] ?? '?');
     seenMembers.add(member);
-    const severity = classify(r.v, check.thresholds);
+    const bounds = les ? boundsOf(r.v, les) : undefined;
+    const severity = gradeBounded(r.v, bounds, check.thresholds);
     const rawDetail = check.detailLabel ? s.labels[check.detailLabel] : undefined;
     const detail = rawDetail !== undefined && check.detailIsMember ? (ctx.nameById.get(rawDetail) ?? rawDetail) : rawDetail;
-    const base = check.baseline ? baselineFor(evidence, planned.promql, s.labels, check) : undefined;
+    const base = check.baseline ? baselineFor(evidence, planned.promql, s.labels, check, les) : undefined;
     values.push({
       member,
       ...(detail !== undefined ? { detail } : {}),
       ...(base ? { baseline: base } : {}),
       value: r.v,
-      formatted: formatValue(r.v, check.unit),
+      ...(bounds ? { bounds } : {}),
+      formatted: formatBounded(r.v, bounds, check.unit, check.thresholds, severity),
       severity,
       ...(check.mode === 'peak' || check.mode === 'low' ? { at: r.t !== undefined ? new Date(r.t * 1000).toISOString() : undefined } : {}),
     });
@@ -102,12 +103,16 @@ const BASELINE_WHEN: Record<BaselinePurpose, 'yesterday' | 'an hour earlier'> = 
 };
 
 /** The same series (same labels) in the comparison window: a day earlier, else the hour before. */
-function baselineFor(evidence: Evidence, promql: string, labels: Record<string, string>, check: MetricCheck): MeasuredValue['baseline'] {
+function baselineFor(evidence: Evidence, promql: string, labels: Record<string, string>, check: MetricCheck, les: number[] | undefined): MeasuredValue['baseline'] {
   for (const purpose of ['baseline-day', 'baseline-hour'] as const) {
     const rec = findQuery(evidence, 'instant', promql, purpose);
     const match = rec?.result?.find((s) => sameLabels(s.labels, labels));
     const v = match?.points.at(-1)?.v;
-    if (v !== undefined && Number.isFinite(v)) return { value: v, formatted: formatValue(v, check.unit), when: BASELINE_WHEN[purpose] };
+    if (v !== undefined && Number.isFinite(v)) {
+      const bounds = les ? boundsOf(v, les) : undefined;
+      const formatted = formatBounded(v, bounds, check.unit, check.thresholds, gradeBounded(v, bounds, check.thresholds));
+      return { value: v, formatted, when: BASELINE_WHEN[purpose] };
+    }
   }
   return undefined;
 }
@@ -178,7 +183,10 @@ export function evaluateChecks(playbooks: Playbook[], all: Playbook[], evidence:
       if (!target) return { playbook: pb.id, check: c.id, title: c.ref, unit: 'count', severity: 'ok', values: [], missing: `no check ${c.ref}`, ref: c.ref };
       const t = c.thresholds;
       if (!t) return { ...target, playbook: pb.id, check: c.id, ref: c.ref };
-      const values = target.values.map((v) => ({ ...v, severity: classify(v.value, t) }));
+      const values = target.values.map((v) => {
+        const severity = gradeBounded(v.value, v.bounds, t);
+        return { ...v, severity, formatted: v.bounds ? formatBounded(v.value, v.bounds, target.unit, t, severity) : v.formatted };
+      });
       return { ...target, playbook: pb.id, check: c.id, ref: c.ref, values, severity: worst(values.map((v) => v.severity)) };
     }),
   );

@@ -29,6 +29,7 @@ export function renderQuery(template: string, vars: QueryVars): string | undefin
     .replaceAll('$node_selector', vars.nodeSelector ?? '')
     .replaceAll('$selector', vars.selector)
     .replaceAll('$member', vars.memberLabel)
+    .replaceAll('$window_seconds', String(vars.windowSeconds))
     .replaceAll('$window', `${vars.windowSeconds}s`)
     .replaceAll('$rate', `${vars.rateSeconds}s`)
     .replaceAll('$step', `${vars.stepSeconds}s`);

@@ -17,6 +17,11 @@ export interface MeasuredValue {
   severity: Severity;
   /** For peak/low checks: when the extreme was reached (ISO 8601). */
   at?: string;
+  /**
+   * For histogram quantiles: the bucket edges the value lies between (high null: past the last edge).
+   * `value` is histogram_quantile's interpolation inside them; the grade uses the edges.
+   */
+  bounds?: { low: number; high: number | null };
   /** The same signal in an earlier window, for "48 ms (yesterday 1.2 ms)". */
   baseline?: { value: number; formatted: string; when: 'yesterday' | 'an hour earlier' };
 }
@@ -34,6 +39,8 @@ export interface CheckResult {
   missing?: string;
   /** "playbook/check" when this is another playbook's check reused as it is. */
   ref?: string;
+  /** Set when a breach of this check slows nothing (e.g. fragmentation far below the quota). */
+  impact?: 'information';
 }
 
 export interface CauseResult {
@@ -91,6 +98,12 @@ export interface ExpensiveRequest {
   example: string;
 }
 
+/** Slow reads that were cheap but waited (ReadIndex, a slow member): an effect, not a culprit. */
+export interface WaitingRequests extends ExpensiveRequest {
+  /** "playbook/cause" found on the members they waited on. */
+  attributed_to?: string;
+}
+
 export interface Diagnosis {
   cluster: string;
   window: { start: string; end: string; seconds: number };
@@ -99,11 +112,21 @@ export interface Diagnosis {
   members: Array<{ name: string; leader: boolean; up: boolean; version?: string }>;
   causes: CauseResult[];
   consequences: ConsequenceResult[];
+  /**
+   * Findings that are true but slow nothing (a fragmented database far below its quota), with what to
+   * do; severity "ok". They never make the cluster unhealthy.
+   */
+  information?: CauseResult[];
   findings: Array<{ playbook: string; title: string; checks: CheckResult[] }>;
   suggestions: SuggestionResult[];
   timeline: TimelineEntry[];
   /** Slow read requests from the logs, grouped by key prefix, most total time first. */
   expensive_requests: ExpensiveRequest[];
+  /**
+   * Slow reads whose time went into waiting (for raft agreement, a slow member), grouped like
+   * expensive_requests and attributed to the cause that made them wait.
+   */
+  waiting_requests?: WaitingRequests[];
   missing_evidence: MissingEvidence[];
   evidence: { queries: number; failed_queries: number; log_events: number; collected_at: string; duration_ms: number };
 }

@@ -37,20 +37,21 @@ function holds(cause: Cause, checks: ChecksById, member: string): boolean {
   );
 }
 
-/** 1 for a value at the guideline, up to 4 for 8× over it; +1 when critical. */
-function strength(result: CheckResult, member: string, thresholds: Thresholds | undefined, pairs: boolean): number {
-  const vals = result.values.filter((v) => touches(v, member, pairs));
-  let best = 0;
-  for (const v of vals) {
-    if (v.severity === 'ok') continue;
-    let ratio = 1;
-    if (thresholds && thresholds.warning !== 0) {
-      ratio = thresholds.direction === 'above' ? v.value / thresholds.warning : thresholds.warning / Math.max(v.value, 1e-12);
-    }
-    const s = 1 + Math.min(3, Math.log2(Math.max(1, ratio))) + (v.severity === 'critical' ? 1 : 0);
-    best = Math.max(best, s);
+/** 1 for a value at the guideline, up to 4 for 8× over it; +1 when critical; 0 when not breached. */
+function strengthOf(v: MeasuredValue, thresholds: Thresholds | undefined): number {
+  if (v.severity === 'ok') return 0;
+  let ratio = 1;
+  if (thresholds && thresholds.warning !== 0) {
+    // A histogram quantile is only known to lie past its bucket's lower edge: the margin is measured there.
+    const measured = v.bounds ? (thresholds.direction === 'above' ? v.bounds.low : (v.bounds.high ?? v.value)) : v.value;
+    ratio = thresholds.direction === 'above' ? measured / thresholds.warning : thresholds.warning / Math.max(measured, 1e-12);
   }
-  return best;
+  return 1 + Math.min(3, Math.log2(Math.max(1, ratio))) + (v.severity === 'critical' ? 1 : 0);
+}
+
+/** The strongest of a check's values that concern a member. */
+function strength(result: CheckResult, member: string, thresholds: Thresholds | undefined, pairs: boolean): number {
+  return Math.max(0, ...result.values.filter((v) => touches(v, member, pairs)).map((v) => strengthOf(v, thresholds)));
 }
 
 /** A reused check grades with its original's thresholds. */
@@ -107,28 +108,63 @@ export interface VerdictInput {
 /**
  * For causes measured on member→peer pairs: the members that take part in every breached pair. A slow
  * link around etcd-2 breaches etcd-1→etcd-2, etcd-3→etcd-2 and etcd-2→both, and only etcd-2 is in all
- * of them; when every pair is slow, nobody is, and all members stay named.
+ * of them. A pair only just past the line elsewhere (one noisy probe) must not undo that: when the
+ * clearly breached pairs share a member, that member is named. When every pair is slow, nobody is,
+ * and all members stay named.
  */
-function localisePairs(cause: Cause, checks: ChecksById, members: string[], matched: string[]): string[] {
-  const pairs: Array<[string, string]> = [];
+function localisePairs(cause: Cause, checks: ChecksById, members: string[], matched: string[], clear: (v: MeasuredValue, check: string) => boolean): string[] {
+  const breachedPairs: Array<{ pair: [string, string]; clear: boolean }> = [];
   for (const id of [...cause.when.all, ...cause.when.any]) {
     for (const v of checks.get(id)?.values ?? []) {
-      if (v.severity !== 'ok' && v.detail !== undefined) pairs.push([v.member, v.detail]);
+      if (v.severity !== 'ok' && v.detail !== undefined) breachedPairs.push({ pair: [v.member, v.detail], clear: clear(v, id) });
     }
   }
-  if (pairs.length === 0) return matched;
-  const inAll = members.filter((m) => pairs.every(([a, b]) => a === m || b === m));
-  return inAll.length > 0 ? inAll : matched;
+  if (breachedPairs.length === 0) return matched;
+  // One slow pair has two ends: the one where the cause's other conditions hold is the one to name
+  // (a starved member's own probes are slow, and only its own timings are inflated).
+  const inAll = (pairs: Array<[string, string]>): string[] => {
+    const ends = members.filter((m) => pairs.every(([a, b]) => a === m || b === m));
+    const narrowed = ends.filter((m) => matched.includes(m));
+    return narrowed.length > 0 ? narrowed : ends;
+  };
+  const all = inAll(breachedPairs.map((p) => p.pair));
+  if (all.length > 0) return all;
+  const clearPairs = breachedPairs.filter((p) => p.clear).map((p) => p.pair);
+  const inClear = clearPairs.length > 0 ? inAll(clearPairs) : [];
+  return inClear.length > 0 ? inClear : matched;
+}
+
+/**
+ * The delay a cause adds, in seconds: the worst breached value of its delay check on its members, at the
+ * lower bucket edge for histograms (what is certain). Undefined when nothing is breached.
+ */
+function delayOf(result: CheckResult | undefined, members: string[], pairs: boolean): number | undefined {
+  const vals = (result?.values ?? []).filter((v) => v.severity !== 'ok' && members.some((m) => touches(v, m, pairs)));
+  if (vals.length === 0) return undefined;
+  return Math.max(...vals.map((v) => v.bounds?.low ?? v.value));
+}
+
+/**
+ * For causes on members: when some matched members are clearly breached and others only just past a
+ * line, the clear ones are the cause's members (the others are what a busy node does to everyone).
+ */
+function standingOut(cause: Cause, checks: ChecksById, matched: string[], clear: (v: MeasuredValue, check: string) => boolean): string[] {
+  if (matched.length < 2) return matched;
+  const ids = [...cause.when.all, ...cause.when.any];
+  const isClear = (m: string): boolean => ids.some((id) => (checks.get(id)?.values ?? []).some((v) => v.member === m && clear(v, id)));
+  const clearOnes = matched.filter(isClear);
+  return clearOnes.length > 0 ? clearOnes : matched;
 }
 
 export interface Verdict {
   causes: CauseResult[];
   consequences: ConsequenceResult[];
+  information: CauseResult[];
   suggestions: SuggestionResult[];
 }
 
 export function decide(input: VerdictInput): Verdict {
-  const found: Array<CauseResult & { kind: Cause['kind']; explainedBy: string[] }> = [];
+  const found: Array<CauseResult & { kind: Cause['kind']; explainedBy: string[]; delay: number | undefined }> = [];
   for (const pb of input.playbooks) {
     const checks: ChecksById = new Map(input.checks.filter((c) => c.playbook === pb.id).map((c) => [c.check, c]));
     const thresholds = new Map(pb.checks.map((c) => [c.id, thresholdsOf(c, input.playbooks)]));
@@ -137,10 +173,19 @@ export function decide(input: VerdictInput): Verdict {
       const matched = candidates.filter((m) => holds(cause, checks, m));
       if (matched.length === 0) continue;
       // Localising looks at every member: the far end of the slow pairs may not breach as a sender.
-      const members = cause.localise === 'pairs' ? localisePairs(cause, checks, candidates, matched) : matched;
+      // Clearly breached: critical, or at least twice the line (strength counts doublings from 1).
+      const clear = (v: MeasuredValue, id: string): boolean => {
+        const r = checks.get(id);
+        return v.severity === 'critical' || (r !== undefined && strengthOf(v, thresholds.get(id)) >= 2);
+      };
+      const members = cause.localise === 'pairs' ? localisePairs(cause, checks, candidates, matched, clear) : standingOut(cause, checks, matched, clear);
       const signalIds = [...cause.when.all, ...cause.when.any, ...cause.support].filter((id, i, a) => a.indexOf(id) === i);
       const pairs = cause.localise === 'pairs';
-      const signals = signalIds.filter((id) => members.some((m) => breached(checks.get(id), m, pairs)));
+      // Discriminators (impact: information, e.g. "every fsync slow") back a cause but are not what it
+      // is about: the signals that are come first (the report and the charts lead with the first).
+      const signals = signalIds
+        .filter((id) => members.some((m) => breached(checks.get(id), m, pairs)))
+        .sort((a, b) => Number(checks.get(a)?.impact === 'information') - Number(checks.get(b)?.impact === 'information'));
       const severity = worst(
         [...cause.when.all, ...cause.when.any].flatMap((id) => members.map((m) => severityFor(checks.get(id), m, pairs))),
       );
@@ -150,6 +195,16 @@ export function decide(input: VerdictInput): Verdict {
       const score = Math.max(...memberScore.values());
       // The most affected member first: on a shared node a neighbour can be touched too.
       const ranked = [...members].sort((a, b) => memberScore.get(b)! - memberScore.get(a)! || a.localeCompare(b));
+      // Just past a line on every member alike, and nowhere clearly: what a busy but healthy cluster
+      // looks like. True, worth knowing, not why anything is slow.
+      const whenIds = [...cause.when.all, ...cause.when.any];
+      const everywhereMarginally =
+        !pairs &&
+        cause.kind === 'cause' &&
+        severity === 'warning' &&
+        candidates.length > 1 &&
+        candidates.every((m) => members.includes(m)) &&
+        !whenIds.some((id) => (checks.get(id)?.values ?? []).some((v) => clear(v, id)));
       found.push({
         playbook: pb.id,
         cause: cause.id,
@@ -161,15 +216,28 @@ export function decide(input: VerdictInput): Verdict {
         summary: fillText(cause.summary, members, input.cluster, checks, pairs),
         signals,
         suggestions: cause.suggestions,
-        kind: cause.kind,
+        kind: everywhereMarginally ? 'information' : cause.kind,
         explainedBy: cause.explainedBy,
+        delay: cause.delay ? delayOf(checks.get(cause.delay), members, pairs) : undefined,
       });
     }
   }
   found.sort((a, b) => b.score - a.score || SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
+  // Causes that state the delay they add take the places they hold among all causes in order of that
+  // delay: the one costing clients most first, whatever the others' margins.
+  const slots = found.flatMap((c, i) => (c.delay !== undefined ? [i] : []));
+  const byDelay = slots.map((i) => found[i]!).sort((a, b) => b.delay! - a.delay! || b.score - a.score);
+  slots.forEach((slot, k) => { found[slot] = byDelay[k]!; });
 
   const ref = (c: { playbook: string; cause: string }): string => `${c.playbook}/${c.cause}`;
   const overlaps = (a: string[], b: string[]): boolean => a.length === 0 || b.length === 0 || a.some((m) => b.includes(m));
+  /**
+   * The evidence chain by member: a cause on one member explains what it overlaps; a cause spread over
+   * several (load on the whole cluster) explains only what is spread too, over its members. A slow
+   * disk on one member under cluster-wide expensive reads stands on its own.
+   */
+  const explains = (o: { members: string[] }, c: { members: string[] }): boolean =>
+    o.members.length <= 1 ? overlaps(o.members, c.members) : c.members.length !== 1 && c.members.every((m) => o.members.includes(m));
   type Found = (typeof found)[number];
   /**
    * Who explains a cause: a found cause it names in explainedBy, on an overlapping member. When two
@@ -181,7 +249,7 @@ export function decide(input: VerdictInput): Verdict {
       (o) =>
         o !== c &&
         c.explainedBy.includes(ref(o)) &&
-        overlaps(o.members, c.members) &&
+        explains(o, c) &&
         !(o.explainedBy.includes(ref(c)) && c.score > o.score),
     );
   /** Follows explanations to the cause at the root (a slow disk explained by a starved CPU explained by load). */
@@ -196,8 +264,13 @@ export function decide(input: VerdictInput): Verdict {
   };
   const causes: CauseResult[] = [];
   const consequences: ConsequenceResult[] = [];
+  const information: CauseResult[] = [];
   for (const c of found) {
-    const { kind, explainedBy: _explainedBy, ...result } = c;
+    const { kind, explainedBy: _explainedBy, delay: _delay, ...result } = c;
+    if (kind === 'information') {
+      information.push({ ...result, severity: 'ok' });
+      continue;
+    }
     const explainer = explainerOf(c);
     if (explainer) {
       consequences.push({ ...result, attributed_to: ref(rootOf(explainer)) });
@@ -212,7 +285,7 @@ export function decide(input: VerdictInput): Verdict {
   }
 
   const suggestions: SuggestionResult[] = [];
-  for (const c of causes) {
+  for (const c of [...causes, ...information]) {
     const pb = input.playbooks.find((p) => p.id === c.playbook);
     for (const id of c.suggestions) {
       const s = pb?.suggestions.find((x) => x.id === id);
@@ -240,7 +313,7 @@ export function decide(input: VerdictInput): Verdict {
       });
     }
   }
-  return { causes, consequences, suggestions };
+  return { causes, consequences, information, suggestions };
 }
 
 /** Commands that need this cluster's measurements; undefined when the measurement is missing. */

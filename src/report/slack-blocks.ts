@@ -2,7 +2,7 @@ import type { types as SlackTypes } from '@slack/bolt';
 import type { Diagnosis } from '../diagnosis/types.js';
 import { formatDuration } from '../diagnosis/window.js';
 import { codeBlock, cutMrkdwn, esc, mentionUser } from './slack-text.js';
-import { checkLine, decidingChecks, expensiveLine, membersLine, notableChecks, verdictIcon, windowText } from './summary-lines.js';
+import { checkLine, decidingChecks, expensiveLine, membersLine, notableChecks, verdictIcon, waitingLine, windowText } from './summary-lines.js';
 
 type KnownBlock = SlackTypes.KnownBlock;
 export interface SlackMessage {
@@ -110,11 +110,18 @@ export function detailsBlocks(d: Diagnosis): KnownBlock[] {
   } else if (d.healthy) {
     blocks.push(section(`✅ *No latency problem found.* The numbers:`));
   }
-  if (d.consequences.length > 0) {
-    const lines = d.consequences.map(
-      (c) => `• ${esc(c.summary)}${c.attributed_to ? ` _(explained by ${esc(c.attributed_to)})_` : ' _(cause not identified)_'}`,
-    );
+  const waiting = d.waiting_requests ?? [];
+  if (d.consequences.length > 0 || waiting.length > 0) {
+    const lines = [
+      ...d.consequences.map((c) => `• ${esc(c.summary)}${c.attributed_to ? ` _(explained by ${esc(c.attributed_to)})_` : ' _(cause not identified)_'}`),
+      ...waiting.map((w) => `• ${esc(waitingLine(w))}${w.attributed_to ? ` _(explained by ${esc(w.attributed_to)})_` : ''}`),
+    ];
     blocks.push(...sections('*Effects*', lines));
+  }
+  const info = d.information ?? [];
+  if (info.length > 0) {
+    const lines = info.map((c) => `• ${esc(c.title)} on ${esc(c.members.join(', ') || 'all members')}: ${esc(c.summary)}`);
+    blocks.push(...sections('*Worth knowing* (slows nothing now)', lines));
   }
   // The checks that decided the verdict lead the reply already; the rest of the evidence follows here.
   const deciding = new Set(decidingChecks(d));

@@ -64,6 +64,12 @@ export function membersLine(d: Diagnosis): string {
     .join(', ')}${d.members[0]?.version ? ` · etcd ${d.members[0].version}` : ''}`;
 }
 
+/** "55 slow reads under /lab/light/ waited: time in 'agreement among raft nodes…', on etcd-3" (an effect line). */
+export function waitingLine(w: NonNullable<Diagnosis['waiting_requests']>[number]): string {
+  const where = w.dominant_step ? `time in '${w.dominant_step}'` : `max ${formatSeconds(w.max_ms / 1000)}`;
+  return `${w.count} slow reads under ${w.prefix} only waited (${where}) on ${w.members.join(', ')}`;
+}
+
 /** "/registry/pods/ 120× · 45 s in total · max 3.1 s · 1.2 GiB returned · time in 'range keys from bolt db'". */
 export function expensiveLine(r: Diagnosis['expensive_requests'][number]): string {
   const parts = [

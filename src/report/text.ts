@@ -1,6 +1,6 @@
 import type { Diagnosis } from '../diagnosis/types.js';
 import { formatDuration } from '../diagnosis/window.js';
-import { checkLine, expensiveLine, membersLine, notableChecks, verdictIcon, windowText } from './summary-lines.js';
+import { checkLine, expensiveLine, membersLine, waitingLine, notableChecks, verdictIcon, windowText } from './summary-lines.js';
 
 /** Terminal and markdown renderings of a diagnosis; `md` decides the emphasis and code syntax. */
 export function renderText(d: Diagnosis, md = false): string {
@@ -17,11 +17,19 @@ export function renderText(d: Diagnosis, md = false): string {
     });
     out.push('');
   }
-  if (d.consequences.length > 0) {
+  const waiting = d.waiting_requests ?? [];
+  if (d.consequences.length > 0 || waiting.length > 0) {
     out.push(md ? '### Effects' : 'Effects:');
     for (const c of d.consequences) {
       out.push(`- ${c.summary}${c.attributed_to ? ` (explained by ${c.attributed_to})` : ' (cause not identified)'}`);
     }
+    for (const w of waiting) out.push(`- ${waitingLine(w)}${w.attributed_to ? ` (explained by ${w.attributed_to})` : ''}`);
+    out.push('');
+  }
+  const info = d.information ?? [];
+  if (info.length > 0) {
+    out.push(md ? '### Worth knowing (slows nothing now)' : 'Worth knowing (slows nothing now):');
+    for (const c of info) out.push(`- ${c.title} on ${c.members.join(', ') || 'all members'}: ${c.summary}`);
     out.push('');
   }
   out.push(md ? '### Evidence' : 'Evidence:');

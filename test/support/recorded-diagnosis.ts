@@ -9,14 +9,16 @@ import type { LoadedScenario } from './fixture-prometheus.js';
 const playbooks = loadPlaybooks();
 
 /**
- * A recorded incident diagnosed as the bot would have done live, over the last three minutes of the
- * fault, with the cluster's `prometheus:` section given by the caller (another backend, a proxy, TLS):
- * the config goes through the real config parser, the queries through the real client.
+ * A recorded incident diagnosed as the bot would have done live, by default over the last three minutes
+ * of the fault (or as `why-slow` would have answered at `at.endS` over `at.windowSeconds`), with the
+ * cluster's `prometheus:` section given by the caller (another backend, a proxy, TLS): the config goes
+ * through the real config parser, the queries through the real client.
  */
 export async function diagnoseRecorded(
   s: Pick<LoadedScenario, 'meta' | 'logFiles' | 'times'>,
   prometheus: Record<string, unknown>,
   env: NodeJS.ProcessEnv = {},
+  at?: { endS: number; windowSeconds: number },
 ): Promise<RunResult> {
   const config = parseConfigText(
     stringify({
@@ -34,8 +36,8 @@ export async function diagnoseRecorded(
   );
   const registry = new PrometheusRegistry(config, env);
   const collectLogs = createLogCollector(config);
-  const end = Math.floor(s.times.faultEnd);
-  const window = Math.min(180, Math.floor(s.times.faultEnd - s.times.faultStart));
+  const end = Math.floor(at?.endS ?? s.times.faultEnd);
+  const window = at?.windowSeconds ?? Math.min(180, Math.floor(s.times.faultEnd - s.times.faultStart));
   try {
     return await runDiagnosis(
       { config, playbooks, prometheus: registry, collectLogs },

@@ -11,9 +11,13 @@ import { say } from './layout.js';
 
 const worker = (): { command: string; args: string[] } => ({ command: process.execPath, args: ['--import', 'tsx', join(labSourceDir, 'worker.ts')] });
 
-export function startLoad(lab: LabLayout, durationS: number): number {
+export function startLoad(lab: LabLayout, durationS: number, rates: { writesPerSec?: number; readsPerSec?: number } = {}): number {
   const w = worker();
-  return startDaemon(lab.runDir, { name: 'load', ...w, args: [...w.args, 'load', '--duration', String(durationS)], outFile: join(lab.logDir, 'load.log'), cwd: repoRoot });
+  const extra = [
+    ...(rates.writesPerSec !== undefined ? ['--writes-per-sec', String(rates.writesPerSec)] : []),
+    ...(rates.readsPerSec !== undefined ? ['--reads-per-sec', String(rates.readsPerSec)] : []),
+  ];
+  return startDaemon(lab.runDir, { name: 'load', ...w, args: [...w.args, 'load', '--duration', String(durationS), ...extra], outFile: join(lab.logDir, 'load.log'), cwd: repoRoot });
 }
 
 export interface ResolvedFault { params: FaultParams; role?: 'leader' | 'follower'; memberId?: string }

@@ -37,6 +37,8 @@ export interface FaultParams {
   /** capacity: concurrent writers and their value size. */
   writers?: number;
   valueBytes?: number;
+  /** A second fault run at the same time (two causes at once), e.g. expensive reads on top of a slow disk. */
+  also?: FaultParams;
 }
 
 export const EXPENSIVE_PREFIX = '/lab/big/';
@@ -96,9 +98,11 @@ export class FaultRun {
 
   async run(): Promise<void> {
     const until = Date.now() + this.p.durationS * 1000;
+    const also = this.p.also ? new FaultRun(this.l, { ...this.p.also, durationS: this.p.durationS }) : undefined;
+    if (also) this.revert.push(() => also.abort());
     try {
       await this.apply(until);
-      await this.hold(until);
+      await Promise.all([this.hold(until), also?.run()]);
     } finally {
       for (const r of this.revert.reverse()) {
         try { await r(); } catch (err) { say(`revert step failed: ${(err as Error).message}`); }

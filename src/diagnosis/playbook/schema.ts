@@ -7,7 +7,7 @@ import { z } from 'zod';
  * ($selector, $window, …) so that no user text can ever reach PromQL.
  */
 
-export const PLACEHOLDERS = ['$selector', '$node_selector', '$member', '$window', '$rate', '$step'] as const;
+export const PLACEHOLDERS = ['$selector', '$node_selector', '$member', '$window', '$window_seconds', '$rate', '$step'] as const;
 
 const id = z.string().regex(/^[a-z][a-z0-9_-]*$/, 'ids are lower-case letters, digits, _ and -');
 
@@ -72,6 +72,23 @@ const metricCheckSchema = z.strictObject({
   baseline: z.boolean().default(false),
   /** Values of detailLabel are member ids (To, Remote…): show them as member names. */
   detailIsMember: z.boolean().default(false),
+  /**
+   * latency: a breach is a problem now. information: a breach is worth knowing (a fragmented file far
+   * below its quota) but slows nothing, so it never makes the cluster unhealthy.
+   */
+  impact: z.enum(['latency', 'information']).default('latency'),
+  /**
+   * The histogram's bucket upper bounds (`le`, in the unit of the query's result) for a
+   * histogram_quantile check: the value is then graded on the bucket edges it lies between, and shown
+   * as a bound ("≥ 51.2 ms") rather than as the interpolated number. A list, or {exponential: {start,
+   * factor, count}} as in the Go client's ExponentialBuckets.
+   */
+  buckets: z
+    .union([
+      z.array(z.number().positive()).min(1),
+      z.strictObject({ exponential: z.strictObject({ start: z.number().positive(), factor: z.number().gt(1), count: z.number().int().min(1).max(64) }) }),
+    ])
+    .optional(),
 }).refine((c) => !c.baseline || c.mode === 'window', { message: 'baseline needs mode: window', path: ['baseline'] });
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
@@ -148,8 +165,11 @@ const suggestionSchema = z.strictObject({
 const causeSchema = z.strictObject({
   id,
   title: z.string().min(1),
-  /** kind: cause (what to fix) or consequence (an effect that another cause explains). */
-  kind: z.enum(['cause', 'consequence']).default('cause'),
+  /**
+   * kind: cause (what to fix), consequence (an effect that another cause explains) or information
+   * (true and worth doing something about some day, but not why anything is slow).
+   */
+  kind: z.enum(['cause', 'consequence', 'information']).default('cause'),
   when: conditionSchema,
   /** Checks that, when also breached, strengthen this cause (independent signals that agree). */
   support: z.array(id).default([]),
@@ -166,6 +186,12 @@ const causeSchema = z.strictObject({
    * pair (a slow link around one member shows up in all pairs that touch it, and only those).
    */
   localise: z.enum(['members', 'pairs']).default('members'),
+  /**
+   * The check whose value is the time this cause adds to the requests it slows (WAL fsync for a slow
+   * disk, the round trip for a slow link). Two causes that both say so are ranked by that delay: what
+   * costs clients more comes first, however far over its own guideline each is.
+   */
+  delay: id.optional(),
 });
 
 export const playbookSchema = z
@@ -201,6 +227,9 @@ export const playbookSchema = z
       }
       if (cause.when.all.length === 0 && cause.when.any.length === 0) {
         ctx.addIssue({ code: 'custom', path: ['causes', i, 'when'], message: 'needs at least one check in all or any' });
+      }
+      if (cause.delay !== undefined && !checkIds.has(cause.delay)) {
+        ctx.addIssue({ code: 'custom', path: ['causes', i, 'delay'], message: `no check named ${cause.delay} in this playbook` });
       }
       cause.support.forEach((ref, j) => {
         if (!checkIds.has(ref)) ctx.addIssue({ code: 'custom', path: ['causes', i, 'support', j], message: `no check named ${ref} in this playbook` });

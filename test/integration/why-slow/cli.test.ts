@@ -55,7 +55,7 @@ describe('etcd-triage why-slow (CLI)', () => {
     expect(r.code).toBe(0);
     const first = r.stdout.split('\n')[0]!;
     expect(first).toMatch(new RegExp(`Slow disk on ${slow}`));
-    expect(r.stdout).toMatch(new RegExp(`WAL fsync p99: ${slow} \\d+(\\.\\d+)? (ms|s) 🔴`));
+    expect(r.stdout).toMatch(new RegExp(`WAL fsync p99: ${slow} (≥ )?\\d+(\\.\\d+)? (ms|s) 🔴`));
     expect(r.stdout).toContain('sudo ionice -c2 -n0');
   });
 

@@ -99,7 +99,7 @@ describe('/etcd why-slow from Slack', () => {
     const thread = slack.threadReplies(CHANNEL, parent.ts);
     expect(thread).toHaveLength(1);
     const details = JSON.stringify(thread[0]!.blocks);
-    expect(details).toMatch(new RegExp(`WAL fsync p99: \\*?${slow}\\*? ?\\*?\\d+(\\.\\d+)? (ms|s)`));
+    expect(details).toMatch(new RegExp(`WAL fsync p99: \\*?${slow}\\*? ?\\*?(≥ )?\\d+(\\.\\d+)? (ms|s)`));
     expect(details).toContain('ionice -c2 -n0');
     // The other members are shown as healthy for contrast.
     for (const m of prom.meta.members.map((x) => x.name).filter((n) => n !== slow)) expect(details).toContain(m);

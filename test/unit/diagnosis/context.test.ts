@@ -9,8 +9,11 @@ const MEMBERS = ['etcd-1', 'etcd-2', 'etcd-3'];
 const vars: QueryVars = { selector: 'job="etcd"', memberLabel: 'instance', windowSeconds: 180, rateSeconds: 120, stepSeconds: 15 };
 const T = 1_700_000_000;
 
-/** Evidence with only the context queries answered: `up` as given per member, ids known from the day before. */
-function evidenceWithUp(up: number): Evidence {
+/**
+ * Evidence with only the context queries answered: the share of failed scrapes as given per member
+ * (1: never answered), ids known from the day before.
+ */
+function evidenceWithFailedScrapes(up: number): Evidence {
   const [upQ, leaderQ, versionQ, idQ] = contextQueries(vars).map((q) => q.promql) as [string, string, string, string];
   const series = (extra: (m: string, i: number) => Record<string, string>, v: number) =>
     MEMBERS.map((m, i) => ({ labels: { instance: m, ...extra(m, i) }, points: [{ t: T, v }] }));
@@ -37,7 +40,7 @@ function evidenceWithUp(up: number): Evidence {
 
 describe('cluster context', () => {
   it('no member scraped in the window is not "no latency problem": the diagnosis says it could not tell', () => {
-    const d = diagnose(evidenceWithUp(0), loadPlaybooks());
+    const d = diagnose(evidenceWithFailedScrapes(1), loadPlaybooks());
     expect(d.healthy).toBe(false);
     expect(d.headline).toBe('Could not diagnose lab: no member was scraped in this window: every member is down, or Prometheus is not scraping them');
     expect(d.members.map((m) => m.up)).toEqual([false, false, false]);

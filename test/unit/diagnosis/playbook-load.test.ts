@@ -34,7 +34,7 @@ describe('playbook files', () => {
         .filter((f) => f.endsWith('.yaml'))
         .map((f) => [f, readFileSync(join(DEFAULT_PLAYBOOKS_DIR, f), 'utf8')]),
     );
-    const broken = files['disk.yaml']!.replace('thresholds: { warning: 0.016, critical: 0.100 }', 'thresholds: { warning: ten }');
+    const broken = files['disk.yaml']!.replace('thresholds: { warning: 0.010, critical: 0.100 }', 'thresholds: { warning: ten }');
     expect(broken).not.toBe(files['disk.yaml']);
     const dir = dirWith({ ...files, 'disk.yaml': broken });
     const p = problemsOf(dir);

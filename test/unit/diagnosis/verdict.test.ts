@@ -41,6 +41,18 @@ describe('verdict', () => {
     expect(v.causes.map((c) => [c.cause, c.members, c.severity, c.summary])).toEqual([['slow', ['etcd-3'], 'critical', 'rtt 0.8']]);
   });
 
+  it('names the member of the clearly slow pairs even when a marginal pair elsewhere is flagged too', () => {
+    const rtt = result('net', 'rtt', [
+      ['etcd-1', 0.3, 'critical', 'etcd-3'],
+      ['etcd-2', 0.3, 'critical', 'etcd-3'],
+      // One noisy probe just past the 50 ms line between the two healthy members.
+      ['etcd-1', 0.06, 'warning', 'etcd-2'],
+      ['etcd-3', 0.012, 'ok', 'etcd-1'],
+    ]);
+    const v = decide({ cluster: 'c', playbooks: [net], checks: [rtt], members: ['etcd-1', 'etcd-2', 'etcd-3'], tuning });
+    expect(v.causes.map((c) => [c.cause, c.members])).toEqual([['slow', ['etcd-3']]]);
+  });
+
   it('keeps every member named when every pair is slow', () => {
     const rtt = result('net', 'rtt', [
       ['a', 0.2, 'critical', 'b'],

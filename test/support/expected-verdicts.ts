@@ -1,0 +1,81 @@
+import type { Diagnosis } from '../../src/diagnosis/types.js';
+import type { ScenarioMeta } from './fixture-prometheus.js';
+
+/**
+ * What each recorded incident should be diagnosed as: its causes ("playbook/cause") in rank order, each
+ * on the faulted member unless marked cluster-wide. Shared by the recorded-incident tests and the
+ * accuracy table (test/bench/accuracy.ts), so both judge by the same answer.
+ */
+export interface ExpectedCause {
+  /** "playbook/cause", or several that all name the same root (CPU starvation or contention). */
+  cause: string | string[];
+  /** Members to name; default: the scenario's faulted member (fault.member in scenario.json). */
+  members?: string[] | 'any';
+}
+/**
+ * healthy: nothing named, nothing above guideline. quiet: no cause named (signals just above a line may
+ * remain), and the listed findings reported as information only.
+ */
+export type Expected = { causes: ExpectedCause[] } | 'healthy' | { quiet: true; information: string[] };
+
+const BY_KIND: Record<string, Expected> = {
+  disk: { causes: [{ cause: 'disk/slow-disk' }] },
+  network: { causes: [{ cause: 'network/slow-network' }] },
+  cpu: { causes: [{ cause: ['resources/cpu-starved', 'resources/cpu-contention'] }] },
+  expensive: { causes: [{ cause: 'expensive/expensive-reads', members: 'any' }] },
+  capacity: { causes: [{ cause: 'capacity/write-overload', members: 'any' }] },
+  none: 'healthy',
+};
+
+/** Scenarios whose answer is not the one of their fault kind alone. */
+const BY_SCENARIO: Record<string, Expected> = {
+  'busy-healthy-fragmented': { quiet: true, information: ['database/fragmented on etcd-3'] },
+  // Reads of 58 MiB/s put every member's range p99 past 0.5-2.5 s; the follower's slow disk adds
+  // 256 ms+ to its own fsyncs: the reads cost clients more.
+  'disk-slow-with-expensive': { causes: [{ cause: 'expensive/expensive-reads', members: 'any' }, { cause: 'disk/slow-disk' }] },
+};
+
+export function expectedFor(name: string, meta: ScenarioMeta): Expected {
+  const e = BY_SCENARIO[name] ?? BY_KIND[meta.fault.kind];
+  if (!e) throw new Error(`no expected verdict for ${name} (fault kind ${meta.fault.kind})`);
+  return e;
+}
+
+export const KNOWN_FAULT_KINDS = Object.keys(BY_KIND);
+
+export interface Judgement {
+  right: boolean;
+  /** What was named, "playbook/cause on members", most likely first. */
+  named: string[];
+  /** Why it is wrong, when it is. */
+  why?: string;
+}
+
+const ref = (c: { playbook: string; cause: string }): string => `${c.playbook}/${c.cause}`;
+
+/** Whether a diagnosis gives the expected answer: the causes in rank order on the right members. */
+export function judge(d: Diagnosis, expected: Expected, meta: ScenarioMeta): Judgement {
+  const named = d.causes.map((c) => `${ref(c)} on ${c.members.join(', ') || 'all members'}`);
+  if (typeof expected === 'object' && 'quiet' in expected) {
+    if (d.causes.length > 0) return { right: false, named, why: `named ${named[0]}` };
+    const info = (d.information ?? []).map((c) => `${ref(c)} on ${c.members.join(', ')}`);
+    const lacking = expected.information.filter((i) => !info.includes(i));
+    if (lacking.length > 0) return { right: false, named, why: `${lacking.join(', ')} not reported as information` };
+    return { right: true, named: info.map((i) => `(information) ${i}`) };
+  }
+  if (expected === 'healthy') {
+    if (d.causes.length > 0) return { right: false, named, why: `named ${named[0]}` };
+    if (!d.healthy) return { right: false, named, why: `not healthy: ${d.headline}` };
+    return { right: true, named };
+  }
+  for (const [i, want] of expected.causes.entries()) {
+    const got = d.causes[i];
+    const accepted = Array.isArray(want.cause) ? want.cause : [want.cause];
+    if (!got || !accepted.includes(ref(got))) return { right: false, named, why: `cause ${i + 1} should be ${accepted.join(' or ')}` };
+    const members = want.members ?? (meta.fault.member ? [meta.fault.member] : 'any');
+    if (members !== 'any' && got.members.join(',') !== members.join(',')) {
+      return { right: false, named, why: `${ref(got)} should be on ${members.join(', ')}` };
+    }
+  }
+  return { right: true, named };
+}
