@@ -13,12 +13,13 @@ export function pacedPoster(slack: SlackPoster, pacer: RedisChannelPacer): Slack
       return slack.postMessage(msg);
     },
     update: (msg) => slack.update(msg),
-    // A file in a thread shows as a new message: it takes its turn like one.
+    // A file in a thread (a chart) shows as a new message: it takes its turn like one, behind every
+    // parent and reply waiting for the channel, so a chart never delays a verdict.
     ...(slack.uploadFile === undefined
       ? {}
       : {
           uploadFile: async (args) => {
-            await pacer.acquire(args.channel, 'later');
+            await pacer.acquire(args.channel, 'last');
             return slack.uploadFile!(args);
           },
         }),

@@ -10,19 +10,25 @@ const RESERVE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local interval = tonumber(ARGV[1])
-local first = ARGV[2] == 'first'
+local order = ARGV[2]
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-if not first and redis.call('ZCARD', KEYS[2]) > 0 then return interval end
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+local function waiting(set, ms)
+  redis.call('ZADD', set, now + 30000, ARGV[3])
+  redis.call('PEXPIRE', set, 60000)
+  return ms
+end
+if order == 'later' and redis.call('ZCARD', KEYS[2]) > 0 then return waiting(KEYS[3], interval) end
+if order == 'last' and redis.call('ZCARD', KEYS[2]) + redis.call('ZCARD', KEYS[3]) > 0 then return interval end
 local nextAt = tonumber(redis.call('GET', KEYS[1]) or '0')
 if nextAt > now then
-  if first then
-    redis.call('ZADD', KEYS[2], now + 30000, ARGV[3])
-    redis.call('PEXPIRE', KEYS[2], 60000)
-  end
+  if order == 'first' then return waiting(KEYS[2], nextAt - now) end
+  if order == 'later' then return waiting(KEYS[3], nextAt - now) end
   return nextAt - now
 end
 redis.call('SET', KEYS[1], now + interval, 'PX', interval + 60000)
-if first then redis.call('ZREM', KEYS[2], ARGV[3]) end
+if order == 'first' then redis.call('ZREM', KEYS[2], ARGV[3]) end
+if order == 'later' then redis.call('ZREM', KEYS[3], ARGV[3]) end
 return 0`;
 
 const HOLD_OFF = `
@@ -31,6 +37,9 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local nextAt = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now + tonumber(ARGV[1]))
 redis.call('SET', KEYS[1], nextAt, 'PX', nextAt - now + 60000)
 return nextAt - now`;
+
+/** Who goes first among callers waiting for one channel: parents, then replies, then charts. */
+export type PaceOrder = 'first' | 'later' | 'last';
 
 export class RedisChannelPacer {
   constructor(
@@ -41,17 +50,17 @@ export class RedisChannelPacer {
   ) {}
 
   /**
-   * Resolves when this caller may post one message into `channel`. `first` messages (thread parents)
-   * go before `later` ones (replies) waiting for the same channel: in a storm every incident shows up
-   * (with its verdict, edited in) before the details of any. A parent's claim to go first expires on its
-   * own if its worker dies, so replies are never held back for good.
+   * Resolves when this caller may post one message into `channel`. Callers waiting for the same channel
+   * go in three tiers: `first` (thread parents) before `later` (replies) before `last` (charts). In a
+   * storm every incident shows up (with its verdict, edited in) before the details of any, and every
+   * verdict's text before any picture: a chart never delays a verdict. A waiter's claim to go earlier
+   * expires on its own if its worker dies, so later tiers are never held back for good.
    */
-  async acquire(channel: string, order: 'first' | 'later' = 'later', whileWaiting?: () => Promise<void>): Promise<void> {
-    const token = order === 'first' ? randomUUID() : '';
+  async acquire(channel: string, order: PaceOrder = 'later', whileWaiting?: () => Promise<void>): Promise<void> {
+    const token = randomUUID();
+    const key = this.key(channel);
     for (;;) {
-      const wait = Number(
-        await this.redis.eval(RESERVE, 2, this.key(channel), `${this.key(channel)}:first`, String(this.intervalMs), order, token),
-      );
+      const wait = Number(await this.redis.eval(RESERVE, 3, key, `${key}:first`, `${key}:later`, String(this.intervalMs), order, token));
       if (wait <= 0) return;
       if (whileWaiting !== undefined) await whileWaiting();
       // Spread the retries so waiting callers do not all ask at the same millisecond.

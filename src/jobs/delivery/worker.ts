@@ -12,7 +12,7 @@ import { alertParentMessage } from '../../report/alert-thread.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';
 import { ALERT_QUEUES, deliveryJobSchema, type DeliveryJobData } from '../alerts/queues.js';
-import { sleep, type RedisChannelPacer } from './redis-channel-pacer.js';
+import { sleep, type PaceOrder, type RedisChannelPacer } from './redis-channel-pacer.js';
 import { DEFAULT_PREFIX } from '../names.js';
 import { instrumentWorker } from '../instrument-worker.js';
 import { recoverParent } from './parent-recovery.js';
@@ -204,7 +204,8 @@ async function postChart(
   const drawn = await drawCharts(cluster, [chart]);
   await postCharts(
     {
-      uploadFile: (a) => paced(opts, channel, 'later', () => upload.call(opts.slack, a), whileWaiting),
+      // A chart waits behind every parent and reply waiting for the channel: it never delays a verdict.
+      uploadFile: (a) => paced(opts, channel, 'last', () => upload.call(opts.slack, a), whileWaiting),
       postMessage: async (m) => ({ ts: await post(opts, channel, m, 'later', whileWaiting) }),
     },
     { channel, thread_ts: threadTs },
@@ -231,7 +232,7 @@ async function post(
 async function paced<T>(
   opts: DeliveryWorkerOptions,
   channel: string,
-  order: 'first' | 'later',
+  order: PaceOrder,
   send: () => Promise<T>,
   whileWaiting?: () => Promise<void>,
 ): Promise<T> {

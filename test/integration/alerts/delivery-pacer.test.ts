@@ -59,4 +59,22 @@ describe('RedisChannelPacer', () => {
     await Promise.all([...replies, ...parents]);
     expect(order.slice(0, 3).every((x) => x.startsWith('parent'))).toBe(true);
   });
+
+  it('charts waiting for a channel go after every parent and reply waiting for it', async () => {
+    const p = new RedisChannelPacer(a, 'pt4', 600);
+    const q = new RedisChannelPacer(b, 'pt4', 600);
+    await p.acquire('C1');
+    const order: string[] = [];
+    // The charts ask first; replies and a parent that come later still go before them (the interval is
+    // long next to the 20 ms between the askers, so a busy machine does not reorder them).
+    const charts = Array.from({ length: 2 }, (_, i) => q.acquire('C1', 'last').then(() => order.push(`chart${i}`)));
+    await new Promise((r) => setTimeout(r, 20));
+    const replies = Array.from({ length: 2 }, (_, i) => p.acquire('C1', 'later').then(() => order.push(`reply${i}`)));
+    await new Promise((r) => setTimeout(r, 20));
+    const parent = q.acquire('C1', 'first').then(() => order.push('parent'));
+    await Promise.all([...charts, ...replies, parent]);
+    expect(order[0]).toBe('parent');
+    expect(order.slice(1, 3).sort()).toEqual(['reply0', 'reply1']);
+    expect(order.slice(3).sort()).toEqual(['chart0', 'chart1']);
+  });
 });
