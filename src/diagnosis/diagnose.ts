@@ -46,10 +46,15 @@ export function diagnose(evidence: Evidence, allPlaybooks: Playbook[]): Diagnosi
 
   const evaluated = checks.filter((c) => c.missing === undefined);
   // A breach that slows nothing (fragmentation far below the quota, a line just passed on every member
-  // alike) is information, not a problem.
+  // alike, the node's CPU pressure) is information, not a problem; a supporting count just past its
+  // line (slow applies, a fraction of a percent of a busy member's requests) backs causes but alone is
+  // no evidence that clients wait.
   const informative = new Set(verdict.information.flatMap((i) => i.signals.map((s) => `${i.playbook}/${s}`)));
   const breachedChecks = evaluated.filter(
-    (c) => SEVERITY_RANK[c.severity] >= 1 && c.impact !== 'information' && !informative.has(`${c.playbook}/${c.check}`),
+    (c) =>
+      SEVERITY_RANK[c.severity] >= (c.impact === 'supporting' ? 2 : 1) &&
+      c.impact !== 'information' &&
+      !informative.has(`${c.playbook}/${c.check}`),
   );
   // "Healthy" is a claim: make it only when the evidence to back it is there.
   const enoughEvidence = ctx.problem === undefined && evaluated.length > 0;

@@ -46,7 +46,7 @@ function evaluateMetric(pb: Playbook, check: MetricCheck, evidence: Evidence, ct
     title: check.title,
     unit: check.unit,
     guideline: check.guideline ?? formatGuideline(check.thresholds, check.unit),
-    ...(check.impact === 'information' ? { impact: 'information' as const } : {}),
+    ...(check.impact !== 'latency' ? { impact: check.impact } : {}),
   };
   const planned = checkQuery(check, vars);
   if (!planned) return { ...base, severity: 'ok', values: [], missing: 'needs node_exporter metrics: set nodeExporter.selector for this cluster' };

@@ -39,8 +39,11 @@ export interface CheckResult {
   missing?: string;
   /** "playbook/check" when this is another playbook's check reused as it is. */
   ref?: string;
-  /** Set when a breach of this check slows nothing (e.g. fragmentation far below the quota). */
-  impact?: 'information';
+  /**
+   * Set when a breach of this check slows nothing (information: fragmentation far below the quota) or
+   * only backs causes unless critical (supporting: slow applies).
+   */
+  impact?: 'information' | 'supporting';
 }
 
 export interface CauseResult {

@@ -13,8 +13,8 @@ export interface ExpectedCause {
   members?: string[] | 'any';
 }
 /**
- * healthy: nothing named, nothing above guideline. quiet: no cause named (signals just above a line may
- * remain), and the listed findings reported as information only.
+ * healthy: nothing named, nothing above guideline. quiet: no cause named and judged healthy (signals
+ * just above a line that slow nothing may remain), and the listed findings reported as information only.
  */
 export type Expected = { causes: ExpectedCause[] } | 'healthy' | { quiet: true; information: string[] };
 
@@ -58,6 +58,7 @@ export function judge(d: Diagnosis, expected: Expected, meta: ScenarioMeta): Jud
   const named = d.causes.map((c) => `${ref(c)} on ${c.members.join(', ') || 'all members'}`);
   if (typeof expected === 'object' && 'quiet' in expected) {
     if (d.causes.length > 0) return { right: false, named, why: `named ${named[0]}` };
+    if (!d.healthy) return { right: false, named, why: `not healthy: ${d.headline}` };
     const info = (d.information ?? []).map((c) => `${ref(c)} on ${c.members.join(', ')}`);
     const lacking = expected.information.filter((i) => !info.includes(i));
     if (lacking.length > 0) return { right: false, named, why: `${lacking.join(', ')} not reported as information` };

@@ -74,9 +74,12 @@ const metricCheckSchema = z.strictObject({
   detailIsMember: z.boolean().default(false),
   /**
    * latency: a breach is a problem now. information: a breach is worth knowing (a fragmented file far
-   * below its quota) but slows nothing, so it never makes the cluster unhealthy.
+   * below its quota, the node's CPU pressure, whose effect on etcd other checks measure) but slows
+   * nothing by itself, so it never makes the cluster unhealthy. supporting: a count that rises with every
+   * fault and with ordinary load alike (slow applies): it backs causes, and alone only a critical
+   * breach makes the cluster unhealthy.
    */
-  impact: z.enum(['latency', 'information']).default('latency'),
+  impact: z.enum(['latency', 'information', 'supporting']).default('latency'),
   /**
    * The histogram's bucket upper bounds (`le`, in the unit of the query's result) for a
    * histogram_quantile check: the value is then graded on the bucket edges it lies between, and shown
