@@ -198,13 +198,12 @@ export function decide(input: VerdictInput): Verdict {
       // Just past a line on every member alike, and nowhere clearly: what a busy but healthy cluster
       // looks like. True, worth knowing, not why anything is slow.
       const whenIds = [...cause.when.all, ...cause.when.any];
-      const everywhereMarginally =
-        !pairs &&
-        cause.kind === 'cause' &&
-        severity === 'warning' &&
-        candidates.length > 1 &&
-        candidates.every((m) => members.includes(m)) &&
-        !whenIds.some((id) => (checks.get(id)?.values ?? []).some((v) => clear(v, id)));
+      const nowhereClear = !whenIds.some((id) => (checks.get(id)?.values ?? []).some((v) => members.some((m) => touches(v, m, pairs)) && clear(v, id)));
+      const marginal = !pairs && cause.kind === 'cause' && severity === 'warning' && nowhereClear;
+      const everywhereMarginally = marginal && candidates.length > 1 && candidates.every((m) => members.includes(m));
+      // Just past a line on a node short of CPU: the timers measured the wait for the CPU.
+      const busyNode = marginal ? cause.marginalWhen.find((id) => members.some((m) => breached(checks.get(id), m))) : undefined;
+      const summary = fillText(cause.summary, members, input.cluster, checks, pairs);
       found.push({
         playbook: pb.id,
         cause: cause.id,
@@ -213,10 +212,10 @@ export function decide(input: VerdictInput): Verdict {
         members: ranked.filter((m) => m !== '*'),
         confidence: confidenceOf(signals.length, severity, score),
         score: Math.round(score * 100) / 100,
-        summary: fillText(cause.summary, members, input.cluster, checks, pairs),
+        summary: busyNode ? `${summary}, one bucket past the line while ${checks.get(busyNode)!.title} is ${worstFormatted(checks.get(busyNode), ['*'], false)}` : summary,
         signals,
         suggestions: cause.suggestions,
-        kind: everywhereMarginally ? 'information' : cause.kind,
+        kind: everywhereMarginally || busyNode ? 'information' : cause.kind,
         explainedBy: cause.explainedBy,
         delay: cause.delay ? delayOf(checks.get(cause.delay), members, pairs) : undefined,
       });

@@ -17,7 +17,12 @@ const STEP_SECONDS = 30;
 const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : listScenarios();
 
 const describeExpected = (e: Expected, member: string | null): string =>
-  e === 'healthy' ? 'healthy' : 'quiet' in e ? `no cause; ${e.information.map((i) => `(information) ${i}`).join(', ')}` : e.causes.map((c) => `${[c.cause].flat().join(' or ')} on ${c.members === 'any' ? 'any' : (c.members ?? [member ?? 'any']).join(', ')}`).join(' + ');
+  e === 'healthy'
+    ? 'healthy'
+    : 'quiet' in e
+      ? `no cause; ${e.information.map((i) => `(information) ${i}`).join(', ')}`
+      : e.causes.map((c) => `${[c.cause].flat().join(' or ')} on ${c.members === 'any' ? 'any' : (c.members ?? [member ?? 'any']).join(', ')}`).join(' + ') +
+        (e.alone ? `, alone; ${e.alone.information.map((i) => `(information) ${i}`).join(', ')}` : '');
 
 interface Row { name: string; expected: string; at30: string; named: string; firstRight: string; rightAtEnd: boolean; wrongAfter: string }
 const rows: Row[] = [];

@@ -195,6 +195,12 @@ const causeSchema = z.strictObject({
    * costs clients more comes first, however far over its own guideline each is.
    */
   delay: id.optional(),
+  /**
+   * Checks of the node's load (CPU pressure): while one is breached, this cause nowhere clearly past its
+   * line (within one doubling of it) is information, not a cause. A busy node's timers include the wait
+   * for a CPU, and that alone puts fsync and commit timings a bucket past their guideline.
+   */
+  marginalWhen: z.array(id).default([]),
 });
 
 export const playbookSchema = z
@@ -234,9 +240,11 @@ export const playbookSchema = z
       if (cause.delay !== undefined && !checkIds.has(cause.delay)) {
         ctx.addIssue({ code: 'custom', path: ['causes', i, 'delay'], message: `no check named ${cause.delay} in this playbook` });
       }
-      cause.support.forEach((ref, j) => {
-        if (!checkIds.has(ref)) ctx.addIssue({ code: 'custom', path: ['causes', i, 'support', j], message: `no check named ${ref} in this playbook` });
-      });
+      for (const key of ['support', 'marginalWhen'] as const) {
+        cause[key].forEach((ref, j) => {
+          if (!checkIds.has(ref)) ctx.addIssue({ code: 'custom', path: ['causes', i, key, j], message: `no check named ${ref} in this playbook` });
+        });
+      }
       cause.suggestions.forEach((ref, j) => {
         if (!suggestionIds.has(ref)) {
           ctx.addIssue({ code: 'custom', path: ['causes', i, 'suggestions', j], message: `no suggestion named ${ref} in this playbook` });

@@ -74,6 +74,12 @@ describe('recorded incidents from a real etcd 3.4 cluster', () => {
     // No peer was down: the connection survived the delay.
     const inactive = diagnosis.findings.find((f) => f.playbook === 'network')!.checks.find((c) => c.check === 'peer_inactive_time')!;
     expect(inactive.values.every((v) => v.severity === 'ok')).toBe(true);
+    // The delay proxy raised the shared host's CPU pressure: fsyncs and commits a bucket past their
+    // lines on every member are the busy node's, not a disk cause beside the link.
+    expect(diagnosis.causes.map((c) => `${c.playbook}/${c.cause}`)).toEqual(['network/slow-network']);
+    const marginal = Object.fromEntries(diagnosis.information!.map((i) => [i.cause, i.members]));
+    expect(marginal).toMatchObject({ 'btree-work': ['etcd-2'], 'disk-or-cpu': ['etcd-1', 'etcd-3'] });
+    for (const i of diagnosis.information!) expect(i.summary).toMatch(/one bucket past the line while Node CPU pressure/);
   });
 
   it('a slow disk that cost the leader its leadership: churn, failed proposals and the backlog are its effects, not causes', async () => {
@@ -84,6 +90,12 @@ describe('recorded incidents from a real etcd 3.4 cluster', () => {
     const effects = Object.fromEntries(diagnosis.consequences.map((c) => [c.cause, c.attributed_to]));
     expect(effects).toMatchObject({ 'leader-churn': 'disk/slow-disk', 'failed-proposals': 'disk/slow-disk', 'apply-backlog': 'disk/slow-disk' });
     expect(diagnosis.causes.map((c) => c.cause)).not.toContain('compaction-pauses');
+    // etcd-3's commits one bucket past 25 ms on the shared, CPU-pressed host (79 ms before the fault):
+    // the busy node's, said as such, not a second cause.
+    expect(diagnosis.causes.map((c) => `${c.playbook}/${c.cause}`)).toEqual(['disk/slow-disk']);
+    const commits = diagnosis.information!.find((i) => i.cause === 'btree-work')!;
+    expect(commits).toMatchObject({ members: ['etcd-3'], severity: 'ok' });
+    expect(commits.summary).toMatch(/backend commit p99 ≥ 32 ms .*, one bucket past the line while Node CPU pressure .* is 9\d(\.\d)?%$/);
     // Reads that only waited for the leader's agreement are not "expensive requests".
     expect(diagnosis.expensive_requests).toEqual([]);
     expect(diagnosis.waiting_requests!.map((w) => [w.prefix, w.dominant_step, w.attributed_to])).toContainEqual([

@@ -110,4 +110,27 @@ causes: [{ id: slow, title: Slow disk, when: { any: [fsync] }, summary: s, expla
     );
     expect(v.consequences).toEqual([]);
   });
+
+  it('a commit time one doubling past its line on a CPU-pressed node is information; a clearly slow one stays a cause', () => {
+    const disk = pb(`
+id: disk
+title: D
+description: D
+checks:
+  - { id: commit, title: Commit, query: 'c{$selector}', unit: seconds, thresholds: { warning: 0.025, critical: 0.25 } }
+  - { id: pressure, title: Pressure, query: 'p{$node_selector}', per: cluster, unit: ratio, thresholds: { warning: 0.75, critical: 0.9 } }
+causes:
+  - { id: btree, title: Commits slow, when: { all: [commit] }, marginalWhen: [pressure], summary: "commit {commit}" }
+`);
+    const pressure = result('disk', 'pressure', [['*', 0.86, 'warning']]);
+    const at = (commit: number) =>
+      decide({ cluster: 'c', playbooks: [disk], checks: [result('disk', 'commit', [['etcd-2', commit, 'warning']]), pressure], members: ['etcd-1', 'etcd-2'], tuning });
+    const marginal = at(0.032);
+    expect(marginal.causes).toEqual([]);
+    expect(marginal.information.map((i) => [i.cause, i.members, i.summary])).toEqual([['btree', ['etcd-2'], 'commit 0.032, one bucket past the line while pressure is 0.86']]);
+    expect(at(0.064).causes.map((c) => [c.cause, c.members])).toEqual([['btree', ['etcd-2']]]);
+    // Without the pressure the same marginal commit is a cause.
+    const calm = decide({ cluster: 'c', playbooks: [disk], checks: [result('disk', 'commit', [['etcd-2', 0.032, 'warning']])], members: ['etcd-1', 'etcd-2'], tuning });
+    expect(calm.causes.map((c) => c.cause)).toEqual(['btree']);
+  });
 });
