@@ -22,7 +22,7 @@ const describeExpected = (e: Expected, member: string | null): string =>
     : 'quiet' in e
       ? `no cause; ${e.information.map((i) => `(information) ${i}`).join(', ')}`
       : e.causes.map((c) => `${[c.cause].flat().join(' or ')} on ${c.members === 'any' ? 'any' : (c.members ?? [member ?? 'any']).join(', ')}`).join(' + ') +
-        (e.alone ? `, alone; ${e.alone.information.map((i) => `(information) ${i}`).join(', ')}` : '');
+        (e.alone ? ', and no other cause' : '');
 
 interface Row { name: string; expected: string; at30: string; named: string; firstRight: string; rightAtEnd: boolean; wrongAfter: string }
 const rows: Row[] = [];
