@@ -7,5 +7,5 @@ import { expectLiveDiagnosis } from './diagnose-live.js';
  * `npm run test:e2e`.
  */
 describe('live lab (default run)', () => {
-  it('a slow disk injected on a follower is diagnosed on that member', () => expectLiveDiagnosis('disk'), 300_000);
+  it('a slow disk injected on a follower is diagnosed on that member', () => expectLiveDiagnosis('disk'), 480_000);
 });

@@ -11,7 +11,7 @@ export default defineConfig({
     include: ['test/e2e/**/*.e2e.ts'],
     globalSetup: ['test/support/global-setup.ts'],
     fileParallelism: false,
-    testTimeout: 300_000,
+    testTimeout: 480_000,
     hookTimeout: 300_000,
     reporters: ['default'],
   },
