@@ -6,6 +6,7 @@
  *
  *   npx tsx test/bench/accuracy.ts [scenario ...]        prints the Markdown table and one BENCH line
  */
+import './own-tmpdir.js';
 import { diagnoseRecorded } from '../support/recorded-diagnosis.js';
 import { expectedFor, judge, type Expected } from '../support/expected-verdicts.js';
 import { listScenarios, loadScenario } from '../support/fixture-prometheus.js';

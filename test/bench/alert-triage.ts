@@ -13,6 +13,7 @@
  * Runs: a steady trickle (one new group every 250 ms, spread over 8 channels), and a burst (10 groups of
  * one cluster at once, one channel) where Slack's 1 message/s per channel sets the pace.
  */
+import './own-tmpdir.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfigText } from '../../src/config/load.js';

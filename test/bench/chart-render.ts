@@ -5,6 +5,7 @@
  * the libraries) is reported apart and not counted.
  * Run: npx tsx test/bench/chart-render.ts [runs]
  */
+import './own-tmpdir.js';
 import { performance } from 'node:perf_hooks';
 import { parseConfigText } from '../../src/config/load.js';
 import { loadPlaybooks } from '../../src/diagnosis/playbook/load.js';

@@ -3,6 +3,7 @@
  * Redis/BullMQ and a real Prometheus serving a recorded incident (the Slack Web API is the stand-in).
  * Run: npx tsx test/bench/command-to-thread.ts [runs]
  */
+import './own-tmpdir.js';
 import { performance } from 'node:perf_hooks';
 import { SlackStandin } from '../support/slack-standin.js';
 import { sendSlashCommand } from '../support/slack-sign.js';

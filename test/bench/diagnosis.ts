@@ -2,6 +2,7 @@
  * Full diagnosis (all playbooks, logs included) against a real Prometheus serving a recorded incident:
  * time per diagnosis and queries sent. Run: npx tsx test/bench/diagnosis.ts [scenario] [runs]
  */
+import './own-tmpdir.js';
 import { performance } from 'node:perf_hooks';
 import { parseConfigText } from '../../src/config/load.js';
 import { loadPlaybooks } from '../../src/diagnosis/playbook/load.js';

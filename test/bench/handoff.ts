@@ -5,6 +5,7 @@
  * rendering); the first run fetches every permalink, later runs find them in Redis.
  * Run: npx tsx test/bench/handoff.ts [runs]
  */
+import './own-tmpdir.js';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { parseConfigText } from '../../src/config/load.js';

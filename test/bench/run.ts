@@ -30,7 +30,7 @@ const RUNS: BenchRun[] = [
   { name: 'slack-ack', file: 'slack-ack.ts', args: ['--with-diagnosis'] },
 ];
 /** Modules of the harness, not benchmarks. */
-const HELPERS = new Set(['run.ts', 'bench-result.ts', 'build-dist.ts']);
+const HELPERS = new Set(['run.ts', 'bench-result.ts', 'build-dist.ts', 'own-tmpdir.ts']);
 
 const benchDir = import.meta.dirname;
 
