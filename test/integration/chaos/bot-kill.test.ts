@@ -3,8 +3,8 @@ import { loadScenario, type LoadedScenario } from '../../support/fixture-prometh
 import type { RunningProcess } from '../../support/processes.js';
 import { startRedis } from '../../support/redis.js';
 import { SlackStandin } from '../../support/slack-standin.js';
-import { botEnv, startBotProcess, writeStormConfig, type BotEnv, type BotProcess } from '../redis-ha/bot-processes.js';
-import { expectStormDelivered, sendStep, stormGroups } from '../redis-ha/storm.js';
+import { botEnv, startBotProcess, writeStormConfig, type BotEnv, type BotProcess } from '../../support/bot-processes.js';
+import { expectStormDelivered, sendStep, stormGroups } from '../../support/storm.js';
 
 /**
  * The bot's own processes killed with SIGKILL in the middle of an alert storm, as when a node dies: the

@@ -1,6 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../src/config/load.js';
 import { readEnv } from '../../../src/config/env.js';
@@ -9,7 +6,8 @@ import { startServices, type RunningServices } from '../../../src/cli/services.j
 import { createLogger } from '../../../src/telemetry/logger.js';
 import { startAlertmanager, type RunningAlertmanager, type TestAlert } from '../../support/alertmanager.js';
 import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
-import { freePort, tempDir, waitFor, type RunningProcess } from '../../support/processes.js';
+import { freePort, waitFor, type RunningProcess } from '../../support/processes.js';
+import { botEnv, startBotProcess, writeConfig, type BotProcess } from '../../support/bot-processes.js';
 import { startRedis } from '../../support/redis.js';
 import { sendSlashCommand } from '../../support/slack-sign.js';
 import { SlackStandin, type StoredMessage } from '../../support/slack-standin.js';
@@ -33,9 +31,7 @@ let slack: SlackStandin;
 let front: RunningServices;
 let am: RunningAlertmanager;
 let configFile: string;
-let logDir: string;
-let worker: { child: ChildProcess; pid: number; log: string; exited: Promise<void> } | undefined;
-let workers = 0;
+let worker: BotProcess | undefined;
 
 function configText(): string {
   return `
@@ -60,41 +56,19 @@ const env = (): Record<string, string> => ({
   LOG_LEVEL: 'info',
 });
 
-/** The real `etcd-triage worker`, one node process (no npx in between, so its pid is the one to kill). */
-async function startWorker(): Promise<NonNullable<typeof worker>> {
-  const log = join(logDir, `worker-${++workers}.log`);
-  const fd = openSync(log, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker', '--config', configFile], {
-    cwd: process.cwd(),
-    env: { ...process.env, ...env(), AM_TOKEN: TOKEN },
-    stdio: ['ignore', fd, fd],
-  });
-  if (child.pid === undefined) throw new Error('could not start the worker process');
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitFor('worker ready', () => /"msg":"ready"/.test(readFileSync(log, 'utf8')), 60_000, 100).catch((err: unknown) => {
-    throw new Error(`${(err as Error).message}\n--- worker log ---\n${readFileSync(log, 'utf8').slice(-3000)}`);
-  });
-  return { child, pid: child.pid, log, exited };
-}
+/** The real `etcd-triage worker` (its pid is the one killed). */
+const startWorker = (): Promise<BotProcess> => startBotProcess('worker', configFile, botEnv(redis.url, slack, SECRET, TOKEN));
 
 async function killWorker(): Promise<void> {
-  if (worker === undefined) return;
   const w = worker;
   worker = undefined;
-  if (w.child.exitCode === null && w.child.signalCode === null) process.kill(w.pid, 'SIGKILL');
-  await w.exited;
+  await w?.kill();
 }
 
 async function stopWorker(): Promise<void> {
-  if (worker === undefined) return;
   const w = worker;
   worker = undefined;
-  if (w.child.exitCode === null && w.child.signalCode === null) {
-    process.kill(w.pid, 'SIGTERM');
-    const timer = setTimeout(() => process.kill(w.pid, 'SIGKILL'), 15_000);
-    await w.exited;
-    clearTimeout(timer);
-  }
+  await w?.stop();
 }
 
 /**
@@ -122,15 +96,13 @@ function killOnParents(...channels: string[]): { killed: Promise<StoredMessage[]
 }
 
 beforeAll(async () => {
-  logDir = tempDir('chaos-parent');
   [redis, prom, slack] = await Promise.all([
     startRedis(),
     // Shifted so the recording ends now: triage and why-slow both look at "the last minutes".
     loadScenario('disk-slow-follower', { endAt: Math.floor(Date.now() / 1000) }),
     SlackStandin.start(),
   ]);
-  configFile = join(logDir, 'etcd-triage.yaml');
-  writeFileSync(configFile, configText());
+  configFile = writeConfig(configText());
   const port = await freePort();
   front = await startServices('serve', {
     config: parseConfigText(configText(), 'chaos.yaml', {}),
@@ -155,7 +127,7 @@ const alertText = (m: StoredMessage): string => `${m.text}\n${JSON.stringify(m.b
 describe('a worker killed between Slack accepting a parent and recording it', () => {
   it('alert thread: the restarted worker adopts the parent; one thread, complete, no alert lost', async () => {
     worker = await startWorker();
-    const firstLog = worker.log;
+    const firstLog = worker;
     const labels = { alertname: 'etcdHighFsyncDurations', job: prom.meta.prometheus.etcdJob, severity: 'warning' };
     const a1: TestAlert = { labels: { ...labels, instance: prom.meta.fault.member! } };
     const a2: TestAlert = { labels: { ...labels, instance: '127.0.0.9:2379' } };
@@ -187,8 +159,8 @@ describe('a worker killed between Slack accepting a parent and recording it', ()
     const lookups = slack.okCallsOf('conversations.history').filter((c) => c.args['channel'] === ALERTS);
     expect(lookups.length).toBeGreaterThanOrEqual(1);
     expect(lookups[0]!.args['include_all_metadata']).toBe('true');
-    expect(readFileSync(worker.log, 'utf8')).toMatch(/adopting it/);
-    expect(readFileSync(firstLog, 'utf8')).not.toMatch(/alert thread opened/);
+    expect(worker.log()).toMatch(/adopting it/);
+    expect(firstLog.log()).not.toMatch(/alert thread opened/);
   }, 240_000);
 
   it('why-slow and handoff: the restarted worker adopts both parents, edits them and threads their details', async () => {
@@ -214,6 +186,6 @@ describe('a worker killed between Slack accepting a parent and recording it', ()
     await waitFor('the handoff details in a thread', () => slack.history(HANDOFF).some((p) => slack.threadReplies(HANDOFF, p.ts).length >= 1), 60_000, 200);
     expect(slack.history(HANDOFF).map((m) => m.ts)).toEqual([handoff.ts]);
     expect(slack.threadReplies(HANDOFF, handoff.ts).map((r) => r.text).join('\n')).toMatch(/lab/);
-    expect(readFileSync(worker.log, 'utf8').match(/adopting it/g)).toHaveLength(2);
+    expect(worker.log().match(/adopting it/g)).toHaveLength(2);
   }, 240_000);
 });

@@ -1,6 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../src/config/load.js';
 import { readEnv } from '../../../src/config/env.js';
@@ -8,7 +5,8 @@ import { loadPlaybooks } from '../../../src/diagnosis/playbook/load.js';
 import { startServices, type RunningServices } from '../../../src/cli/services.js';
 import { createLogger } from '../../../src/telemetry/logger.js';
 import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
-import { freePort, tempDir, waitFor, type RunningProcess } from '../../support/processes.js';
+import { freePort, waitFor, type RunningProcess } from '../../support/processes.js';
+import { botEnv, startBotProcess, writeConfig, type BotProcess } from '../../support/bot-processes.js';
 import { startRedis } from '../../support/redis.js';
 import { clickPayload, elementsOf } from '../../support/slack-buttons.js';
 import { sendInteraction, sendSlashCommand } from '../../support/slack-sign.js';
@@ -29,11 +27,9 @@ let prom: LoadedScenario;
 let slack: SlackStandin;
 let front: RunningServices;
 let configFile: string;
-let logDir: string;
-let worker: { child: ChildProcess; pid: number; log: string; exited: Promise<void> } | undefined;
+let worker: BotProcess | undefined;
 /** The why-slow answer whose thread the Re-runs answer in. */
 let parent: StoredMessage | undefined;
-let workers = 0;
 
 function configText(): string {
   return `
@@ -54,33 +50,13 @@ const env = (): Record<string, string> => ({
   LOG_LEVEL: 'info',
 });
 
-/** The real `etcd-triage worker`, one node process (no npx in between, so its pid is the one to kill). */
-async function startWorker(): Promise<NonNullable<typeof worker>> {
-  const log = join(logDir, `worker-${++workers}.log`);
-  const fd = openSync(log, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker', '--config', configFile], {
-    cwd: process.cwd(),
-    env: { ...process.env, ...env() },
-    stdio: ['ignore', fd, fd],
-  });
-  if (child.pid === undefined) throw new Error('could not start the worker process');
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitFor('worker ready', () => /"msg":"ready"/.test(readFileSync(log, 'utf8')), 60_000, 100).catch((err: unknown) => {
-    throw new Error(`${(err as Error).message}\n--- worker log ---\n${readFileSync(log, 'utf8').slice(-3000)}`);
-  });
-  return { child, pid: child.pid, log, exited };
-}
+/** The real `etcd-triage worker` (its pid is the one killed). */
+const startWorker = (): Promise<BotProcess> => startBotProcess('worker', configFile, botEnv(redis.url, slack, SECRET));
 
-async function killWorker(signal: NodeJS.Signals): Promise<void> {
-  if (worker === undefined) return;
+async function killWorker(signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
   const w = worker;
   worker = undefined;
-  if (w.child.exitCode === null && w.child.signalCode === null) {
-    process.kill(w.pid, signal);
-    const timer = signal === 'SIGKILL' ? undefined : setTimeout(() => process.kill(w.pid, 'SIGKILL'), 15_000);
-    await w.exited;
-    clearTimeout(timer);
-  }
+  await (signal === 'SIGKILL' ? w?.kill() : w?.stop());
 }
 
 /**
@@ -103,14 +79,12 @@ function killOnReply(p: StoredMessage, prefix: string): Promise<StoredMessage> {
 const keyOf = (m: { metadata?: { event_payload: Record<string, unknown> } }): unknown => m.metadata?.event_payload['key'];
 
 beforeAll(async () => {
-  logDir = tempDir('chaos-rerun');
   [redis, prom, slack] = await Promise.all([
     startRedis(),
     loadScenario('disk-slow-follower', { endAt: Math.floor(Date.now() / 1000) }),
     SlackStandin.start(),
   ]);
-  configFile = join(logDir, 'etcd-triage.yaml');
-  writeFileSync(configFile, configText());
+  configFile = writeConfig(configText());
   const port = await freePort();
   front = await startServices('serve', {
     config: parseConfigText(configText(), 'chaos.yaml', {}),
@@ -126,7 +100,6 @@ afterAll(async () => {
   await killWorker('SIGTERM');
   await front?.stop();
   await Promise.all([redis?.stop(), prom?.stop(), slack?.stop()]);
-  if (logDir !== undefined) rmSync(logDir, { recursive: true, force: true });
 });
 
 describe('a worker killed between Slack accepting a Re-run reply in the thread and recording it', () => {
@@ -165,7 +138,7 @@ describe('a worker killed between Slack accepting a Re-run reply in the thread a
     const lookups = slack.okCallsOf('conversations.replies').filter((c) => c.args['channel'] === CHANNEL && c.args['ts'] === p.ts);
     expect(lookups.length).toBeGreaterThanOrEqual(1);
     expect(lookups[0]!.args['include_all_metadata']).toBe('true');
-    expect(readFileSync(worker.log, 'utf8')).toMatch(/adopting it/);
+    expect(worker.log()).toMatch(/adopting it/);
   }, 240_000);
 
   it('killed right after Slack accepted the details of a Re-run: the restarted worker adopts them, one set of details', async () => {
@@ -179,12 +152,12 @@ describe('a worker killed between Slack accepting a Re-run reply in the thread a
     expect(details.thread_ts).toBe(p.ts);
 
     worker = await startWorker();
-    await waitFor('the retried job done', () => /"msg":"diagnosis done"/.test(readFileSync(worker!.log, 'utf8')), 150_000, 200);
+    await waitFor('the retried job done', () => /"msg":"diagnosis done"/.test(worker!.log()), 150_000, 200);
     await new Promise((r) => setTimeout(r, 1500)); // anything doubled would arrive within the pacing interval
     const replies = slack.threadReplies(CHANNEL, p.ts);
     expect(replies).toHaveLength(before + 2); // this Re-run's answer and its details, once each
     expect(replies.filter((r) => keyOf(r) === keyOf(details)).map((r) => r.ts)).toEqual([details.ts]);
     expect(replies.filter((r) => /^why-slow\./.test(String(keyOf(r))))).toHaveLength(2);
-    expect(readFileSync(worker.log, 'utf8')).toMatch(/adopting it/);
+    expect(worker.log()).toMatch(/adopting it/);
   }, 240_000);
 });

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlackStandin } from '../../support/slack-standin.js';
 import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
 import { freePort, startProcess, tempDir, type RunningProcess } from '../../support/processes.js';
-import { botEnv, startBotProcess, writeStormConfig, type BotProcess } from './bot-processes.js';
-import { expectStormDelivered, sendStep, stormGroups } from './storm.js';
+import { botEnv, startBotProcess, writeStormConfig, type BotProcess } from '../../support/bot-processes.js';
+import { expectStormDelivered, sendStep, stormGroups } from '../../support/storm.js';
 
 /**
  * Redis killed with SIGKILL in the middle of a storm and started again on its append-only file, as a

@@ -6,7 +6,7 @@ import { sendSlashCommand } from '../../support/slack-sign.js';
 import { startRedisCluster, type RunningRedisCluster } from '../../support/redis.js';
 import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
 import { waitFor } from '../../support/processes.js';
-import { botEnv, deliverWebhook, notification, startBotProcess, writeStormConfig, type BotProcess } from './bot-processes.js';
+import { botEnv, deliverWebhook, notification, startBotProcess, writeStormConfig, type BotProcess } from '../../support/bot-processes.js';
 
 /**
  * The bot on a Redis Cluster of three masters, as separate processes of the real CLI: two HTTP fronts

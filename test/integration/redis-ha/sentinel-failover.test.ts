@@ -3,8 +3,8 @@ import { Redis } from 'ioredis';
 import { SlackStandin } from '../../support/slack-standin.js';
 import { startSentinelSet, type RunningSentinelSet } from '../../support/redis.js';
 import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
-import { botEnv, startBotProcess, writeStormConfig, type BotProcess } from './bot-processes.js';
-import { expectStormDelivered, sendStep, stormGroups } from './storm.js';
+import { botEnv, startBotProcess, writeStormConfig, type BotProcess } from '../../support/bot-processes.js';
+import { expectStormDelivered, sendStep, stormGroups } from '../../support/storm.js';
 
 /**
  * A master, a replica and three Sentinels; the bot as one HTTP front and two workers (separate processes

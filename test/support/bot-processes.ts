@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, tempDir, waitFor } from '../../support/processes.js';
+import { freePort, tempDir, waitFor } from './processes.js';
 
 /**
  * The bot as operators run it: `etcd-triage serve` and `etcd-triage worker` as separate processes of the
@@ -52,12 +52,12 @@ ${extra}${clusters}`);
 }
 
 /** The bot's environment for these tests: Redis, the Slack stand-in, and the webhook token. */
-export const botEnv = (redisUrl: string, slack: { token: string; apiUrl: string }, signingSecret: string, webhookToken: string): BotEnv => ({
+export const botEnv = (redisUrl: string, slack: { token: string; apiUrl: string }, signingSecret: string, webhookToken?: string): BotEnv => ({
   REDIS_URL: redisUrl,
   SLACK_BOT_TOKEN: slack.token,
   SLACK_SIGNING_SECRET: signingSecret,
   SLACK_API_URL: slack.apiUrl,
-  AM_TOKEN: webhookToken,
+  ...(webhookToken === undefined ? {} : { AM_TOKEN: webhookToken }),
 });
 
 /** `port`: a front's port (default a free one), e.g. the port of a front it replaces. */

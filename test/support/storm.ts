@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
-import { waitFor } from '../../support/processes.js';
-import type { SlackStandin, StoredMessage } from '../../support/slack-standin.js';
+import { waitFor } from './processes.js';
+import type { SlackStandin, StoredMessage } from './slack-standin.js';
 import { deliverWebhook, notification } from './bot-processes.js';
 
 /**
