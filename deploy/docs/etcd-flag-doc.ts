@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FLAG_TABLE } from '../../src/diagnosis/etcd-flags/flag-table.js';
 import { longNameOf, parseEtcdVersion, spellingsOf } from '../../src/diagnosis/etcd-flags/versions.js';
-import { commandFlags } from '../../src/diagnosis/etcd-flags/command-flags.js';
+import { commandFlags, etcdctlCommandsIn } from '../../src/diagnosis/etcd-flags/command-flags.js';
 import { loadPlaybooks } from '../../src/diagnosis/playbook/load.js';
 import type { FlagInMinor } from '../../src/diagnosis/etcd-flags/types.js';
 
@@ -24,33 +24,60 @@ function cite(source: string): string {
   return m ? `[${m[1]}:${m[2]}](${GITHUB}/${m[3]}/${m[1]}#L${m[2]}) @ ${m[3]}` : source;
 }
 
-function cell(def: FlagInMinor | undefined): string {
+/** Every etcdctl command path the playbooks' commands run, flags or not. */
+function playbookCommands(): string[] {
+  const out = new Set<string>();
+  for (const pb of loadPlaybooks()) {
+    for (const s of pb.suggestions) {
+      for (const command of [s.command, ...(s.etcd?.older ?? []).map((o) => o.command)]) {
+        for (const c of etcdctlCommandsIn(command ?? '')) if (c) out.add(c);
+      }
+    }
+  }
+  return [...out];
+}
+
+function cell(def: { since: string; until?: string; source: string; deprecated?: FlagInMinor['deprecated'] } | undefined): string {
   if (!def) return '—';
   const span = def.until ? `${def.since}–${def.until}` : def.since === def.since.replace(/\.\d+$/, '.0') ? 'all' : `from ${def.since}`;
   const dep = def.deprecated ? `, **deprecated** (${cite(def.deprecated.source)})` : '';
   return `${span}: ${cite(def.source)}${dep}`;
 }
 
+interface NamedFlag {
+  program: 'etcd' | 'etcdctl';
+  name: string;
+  /** etcdctl: the command path the playbooks give it to; "" for a global flag. */
+  command?: string;
+}
+
 /**
  * The flags of the playbooks' etcd and etcdctl commands (older-release commands included), of the computed
- * heartbeat/election command, and the etcd flags their texts name, each with its other spellings.
+ * heartbeat/election command, and the etcd flags their texts name, each with its other spellings; etcdctl
+ * flags with the command they are given to (global ones once, under "every command").
  */
-function playbookFlags(): Array<{ program: 'etcd' | 'etcdctl'; name: string }> {
+function playbookFlags(): NamedFlag[] {
+  const latest = parseEtcdVersion(FLAG_TABLE.latest['3.6']!)!;
   const named = { etcd: new Set(['heartbeat-interval', 'election-timeout']), etcdctl: new Set<string>() };
+  const global = FLAG_TABLE.etcdctlCommands.flags[''] ?? {};
   for (const pb of loadPlaybooks()) {
     for (const s of pb.suggestions) {
       for (const command of [s.command, ...(s.etcd?.older ?? []).map((o) => o.command)]) {
         for (const f of commandFlags(command ?? '')) {
-          named[f.program].add(f.short ? longNameOf(f.program, f.name, parseEtcdVersion(FLAG_TABLE.latest['3.6']!)!)! : f.name);
+          const name = f.short ? (longNameOf(f.program, f.name, latest, f.command) ?? f.token) : f.name;
+          if (f.program === 'etcd') named.etcd.add(name);
+          else named.etcdctl.add(`${global[name] ? '' : (f.command ?? '')}\0${name}`);
         }
       }
       for (const m of s.text.matchAll(/--([a-z][a-z0-9-]+)/g)) if (FLAG_TABLE.flags.etcd[m[1]!]) named.etcd.add(m[1]!);
     }
   }
-  const out: Array<{ program: 'etcd' | 'etcdctl'; name: string }> = [];
-  for (const program of ['etcd', 'etcdctl'] as const) {
-    const names = new Set([...named[program]].flatMap((n) => spellingsOf(n)).filter((n) => FLAG_TABLE.flags[program][n]));
-    for (const name of [...names].sort()) out.push({ program, name });
+  const out: NamedFlag[] = [];
+  const etcd = new Set([...named.etcd].flatMap((n) => spellingsOf(n)).filter((n) => FLAG_TABLE.flags.etcd[n]));
+  for (const name of [...etcd].sort()) out.push({ program: 'etcd', name });
+  for (const key of [...named.etcdctl].sort()) {
+    const [command, name] = key.split('\0') as [string, string];
+    out.push({ program: 'etcdctl', name, command });
   }
   return out;
 }
@@ -60,10 +87,25 @@ export function renderGenerated(): string {
   lines.push(`Releases read: ${FLAG_TABLE.minors.map((m) => `${FLAG_TABLE.releases[m][0]}–${FLAG_TABLE.releases[m].at(-1)} (${FLAG_TABLE.releases[m].length})`).join(', ')}.`);
   lines.push('"all": every release of that minor; a source is the flag\'s definition in the newest release of the minor.', '');
   lines.push(`| program | flag | ${FLAG_TABLE.minors.join(' | ')} |`, `|---|---|${FLAG_TABLE.minors.map(() => '---').join('|')}|`);
-  for (const f of playbookFlags()) {
-    const byMinor = FLAG_TABLE.flags[f.program][f.name]!;
-    lines.push(`| ${f.program} | \`--${f.name}\` | ${FLAG_TABLE.minors.map((m) => cell(byMinor[m])).join(' | ')} |`);
+  const flags = playbookFlags();
+  for (const f of flags.filter((x) => x.program === 'etcd')) {
+    const byMinor = FLAG_TABLE.flags.etcd[f.name]!;
+    lines.push(`| etcd | \`--${f.name}\` | ${FLAG_TABLE.minors.map((m) => cell(byMinor[m])).join(' | ')} |`);
   }
+  lines.push('', '**etcdctl flags by command** (the command a playbook gives the flag to; a global flag is taken by every command):', '');
+  lines.push(`| command | flag | ${FLAG_TABLE.minors.join(' | ')} |`, `|---|---|${FLAG_TABLE.minors.map(() => '---').join('|')}|`);
+  for (const f of flags.filter((x) => x.program === 'etcdctl')) {
+    const byMinor = FLAG_TABLE.etcdctlCommands.flags[f.command ?? '']?.[f.name] ?? {};
+    const command = f.command ? `\`etcdctl ${f.command}\`` : 'every command (global)';
+    lines.push(`| ${command} | \`--${f.name}\` | ${FLAG_TABLE.minors.map((m) => cell(byMinor[m])).join(' | ')} |`);
+  }
+  lines.push('', '**etcdctl commands the playbooks run** (cobra prefix matching is on, so `etcdctl compact` runs `compaction`):', '');
+  lines.push(`| command | ${FLAG_TABLE.minors.join(' | ')} |`, `|---|${FLAG_TABLE.minors.map(() => '---').join('|')}|`);
+  for (const command of [...new Set(flags.filter((x) => x.command).map((x) => x.command!).concat(playbookCommands()))].sort()) {
+    const byMinor = FLAG_TABLE.etcdctlCommands.commands[command] ?? {};
+    lines.push(`| \`etcdctl ${command}\` | ${FLAG_TABLE.minors.map((m) => cell(byMinor[m])).join(' | ')} |`);
+  }
+  lines.push(`| prefix matching | ${FLAG_TABLE.minors.map((m) => { const p = FLAG_TABLE.etcdctlCommands.prefixMatching[m]; return p ? cite(p) : '—'; }).join(' | ')} |`);
   lines.push('', '**Renamed flags** (the bot spells a flag as the member\'s release does):', '', '| old name | new name | from | source |', '|---|---|---|---|');
   for (const r of FLAG_TABLE.renames) lines.push(`| \`--${r.from}\` | \`--${r.to}\` | ${r.minor} | ${cite(r.source)} |`);
   lines.push('', '**`--snapshot-count` default** (`DefaultSnapshotCount`):', '', '| minor | default | source |', '|---|---|---|');

@@ -23,4 +23,26 @@ export interface FlagTable {
   /** The same setting under a new name from `minor` on. */
   renames: Array<{ from: string; to: string; minor: EtcdMinor; source: string }>;
   snapshotCountDefault: Partial<Record<EtcdMinor, { value: number; source: string }>>;
+  etcdctlCommands: EtcdctlCommands;
+}
+
+/** A command (or subcommand) of etcdctl in one minor version. */
+export interface CommandInMinor {
+  since: string;
+  until?: string;
+  /** "file:line @ tag": its cobra `Use:`. */
+  source: string;
+}
+
+/** Which etcdctl command takes which flag. */
+export interface EtcdctlCommands {
+  /** ctl.go's `cobra.EnablePrefixMatching = true`: `etcdctl compact` runs `compaction`. Per minor, the source line. */
+  prefixMatching: Partial<Record<EtcdMinor, string>>;
+  /** Command paths ("get", "endpoint status"; "" is etcdctl itself). */
+  commands: Record<string, Partial<Record<EtcdMinor, CommandInMinor>>>;
+  /**
+   * Per command path, the flags it takes besides the global ones: its own and its parents' persistent
+   * flags. Under "" the global flags (the root's persistent flags), which every command takes.
+   */
+  flags: Record<string, Record<string, Partial<Record<EtcdMinor, FlagInMinor>>>>;
 }
