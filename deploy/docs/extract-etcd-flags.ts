@@ -10,62 +10,16 @@
  *   git clone --bare https://github.com/etcd-io/etcd etcd.git
  *   npx tsx deploy/docs/extract-etcd-flags.ts etcd.git > src/diagnosis/etcd-flags/flag-table.ts
  */
-import { execFileSync } from 'node:child_process';
-
-const MINORS = ['3.4', '3.5', '3.6'] as const;
-type Minor = (typeof MINORS)[number];
+import { callArgs, etcdGit, MINORS, type Minor } from './etcd-git.js';
 
 const gitDir = process.argv[2];
 if (!gitDir) {
   process.stderr.write('usage: extract-etcd-flags.ts <etcd git dir>\n');
   process.exit(2);
 }
-const git = (...args: string[]): string =>
-  execFileSync('git', ['--git-dir', gitDir, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
-const show = (tag: string, path: string): string | undefined => {
-  try {
-    return git('show', `${tag}:${path}`);
-  } catch {
-    return undefined;
-  }
-};
-
-const patch = (t: string): number => Number(t.split('.')[2]);
-const tagsOf = (minor: Minor): string[] =>
-  git('tag', '-l', `v${minor}.*`)
-    .split('\n')
-    .filter((t) => new RegExp(`^v${minor.replace('.', '\\.')}\\.\\d+$`).test(t))
-    .sort((a, b) => patch(a) - patch(b));
+const { git, show, tagsOf } = etcdGit(gitDir);
 
 interface Found { name: string; short?: string; line: number; file: string; receiver?: string; persistent?: boolean }
-
-/** The end of a call whose opening parenthesis is at `open`, skipping strings and nested calls. */
-function callArgs(text: string, open: number): { args: Array<{ text: string; at: number }> } | undefined {
-  const args: Array<{ text: string; at: number }> = [];
-  let depth = 0;
-  let start = open + 1;
-  for (let i = open; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '"' || c === '`') {
-      const end = c === '"' ? /(?<!\\)(?:\\\\)*"/g : /`/g;
-      end.lastIndex = i + 1;
-      const m = end.exec(text);
-      if (!m) return undefined;
-      i = m.index + m[0].length - 1;
-    } else if (c === '(' || c === '{' || c === '[') depth++;
-    else if (c === ')' || c === '}' || c === ']') {
-      depth--;
-      if (depth === 0) {
-        args.push({ text: text.slice(start, i).trim(), at: start });
-        return { args };
-      }
-    } else if (c === ',' && depth === 1) {
-      args.push({ text: text.slice(start, i).trim(), at: start });
-      start = i + 1;
-    }
-  }
-  return undefined;
-}
 
 /** Every flag defined with the flag or pflag packages: fs.StringVar(&x, "name", ...), cmd.Flags().BoolVarP(&x, "name", "s", ...), fs.Var(v, "name", ...). */
 function flagsIn(text: string, file: string): Found[] {

@@ -56,6 +56,12 @@ export const SEVERE_LEVEL_FRAGMENTS: readonly string[] = [
   ' C | ',
   ' WARN: ',
   ' ERROR: ',
+  // 3.6 --log-format=console, as written and inside docker's json-file (tabs escaped)
+  '\twarn\t',
+  '\terror\t',
+  '\tfatal\t',
+  '\\twarn\\t',
+  '\\terror\\t',
 ];
 
 /**
