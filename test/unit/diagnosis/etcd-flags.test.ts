@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DOC, renderDoc } from '../../../deploy/docs/etcd-flag-doc.js';
+import { metricsRead, renderDoc as renderNameDoc } from '../../../deploy/docs/etcd-name-doc.js';
+import { NAME_TABLE } from '../../../src/diagnosis/etcd-flags/name-table.js';
 import { loadPlaybooks } from '../../../src/diagnosis/playbook/load.js';
 import { commandFlags, etcdctlCommandOf, etcdctlCommandsIn } from '../../../src/diagnosis/etcd-flags/command-flags.js';
 import { FLAG_TABLE } from '../../../src/diagnosis/etcd-flags/flag-table.js';
@@ -178,6 +180,25 @@ describe('etcd flags in suggested commands', () => {
     expect(renderDoc(doc)).toBe(doc);
     expect(doc).toContain('| etcd | `--compaction-batch-limit` | — | — | all: [server/embed/config.go:');
     expect(doc).toContain('| `etcdctl endpoint status` | `--cluster` | all: [etcdctl/ctlv3/command/ep_command.go:');
+  });
+
+  it('deploy/docs/etcd-versions.md shows the metric and log names the bot reads, per release (regenerate with npx tsx deploy/docs/etcd-name-doc.ts)', () => {
+    const doc = readFileSync(DOC, 'utf8');
+    expect(renderNameDoc(doc)).toBe(doc);
+    // Every metric the playbooks and the diagnosis read is defined by every release of 3.5 and 3.6 with
+    // the type, labels and buckets 3.4.23 gave it: one query serves them all.
+    const read = metricsRead();
+    expect(read).toContain('etcd_disk_wal_fsync_duration_seconds');
+    expect(read.length).toBeGreaterThan(20);
+    for (const name of read) {
+      const by = NAME_TABLE.metrics[name]!;
+      for (const minor of ['3.5', '3.6'] as const) {
+        expect(by[minor], `${name} in ${minor}`).toBeDefined();
+        expect(by[minor]!.since, `${name} in ${minor}`).toBe(`${minor}.0`);
+        expect(by[minor]!.until, `${name} in ${minor}`).toBeUndefined();
+        expect([by[minor]!.type, by[minor]!.labels, by[minor]!.buckets], `${name} in ${minor}`).toEqual([by['3.4']!.type, by['3.4']!.labels, by['3.4']!.buckets]);
+      }
+    }
   });
 
   it('finds etcd and etcdctl flags inside shell: chains, pipes, $(…), sudo, variables, and not in comments or other programs', () => {
