@@ -71,6 +71,7 @@ interface MessageRow { id: string; what: string; note: string }
 /** The log messages the parsers read, in the table's order, with what the bot does about each difference. */
 const MESSAGE_ROWS: MessageRow[] = [
   { id: 'apply-slow', what: '`apply request took too long` (slow applies, expensive reads)', note: 'same message and fields in every release; 3.4 capnslog text parsed too' },
+  { id: 'apply-slow-txn-prefix', what: '`prefix` of a slow read-only transaction', note: '`read-only range ` in 3.4 (as for ranges), `read-only txn ` from 3.5: both read as reads' },
   { id: 'failed-apply', what: '`failed to apply request`', note: 'same in every release (3.6 moves it to `txn/util.go`)' },
   { id: 'slow-fdatasync', what: '`slow fdatasync`', note: 'same in every release; 3.4 capnslog `sync duration of …` parsed too' },
   { id: 'heartbeat-late', what: '`leader failed to send out heartbeat on time; …`', note: 'same in every release; read by its prefix; 3.4 capnslog text parsed too' },

@@ -32,6 +32,7 @@ interface MessageSpec { id: string; needles: Needle[] }
 const zap = (text: string, ...minors: Minor[]): Needle[] => minors.map((at) => ({ at, text }));
 const MESSAGES: MessageSpec[] = [
   { id: 'apply-slow', needles: [...zap('"apply request took too long"', '3.4', '3.5', '3.6'), { at: '3.4', text: 'took too long (%v) to execute' }] },
+  { id: 'apply-slow-txn-prefix', needles: [{ at: '3.4', text: 'reqStringer, "read-only range ", resp, err)' }, ...zap('reqStringer, "read-only txn ", resp, err)', '3.5', '3.6')] },
   { id: 'failed-apply', needles: [...zap('"failed to apply request"', '3.4', '3.5', '3.6'), { at: '3.4', text: 'plog.Warningf("failed to apply request %q' }] },
   { id: 'slow-fdatasync', needles: [...zap('"slow fdatasync"', '3.4', '3.5', '3.6'), { at: '3.4', text: '"sync duration of %v, expected less than %v"' }] },
   { id: 'heartbeat-late', needles: [...zap('"leader failed to send out heartbeat on time;', '3.4', '3.5', '3.6'), { at: '3.4', text: 'failed to send out heartbeat on time (exceeded the %v timeout for %v' }] },

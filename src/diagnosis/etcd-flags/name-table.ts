@@ -2691,6 +2691,29 @@ export const NAME_TABLE: NameTable = {
     }
    ]
   },
+  "apply-slow-txn-prefix": {
+   "3.4": [
+    {
+     "tag": "v3.4.45",
+     "source": "etcdserver/util.go:152 @ v3.4.45",
+     "text": "warnOfExpensiveGenericRequest(lg, warningApplyDuration, now, reqStringer, \"read-only range \", resp, err)"
+    }
+   ],
+   "3.5": [
+    {
+     "tag": "v3.5.33",
+     "source": "server/etcdserver/util.go:167 @ v3.5.33",
+     "text": "warnOfExpensiveGenericRequest(lg, warningApplyDuration, now, reqStringer, \"read-only txn \", resp, err)"
+    }
+   ],
+   "3.6": [
+    {
+     "tag": "v3.6.14",
+     "source": "server/etcdserver/txn/util.go:77 @ v3.6.14",
+     "text": "warnOfExpensiveGenericRequest(lg, warningApplyDuration, now, reqStringer, \"read-only txn \", resp, err)"
+    }
+   ]
+  },
   "failed-apply": {
    "3.4": [
     {

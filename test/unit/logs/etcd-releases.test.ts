@@ -179,6 +179,20 @@ describe('3.5 and 3.6 lines written from the source', () => {
     },
   ];
 
+  it('a slow read-only transaction: 3.4 logs it with the prefix "read-only range ", 3.5+ with "read-only txn "; both are reads', () => {
+    // etcdserver/util.go warnOfExpensiveReadOnlyTxnRequest: response `responses:<range_response_count:N> size:S`.
+    const line = (prefix: string, ts: string): string =>
+      `{"level":"warn","ts":"${ts}","caller":"etcdserver/util.go:170","msg":"apply request took too long","took":"312.5ms","expected-duration":"100ms","prefix":"${prefix}","request":"compare:<target:MOD key:\\"/registry/pods/a\\" mod_revision:0 > success:<request_range:<key:\\"/registry/pods/\\" range_end:\\"/registry/pods0\\" > > ","response":"responses:<range_response_count:1200 > size:5242880"}`;
+    const old = parse(line('read-only range ', '2026-11-21T16:05:07.000Z'));
+    const now = parse(line('read-only txn ', '2026-11-21T16:05:07.000000Z'));
+    expect(sourceOf('apply-slow-txn-prefix', '3.4.23').text).toContain('"read-only range "');
+    expect(sourceOf('apply-slow-txn-prefix', '3.6.5').text).toContain('"read-only txn "');
+    expect(now).toMatchObject({ kind: 'apply-slow', access: 'read-only', requestType: 'txn', responseCount: 1200, responseSize: 5242880 });
+    const { prefix: _a, timeText: _b, ...oldFacts } = old as LogEvent & { prefix: string };
+    const { prefix: _c, timeText: _d, ...nowFacts } = now as LogEvent & { prefix: string };
+    expect(nowFacts).toEqual(oldFacts);
+  });
+
   it.each(lines)('$id ($release)', ({ id, release, line, want }) => {
     const e = parse(line);
     expect(e).toMatchObject(want);
