@@ -25,7 +25,10 @@ const same = (t: string): string => t;
  */
 function problemsOn(command: string, release: EtcdVersion): string[] {
   const out: string[] = [];
-  for (const c of etcdctlCommandsIn(command)) if (!etcdctlCommandIn(c, release)) out.push(`etcdctl ${c} does not exist`);
+  for (const c of etcdctlCommandsIn(command)) {
+    if (c === '') out.push('etcdctl is given no command it has');
+    else if (!etcdctlCommandIn(c, release)) out.push(`etcdctl ${c} does not exist`);
+  }
   for (const f of commandFlags(command)) {
     const who = f.command ? `${f.program} ${f.command}` : f.program;
     if (f.short) {
@@ -96,6 +99,8 @@ describe('etcd flags in suggested commands', () => {
     // A command a release lacks is named too.
     expect(problemsOn('etcdctl downgrade cancel', v('3.5.9'))).toEqual(['etcdctl downgrade cancel does not exist']);
     expect(problemsOn('etcdctl downgrade cancel', v('3.6.0'))).toEqual([]);
+    // A misspelt command is no command: its flags would otherwise pass as global ones.
+    expect(problemsOn('etcdctl endpint status -w table', v('3.6.0'))).toEqual(['etcdctl is given no command it has']);
   });
 
   it('reads the etcdctl command from the words that are not flags, as etcdctl does (unique prefixes included)', () => {
