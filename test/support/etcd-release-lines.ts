@@ -98,7 +98,7 @@ export function asRelease(line: string, target: Target): string | null {
   } else if (row === 'alarm-raised' || row === 'alarm-disarmed') {
     if (r.minor >= 6) return null;
     newCaller = shortCaller(sourceOf(row, target.version).source);
-  } else if (row === 'defragmented' || row === 'defrag-finished') {
+  } else if (row === 'defrag-finished') {
     newMsg = 'finished defragmenting directory';
     newCaller = shortCaller(sourceOf('defrag-finished', target.version).source);
   } else if (row === 'dropped-raft-message' && caller.startsWith('rafthttp/peer.go') && r.minor >= 6) {
