@@ -3,67 +3,23 @@
  * exist in every release of 3.4, 3.5 and 3.6 (the flag definitions in etcdmain/config.go, embed/config.go
  * and etcdctl/ctlv3), which are deprecated (3.6's deprecatedFlags), which were renamed (3.6's
  * experimentalFlagMigrationMap; the 3.5 freelist rename from CHANGELOG-3.5.md) and the --snapshot-count
- * default (DefaultSnapshotCount), each with the file and line it was read from.
+ * default (DefaultSnapshotCount), each with the file and line it was read from; and which etcdctl
+ * subcommand takes which flag: the cobra command tree of etcdctl/ctlv3 (ctl.go's rootCmd.AddCommand, each
+ * command's own flags and the persistent flags of its parents; the root's persistent flags are global).
  *
  *   git clone --bare https://github.com/etcd-io/etcd etcd.git
  *   npx tsx deploy/docs/extract-etcd-flags.ts etcd.git > src/diagnosis/etcd-flags/flag-table.ts
  */
-import { execFileSync } from 'node:child_process';
-
-const MINORS = ['3.4', '3.5', '3.6'] as const;
-type Minor = (typeof MINORS)[number];
+import { callArgs, etcdGit, MINORS, type Minor } from './etcd-git.js';
 
 const gitDir = process.argv[2];
 if (!gitDir) {
   process.stderr.write('usage: extract-etcd-flags.ts <etcd git dir>\n');
   process.exit(2);
 }
-const git = (...args: string[]): string =>
-  execFileSync('git', ['--git-dir', gitDir, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
-const show = (tag: string, path: string): string | undefined => {
-  try {
-    return git('show', `${tag}:${path}`);
-  } catch {
-    return undefined;
-  }
-};
+const { git, show, tagsOf } = etcdGit(gitDir);
 
-const patch = (t: string): number => Number(t.split('.')[2]);
-const tagsOf = (minor: Minor): string[] =>
-  git('tag', '-l', `v${minor}.*`)
-    .split('\n')
-    .filter((t) => new RegExp(`^v${minor.replace('.', '\\.')}\\.\\d+$`).test(t))
-    .sort((a, b) => patch(a) - patch(b));
-
-interface Found { name: string; short?: string; line: number; file: string }
-
-/** The end of a call whose opening parenthesis is at `open`, skipping strings and nested calls. */
-function callArgs(text: string, open: number): { args: Array<{ text: string; at: number }> } | undefined {
-  const args: Array<{ text: string; at: number }> = [];
-  let depth = 0;
-  let start = open + 1;
-  for (let i = open; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '"' || c === '`') {
-      const end = c === '"' ? /(?<!\\)(?:\\\\)*"/g : /`/g;
-      end.lastIndex = i + 1;
-      const m = end.exec(text);
-      if (!m) return undefined;
-      i = m.index + m[0].length - 1;
-    } else if (c === '(' || c === '{' || c === '[') depth++;
-    else if (c === ')' || c === '}' || c === ']') {
-      depth--;
-      if (depth === 0) {
-        args.push({ text: text.slice(start, i).trim(), at: start });
-        return { args };
-      }
-    } else if (c === ',' && depth === 1) {
-      args.push({ text: text.slice(start, i).trim(), at: start });
-      start = i + 1;
-    }
-  }
-  return undefined;
-}
+interface Found { name: string; short?: string; line: number; file: string; receiver?: string; persistent?: boolean }
 
 /** Every flag defined with the flag or pflag packages: fs.StringVar(&x, "name", ...), cmd.Flags().BoolVarP(&x, "name", "s", ...), fs.Var(v, "name", ...). */
 function flagsIn(text: string, file: string): Found[] {
@@ -82,7 +38,14 @@ function flagsIn(text: string, file: string): Found[] {
     if (!lit) continue;
     const shortArg = isP ? parsed.args[isVar ? 2 : 1] : undefined;
     const short = shortArg && /^"([a-zA-Z])"$/.exec(shortArg.text)?.[1];
-    out.push({ name: lit[1]!, ...(short ? { short } : {}), line: lineAt(nameArg.at + nameArg.text.indexOf('"')), file });
+    const owner = /(\w+)\.(Persistent)?Flags\(\)$/.exec(before);
+    out.push({
+      name: lit[1]!,
+      ...(short ? { short } : {}),
+      line: lineAt(nameArg.at + nameArg.text.indexOf('"')),
+      file,
+      ...(owner ? { receiver: owner[1]!, persistent: owner[2] !== undefined } : {}),
+    });
   }
   return out;
 }
@@ -110,12 +73,73 @@ const etcdctlFiles = (tag: string): string[] =>
     .split('\n')
     .filter((f) => f.endsWith('.go') && !f.endsWith('_test.go'));
 
+/** One cobra command as built by one Go function: its name (first word of Use), flags and the functions of its subcommands. */
+interface CobraCommand { name: string; flags: Found[]; children: string[]; source: string }
+
+/**
+ * etcdctl's command tree at a tag → for each command path ("endpoint status"; "" is the root) the flags it
+ * takes besides the global ones: its own, and the persistent flags of its parents (`endpoint --cluster`
+ * reaches `endpoint status`). The root's persistent flags (ctl.go) are the global flags, kept under "".
+ */
+function etcdctlTree(tag: string): Map<string, { source: string; flags: Map<string, Found> }> {
+  const funcs = new Map<string, CobraCommand>();
+  let root: CobraCommand | undefined;
+  for (const file of etcdctlFiles(tag)) {
+    const text = show(tag, file)!;
+    const flags = flagsIn(text, file);
+    const starts = [...text.matchAll(/^func (?:\([^)]*\)\s*)?(\w+)/gm)].map((m) => ({ name: m[1]!, at: m.index, line: text.slice(0, m.index).split('\n').length }));
+    const attributed = new Set<Found>();
+    starts.forEach((f, i) => {
+      const body = text.slice(f.at, starts[i + 1]?.at ?? text.length);
+      const use = /&?cobra\.Command\{[^}]*?Use:\s*"([a-z][a-z-]*)/.exec(body);
+      const children: string[] = [];
+      for (const add of body.matchAll(/\w+\.AddCommand\(/g)) {
+        for (const a of callArgs(body, add.index + add[0].length - 1)?.args ?? []) {
+          const fn = /^(?:command\.)?(\w+)\(\)$/.exec(a.text);
+          if (fn) children.push(fn[1]!);
+        }
+      }
+      const end = starts[i + 1]?.line ?? Infinity;
+      const own = flags.filter((x) => x.line >= f.line && x.line < end);
+      own.forEach((x) => attributed.add(x));
+      const useLine = use ? f.line + body.slice(0, use.index + use[0].indexOf('Use:')).split('\n').length - 1 : 0;
+      if (use) funcs.set(f.name, { name: use[1]!, flags: own, children, source: `${file}:${useLine}` });
+      else if (file.endsWith('/ctl.go') && (children.length > 0 || own.some((x) => x.receiver === 'rootCmd'))) {
+        root ??= { name: '', flags: [], children: [], source: `${file}:${f.line}` };
+        root.flags.push(...own.filter((x) => x.receiver === 'rootCmd'));
+        root.children.push(...children);
+      } else if (own.length > 0) throw new Error(`${tag} ${file}: flags ${own.map((x) => x.name).join(', ')} in ${f.name}, which builds no cobra command`);
+    });
+    const stray = flags.filter((x) => !attributed.has(x));
+    if (stray.length > 0) throw new Error(`${tag} ${file}: flags outside any function: ${stray.map((x) => x.name).join(', ')}`);
+  }
+  if (!root) throw new Error(`${tag}: etcdctl/ctlv3/ctl.go has no rootCmd.AddCommand`);
+  const out = new Map<string, { source: string; flags: Map<string, Found> }>();
+  out.set('', { source: root.source, flags: new Map(root.flags.map((f) => [f.name, f])) });
+  const walk = (fn: string, parentPath: string, inherited: Found[]): void => {
+    const c = funcs.get(fn);
+    if (!c) throw new Error(`${tag}: AddCommand(${fn}()) names no function that builds a cobra command`);
+    const path = parentPath ? `${parentPath} ${c.name}` : c.name;
+    const own = new Map<string, Found>();
+    for (const f of [...inherited, ...c.flags]) own.set(f.name, f);
+    out.set(path, { source: c.source, flags: own });
+    for (const child of c.children) walk(child, path, [...inherited, ...c.flags.filter((f) => f.persistent)]);
+  };
+  for (const child of root.children) walk(child, '', []);
+  return out;
+}
+
+interface CommandInMinor { since: string; until?: string; source: string }
+
 interface InMinor { since: string; until?: string; source: string; short?: string; deprecated?: { message: string; source: string } }
 const table: Record<'etcd' | 'etcdctl', Record<string, Partial<Record<Minor, InMinor>>>> = { etcd: {}, etcdctl: {} };
 const latest: Record<string, string> = {};
 const renames: Array<{ from: string; to: string; minor: Minor; source: string }> = [];
 const snapshotCount: Partial<Record<Minor, { value: number; source: string }>> = {};
 const tagsScanned: Record<string, string[]> = {};
+const prefixMatching: Partial<Record<Minor, string>> = {};
+const commands: Record<string, Partial<Record<Minor, CommandInMinor>>> = {};
+const commandFlagTable: Record<string, Record<string, Partial<Record<Minor, InMinor>>>> = {};
 
 for (const minor of MINORS) {
   const tags = tagsOf(minor);
@@ -144,6 +168,33 @@ for (const minor of MINORS) {
       (table[prog][name] ??= {})[minor] = entry;
     }
   }
+  // Which etcdctl command takes which flag, release by release.
+  const cmdSeen = new Map<string, { since: string; lastTag: string; source: string }>();
+  const cmdFlagSeen = new Map<string, { path: string; name: string; since: string; lastTag: string; found: Found }>();
+  for (const tag of tags) {
+    for (const [path, c] of etcdctlTree(tag)) {
+      cmdSeen.set(path, { since: cmdSeen.get(path)?.since ?? tag, lastTag: tag, source: c.source });
+      for (const [name, f] of c.flags) {
+        const key = `${path}\0${name}`;
+        cmdFlagSeen.set(key, { path, name, since: cmdFlagSeen.get(key)?.since ?? tag, lastTag: tag, found: f });
+      }
+    }
+  }
+  for (const [path, c] of cmdSeen) {
+    (commands[path] ??= {})[minor] = { since: c.since.slice(1), ...(c.lastTag !== last ? { until: c.lastTag.slice(1) } : {}), source: `${c.source} @ ${c.lastTag}` };
+  }
+  for (const s of cmdFlagSeen.values()) {
+    ((commandFlagTable[s.path] ??= {})[s.name] ??= {})[minor] = {
+      since: s.since.slice(1),
+      ...(s.lastTag !== last ? { until: s.lastTag.slice(1) } : {}),
+      source: `${s.found.file}:${s.found.line} @ ${s.lastTag}`,
+      ...(s.found.short ? { short: s.found.short } : {}),
+    };
+  }
+  const ctl = show(last, 'etcdctl/ctlv3/ctl.go') ?? '';
+  const prefix = ctl.split('\n').findIndex((l) => /cobra\.EnablePrefixMatching = true/.test(l));
+  if (prefix >= 0) prefixMatching[minor] = `etcdctl/ctlv3/ctl.go:${prefix + 1} @ ${last}`;
+
   // Deprecations and renames as the newest release of the minor states them.
   for (const file of serverFiles(last)) {
     const text = show(last, file)!;
@@ -184,6 +235,11 @@ export const FLAG_TABLE: FlagTable = ${JSON.stringify(
     flags: { etcd: sorted(table.etcd), etcdctl: sorted(table.etcdctl) },
     renames,
     snapshotCountDefault: snapshotCount,
+    etcdctlCommands: {
+      prefixMatching,
+      commands: sorted(commands),
+      flags: Object.fromEntries(Object.entries(sorted(commandFlagTable)).map(([p, f]) => [p, sorted(f)])),
+    },
   },
   null,
   2,

@@ -2916,5 +2916,2241 @@ export const FLAG_TABLE: FlagTable = {
       "value": 10000,
       "source": "server/etcdserver/server.go:80 @ v3.6.14"
     }
+  },
+  "etcdctlCommands": {
+    "prefixMatching": {
+      "3.4": "etcdctl/ctlv3/ctl.go:99 @ v3.4.45",
+      "3.5": "etcdctl/ctlv3/ctl.go:117 @ v3.5.33",
+      "3.6": "etcdctl/ctlv3/ctl.go:125 @ v3.6.14"
+    },
+    "commands": {
+      "": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/ctl.go:48 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/ctl.go:50 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/ctl.go:48 @ v3.6.14"
+        }
+      },
+      "alarm": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/alarm_command.go:27 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/alarm_command.go:28 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/alarm_command.go:29 @ v3.6.14"
+        }
+      },
+      "alarm disarm": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/alarm_command.go:39 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/alarm_command.go:40 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/alarm_command.go:41 @ v3.6.14"
+        }
+      },
+      "alarm list": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/alarm_command.go:62 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/alarm_command.go:63 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/alarm_command.go:64 @ v3.6.14"
+        }
+      },
+      "auth": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/auth_command.go:27 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/auth_command.go:28 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/auth_command.go:30 @ v3.6.14"
+        }
+      },
+      "auth disable": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/auth_command.go:77 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/auth_command.go:103 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/auth_command.go:105 @ v3.6.14"
+        }
+      },
+      "auth enable": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/auth_command.go:39 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/auth_command.go:65 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/auth_command.go:67 @ v3.6.14"
+        }
+      },
+      "auth status": {
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/auth_command.go:41 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/auth_command.go:43 @ v3.6.14"
+        }
+      },
+      "check": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/check.go:108 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/check.go:110 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/check.go:110 @ v3.6.14"
+        }
+      },
+      "check datascale": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/check.go:271 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/check.go:297 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/check.go:298 @ v3.6.14"
+        }
+      },
+      "check perf": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/check.go:121 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/check.go:123 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/check.go:123 @ v3.6.14"
+        }
+      },
+      "compaction": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/compaction_command.go:30 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/compaction_command.go:31 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/compaction_command.go:32 @ v3.6.14"
+        }
+      },
+      "completion": {
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/completion_command.go:25 @ v3.6.14"
+        }
+      },
+      "defrag": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/defrag_command.go:34 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/defrag_command.go:33 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/defrag_command.go:30 @ v3.6.14"
+        }
+      },
+      "del": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/del_command.go:33 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/del_command.go:36 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/del_command.go:38 @ v3.6.14"
+        }
+      },
+      "downgrade": {
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/downgrade_command.go:29 @ v3.6.14"
+        }
+      },
+      "downgrade cancel": {
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/downgrade_command.go:65 @ v3.6.14"
+        }
+      },
+      "downgrade enable": {
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/downgrade_command.go:54 @ v3.6.14"
+        }
+      },
+      "downgrade validate": {
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/downgrade_command.go:43 @ v3.6.14"
+        }
+      },
+      "elect": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/elect_command.go:37 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/elect_command.go:38 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/elect_command.go:36 @ v3.6.14"
+        }
+      },
+      "endpoint": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/ep_command.go:36 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/ep_command.go:40 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/ep_command.go:42 @ v3.6.14"
+        }
+      },
+      "endpoint hashkv": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/ep_command.go:71 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/ep_command.go:75 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/ep_command.go:77 @ v3.6.14"
+        }
+      },
+      "endpoint health": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/ep_command.go:50 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/ep_command.go:54 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/ep_command.go:56 @ v3.6.14"
+        }
+      },
+      "endpoint status": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/ep_command.go:60 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/ep_command.go:64 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/ep_command.go:66 @ v3.6.14"
+        }
+      },
+      "get": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/get_command.go:41 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/get_command.go:42 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/get_command.go:47 @ v3.6.14"
+        }
+      },
+      "lease": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/lease_command.go:30 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/lease_command.go:31 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/lease_command.go:31 @ v3.6.14"
+        }
+      },
+      "lease grant": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/lease_command.go:46 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/lease_command.go:47 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/lease_command.go:47 @ v3.6.14"
+        }
+      },
+      "lease keep-alive": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/lease_command.go:160 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/lease_command.go:161 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/lease_command.go:159 @ v3.6.14"
+        }
+      },
+      "lease list": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/lease_command.go:137 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/lease_command.go:138 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/lease_command.go:138 @ v3.6.14"
+        }
+      },
+      "lease revoke": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/lease_command.go:78 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/lease_command.go:79 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/lease_command.go:79 @ v3.6.14"
+        }
+      },
+      "lease timetolive": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/lease_command.go:108 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/lease_command.go:109 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/lease_command.go:109 @ v3.6.14"
+        }
+      },
+      "lock": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/lock_command.go:37 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/lock_command.go:38 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/lock_command.go:38 @ v3.6.14"
+        }
+      },
+      "make-mirror": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/make_mirror_command.go:46 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/make_mirror_command.go:51 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/make_mirror_command.go:56 @ v3.6.14"
+        }
+      },
+      "member": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/member_command.go:35 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/member_command.go:36 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/member_command.go:38 @ v3.6.14"
+        }
+      },
+      "member add": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/member_command.go:51 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/member_command.go:52 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/member_command.go:54 @ v3.6.14"
+        }
+      },
+      "member list": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/member_command.go:92 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/member_command.go:93 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/member_command.go:95 @ v3.6.14"
+        }
+      },
+      "member promote": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/member_command.go:107 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/member_command.go:108 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/member_command.go:112 @ v3.6.14"
+        }
+      },
+      "member remove": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/member_command.go:66 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/member_command.go:67 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/member_command.go:69 @ v3.6.14"
+        }
+      },
+      "member update": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/member_command.go:78 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/member_command.go:79 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/member_command.go:81 @ v3.6.14"
+        }
+      },
+      "migrate": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/migrate_command.go:59 @ v3.4.45"
+        }
+      },
+      "move-leader": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/move_leader_command.go:28 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/move_leader_command.go:29 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/move_leader_command.go:30 @ v3.6.14"
+        }
+      },
+      "put": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/put_command.go:36 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/put_command.go:37 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/put_command.go:38 @ v3.6.14"
+        }
+      },
+      "role": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/role_command.go:33 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/role_command.go:34 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/role_command.go:35 @ v3.6.14"
+        }
+      },
+      "role add": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/role_command.go:49 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/role_command.go:50 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/role_command.go:51 @ v3.6.14"
+        }
+      },
+      "role delete": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/role_command.go:57 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/role_command.go:58 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/role_command.go:59 @ v3.6.14"
+        }
+      },
+      "role get": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/role_command.go:65 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/role_command.go:66 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/role_command.go:67 @ v3.6.14"
+        }
+      },
+      "role grant-permission": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/role_command.go:81 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/role_command.go:82 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/role_command.go:83 @ v3.6.14"
+        }
+      },
+      "role list": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/role_command.go:73 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/role_command.go:74 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/role_command.go:75 @ v3.6.14"
+        }
+      },
+      "role revoke-permission": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/role_command.go:94 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/role_command.go:95 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/role_command.go:96 @ v3.6.14"
+        }
+      },
+      "snapshot": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/snapshot_command.go:49 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/snapshot_command.go:51 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/snapshot_command.go:52 @ v3.6.14"
+        }
+      },
+      "snapshot restore": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/snapshot_command.go:79 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/snapshot_command.go:83 @ v3.5.33"
+        }
+      },
+      "snapshot save": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/snapshot_command.go:60 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/snapshot_command.go:62 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/snapshot_command.go:62 @ v3.6.14"
+        }
+      },
+      "snapshot status": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/snapshot_command.go:68 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/snapshot_command.go:70 @ v3.5.33"
+        }
+      },
+      "txn": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/txn_command.go:36 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/txn_command.go:37 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/txn_command.go:37 @ v3.6.14"
+        }
+      },
+      "user": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/user_command.go:34 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/user_command.go:35 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/user_command.go:34 @ v3.6.14"
+        }
+      },
+      "user add": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/user_command.go:57 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/user_command.go:58 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/user_command.go:57 @ v3.6.14"
+        }
+      },
+      "user delete": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/user_command.go:71 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/user_command.go:72 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/user_command.go:71 @ v3.6.14"
+        }
+      },
+      "user get": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/user_command.go:79 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/user_command.go:80 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/user_command.go:79 @ v3.6.14"
+        }
+      },
+      "user grant-role": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/user_command.go:111 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/user_command.go:112 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/user_command.go:111 @ v3.6.14"
+        }
+      },
+      "user list": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/user_command.go:91 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/user_command.go:92 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/user_command.go:91 @ v3.6.14"
+        }
+      },
+      "user passwd": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/user_command.go:99 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/user_command.go:100 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/user_command.go:99 @ v3.6.14"
+        }
+      },
+      "user revoke-role": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/user_command.go:119 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/user_command.go:120 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/user_command.go:119 @ v3.6.14"
+        }
+      },
+      "version": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/version_command.go:28 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/version_command.go:28 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/version_command.go:28 @ v3.6.14"
+        }
+      },
+      "watch": {
+        "3.4": {
+          "since": "3.4.0",
+          "source": "etcdctl/ctlv3/command/watch_command.go:48 @ v3.4.45"
+        },
+        "3.5": {
+          "since": "3.5.0",
+          "source": "etcdctl/ctlv3/command/watch_command.go:50 @ v3.5.33"
+        },
+        "3.6": {
+          "since": "3.6.0",
+          "source": "etcdctl/ctlv3/command/watch_command.go:50 @ v3.6.14"
+        }
+      }
+    },
+    "flags": {
+      "": {
+        "cacert": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/ctl.go:66 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/ctl.go:68 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/ctl.go:71 @ v3.6.14"
+          }
+        },
+        "cert": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/ctl.go:64 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/ctl.go:66 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/ctl.go:69 @ v3.6.14"
+          }
+        },
+        "command-timeout": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/ctl.go:56 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/ctl.go:58 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/ctl.go:59 @ v3.6.14"
+          }
+        },
+        "debug": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/ctl.go:50 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/ctl.go:52 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/ctl.go:50 @ v3.6.14"
+          }
+        },
+        "dial-timeout": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/ctl.go:55 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/ctl.go:57 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/ctl.go:58 @ v3.6.14"
+          }
+        },
+        "discovery-srv": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/ctl.go:69 @ v3.4.45",
+            "short": "d"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/ctl.go:71 @ v3.5.33",
+            "short": "d"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/ctl.go:74 @ v3.6.14",
+            "short": "d"
+          }
+        },
+        "discovery-srv-name": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/ctl.go:70 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/ctl.go:72 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/ctl.go:75 @ v3.6.14"
+          }
+        },
+        "endpoints": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/ctl.go:49 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/ctl.go:51 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/ctl.go:49 @ v3.6.14"
+          }
+        },
+        "hex": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/ctl.go:53 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/ctl.go:55 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/ctl.go:53 @ v3.6.14"
+          }
+        },
+        "insecure-discovery": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/ctl.go:62 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/ctl.go:64 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/ctl.go:67 @ v3.6.14"
+          }
+        },
+        "insecure-skip-tls-verify": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/ctl.go:63 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/ctl.go:65 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/ctl.go:68 @ v3.6.14"
+          }
+        },
+        "insecure-transport": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/ctl.go:61 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/ctl.go:63 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/ctl.go:66 @ v3.6.14"
+          }
+        },
+        "keepalive-time": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/ctl.go:57 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/ctl.go:59 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/ctl.go:60 @ v3.6.14"
+          }
+        },
+        "keepalive-timeout": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/ctl.go:58 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/ctl.go:60 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/ctl.go:61 @ v3.6.14"
+          }
+        },
+        "key": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/ctl.go:65 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/ctl.go:67 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/ctl.go:70 @ v3.6.14"
+          }
+        },
+        "max-recv-bytes": {
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/ctl.go:63 @ v3.6.14"
+          }
+        },
+        "max-request-bytes": {
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/ctl.go:62 @ v3.6.14"
+          }
+        },
+        "password": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/ctl.go:68 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/ctl.go:70 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/ctl.go:73 @ v3.6.14"
+          }
+        },
+        "user": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/ctl.go:67 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/ctl.go:69 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/ctl.go:72 @ v3.6.14"
+          }
+        },
+        "write-out": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/ctl.go:52 @ v3.4.45",
+            "short": "w"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/ctl.go:54 @ v3.5.33",
+            "short": "w"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/ctl.go:52 @ v3.6.14",
+            "short": "w"
+          }
+        }
+      },
+      "check datascale": {
+        "auto-compact": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/check.go:279 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/check.go:305 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/check.go:306 @ v3.6.14"
+          }
+        },
+        "auto-defrag": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/check.go:280 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/check.go:306 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/check.go:307 @ v3.6.14"
+          }
+        },
+        "load": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/check.go:277 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/check.go:303 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/check.go:304 @ v3.6.14"
+          }
+        },
+        "prefix": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/check.go:278 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/check.go:304 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/check.go:305 @ v3.6.14"
+          }
+        }
+      },
+      "check perf": {
+        "auto-compact": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/check.go:129 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/check.go:131 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/check.go:131 @ v3.6.14"
+          }
+        },
+        "auto-defrag": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/check.go:130 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/check.go:132 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/check.go:132 @ v3.6.14"
+          }
+        },
+        "load": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/check.go:127 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/check.go:129 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/check.go:129 @ v3.6.14"
+          }
+        },
+        "prefix": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/check.go:128 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/check.go:130 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/check.go:130 @ v3.6.14"
+          }
+        }
+      },
+      "compaction": {
+        "physical": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/compaction_command.go:34 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/compaction_command.go:35 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/compaction_command.go:36 @ v3.6.14"
+          }
+        }
+      },
+      "defrag": {
+        "cluster": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/defrag_command.go:38 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/defrag_command.go:37 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/defrag_command.go:34 @ v3.6.14"
+          }
+        },
+        "data-dir": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/defrag_command.go:39 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/defrag_command.go:38 @ v3.5.33"
+          }
+        }
+      },
+      "del": {
+        "from-key": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/del_command.go:40 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/del_command.go:43 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/del_command.go:45 @ v3.6.14"
+          }
+        },
+        "prefix": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/del_command.go:38 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/del_command.go:41 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/del_command.go:43 @ v3.6.14"
+          }
+        },
+        "prev-kv": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/del_command.go:39 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/del_command.go:42 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/del_command.go:44 @ v3.6.14"
+          }
+        },
+        "range": {
+          "3.5": {
+            "since": "3.5.6",
+            "source": "etcdctl/ctlv3/command/del_command.go:44 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/del_command.go:46 @ v3.6.14"
+          }
+        }
+      },
+      "elect": {
+        "listen": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/elect_command.go:41 @ v3.4.45",
+            "short": "l"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/elect_command.go:42 @ v3.5.33",
+            "short": "l"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/elect_command.go:40 @ v3.6.14",
+            "short": "l"
+          }
+        }
+      },
+      "endpoint": {
+        "cluster": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/ep_command.go:40 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/ep_command.go:44 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/ep_command.go:46 @ v3.6.14"
+          }
+        }
+      },
+      "endpoint hashkv": {
+        "cluster": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/ep_command.go:40 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/ep_command.go:44 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/ep_command.go:46 @ v3.6.14"
+          }
+        },
+        "rev": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/ep_command.go:75 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/ep_command.go:79 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/ep_command.go:81 @ v3.6.14"
+          }
+        }
+      },
+      "endpoint health": {
+        "cluster": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/ep_command.go:40 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/ep_command.go:44 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/ep_command.go:46 @ v3.6.14"
+          }
+        }
+      },
+      "endpoint status": {
+        "cluster": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/ep_command.go:40 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/ep_command.go:44 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/ep_command.go:46 @ v3.6.14"
+          }
+        }
+      },
+      "get": {
+        "consistency": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:46 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:47 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:52 @ v3.6.14"
+          }
+        },
+        "count-only": {
+          "3.4": {
+            "since": "3.4.24",
+            "source": "etcdctl/ctlv3/command/get_command.go:54 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:55 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:60 @ v3.6.14"
+          }
+        },
+        "from-key": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:51 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:52 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:57 @ v3.6.14"
+          }
+        },
+        "keys-only": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:53 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:54 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:59 @ v3.6.14"
+          }
+        },
+        "limit": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:49 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:50 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:55 @ v3.6.14"
+          }
+        },
+        "max-create-rev": {
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:63 @ v3.6.14"
+          }
+        },
+        "max-mod-rev": {
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:65 @ v3.6.14"
+          }
+        },
+        "min-create-rev": {
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:62 @ v3.6.14"
+          }
+        },
+        "min-mod-rev": {
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:64 @ v3.6.14"
+          }
+        },
+        "order": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:47 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:48 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:53 @ v3.6.14"
+          }
+        },
+        "prefix": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:50 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:51 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:56 @ v3.6.14"
+          }
+        },
+        "print-value-only": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:55 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:56 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:61 @ v3.6.14"
+          }
+        },
+        "rev": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:52 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:53 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:58 @ v3.6.14"
+          }
+        },
+        "sort-by": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:48 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:49 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/get_command.go:54 @ v3.6.14"
+          }
+        }
+      },
+      "lease keep-alive": {
+        "once": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/lease_command.go:166 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/lease_command.go:167 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/lease_command.go:165 @ v3.6.14"
+          }
+        }
+      },
+      "lease timetolive": {
+        "keys": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/lease_command.go:113 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/lease_command.go:114 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/lease_command.go:114 @ v3.6.14"
+          }
+        }
+      },
+      "lock": {
+        "ttl": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/lock_command.go:41 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/lock_command.go:42 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/lock_command.go:42 @ v3.6.14"
+          }
+        }
+      },
+      "make-mirror": {
+        "dest-cacert": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/make_mirror_command.go:56 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/make_mirror_command.go:61 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/make_mirror_command.go:68 @ v3.6.14"
+          }
+        },
+        "dest-cert": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/make_mirror_command.go:54 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/make_mirror_command.go:59 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/make_mirror_command.go:66 @ v3.6.14"
+          }
+        },
+        "dest-insecure-transport": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/make_mirror_command.go:58 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/make_mirror_command.go:63 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/make_mirror_command.go:70 @ v3.6.14"
+          }
+        },
+        "dest-key": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/make_mirror_command.go:55 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/make_mirror_command.go:60 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/make_mirror_command.go:67 @ v3.6.14"
+          }
+        },
+        "dest-password": {
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/make_mirror_command.go:65 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/make_mirror_command.go:72 @ v3.6.14"
+          }
+        },
+        "dest-prefix": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/make_mirror_command.go:52 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/make_mirror_command.go:57 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/make_mirror_command.go:64 @ v3.6.14"
+          }
+        },
+        "dest-user": {
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/make_mirror_command.go:64 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/make_mirror_command.go:71 @ v3.6.14"
+          }
+        },
+        "max-txn-ops": {
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/make_mirror_command.go:63 @ v3.6.14"
+          }
+        },
+        "no-dest-prefix": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/make_mirror_command.go:53 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/make_mirror_command.go:58 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/make_mirror_command.go:65 @ v3.6.14"
+          }
+        },
+        "prefix": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/make_mirror_command.go:51 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/make_mirror_command.go:56 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/make_mirror_command.go:61 @ v3.6.14"
+          }
+        },
+        "rev": {
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/make_mirror_command.go:62 @ v3.6.14"
+          }
+        }
+      },
+      "member add": {
+        "learner": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/member_command.go:58 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/member_command.go:59 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/member_command.go:61 @ v3.6.14"
+          }
+        },
+        "peer-urls": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/member_command.go:57 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/member_command.go:58 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/member_command.go:60 @ v3.6.14"
+          }
+        }
+      },
+      "member list": {
+        "consistency": {
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/member_command.go:104 @ v3.6.14"
+          }
+        }
+      },
+      "member update": {
+        "peer-urls": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/member_command.go:84 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/member_command.go:85 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/member_command.go:87 @ v3.6.14"
+          }
+        }
+      },
+      "migrate": {
+        "data-dir": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/migrate_command.go:65 @ v3.4.45"
+          }
+        },
+        "no-ttl": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/migrate_command.go:64 @ v3.4.45"
+          }
+        },
+        "transformer": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/migrate_command.go:67 @ v3.4.45"
+          }
+        },
+        "wal-dir": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/migrate_command.go:66 @ v3.4.45"
+          }
+        }
+      },
+      "put": {
+        "ignore-lease": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/put_command.go:62 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/put_command.go:63 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/put_command.go:64 @ v3.6.14"
+          }
+        },
+        "ignore-value": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/put_command.go:61 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/put_command.go:62 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/put_command.go:63 @ v3.6.14"
+          }
+        },
+        "lease": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/put_command.go:59 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/put_command.go:60 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/put_command.go:61 @ v3.6.14"
+          }
+        },
+        "prev-kv": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/put_command.go:60 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/put_command.go:61 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/put_command.go:62 @ v3.6.14"
+          }
+        }
+      },
+      "role grant-permission": {
+        "from-key": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/role_command.go:87 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/role_command.go:88 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/role_command.go:89 @ v3.6.14"
+          }
+        },
+        "prefix": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/role_command.go:86 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/role_command.go:87 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/role_command.go:88 @ v3.6.14"
+          }
+        }
+      },
+      "role revoke-permission": {
+        "from-key": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/role_command.go:100 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/role_command.go:101 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/role_command.go:102 @ v3.6.14"
+          }
+        },
+        "prefix": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/role_command.go:99 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/role_command.go:100 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/role_command.go:101 @ v3.6.14"
+          }
+        }
+      },
+      "snapshot restore": {
+        "bump-revision": {
+          "3.4": {
+            "since": "3.4.27",
+            "source": "etcdctl/ctlv3/command/snapshot_command.go:90 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.10",
+            "source": "etcdctl/ctlv3/command/snapshot_command.go:95 @ v3.5.33"
+          }
+        },
+        "data-dir": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/snapshot_command.go:83 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/snapshot_command.go:88 @ v3.5.33"
+          }
+        },
+        "initial-advertise-peer-urls": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/snapshot_command.go:87 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/snapshot_command.go:92 @ v3.5.33"
+          }
+        },
+        "initial-cluster": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/snapshot_command.go:85 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/snapshot_command.go:90 @ v3.5.33"
+          }
+        },
+        "initial-cluster-token": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/snapshot_command.go:86 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/snapshot_command.go:91 @ v3.5.33"
+          }
+        },
+        "initial-memory-map-size": {
+          "3.5": {
+            "since": "3.5.14",
+            "source": "etcdctl/ctlv3/command/snapshot_command.go:97 @ v3.5.33"
+          }
+        },
+        "mark-compacted": {
+          "3.4": {
+            "since": "3.4.27",
+            "source": "etcdctl/ctlv3/command/snapshot_command.go:91 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.10",
+            "source": "etcdctl/ctlv3/command/snapshot_command.go:96 @ v3.5.33"
+          }
+        },
+        "name": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/snapshot_command.go:88 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/snapshot_command.go:93 @ v3.5.33"
+          }
+        },
+        "skip-hash-check": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/snapshot_command.go:89 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/snapshot_command.go:94 @ v3.5.33"
+          }
+        },
+        "wal-dir": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/snapshot_command.go:84 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/snapshot_command.go:89 @ v3.5.33"
+          }
+        }
+      },
+      "txn": {
+        "interactive": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/txn_command.go:40 @ v3.4.45",
+            "short": "i"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/txn_command.go:41 @ v3.5.33",
+            "short": "i"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/txn_command.go:64 @ v3.6.14",
+            "short": "i"
+          }
+        }
+      },
+      "user add": {
+        "interactive": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/user_command.go:62 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/user_command.go:63 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/user_command.go:62 @ v3.6.14"
+          }
+        },
+        "new-user-password": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/user_command.go:63 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/user_command.go:64 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/user_command.go:63 @ v3.6.14"
+          }
+        },
+        "no-password": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/user_command.go:64 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/user_command.go:65 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/user_command.go:64 @ v3.6.14"
+          }
+        }
+      },
+      "user get": {
+        "detail": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/user_command.go:84 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/user_command.go:85 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/user_command.go:84 @ v3.6.14"
+          }
+        }
+      },
+      "user passwd": {
+        "interactive": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/user_command.go:104 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/user_command.go:105 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/user_command.go:104 @ v3.6.14"
+          }
+        }
+      },
+      "watch": {
+        "interactive": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/watch_command.go:53 @ v3.4.45",
+            "short": "i"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/watch_command.go:55 @ v3.5.33",
+            "short": "i"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/watch_command.go:55 @ v3.6.14",
+            "short": "i"
+          }
+        },
+        "prefix": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/watch_command.go:54 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/watch_command.go:56 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/watch_command.go:56 @ v3.6.14"
+          }
+        },
+        "prev-kv": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/watch_command.go:56 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/watch_command.go:58 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/watch_command.go:58 @ v3.6.14"
+          }
+        },
+        "progress-notify": {
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/watch_command.go:59 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/watch_command.go:59 @ v3.6.14"
+          }
+        },
+        "rev": {
+          "3.4": {
+            "since": "3.4.0",
+            "source": "etcdctl/ctlv3/command/watch_command.go:55 @ v3.4.45"
+          },
+          "3.5": {
+            "since": "3.5.0",
+            "source": "etcdctl/ctlv3/command/watch_command.go:57 @ v3.5.33"
+          },
+          "3.6": {
+            "since": "3.6.0",
+            "source": "etcdctl/ctlv3/command/watch_command.go:57 @ v3.6.14"
+          }
+        }
+      }
+    }
   }
 };

@@ -17,11 +17,11 @@ export function respellForVersion(command: string, v: EtcdVersion): Respelled {
   const edits: Array<{ at: number; from: string; to: string }> = [];
   for (const f of commandFlags(command)) {
     if (f.short) {
-      if (!longNameOf(f.program, f.name, v)) missing.push(f.token);
+      if (!longNameOf(f.program, f.name, v, f.command)) missing.push(f.token);
       continue;
     }
     const spellings = spellingsOf(f.name)
-      .map((name) => ({ name, def: flagIn(f.program, name, v) }))
+      .map((name) => ({ name, def: flagIn(f.program, name, v, f.command) }))
       .filter((s) => s.def !== undefined);
     const current = spellings.find((s) => !s.def!.deprecated);
     const chosen = current ?? spellings[0];

@@ -23,4 +23,57 @@ export interface FlagTable {
   /** The same setting under a new name from `minor` on. */
   renames: Array<{ from: string; to: string; minor: EtcdMinor; source: string }>;
   snapshotCountDefault: Partial<Record<EtcdMinor, { value: number; source: string }>>;
+  etcdctlCommands: EtcdctlCommands;
+}
+
+/** A command (or subcommand) of etcdctl in one minor version. */
+export interface CommandInMinor {
+  since: string;
+  until?: string;
+  /** "file:line @ tag": its cobra `Use:`. */
+  source: string;
+}
+
+/** Which etcdctl command takes which flag. */
+export interface EtcdctlCommands {
+  /** ctl.go's `cobra.EnablePrefixMatching = true`: `etcdctl compact` runs `compaction`. Per minor, the source line. */
+  prefixMatching: Partial<Record<EtcdMinor, string>>;
+  /** Command paths ("get", "endpoint status"; "" is etcdctl itself). */
+  commands: Record<string, Partial<Record<EtcdMinor, CommandInMinor>>>;
+  /**
+   * Per command path, the flags it takes besides the global ones: its own and its parents' persistent
+   * flags. Under "" the global flags (the root's persistent flags), which every command takes.
+   */
+  flags: Record<string, Record<string, Partial<Record<EtcdMinor, FlagInMinor>>>>;
+}
+
+/** A Prometheus metric as one minor version defines it. */
+export interface MetricInMinor {
+  type: string;
+  labels: string[];
+  /** The Buckets expression as written in Go, e.g. prometheus.ExponentialBuckets(0.001, 2, 14). */
+  buckets?: string;
+  /** "file:line @ tag": its Name. */
+  source: string;
+  since: string;
+  until?: string;
+  /** When type, labels or buckets changed within the minor: "from-release: shape" for each. */
+  changed?: string[];
+}
+
+/** Where a log message is written in one release. */
+export interface MessageSource {
+  tag: string;
+  source: string;
+  /** The source line. */
+  text: string;
+  /** Another repository than etcd-io/etcd (3.6 raft). */
+  repo?: 'etcd-io/raft';
+}
+
+export interface NameTable {
+  latest: Record<string, string>;
+  releases: Record<EtcdMinor, string[]>;
+  metrics: Record<string, Partial<Record<EtcdMinor, MetricInMinor>>>;
+  messages: Record<string, Partial<Record<EtcdMinor, MessageSource[]>>>;
 }

@@ -27,10 +27,8 @@ export function minorOf(v: EtcdVersion): EtcdMinor | undefined {
 
 export type EtcdProgram = 'etcd' | 'etcdctl';
 
-/** The flag as defined in that release, or undefined when that release does not have it. */
-export function flagIn(program: EtcdProgram, name: string, v: EtcdVersion): FlagInMinor | undefined {
-  const minor = minorOf(v);
-  const entry = minor ? FLAG_TABLE.flags[program][name]?.[minor] : undefined;
+/** The entry when `v` lies in its since…until span. */
+function inSpan<T extends { since: string; until?: string }>(entry: T | undefined, v: EtcdVersion): T | undefined {
   if (!entry) return undefined;
   const since = parseEtcdVersion(entry.since)!;
   const until = entry.until ? parseEtcdVersion(entry.until) : undefined;
@@ -38,12 +36,35 @@ export function flagIn(program: EtcdProgram, name: string, v: EtcdVersion): Flag
   return entry;
 }
 
-/** The long name of a one-letter etcdctl flag (-w → write-out) in that release. */
-export function longNameOf(program: EtcdProgram, short: string, v: EtcdVersion): string | undefined {
+/** Whether that release's etcdctl has the command ("endpoint status"; "" is etcdctl itself). */
+export function etcdctlCommandIn(command: string, v: EtcdVersion): boolean {
+  const minor = minorOf(v);
+  return minor !== undefined && inSpan(FLAG_TABLE.etcdctlCommands.commands[command]?.[minor], v) !== undefined;
+}
+
+/**
+ * The flag as defined in that release, or undefined when that release does not have it. With an etcdctl
+ * `command`, only a flag that command takes in that release counts: a global flag, its own, or a
+ * persistent flag of a parent (`--cluster` is defrag's and endpoint's, not get's). Without one, any
+ * command's flag counts.
+ */
+export function flagIn(program: EtcdProgram, name: string, v: EtcdVersion, command?: string): FlagInMinor | undefined {
+  const minor = minorOf(v);
+  if (!minor) return undefined;
+  if (program === 'etcdctl' && command !== undefined) {
+    if (!etcdctlCommandIn(command, v)) return undefined;
+    const byCommand = FLAG_TABLE.etcdctlCommands.flags;
+    return inSpan(byCommand['']?.[name]?.[minor], v) ?? inSpan(byCommand[command]?.[name]?.[minor], v);
+  }
+  return inSpan(FLAG_TABLE.flags[program][name]?.[minor], v);
+}
+
+/** The long name of a one-letter etcdctl flag (-w → write-out) in that release (for that command, when given). */
+export function longNameOf(program: EtcdProgram, short: string, v: EtcdVersion, command?: string): string | undefined {
   const minor = minorOf(v);
   if (!minor) return undefined;
   for (const [name, byMinor] of Object.entries(FLAG_TABLE.flags[program])) {
-    if (byMinor[minor]?.short === short && flagIn(program, name, v)) return name;
+    if (byMinor[minor]?.short === short && flagIn(program, name, v, command)) return name;
   }
   return undefined;
 }

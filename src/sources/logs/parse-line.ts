@@ -35,6 +35,12 @@ const CAPNSLOG = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?) ([CEWNID]) \| ([^:
 // 3.4 raft under capnslog goes through Go's log package with prefix "raft": raft2026/11/21 16:02:00 INFO: <text>
 const RAFT_GOLOG = /^raft(\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d(?:\.\d+)?) ([A-Z]+): ([\s\S]*)$/;
 
+/**
+ * 3.6 `--log-format=console`: zap's console encoder with etcd's encoder config, tab-separated: time, level,
+ * logger name (raft lines: `raft`), caller, msg, then the fields as one JSON object when there are any.
+ */
+const ZAP_CONSOLE = /^(\d{4}-\d\d-\d\dT[^\t]+)\t(debug|info|warn|error|dpanic|panic|fatal)\t(?:[A-Za-z][\w.-]*\t)?([\w./-]+\.go:\d+)\t([^\t]*)(?:\t(\{.*\}))?$/;
+
 interface Parsed {
   time: number | null;
   timeText: string | null;
@@ -62,7 +68,26 @@ function parseZap(inner: string): Parsed | null {
   };
 }
 
+function parseZapConsole(m: RegExpExecArray): Parsed | null {
+  const f = m[5] === undefined ? {} : parseJsonObject(m[5]);
+  if (f === null) return null;
+  return {
+    time: parseTimestamp(m[1]!),
+    timeText: m[1]!,
+    level: ZAP_LEVELS[m[2]!] ?? 'unknown',
+    msg: m[4]!,
+    format: 'zap-console',
+    caller: m[3]!,
+    detail: classifyZap(m[4]!, f),
+  };
+}
+
 function parseText(inner: string): Parsed {
+  const z = ZAP_CONSOLE.exec(inner);
+  if (z) {
+    const p = parseZapConsole(z);
+    if (p) return p;
+  }
   const c = CAPNSLOG.exec(inner);
   if (c) {
     return {

@@ -56,6 +56,12 @@ export const SEVERE_LEVEL_FRAGMENTS: readonly string[] = [
   ' C | ',
   ' WARN: ',
   ' ERROR: ',
+  // 3.6 --log-format=console, as written and inside docker's json-file (tabs escaped)
+  '\twarn\t',
+  '\terror\t',
+  '\tfatal\t',
+  '\\twarn\\t',
+  '\\terror\\t',
 ];
 
 /**
@@ -127,6 +133,8 @@ export function candidateRegexSource(kinds: readonly LogEventKind[] | undefined)
   if (wantsSevere(kinds)) {
     // Written without quotes/backslashes so it works inside JSON, escaped JSON and text alike.
     parts.push('level.{1,6}(warn|error|dpanic|panic|fatal)', ' [WEC] \\| ', ' (WARN|ERROR): ');
+    // 3.6 --log-format=console: the level between tabs after the time (escaped tabs inside docker JSON).
+    parts.push('[0-9](Z|[+-][0-9]{4})(\\t|\\\\t)(warn|error|dpanic|panic|fatal)(\\t|\\\\t)');
   }
   return parts.join('|');
 }

@@ -10,7 +10,8 @@
 export type LogLevel = 'debug' | 'info' | 'notice' | 'warn' | 'error' | 'critical' | 'panic' | 'fatal' | 'unknown';
 
 /** How the etcd line itself was written (after any envelope was removed). */
-export type LineFormat = 'zap' | 'capnslog' | 'raft-golog' | 'text';
+/** zap-console: 3.6's `--log-format=console` (tab-separated, fields as JSON at the end). */
+export type LineFormat = 'zap' | 'zap-console' | 'capnslog' | 'raft-golog' | 'text';
 /** The wrapper around the etcd line, if any. */
 export type EnvelopeFormat = 'none' | 'cri' | 'docker' | 'k8s-timestamp' | 'journald';
 

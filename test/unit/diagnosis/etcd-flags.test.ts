@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DOC, renderDoc } from '../../../deploy/docs/etcd-flag-doc.js';
+import { metricsRead, renderDoc as renderNameDoc } from '../../../deploy/docs/etcd-name-doc.js';
+import { NAME_TABLE } from '../../../src/diagnosis/etcd-flags/name-table.js';
 import { loadPlaybooks } from '../../../src/diagnosis/playbook/load.js';
-import { commandFlags } from '../../../src/diagnosis/etcd-flags/command-flags.js';
+import { commandFlags, etcdctlCommandOf, etcdctlCommandsIn } from '../../../src/diagnosis/etcd-flags/command-flags.js';
 import { FLAG_TABLE } from '../../../src/diagnosis/etcd-flags/flag-table.js';
 import { commandFor, forMemberVersions, inRange } from '../../../src/diagnosis/etcd-flags/for-members.js';
-import { flagIn, longNameOf, parseEtcdVersion, spellingsOf, type EtcdVersion } from '../../../src/diagnosis/etcd-flags/versions.js';
+import { etcdctlCommandIn, flagIn, longNameOf, parseEtcdVersion, spellingsOf, type EtcdVersion } from '../../../src/diagnosis/etcd-flags/versions.js';
 
 /**
  * The commands the playbooks suggest, checked against the flag table read from etcd's source (every
@@ -17,23 +19,48 @@ const RELEASES: EtcdVersion[] = FLAG_TABLE.minors.flatMap((m) => FLAG_TABLE.rele
 const v = (text: string): EtcdVersion => parseEtcdVersion(text)!;
 const same = (t: string): string => t;
 
-/** What is wrong with a command on one release, in words; empty when nothing is. */
+/**
+ * What is wrong with a command on one release, in words; empty when nothing is. An etcdctl flag is checked
+ * against the command it is given to (`etcdctl get --cluster`: get has no --cluster).
+ */
 function problemsOn(command: string, release: EtcdVersion): string[] {
   const out: string[] = [];
+  for (const c of etcdctlCommandsIn(command)) {
+    if (c === '') out.push('etcdctl is given no command it has');
+    else if (!etcdctlCommandIn(c, release)) out.push(`etcdctl ${c} does not exist`);
+  }
   for (const f of commandFlags(command)) {
+    const who = f.command ? `${f.program} ${f.command}` : f.program;
     if (f.short) {
-      if (!longNameOf(f.program, f.name, release)) out.push(`${f.program} ${f.token} does not exist`);
+      if (!longNameOf(f.program, f.name, release, f.command)) out.push(`${who} ${f.token} does not exist`);
       continue;
     }
-    const def = flagIn(f.program, f.name, release);
+    const def = flagIn(f.program, f.name, release, f.command);
     if (!def) {
-      out.push(`${f.program} ${f.token} does not exist`);
+      out.push(`${who} ${f.token} does not exist`);
       continue;
     }
-    const current = spellingsOf(f.name).filter((n) => n !== f.name && flagIn(f.program, n, release) && !flagIn(f.program, n, release)!.deprecated);
-    if (def.deprecated && current.length > 0) out.push(`${f.program} ${f.token} is deprecated there, --${current[0]} is current`);
+    const current = spellingsOf(f.name).filter((n) => n !== f.name && flagIn(f.program, n, release, f.command) && !flagIn(f.program, n, release, f.command)!.deprecated);
+    if (def.deprecated && current.length > 0) out.push(`${who} ${f.token} is deprecated there, --${current[0]} is current`);
   }
   return out;
+}
+
+/** Every suggestion's command on every release it is shown for: "playbook/suggestion on etcd X: problem (command)". */
+function playbookProblems(pbs: typeof playbooks): { problems: string[]; checked: number } {
+  const problems: string[] = [];
+  let checked = 0;
+  for (const pb of pbs) {
+    for (const s of pb.suggestions) {
+      if (!s.command) continue;
+      for (const release of RELEASES.filter((r) => inRange(r, s.etcd))) {
+        const command = commandFor({ command: s.command, etcd: s.etcd, fill: same }, release)!;
+        checked++;
+        for (const p of problemsOn(command, release)) problems.push(`${pb.id}/${s.id} on etcd ${release.text}: ${p} (${command})`);
+      }
+    }
+  }
+  return { problems, checked };
 }
 
 describe('etcd flags in suggested commands', () => {
@@ -51,21 +78,46 @@ describe('etcd flags in suggested commands', () => {
     }
   });
 
-  it('every command in the playbooks takes only flags that exist in every release it is shown for', () => {
-    const problems: string[] = [];
-    let checked = 0;
-    for (const pb of playbooks) {
-      for (const s of pb.suggestions) {
-        if (!s.command) continue;
-        for (const release of RELEASES.filter((r) => inRange(r, s.etcd))) {
-          const command = commandFor({ command: s.command, etcd: s.etcd, fill: same }, release)!;
-          checked++;
-          for (const p of problemsOn(command, release)) problems.push(`${pb.id}/${s.id} on etcd ${release.text}: ${p} (${command})`);
-        }
-      }
-    }
+  it('every command in the playbooks takes only flags its etcdctl command (or etcd) has in every release it is shown for', () => {
+    const { problems, checked } = playbookProblems(playbooks);
     expect(problems).toEqual([]);
     expect(checked).toBeGreaterThan(RELEASES.length * 10);
+  });
+
+  it('a suggestion giving a flag to a command that lacks it fails, naming the command, flag and release', () => {
+    const withCommand = (pb: string, id: string, command: string): typeof playbooks =>
+      playbooks.map((p) => (p.id !== pb ? p : { ...p, suggestions: p.suggestions.map((s) => (s.id === id ? { ...s, command } : s)) }));
+    // --cluster exists in every release, but as endpoint's and defrag's flag: get does not take it.
+    const get = playbookProblems(withCommand('expensive', 'paginate', 'etcdctl get <prefix> --prefix --cluster --limit=500'));
+    expect(get.problems).toHaveLength(RELEASES.length);
+    expect(get.problems[0]).toBe('expensive/paginate on etcd 3.4.0: etcdctl get --cluster does not exist (etcdctl get <prefix> --prefix --cluster --limit=500)');
+    // defrag --data-dir: 3.4 and 3.5 only (3.6 moved offline defragmentation to etcdutl).
+    const dataDir = playbookProblems(withCommand('database', 'defrag-one', 'etcdctl defrag --data-dir=/var/lib/etcd'));
+    expect(dataDir.problems.map((p) => p.replace(/ \(.*$/, ''))).toEqual(
+      FLAG_TABLE.releases['3.6'].map((r) => `database/defrag-one on etcd ${r}: etcdctl defrag --data-dir does not exist`),
+    );
+    // A command a release lacks is named too.
+    expect(problemsOn('etcdctl downgrade cancel', v('3.5.9'))).toEqual(['etcdctl downgrade cancel does not exist']);
+    expect(problemsOn('etcdctl downgrade cancel', v('3.6.0'))).toEqual([]);
+    // A misspelt command is no command: its flags would otherwise pass as global ones.
+    expect(problemsOn('etcdctl endpint status -w table', v('3.6.0'))).toEqual(['etcdctl is given no command it has']);
+  });
+
+  it('reads the etcdctl command from the words that are not flags, as etcdctl does (unique prefixes included)', () => {
+    const at = (command: string): string[] => commandFlags(command).map((f) => `${f.command ?? '-'} ${f.token}`);
+    expect(at('etcdctl endpoint status --cluster -w table')).toEqual(['endpoint status --cluster', 'endpoint status -w']);
+    expect(at('etcdctl --endpoints=<{member} client URL> defrag --command-timeout=60s')).toEqual(['defrag --endpoints', 'defrag --command-timeout']);
+    expect(etcdctlCommandsIn('rev=$(etcdctl endpoint status -w json | head -1) && etcdctl compact "$rev" && etcdctl alarm list')).toEqual([
+      'endpoint status',
+      'compaction',
+      'alarm list',
+    ]);
+    expect(etcdctlCommandOf(['get', 'endpoint'])).toBe('get');
+    expect(etcdctlCommandOf(['c'])).toBe(''); // check, compaction, completion: not one command
+    expect(flagIn('etcdctl', 'cluster', v('3.5.9'), 'endpoint health')).toBeDefined();
+    expect(flagIn('etcdctl', 'cluster', v('3.5.9'), 'get')).toBeUndefined();
+    expect(flagIn('etcdctl', 'cluster', v('3.5.9'))).toBeDefined(); // some command has it
+    expect(longNameOf('etcdctl', 'w', v('3.4.23'), 'alarm list')).toBe('write-out');
   });
 
   it('without the rules of the playbooks, the commands as written would be wrong on some releases (what the rules are for)', () => {
@@ -75,7 +127,7 @@ describe('etcd flags in suggested commands', () => {
       'etcd --experimental-compaction-batch-limit is deprecated there, --compaction-batch-limit is current',
       'etcd --experimental-compaction-sleep-interval is deprecated there, --compaction-sleep-interval is current',
     ]);
-    expect(problemsOn(asWritten('expensive', 'serializable'), v('3.4.23'))).toEqual(['etcdctl --count-only does not exist']);
+    expect(problemsOn(asWritten('expensive', 'serializable'), v('3.4.23'))).toEqual(['etcdctl get --count-only does not exist']);
     expect(problemsOn(asWritten('disk', 'freelist-map'), v('3.5.0'))).toEqual(['etcd --experimental-backend-bbolt-freelist-type does not exist']);
   });
 
@@ -132,12 +184,36 @@ describe('etcd flags in suggested commands', () => {
     const doc = readFileSync(DOC, 'utf8');
     expect(renderDoc(doc)).toBe(doc);
     expect(doc).toContain('| etcd | `--compaction-batch-limit` | — | — | all: [server/embed/config.go:');
+    expect(doc).toContain('| `etcdctl endpoint status` | `--cluster` | all: [etcdctl/ctlv3/command/ep_command.go:');
+  });
+
+  it('deploy/docs/etcd-versions.md shows the metric and log names the bot reads, per release (regenerate with npx tsx deploy/docs/etcd-name-doc.ts)', () => {
+    const doc = readFileSync(DOC, 'utf8');
+    expect(renderNameDoc(doc)).toBe(doc);
+    // Every metric the playbooks and the diagnosis read is defined by every release of 3.5 and 3.6 with
+    // the type, labels and buckets 3.4.23 gave it: one query serves them all.
+    const read = metricsRead();
+    expect(read).toContain('etcd_disk_wal_fsync_duration_seconds');
+    expect(read.length).toBeGreaterThan(20);
+    for (const name of read) {
+      const by = NAME_TABLE.metrics[name]!;
+      for (const minor of ['3.5', '3.6'] as const) {
+        expect(by[minor], `${name} in ${minor}`).toBeDefined();
+        expect(by[minor]!.since, `${name} in ${minor}`).toBe(`${minor}.0`);
+        expect(by[minor]!.until, `${name} in ${minor}`).toBeUndefined();
+        expect([by[minor]!.type, by[minor]!.labels, by[minor]!.buckets], `${name} in ${minor}`).toEqual([by['3.4']!.type, by['3.4']!.labels, by['3.4']!.buckets]);
+      }
+    }
   });
 
   it('finds etcd and etcdctl flags inside shell: chains, pipes, $(…), sudo, variables, and not in comments or other programs', () => {
     const flags = commandFlags(
       'rev=$(etcdctl endpoint status -w json | grep -o x) && sudo ETCDCTL_API=3 etcdctl --endpoints=a defrag --command-timeout=1s; kube-apiserver --etcd-servers=x # etcd --not-this',
     );
-    expect(flags.map((f) => `${f.program} ${f.token}`)).toEqual(['etcdctl -w', 'etcdctl --endpoints', 'etcdctl --command-timeout']);
+    expect(flags.map((f) => `${f.program} ${f.command} ${f.token}`)).toEqual([
+      'etcdctl endpoint status -w',
+      'etcdctl defrag --endpoints',
+      'etcdctl defrag --command-timeout',
+    ]);
   });
 });
