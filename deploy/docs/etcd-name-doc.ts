@@ -1,6 +1,6 @@
 /**
  * Renders the metric and log-message tables of deploy/docs/etcd-versions.md from the name table read from
- * etcd's source (src/diagnosis/etcd-flags/name-table.ts): every etcd metric the playbooks and the
+ * etcd's source (deploy/docs/etcd-name-table.ts): every etcd metric the playbooks and the
  * diagnosis read, the metrics that differ between 3.4, 3.5 and 3.6, and every log message the parsers read,
  * each with its source line per release and what the bot does about the difference.
  * `npx tsx deploy/docs/etcd-name-doc.ts` rewrites the generated part; a test checks that the document matches.
@@ -8,8 +8,8 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cite } from './etcd-flag-doc.js';
-import { NAME_TABLE } from '../../src/diagnosis/etcd-flags/name-table.js';
-import type { MessageSource, MetricInMinor } from '../../src/diagnosis/etcd-flags/types.js';
+import { NAME_TABLE } from './etcd-name-table.js';
+import type { MessageSource, MetricInMinor } from './etcd-name-types.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 export const DOC = join(root, 'deploy', 'docs', 'etcd-versions.md');

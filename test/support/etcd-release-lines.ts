@@ -1,6 +1,6 @@
 import { isLosslessNumber, parse, stringify } from 'lossless-json';
-import { NAME_TABLE } from '../../src/diagnosis/etcd-flags/name-table.js';
-import type { MessageSource } from '../../src/diagnosis/etcd-flags/types.js';
+import { NAME_TABLE } from '../../deploy/docs/etcd-name-table.js';
+import type { MessageSource } from '../../deploy/docs/etcd-name-types.js';
 import { compareVersions, parseEtcdVersion, type EtcdVersion } from '../../src/diagnosis/etcd-flags/versions.js';
 
 /**

@@ -1,5 +1,5 @@
-import { NAME_TABLE } from '../../src/diagnosis/etcd-flags/name-table.js';
-import type { MetricInMinor } from '../../src/diagnosis/etcd-flags/types.js';
+import { NAME_TABLE } from '../../deploy/docs/etcd-name-table.js';
+import type { MetricInMinor } from '../../deploy/docs/etcd-name-types.js';
 import { compareVersions, parseEtcdVersion, type EtcdVersion } from '../../src/diagnosis/etcd-flags/versions.js';
 
 /**

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DOC, renderDoc } from '../../../deploy/docs/etcd-flag-doc.js';
 import { metricsRead, renderDoc as renderNameDoc } from '../../../deploy/docs/etcd-name-doc.js';
-import { NAME_TABLE } from '../../../src/diagnosis/etcd-flags/name-table.js';
+import { NAME_TABLE } from '../../../deploy/docs/etcd-name-table.js';
 import { loadPlaybooks } from '../../../src/diagnosis/playbook/load.js';
 import { commandFlags, etcdctlCommandOf, etcdctlCommandsIn } from '../../../src/diagnosis/etcd-flags/command-flags.js';
 import { FLAG_TABLE } from '../../../src/diagnosis/etcd-flags/flag-table.js';

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { NAME_TABLE } from '../../../src/diagnosis/etcd-flags/name-table.js';
+import { NAME_TABLE } from '../../../deploy/docs/etcd-name-table.js';
 import { parseLogLine } from '../../../src/sources/logs/parse-line.js';
 import type { LogEvent } from '../../../src/sources/logs/types.js';
 import { asRelease, sourceOf, zapTime, type Target } from '../../support/etcd-release-lines.js';
