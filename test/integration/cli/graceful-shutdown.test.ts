@@ -232,7 +232,9 @@ describe('start: SIGTERM during a running job', () => {
     cli.child.kill('SIGTERM');
     const { code } = await cli.exited;
     expect(code).toBe(1);
-    expect(Date.now() - signalledAt).toBeLessThan(3_000 + 5_000);
+    // The held job never ends by itself: exiting at all shows the deadline worked; the bound only keeps
+    // a wait for the job out, with room for a loaded machine.
+    expect(Date.now() - signalledAt).toBeLessThan(3_000 + 12_000);
     expect(cli.stderr()).toMatch(/"work":\["diagnose job [^"]+"\][^\n]*shutdown deadline passed/);
     // Handed back, not left active until its lock lapses.
     expect(await jobCounts()).toMatchObject({ waiting: 1, active: 0, completed: 0 });

@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { classifyCapnslog } from '../../../src/sources/logs/classify-capnslog.js';
 import { classifyZap } from '../../../src/sources/logs/classify-zap.js';
