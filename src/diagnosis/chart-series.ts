@@ -101,12 +101,21 @@ export async function fetchChartData(
   prometheus: Pick<PrometheusClient, 'range'>,
   memberLabel: string,
   signal?: AbortSignal,
+  /** Member label value → the name the diagnosis shows (members.displayLabel). */
+  names: Map<string, string> = new Map(),
 ): Promise<Array<ChartData | { id: string; title: string; error: string }>> {
+  const nameOf = (q: ChartQuery, labels: Record<string, string>): string => {
+    if (q.check.per === 'cluster') return 'cluster';
+    // A node's series is drawn under the node's name: it may carry no member's.
+    if (q.check.per === 'node') return labels.nodename ?? labels.instance ?? '?';
+    const raw = labels[memberLabel] ?? '?';
+    return names.get(raw) ?? raw;
+  };
   return Promise.all(
     plans.map(async (q) => {
       try {
         const result = await prometheus.range(q.promql, q.start, q.end, q.step, signal);
-        return chartDataOf(q, result.map((s) => ({ member: q.check.per === 'cluster' ? 'cluster' : (s.labels[memberLabel] ?? '?'), points: s.points })));
+        return chartDataOf(q, result.map((s) => ({ member: nameOf(q, s.labels), points: s.points })));
       } catch (err) {
         return { id: q.id, title: q.check.title, error: err instanceof Error ? err.message : String(err) };
       }
@@ -155,5 +164,6 @@ export async function collectChartData(
   prometheus: Pick<PrometheusClient, 'range'>,
   signal?: AbortSignal,
 ): Promise<Array<ChartData | { id: string; title: string; error: string }>> {
-  return fetchChartData(planChartQueries(d, evidence, playbooks), prometheus, evidence.memberLabel, signal);
+  const names = new Map(d.members.flatMap((m) => (m.address !== undefined ? [[m.address, m.name] as const] : [])));
+  return fetchChartData(planChartQueries(d, evidence, playbooks), prometheus, evidence.memberLabel, signal, names);
 }

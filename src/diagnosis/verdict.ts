@@ -87,12 +87,16 @@ function worstFormatted(result: CheckResult | undefined, members: string[], pair
 export function fillText(text: string, members: string[], cluster: string, checks?: ChecksById, pairs = false): string {
   const list = members.filter((m) => m !== '*');
   const names = list.length > 0 ? list.join(', ') : 'all members';
-  return text.replace(/\{([a-z0-9_]+)\}/g, (whole, key: string) => {
-    if (key === 'members' || key === 'member') return names;
-    if (key === 'cluster') return cluster;
-    if (checks?.has(key)) return worstFormatted(checks.get(key), list.length > 0 ? list : ['*'], pairs);
-    return whole;
-  });
+  const fill = (t: string): string =>
+    t.replace(/\{([a-z0-9_]+)\}/g, (whole, key: string) => {
+      if (key === 'members' || key === 'member') return names;
+      if (key === 'cluster') return cluster;
+      if (checks?.has(key)) return worstFormatted(checks.get(key), list.length > 0 ? list : ['*'], pairs);
+      return whole;
+    });
+  if (!checks) return fill(text);
+  // A [bracketed] part of a summary is said only when its values were measured (the device's own numbers).
+  return fill(text.replace(/\[([^[\]]*)\]/g, (_, part: string) => (fill(part).includes('n/a') ? '' : part)));
 }
 
 export interface VerdictInput {
