@@ -144,10 +144,15 @@ export const logSourceSchema = z.discriminatedUnion('type', [
  * - nodename: the etcd target's memberLabel holds the node's hostname, matched to node_uname_info's nodename.
  * - map: member label value → the node's nodeLabel value, written out.
  */
+/** The etcd target label that holds what identifies the member's node. */
+const memberNodeLabel = z
+  .string({ error: 'must name the etcd target label that holds the node (e.g. node)' })
+  .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a valid Prometheus label name');
+
 export const nodeMatchSchema = z.discriminatedUnion('by', [
   z.strictObject({ by: z.literal('host'), memberLabel: labelName.optional(), nodeLabel: labelName.default('instance') }),
-  z.strictObject({ by: z.literal('label'), memberLabel: labelName, nodeLabel: labelName.optional() }),
-  z.strictObject({ by: z.literal('nodename'), memberLabel: labelName }),
+  z.strictObject({ by: z.literal('label'), memberLabel: memberNodeLabel, nodeLabel: labelName.optional() }),
+  z.strictObject({ by: z.literal('nodename'), memberLabel: memberNodeLabel }),
   z.strictObject({
     by: z.literal('map'),
     members: z.record(z.string().min(1), z.string().min(1)).refine((m) => Object.keys(m).length > 0, 'needs at least one member: node entry'),

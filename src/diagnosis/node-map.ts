@@ -27,8 +27,6 @@ export function hostOf(address: string): string {
   return rest.split(':').length === 2 ? rest.slice(0, rest.indexOf(':')) : rest;
 }
 
-const regexQuote = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 /**
  * Ties each member to one node: `nodes` are the label sets of the node series answered (the node label,
  * and nodename on node_uname_info series).
@@ -59,7 +57,8 @@ export function mapMembersToNodes(
         if (address === undefined) return { lookedFor: `its etcd target has no ${label} label to take the host from` };
         const host = hostOf(address);
         const node = [...known].sort().find((n) => hostOf(n) === host);
-        return { node, lookedFor: `looked for ${nodeLabel}=~"${escapeLabelValue(regexQuote(host))}(:[0-9]+)?"` };
+        // Said as a person would search for it, not as escaped PromQL.
+        return { node, lookedFor: `looked for ${nodeLabel}=~"${host}:.*"` };
       }
       case 'label': {
         const value = labelOf(m, match.memberLabel);

@@ -216,7 +216,7 @@ export function decide(input: VerdictInput): Verdict {
         members: ranked.filter((m) => m !== '*'),
         confidence: confidenceOf(signals.length, severity, score),
         score: Math.round(score * 100) / 100,
-        summary: busyNode ? `${summary}, one bucket past the line while ${checks.get(busyNode)!.title} is ${worstFormatted(checks.get(busyNode), ['*'], false)}` : summary,
+        summary: busyNode ? `${summary}, one bucket past the line while ${checks.get(busyNode)!.title} is ${worstFormatted(checks.get(busyNode), members, false)}` : summary,
         signals,
         suggestions: cause.suggestions,
         kind: everywhereMarginally || busyNode ? 'information' : cause.kind,

@@ -106,15 +106,18 @@ export function readScenarioMeta(name: string): ScenarioMeta {
  * TSDB blocks for a fixture, built once per content hash of metrics.om.gz and kept for the rest of the
  * run, so later test files skip promtool (it takes a few seconds per scenario).
  */
-async function blocksFor(name: string, shiftSeconds = 0): Promise<string> {
+async function blocksFor(name: string, shiftSeconds = 0, transform?: OpenMetricsTransform): Promise<string> {
   const gz = readFileSync(join(fixturesDir, name, 'metrics.om.gz'));
   const hash = createHash('sha256').update(gz).digest('hex').slice(0, 16);
-  const dir = join(cacheDir, shiftSeconds === 0 ? `${name}-${hash}` : `${name}-${hash}-shift${shiftSeconds}`);
+  const variant = `${shiftSeconds === 0 ? '' : `-shift${shiftSeconds}`}${transform ? `-${transform.key}` : ''}`;
+  const dir = join(cacheDir, `${name}-${hash}${variant}`);
   if (existsSync(join(dir, '.complete'))) return dir;
   const work = tempDir(`omb-${name}`);
   try {
     const om = join(work, 'metrics.om');
-    writeFileSync(om, shiftSeconds === 0 ? gunzipSync(gz) : shiftOpenMetrics(gunzipSync(gz).toString('utf8'), shiftSeconds));
+    const text = gunzipSync(gz).toString('utf8');
+    const shifted = shiftSeconds === 0 ? text : shiftOpenMetrics(text, shiftSeconds);
+    writeFileSync(om, transform ? transform.apply(shifted) : shifted);
     const out = join(work, 'blocks');
     mkdirSync(out);
     await execFileP('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', om, out], { maxBuffer: 64 * 1024 * 1024 });
@@ -146,9 +149,17 @@ function shiftOpenMetrics(text: string, shiftSeconds: number): string {
     .join('\n');
 }
 
+/** A documented rewrite of a recording's samples (e.g. test/support/kube-shape.ts), cached under `key`. */
+export interface OpenMetricsTransform {
+  key: string;
+  apply(openMetrics: string): string;
+}
+
 export interface LoadOptions {
   /** Unix seconds: shift the metrics so the recording ends at this time (logs and alerts are not shifted). */
   endAt?: number;
+  /** Rewrites the samples before they are loaded (relabelled into another deployment's shape). */
+  transform?: OpenMetricsTransform;
 }
 
 export async function loadScenario(name: string, opts: LoadOptions = {}): Promise<LoadedScenario> {
@@ -156,7 +167,7 @@ export async function loadScenario(name: string, opts: LoadOptions = {}): Promis
   const shift = opts.endAt === undefined ? 0 : Math.round(opts.endAt - Date.parse(recorded.recording.end) / 1000);
   const meta = shift === 0 ? recorded : shiftMeta(recorded, shift);
   const fixture = join(fixturesDir, name);
-  const blocks = await blocksFor(name, shift);
+  const blocks = await blocksFor(name, shift, opts.transform);
   const work = tempDir(`fixture-${name}`);
   const cleanup = (): void => rmSync(work, { recursive: true, force: true });
   try {
