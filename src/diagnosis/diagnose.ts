@@ -1,5 +1,5 @@
 import type { Evidence } from './evidence.js';
-import type { Playbook } from './playbook/schema.js';
+import { isMetricCheck, type Playbook } from './playbook/schema.js';
 import type { QueryVars } from './query-vars.js';
 import { clusterVars } from './query-plan.js';
 import { readContext } from './context.js';
@@ -41,9 +41,7 @@ export function diagnose(evidence: Evidence, allPlaybooks: Playbook[]): Diagnosi
   const memberVersions = Object.fromEntries(ctx.members.flatMap((m) => (m.version ? [[m.name, m.version]] : [])));
   const verdict = decide({ cluster: evidence.cluster, playbooks, checks, members, tuning: evidence.tuning, memberVersions });
 
-  const missing: MissingEvidence[] = checks
-    .filter((c) => c.missing !== undefined && c.ref === undefined)
-    .map((c) => ({ playbook: c.playbook, check: c.check, reason: c.missing! }));
+  const missing = missingChecks(checks, allPlaybooks);
   if (ctx.problem) missing.unshift({ playbook: 'context', check: 'members', reason: ctx.problem });
   for (const u of raw.nodes?.unmatched ?? []) {
     missing.push({ playbook: 'resources', check: 'node', reason: `no node_exporter series for ${names.get(u.member) ?? u.member} (${u.lookedFor})` });
@@ -119,6 +117,22 @@ export function diagnose(evidence: Evidence, allPlaybooks: Playbook[]): Diagnosi
       duration_ms: evidence.durationMs,
     },
   };
+}
+
+/**
+ * Checks that could not be evaluated, with why. Node checks that share one query and miss for one
+ * reason (no node_exporter configured, no disk series) are one line: the reader needs the reason once.
+ */
+function missingChecks(checks: CheckResult[], playbooks: Playbook[]): MissingEvidence[] {
+  const perNode = (c: CheckResult): boolean =>
+    playbooks.find((p) => p.id === c.playbook)?.checks.some((x) => x.id === c.check && isMetricCheck(x) && x.per === 'node') ?? false;
+  const out: Array<MissingEvidence & { node?: boolean }> = [];
+  for (const c of checks.filter((x) => x.missing !== undefined && x.ref === undefined)) {
+    const same = perNode(c) ? out.find((m) => m.playbook === c.playbook && m.reason === c.missing && m.node) : undefined;
+    if (same) same.check = `${same.check}, ${c.check}`;
+    else out.push({ playbook: c.playbook, check: c.check, reason: c.missing!, ...(perNode(c) ? { node: true } : {}) });
+  }
+  return out.map(({ node: _node, ...m }) => m);
 }
 
 /**

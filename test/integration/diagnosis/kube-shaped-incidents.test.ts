@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderText } from '../../../src/report/text.js';
+import { alertTriageMessage } from '../../../src/report/alert-triage.js';
 import type { Diagnosis } from '../../../src/diagnosis/types.js';
 import { expectedFor, judge, type Expected } from '../../support/expected-verdicts.js';
 import { listScenarios, loadScenario, type LoadedScenario, type ScenarioMeta } from '../../support/fixture-prometheus.js';
@@ -136,8 +137,16 @@ describe('recorded incidents in the kube-prometheus-stack shape', () => {
     expect(diagnosis.causes[0]).toMatchObject({ cause: 'slow-disk', members: ['etcd-cp-2'] });
     // The summary says nothing of a device it has no numbers for.
     expect(diagnosis.causes[0]!.summary).not.toMatch(/device|n\/a/);
-    expect(diagnosis.missing_evidence.filter((m) => m.check.startsWith('node_disk_')).map((m) => m.check)).toEqual([
-      'node_disk_util', 'node_disk_write_latency', 'node_disk_queue',
+    // One line for the three device checks, which miss for one reason.
+    expect(diagnosis.missing_evidence.filter((m) => m.check.includes('node_disk_'))).toEqual([
+      { playbook: 'disk', check: 'node_disk_util, node_disk_write_latency, node_disk_queue', reason: expect.stringMatching(/^No node_disk_\* series/) },
     ]);
+  });
+
+  it('an alert naming a member by its address gets the triage line under the member\'s pod name', async () => {
+    const { diagnosis } = await diagnoseKubeShaped(await load('disk-slow-follower', COPIES));
+    // The etcd mixin's alerts carry the target's instance label.
+    const msg = alertTriageMessage(diagnosis, { alertnames: ['etcdHighFsyncDurations'], members: ['10.0.0.12:2381', '10.0.0.11:2381'], playbooks: ['disk'] });
+    expect(msg.text).toMatch(/\netcd-cp-2: Slow disk \(critical, \w+ confidence\)\netcd-cp-1: no cause found on this member; the evidence points at etcd-cp-2\n/);
   });
 });
