@@ -1,6 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderText } from '../../../src/report/text.js';
 import { alertTriageMessage } from '../../../src/report/alert-triage.js';
+import { collectChartData, type ChartData } from '../../../src/diagnosis/chart-series.js';
+import { loadPlaybooks } from '../../../src/diagnosis/playbook/load.js';
+import { parseConfigText } from '../../../src/config/load.js';
+import { PrometheusRegistry } from '../../../src/sources/prometheus/registry.js';
 import type { Diagnosis } from '../../../src/diagnosis/types.js';
 import { expectedFor, judge, type Expected } from '../../support/expected-verdicts.js';
 import { listScenarios, loadScenario, type LoadedScenario, type ScenarioMeta } from '../../support/fixture-prometheus.js';
@@ -141,6 +145,21 @@ describe('recorded incidents in the kube-prometheus-stack shape', () => {
     expect(diagnosis.missing_evidence.filter((m) => m.check.includes('node_disk_'))).toEqual([
       { playbook: 'disk', check: 'node_disk_util, node_disk_write_latency, node_disk_queue', reason: expect.stringMatching(/^No node_disk_\* series/) },
     ]);
+  });
+
+  it('charts draw members under their pod names, the faulted one highlighted', async () => {
+    const s = await load('disk-slow-follower', COPIES);
+    const { diagnosis, evidence } = await diagnoseKubeShaped(s);
+    const prometheus = new PrometheusRegistry(parseConfigText(`clusters:\n  prod:\n    prometheus: { url: "${s.url}" }\n    selector: { job: kube-etcd }\n`, 'c.yaml', {}), {});
+    try {
+      const [chart] = await collectChartData(diagnosis, evidence, loadPlaybooks(), prometheus.forCluster('prod'));
+      expect(chart && !('error' in chart)).toBe(true);
+      const data = chart as ChartData;
+      expect(data.series.map((x) => x.member)).toEqual(['etcd-cp-1', 'etcd-cp-2', 'etcd-cp-3']);
+      expect(data.highlighted).toEqual(['etcd-cp-2']);
+    } finally {
+      await prometheus.close();
+    }
   });
 
   it('an alert naming a member by its address gets the triage line under the member\'s pod name', async () => {
