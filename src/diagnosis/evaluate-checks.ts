@@ -87,6 +87,11 @@ function evaluateMetric(pb: Playbook, check: MetricCheck, evidence: Evidence, ct
       values.push({ member, value: v, formatted: formatValue(v, check.unit), severity: classify(v, check.thresholds) });
     }
   }
+  if (values.length === 0 && check.per === 'node' && wanted.length > 0) {
+    // node_exporter answered, but for no member's node: the match is wrong, not the collector missing.
+    const nodes = new Set(wanted.map((s) => s.labels[vars.nodeLabel ?? 'instance'])).size;
+    return { ...base, severity: 'ok', values: [], missing: `node_exporter answered for ${nodes} node${nodes === 1 ? '' : 's'}, none of them a member's: check nodeExporter.match` };
+  }
   if (values.length === 0) {
     return {
       ...base,

@@ -135,6 +135,18 @@ describe('recorded incidents in the kube-prometheus-stack shape', () => {
     ]);
   });
 
+  it('a match that ties no member to a node says so, instead of blaming the collector', async () => {
+    const s = await load('cpu-starved-follower', COPIES);
+    const match = { by: 'host', memberLabel: 'pod', nodeLabel: 'instance' };
+    const { diagnosis } = await diagnoseKubeShaped(s, { nodeExporter: { selector: { job: 'node-exporter' }, match } });
+    expect(diagnosis.missing_evidence).toContainEqual({
+      playbook: 'resources',
+      check: 'node_cpu_pressure, node_cpu_busy, node_iowait, node_memory_available',
+      reason: 'node_exporter answered for 3 nodes, none of them a member\'s: check nodeExporter.match',
+    });
+    expect(diagnosis.missing_evidence).toContainEqual({ playbook: 'resources', check: 'node', reason: 'no node_exporter series for etcd-cp-2 (looked for instance=~"etcd-cp-2:.*")' });
+  });
+
   it('without node_exporter for the data device, the disk verdict stands on etcd\'s own timings and the device numbers are listed as missing', async () => {
     const s = await load('disk-slow-follower', COPIES);
     const { diagnosis } = await diagnoseKubeShaped(s);
