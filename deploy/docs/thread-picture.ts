@@ -52,7 +52,7 @@ const xml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;'
 const s = await loadScenario('disk-slow-follower');
 const logs = Object.entries(s.logFiles).map(([member, path]) => `      - { type: file, path: "${path}", member: ${member} }`).join('\n');
 const config = parseConfigText(
-  `clusters:\n  prod-cluster:\n    prometheus: { url: "${s.url}" }\n    selector: { job: etcd }\n    nodeExporter: { selector: { job: node } }\n    logs:\n${logs}\n`,
+  `clusters:\n  prod-cluster:\n    prometheus: { url: "${s.url}" }\n    selector: { job: etcd }\n    nodeExporter: { selector: { job: node }, match: { by: host, memberLabel: address, nodeLabel: address } }\n    logs:\n${logs}\n`,
   'picture.yaml',
   {},
 );

@@ -133,6 +133,46 @@ export const logSourceSchema = z.discriminatedUnion('type', [
   lokiLogSourceSchema,
 ]);
 
+/**
+ * How a member is tied to its node's node_exporter series (one query per node signal; the answers are
+ * mapped onto members in code). A member whose node cannot be found is reported, never guessed.
+ * - host: the host part of an address (10.0.0.11:2379 ↔ 10.0.0.11:9100). memberLabel names the etcd
+ *   target label holding the member's address (default: the cluster's memberLabel); nodeLabel the
+ *   node_exporter label holding the node's (default instance).
+ * - label: the etcd target and node_exporter carry the same value in a label (e.g. node). nodeLabel
+ *   defaults to memberLabel.
+ * - nodename: the etcd target's memberLabel holds the node's hostname, matched to node_uname_info's nodename.
+ * - map: member label value → the node's nodeLabel value, written out.
+ */
+/** The etcd target label that holds what identifies the member's node. */
+const memberNodeLabel = z
+  .string({ error: 'must name the etcd target label that holds the node (e.g. node)' })
+  .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a valid Prometheus label name');
+
+export const nodeMatchSchema = z.discriminatedUnion('by', [
+  z.strictObject({ by: z.literal('host'), memberLabel: labelName.optional(), nodeLabel: labelName.default('instance') }),
+  z.strictObject({ by: z.literal('label'), memberLabel: memberNodeLabel, nodeLabel: labelName.optional() }),
+  z.strictObject({ by: z.literal('nodename'), memberLabel: memberNodeLabel }),
+  z.strictObject({
+    by: z.literal('map'),
+    members: z.record(z.string().min(1), z.string().min(1)).refine((m) => Object.keys(m).length > 0, 'needs at least one member: node entry'),
+    nodeLabel: labelName.default('instance'),
+  }),
+], { error: 'must say how members find their node: by: host, label, nodename or map' });
+
+export const nodeExporterSchema = z.strictObject({
+  /** Label matchers (exact values) of node_exporter on the etcd nodes: {job: node-exporter} under kube-prometheus-stack. */
+  selector: z
+    .record(labelName, z.string())
+    .refine((m) => Object.keys(m).length > 0, 'needs at least one label, e.g. job: node-exporter'),
+  match: nodeMatchSchema.default({ by: 'host', nodeLabel: 'instance' }),
+  /** The block device under etcd's data dir as node_exporter names it (e.g. nvme0n1); default: each node's busiest device. */
+  device: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be a block device name as node_exporter reports it, such as nvme0n1 or sda')
+    .optional(),
+});
+
 export const clusterSchema = z.strictObject({
   description: z.string().optional(),
   prometheus: prometheusSchema,
@@ -142,9 +182,14 @@ export const clusterSchema = z.strictObject({
     .refine((m) => Object.keys(m).length > 0, 'needs at least one label, e.g. job: kube-etcd (kube-prometheus-stack) or job: etcd'),
   /** The target label that names a member. The etcd mixin uses instance. */
   memberLabel: labelName.default('instance'),
-  /** Prometheus job of node_exporter on the etcd nodes, when there is one. */
-  nodeExporter: z
-    .strictObject({ selector: z.record(labelName, z.string()) })
+  /** node_exporter on the etcd nodes, when there is one: which series, and how each member finds its node's. */
+  nodeExporter: nodeExporterSchema.optional(),
+  /** How members are named in every text; the member label's value (e.g. the address) stays in the JSON. */
+  members: z
+    .strictObject({
+      /** A target label with a name people know, e.g. pod or node; a member without it keeps its member label value. */
+      displayLabel: labelName.optional(),
+    })
     .optional(),
   slack: z
     .strictObject({
@@ -272,3 +317,4 @@ export type ClusterConfig = z.infer<typeof clusterSchema>;
 export type PrometheusConfig = z.infer<typeof prometheusSchema>;
 export type AlertmanagerConfig = z.infer<typeof alertmanagerSchema>;
 export type LogSourceConfig = z.infer<typeof logSourceSchema>;
+export type NodeMatchConfig = z.infer<typeof nodeMatchSchema>;

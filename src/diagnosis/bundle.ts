@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { rfc3339Time } from '../config/rfc3339.js';
+import { nodeMatchSchema } from '../config/schema.js';
 import { EVIDENCE_FORMAT, type Evidence } from './evidence.js';
 
 /** Evidence bundles enter from files: validate their shape before the playbooks trust them. */
@@ -14,6 +15,9 @@ const bundleSchema = z.object({
   memberLabel: z.string(),
   selector: z.string(),
   nodeSelector: z.string().optional(),
+  nodeMatch: nodeMatchSchema.optional(),
+  nodeDevice: z.string().optional(),
+  displayLabel: z.string().optional(),
   window: z.object({ start: z.number(), end: z.number(), seconds: z.number(), rateSeconds: z.number(), stepSeconds: z.number() }),
   prometheusUrl: z.string(),
   tuning: z.object({ clientPort: z.number(), peerPort: z.number(), interface: z.string() }),

@@ -101,12 +101,19 @@ export async function fetchChartData(
   prometheus: Pick<PrometheusClient, 'range'>,
   memberLabel: string,
   signal?: AbortSignal,
+  /** The name a series is drawn under; undefined leaves it out. Default: its member label value. */
+  nameOf: (check: MetricCheck, labels: Record<string, string>) => string | undefined = (check, labels) =>
+    check.per === 'cluster' ? 'cluster' : (labels[memberLabel] ?? '?'),
 ): Promise<Array<ChartData | { id: string; title: string; error: string }>> {
   return Promise.all(
     plans.map(async (q) => {
       try {
         const result = await prometheus.range(q.promql, q.start, q.end, q.step, signal);
-        return chartDataOf(q, result.map((s) => ({ member: q.check.per === 'cluster' ? 'cluster' : (s.labels[memberLabel] ?? '?'), points: s.points })));
+        const named = result.flatMap((s) => {
+          const member = nameOf(q.check, s.labels);
+          return member === undefined ? [] : [{ member, points: s.points }];
+        });
+        return chartDataOf(q, named);
       } catch (err) {
         return { id: q.id, title: q.check.title, error: err instanceof Error ? err.message : String(err) };
       }
@@ -147,6 +154,27 @@ export function chartDataOf(q: ChartQuery, raw: ChartData['series']): ChartData 
   };
 }
 
+/**
+ * Chart series under the names the diagnosis uses: members by display name, a node's series by the
+ * members it runs ("cluster" when it runs them all), only the part of a shared query the check reads.
+ */
+function seriesNames(d: Diagnosis, evidence: Evidence): (check: MetricCheck, labels: Record<string, string>) => string | undefined {
+  const nodeLabel = varsOf(evidence).nodeLabel;
+  const byAddress = new Map(d.members.map((m) => [m.address ?? m.name, m.name]));
+  return (check, labels) => {
+    if (check.series && Object.entries(check.series).some(([k, v]) => labels[k] !== v)) return undefined;
+    if (check.per === 'cluster') return 'cluster';
+    if (check.per === 'node') {
+      const on = d.members.filter((m) => nodeLabel !== undefined && m.node === labels[nodeLabel]).map((m) => m.name);
+      if (on.length === 0) return undefined;
+      const who = on.length === d.members.length && on.length > 1 ? 'cluster' : on.join(', ');
+      return labels.device !== undefined ? `${who} ${labels.device}` : who;
+    }
+    const raw = labels[evidence.memberLabel] ?? '?';
+    return byAddress.get(raw) ?? raw;
+  };
+}
+
 /** Plans and fetches the charts of a diagnosis: the extra range queries (at most two) run here. */
 export async function collectChartData(
   d: Diagnosis,
@@ -155,5 +183,5 @@ export async function collectChartData(
   prometheus: Pick<PrometheusClient, 'range'>,
   signal?: AbortSignal,
 ): Promise<Array<ChartData | { id: string; title: string; error: string }>> {
-  return fetchChartData(planChartQueries(d, evidence, playbooks), prometheus, evidence.memberLabel, signal);
+  return fetchChartData(planChartQueries(d, evidence, playbooks), prometheus, evidence.memberLabel, signal, seriesNames(d, evidence));
 }

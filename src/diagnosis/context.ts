@@ -1,6 +1,7 @@
 import type { Evidence } from './evidence.js';
 import { findQuery } from './evidence.js';
 import type { PlannedQuery, QueryVars } from './query-vars.js';
+import type { NodeMap } from './node-map.js';
 
 /**
  * Facts every diagnosis needs besides the playbooks: which members exist and are up, who leads, and
@@ -23,9 +24,10 @@ const leaderQuery = (v: QueryVars): string =>
 const versionQuery = (v: QueryVars): string =>
   `max by (${v.memberLabel}, server_version) (last_over_time(etcd_server_version{${v.selector}}[${v.windowSeconds}s]))`;
 
-// Ids look back a day: a member that could not be scraped during the window still needs its name.
+// Ids look back a day: a member that could not be scraped during the window still needs its name. The
+// same query reads the member's other target labels (display name, the address its node is found by).
 const idQuery = (v: QueryVars): string =>
-  `max by (${v.memberLabel}, server_id) (last_over_time(etcd_server_id{${v.selector}}[${Math.max(86400, v.windowSeconds)}s]))`;
+  `max by (${[v.memberLabel, 'server_id', ...(v.memberLabels ?? [])].join(', ')}) (last_over_time(etcd_server_id{${v.selector}}[${Math.max(86400, v.windowSeconds)}s]))`;
 
 export interface MemberInfo {
   name: string;
@@ -35,6 +37,8 @@ export interface MemberInfo {
   version?: string;
   /** Raft member id in hex, as peer labels (To, Remote) and log lines write it. */
   id?: string;
+  /** The member's target labels asked for besides the member label (QueryVars.memberLabels). */
+  labels: Record<string, string>;
 }
 
 export interface ClusterContext {
@@ -42,6 +46,8 @@ export interface ClusterContext {
   leader?: string;
   /** Member id (hex) → member name, for peer labels. */
   nameById: Map<string, string>;
+  /** Member → node, when node_exporter is configured (set after the checks' answers are in: node-map.ts). */
+  nodes?: NodeMap;
   /** The context queries themselves failed: Prometheus is down or the selector matches nothing. */
   problem?: string;
 }
@@ -56,7 +62,7 @@ export function readContext(evidence: Evidence, vars: QueryVars): ClusterContext
   const member = (name: string): MemberInfo => {
     let m = members.get(name);
     if (!m) {
-      m = { name, seen: false, leader: false };
+      m = { name, seen: false, leader: false, labels: {} };
       members.set(name, m);
     }
     return m;
@@ -75,7 +81,10 @@ export function readContext(evidence: Evidence, vars: QueryVars): ClusterContext
   }
   for (const s of ids?.result ?? []) {
     const name = s.labels[vars.memberLabel];
-    if (name !== undefined && s.labels.server_id) member(name).id = s.labels.server_id;
+    if (name === undefined) continue;
+    const m = member(name);
+    if (s.labels.server_id) m.id = s.labels.server_id;
+    for (const l of vars.memberLabels ?? []) if (s.labels[l] !== undefined) m.labels[l] = s.labels[l];
   }
   const list = [...members.values()].sort((a, b) => a.name.localeCompare(b.name));
   let problem: string | undefined;

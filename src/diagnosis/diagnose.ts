@@ -1,6 +1,7 @@
 import type { Evidence } from './evidence.js';
-import type { Playbook } from './playbook/schema.js';
+import { isMetricCheck, type Playbook } from './playbook/schema.js';
 import type { QueryVars } from './query-vars.js';
+import { clusterVars } from './query-plan.js';
 import { readContext } from './context.js';
 import { evaluateChecks, SEVERITY_RANK } from './evaluate-checks.js';
 import { decide } from './verdict.js';
@@ -8,12 +9,12 @@ import { formatDuration } from './window.js';
 import type { CheckResult, Diagnosis, MissingEvidence } from './types.js';
 import { buildTimeline } from './timeline.js';
 import { slowReads } from './expensive-requests.js';
+import { nodeMapOf } from './node-map.js';
+import { displayNames, renameChecks, renameContext, renameEvents } from './member-names.js';
 
 export function varsOf(evidence: Evidence): QueryVars {
   return {
-    selector: evidence.selector,
-    nodeSelector: evidence.nodeSelector,
-    memberLabel: evidence.memberLabel,
+    ...clusterVars(evidence),
     windowSeconds: evidence.window.seconds,
     rateSeconds: evidence.window.rateSeconds,
     stepSeconds: evidence.window.stepSeconds,
@@ -27,20 +28,26 @@ export function varsOf(evidence: Evidence): QueryVars {
 export function diagnose(evidence: Evidence, allPlaybooks: Playbook[]): Diagnosis {
   const playbooks = allPlaybooks.filter((p) => evidence.playbooks.includes(p.id));
   const vars = varsOf(evidence);
-  const ctx = readContext(evidence, vars);
-  const checks: CheckResult[] = evaluateChecks(playbooks, allPlaybooks, evidence, ctx, vars);
+  const raw = readContext(evidence, vars);
+  raw.nodes = nodeMapOf(allPlaybooks, evidence, raw.members, vars);
+  // Checks read series by the member label's values; from here on members go by their display names.
+  const names = displayNames(raw.members, evidence.displayLabel);
+  const checks: CheckResult[] = renameChecks(evaluateChecks(playbooks, allPlaybooks, evidence, raw, vars), names);
+  const ctx = renameContext(raw, names);
+  const events = renameEvents(evidence.logs?.events ?? [], names);
   const members = [...new Set([...ctx.members.map((m) => m.name), ...checks.flatMap((c) => c.values.map((v) => v.member))])]
     .filter((m) => m !== '*')
     .sort();
   const memberVersions = Object.fromEntries(ctx.members.flatMap((m) => (m.version ? [[m.name, m.version]] : [])));
   const verdict = decide({ cluster: evidence.cluster, playbooks, checks, members, tuning: evidence.tuning, memberVersions });
 
-  const missing: MissingEvidence[] = checks
-    .filter((c) => c.missing !== undefined && c.ref === undefined)
-    .map((c) => ({ playbook: c.playbook, check: c.check, reason: c.missing! }));
+  const missing = missingChecks(checks, allPlaybooks);
   if (ctx.problem) missing.unshift({ playbook: 'context', check: 'members', reason: ctx.problem });
+  for (const u of raw.nodes?.unmatched ?? []) {
+    missing.push({ playbook: 'resources', check: 'node', reason: `no node_exporter series for ${names.get(u.member) ?? u.member} (${u.lookedFor})` });
+  }
   for (const e of evidence.logs?.errors ?? []) {
-    missing.push({ playbook: 'logs', check: e.member ?? e.source, reason: `${e.source}: ${e.message}` });
+    missing.push({ playbook: 'logs', check: (e.member !== undefined ? names.get(e.member) : undefined) ?? e.member ?? e.source, reason: `${e.source}: ${e.message}` });
   }
   missing.push(...partialAnswers(evidence));
 
@@ -60,7 +67,7 @@ export function diagnose(evidence: Evidence, allPlaybooks: Playbook[]): Diagnosi
   const enoughEvidence = ctx.problem === undefined && evaluated.length > 0;
   const healthy = enoughEvidence && verdict.causes.length === 0 && verdict.consequences.length === 0 && breachedChecks.length === 0;
   const window = formatDuration(evidence.window.seconds);
-  const reads = evidence.logs ? slowReads(evidence.logs.events, verdict.causes) : { expensive: [], waiting: [] };
+  const reads = evidence.logs ? slowReads(events, verdict.causes) : { expensive: [], waiting: [] };
 
   let headline: string;
   const top = verdict.causes[0];
@@ -85,13 +92,20 @@ export function diagnose(evidence: Evidence, allPlaybooks: Playbook[]): Diagnosi
     },
     healthy,
     headline,
-    members: ctx.members.map((m) => ({ name: m.name, leader: m.leader, up: m.seen, ...(m.version ? { version: m.version } : {}) })),
+    members: raw.members.map((m) => ({
+      name: names.get(m.name) ?? m.name,
+      ...(names.get(m.name) !== m.name ? { address: m.name } : {}),
+      ...(raw.nodes?.nodeOf.has(m.name) ? { node: raw.nodes.nodeOf.get(m.name)! } : {}),
+      leader: m.leader,
+      up: m.seen,
+      ...(m.version ? { version: m.version } : {}),
+    })),
     causes: verdict.causes,
     consequences: verdict.consequences,
     information: verdict.information,
     findings: playbooks.map((pb) => ({ playbook: pb.id, title: pb.title, checks: checks.filter((c) => c.playbook === pb.id) })),
     suggestions: verdict.suggestions,
-    timeline: buildTimeline(checks, evidence.logs?.events ?? [], ctx),
+    timeline: buildTimeline(checks, events, ctx),
     expensive_requests: reads.expensive,
     waiting_requests: reads.waiting,
     missing_evidence: missing,
@@ -103,6 +117,22 @@ export function diagnose(evidence: Evidence, allPlaybooks: Playbook[]): Diagnosi
       duration_ms: evidence.durationMs,
     },
   };
+}
+
+/**
+ * Checks that could not be evaluated, with why. Node checks that share one query and miss for one
+ * reason (no node_exporter configured, no disk series) are one line: the reader needs the reason once.
+ */
+function missingChecks(checks: CheckResult[], playbooks: Playbook[]): MissingEvidence[] {
+  const perNode = (c: CheckResult): boolean =>
+    playbooks.find((p) => p.id === c.playbook)?.checks.some((x) => x.id === c.check && isMetricCheck(x) && x.per === 'node') ?? false;
+  const out: Array<MissingEvidence & { node?: boolean }> = [];
+  for (const c of checks.filter((x) => x.missing !== undefined && x.ref === undefined)) {
+    const same = perNode(c) ? out.find((m) => m.playbook === c.playbook && m.reason === c.missing && m.node) : undefined;
+    if (same) same.check = `${same.check}, ${c.check}`;
+    else out.push({ playbook: c.playbook, check: c.check, reason: c.missing!, ...(perNode(c) ? { node: true } : {}) });
+  }
+  return out.map(({ node: _node, ...m }) => m);
 }
 
 /**

@@ -5,6 +5,7 @@ import type { LogCheck, MetricCheck, Playbook, Thresholds } from './playbook/sch
 import { isMetricCheck, isRefCheck } from './playbook/schema.js';
 import { checkQuery } from './query-plan.js';
 import type { QueryVars } from './query-vars.js';
+import { membersOn } from './node-map.js';
 import { formatGuideline, formatValue } from './format.js';
 import { boundsOf, bucketBounds, formatBounded, gradeBounded } from './histogram-bounds.js';
 import type { CheckResult, MeasuredValue, Severity } from './types.js';
@@ -56,10 +57,11 @@ function evaluateMetric(pb: Playbook, check: MetricCheck, evidence: Evidence, ct
   const values: MeasuredValue[] = [];
   const seenMembers = new Set<string>();
   const les = check.buckets ? bucketBounds(check.buckets) : undefined;
-  for (const s of record.result ?? []) {
+  const wanted = (record.result ?? []).filter((s) => matchesSeries(s.labels, check.series));
+  const rows = check.per === 'node' ? nodeRows(check, wanted, record.result ?? [], ctx, vars) : wanted.map((s): { s: Series; member: string; note?: string } => ({ s, member: check.per === 'cluster' ? '*' : (s.labels[vars.memberLabel] ?? '?') }));
+  for (const { s, member, note } of rows) {
     const r = reduce(s, check.mode);
     if (!r) continue;
-    const member = check.per === 'cluster' ? '*' : (s.labels[vars.memberLabel] ?? '?');
     seenMembers.add(member);
     const bounds = les ? boundsOf(r.v, les) : undefined;
     const severity = gradeBounded(r.v, bounds, check.thresholds);
@@ -72,18 +74,23 @@ function evaluateMetric(pb: Playbook, check: MetricCheck, evidence: Evidence, ct
       ...(base ? { baseline: base } : {}),
       value: r.v,
       ...(bounds ? { bounds } : {}),
-      formatted: formatBounded(r.v, bounds, check.unit, check.thresholds, severity),
+      formatted: formatBounded(r.v, bounds, check.unit, check.thresholds, severity) + (note ?? ''),
       severity,
       ...(check.mode === 'peak' || check.mode === 'low' ? { at: r.t !== undefined ? new Date(r.t * 1000).toISOString() : undefined } : {}),
     });
   }
   if (check.absentMeans !== undefined) {
-    const names = check.per === 'cluster' ? ['*'] : ctx.members.map((m) => m.name);
+    const names = check.per === 'member' ? ctx.members.map((m) => m.name) : ['*'];
     for (const member of names) {
       if (seenMembers.has(member)) continue;
       const v = check.absentMeans;
       values.push({ member, value: v, formatted: formatValue(v, check.unit), severity: classify(v, check.thresholds) });
     }
+  }
+  if (values.length === 0 && check.per === 'node' && wanted.length > 0) {
+    // node_exporter answered, but for no member's node: the match is wrong, not the collector missing.
+    const nodes = new Set(wanted.map((s) => s.labels[vars.nodeLabel ?? 'instance'])).size;
+    return { ...base, severity: 'ok', values: [], missing: `node_exporter answered for ${nodes} node${nodes === 1 ? '' : 's'}, none of them a member's: check nodeExporter.match` };
   }
   if (values.length === 0) {
     return {
@@ -95,6 +102,47 @@ function evaluateMetric(pb: Playbook, check: MetricCheck, evidence: Evidence, ct
   }
   values.sort((a, b) => a.member.localeCompare(b.member) || (a.detail ?? '').localeCompare(b.detail ?? ''));
   return { ...base, severity: worst(values.map((v) => v.severity)), values };
+}
+
+const matchesSeries = (labels: Record<string, string>, want: Record<string, string> | undefined): boolean =>
+  want === undefined || Object.entries(want).every(([k, v]) => labels[k] === v);
+
+/**
+ * A node's series as the values of the members it runs. A node every member runs on (a one-host lab)
+ * gives one value for all ("*"): its reading names no member. With `pick`, one series per node (the
+ * busiest device), whose name goes with the value. Nodes that run no member are not etcd's.
+ */
+function nodeRows(check: MetricCheck, wanted: Series[], all: Series[], ctx: ClusterContext, vars: QueryVars): Array<{ s: Series; member: string; note?: string }> {
+  const map = ctx.nodes;
+  const label = vars.nodeLabel;
+  if (!map || !label) return [];
+  const last = (s: Series): number => s.points.at(-1)?.v ?? Number.NaN;
+  const rows: Array<{ s: Series; member: string; note?: string }> = [];
+  const byNode = new Map<string, Series[]>();
+  for (const s of wanted) {
+    const node = s.labels[label] ?? '';
+    byNode.set(node, [...(byNode.get(node) ?? []), s]);
+  }
+  for (const [node, series] of byNode) {
+    const members = membersOn(map, node);
+    if (members.length === 0) continue;
+    let s = series[0]!;
+    let note: string | undefined;
+    if (check.pick) {
+      const pick = check.pick;
+      const busiest = all
+        .filter((x) => x.labels[label] === node && matchesSeries(x.labels, pick.highest) && Number.isFinite(last(x)))
+        .reduce<Series | undefined>((a, b) => (a === undefined || last(b) > last(a) ? b : a), undefined);
+      const value = busiest?.labels[pick.label];
+      const chosen = series.find((x) => x.labels[pick.label] === value);
+      if (!chosen) continue;
+      s = chosen;
+      note = ` (${pick.label} ${value})`;
+    }
+    const shared = members.length > 1 && members.length === ctx.members.length;
+    for (const member of shared ? ['*'] : members) rows.push({ s, member, ...(note ? { note } : {}) });
+  }
+  return rows;
 }
 
 const BASELINE_WHEN: Record<BaselinePurpose, 'yesterday' | 'an hour earlier'> = {

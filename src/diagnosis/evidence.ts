@@ -1,3 +1,4 @@
+import type { NodeMatchConfig } from '../config/schema.js';
 import type { Series } from '../sources/prometheus/types.js';
 import type { PrometheusErrorKind } from '../sources/prometheus/errors.js';
 import type { LogEvent } from '../sources/logs/types.js';
@@ -48,6 +49,11 @@ export interface Evidence {
   /** The PromQL selector of the cluster's members, as rendered. */
   selector: string;
   nodeSelector?: string;
+  /** How members were tied to nodes, and the data device asked for (config nodeExporter). */
+  nodeMatch?: NodeMatchConfig;
+  nodeDevice?: string;
+  /** The target label members are named by in texts (config members.displayLabel). */
+  displayLabel?: string;
   window: { start: number; end: number; seconds: number; rateSeconds: number; stepSeconds: number };
   prometheusUrl: string;
   /** The cluster's tuning facts from the config (ports, interface), for computed commands. */

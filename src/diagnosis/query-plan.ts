@@ -1,9 +1,52 @@
-import type { ClusterConfig } from '../config/schema.js';
-import { matchers } from '../sources/prometheus/escape.js';
+import type { ClusterConfig, NodeMatchConfig } from '../config/schema.js';
+import { escapeLabelValue, matchers } from '../sources/prometheus/escape.js';
 import type { Playbook, MetricCheck } from './playbook/schema.js';
 import { isMetricCheck } from './playbook/schema.js';
 import { contextQueries } from './context.js';
 import type { PlannedQuery, QueryVars } from './query-vars.js';
+
+/** node_exporter devices that never hold etcd's data: loop, RAM, optical and floppy devices. */
+const NOT_A_DATA_DEVICE = 'device!~"(loop|ram|zram|sr|fd|nbd)[0-9].*"';
+
+/** The node_exporter label node signals are grouped by: the one a member's node is recognised by. */
+export function nodeLabelOf(match: NodeMatchConfig): string {
+  switch (match.by) {
+    case 'host':
+    case 'map':
+      return match.nodeLabel;
+    case 'label':
+      return match.nodeLabel ?? match.memberLabel;
+    case 'nodename':
+      // node_uname_info ties instance to nodename; every node signal is grouped by instance.
+      return 'instance';
+  }
+}
+
+/** The target labels read per member: the display name and the label its node is found by. */
+export function memberLabelsOf(memberLabel: string, displayLabel: string | undefined, match: NodeMatchConfig | undefined): string[] {
+  const wanted = [displayLabel, match && match.by !== 'map' ? match.memberLabel : undefined];
+  return [...new Set(wanted.filter((l): l is string => l !== undefined && l !== memberLabel))].sort();
+}
+
+/** The placeholders' values that come from the cluster's config, recorded in evidence for replays. */
+export function clusterVars(opts: {
+  selector: string;
+  memberLabel: string;
+  nodeSelector?: string;
+  nodeMatch?: NodeMatchConfig;
+  nodeDevice?: string;
+  displayLabel?: string;
+}): Pick<QueryVars, 'selector' | 'nodeSelector' | 'memberLabel' | 'nodeLabel' | 'nodeMatch' | 'nodeDevice' | 'memberLabels'> {
+  const match = opts.nodeSelector !== undefined ? (opts.nodeMatch ?? { by: 'host', nodeLabel: 'instance' }) : undefined;
+  return {
+    selector: opts.selector,
+    nodeSelector: opts.nodeSelector,
+    memberLabel: opts.memberLabel,
+    ...(match ? { nodeLabel: nodeLabelOf(match), nodeMatch: match } : {}),
+    nodeDevice: opts.nodeDevice !== undefined ? `device="${escapeLabelValue(opts.nodeDevice)}"` : NOT_A_DATA_DEVICE,
+    memberLabels: memberLabelsOf(opts.memberLabel, opts.displayLabel, match),
+  };
+}
 
 /**
  * Rate interval for "worst minute" checks and the step between points: short enough to see a spike,
@@ -13,9 +56,14 @@ export function windowVars(cluster: ClusterConfig, windowSeconds: number): Query
   const rateSeconds = Math.max(120, Math.min(600, Math.round(windowSeconds / 15)));
   const stepSeconds = Math.max(15, Math.round(windowSeconds / 60));
   return {
-    selector: matchers(cluster.selector),
-    nodeSelector: cluster.nodeExporter ? matchers(cluster.nodeExporter.selector) : undefined,
-    memberLabel: cluster.memberLabel,
+    ...clusterVars({
+      selector: matchers(cluster.selector),
+      memberLabel: cluster.memberLabel,
+      nodeSelector: cluster.nodeExporter ? matchers(cluster.nodeExporter.selector) : undefined,
+      nodeMatch: cluster.nodeExporter?.match,
+      nodeDevice: cluster.nodeExporter?.device,
+      displayLabel: cluster.members?.displayLabel,
+    }),
     windowSeconds,
     rateSeconds,
     stepSeconds,
@@ -24,9 +72,11 @@ export function windowVars(cluster: ClusterConfig, windowSeconds: number): Query
 
 /** Fills the placeholders; every value comes from config or from numbers we computed. */
 export function renderQuery(template: string, vars: QueryVars): string | undefined {
-  if (template.includes('$node_selector') && vars.nodeSelector === undefined) return undefined;
+  if (template.includes('$node') && vars.nodeSelector === undefined) return undefined;
   return template
     .replaceAll('$node_selector', vars.nodeSelector ?? '')
+    .replaceAll('$node_device', vars.nodeDevice ?? NOT_A_DATA_DEVICE)
+    .replaceAll('$node', vars.nodeLabel ?? 'instance')
     .replaceAll('$selector', vars.selector)
     .replaceAll('$member', vars.memberLabel)
     .replaceAll('$window_seconds', String(vars.windowSeconds))

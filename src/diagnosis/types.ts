@@ -112,7 +112,11 @@ export interface Diagnosis {
   window: { start: string; end: string; seconds: number };
   healthy: boolean;
   headline: string;
-  members: Array<{ name: string; leader: boolean; up: boolean; version?: string }>;
+  /**
+   * name: how texts name the member (members.displayLabel); address: the member label's value when it
+   * differs (what Prometheus and log sources know it by); node: its node_exporter node, when found.
+   */
+  members: Array<{ name: string; address?: string; node?: string; leader: boolean; up: boolean; version?: string }>;
   causes: CauseResult[];
   consequences: ConsequenceResult[];
   /**

@@ -87,12 +87,16 @@ function worstFormatted(result: CheckResult | undefined, members: string[], pair
 export function fillText(text: string, members: string[], cluster: string, checks?: ChecksById, pairs = false): string {
   const list = members.filter((m) => m !== '*');
   const names = list.length > 0 ? list.join(', ') : 'all members';
-  return text.replace(/\{([a-z0-9_]+)\}/g, (whole, key: string) => {
-    if (key === 'members' || key === 'member') return names;
-    if (key === 'cluster') return cluster;
-    if (checks?.has(key)) return worstFormatted(checks.get(key), list.length > 0 ? list : ['*'], pairs);
-    return whole;
-  });
+  const fill = (t: string): string =>
+    t.replace(/\{([a-z0-9_]+)\}/g, (whole, key: string) => {
+      if (key === 'members' || key === 'member') return names;
+      if (key === 'cluster') return cluster;
+      if (checks?.has(key)) return worstFormatted(checks.get(key), list.length > 0 ? list : ['*'], pairs);
+      return whole;
+    });
+  if (!checks) return fill(text);
+  // A [bracketed] part of a summary is said only when its values were measured (the device's own numbers).
+  return fill(text.replace(/\[([^[\]]*)\]/g, (_, part: string) => (fill(part).includes('n/a') ? '' : part)));
 }
 
 export interface VerdictInput {
@@ -212,7 +216,7 @@ export function decide(input: VerdictInput): Verdict {
         members: ranked.filter((m) => m !== '*'),
         confidence: confidenceOf(signals.length, severity, score),
         score: Math.round(score * 100) / 100,
-        summary: busyNode ? `${summary}, one bucket past the line while ${checks.get(busyNode)!.title} is ${worstFormatted(checks.get(busyNode), ['*'], false)}` : summary,
+        summary: busyNode ? `${summary}, one bucket past the line while ${checks.get(busyNode)!.title} is ${worstFormatted(checks.get(busyNode), members, false)}` : summary,
         signals,
         suggestions: cause.suggestions,
         kind: everywhereMarginally || busyNode ? 'information' : cause.kind,

@@ -20,7 +20,8 @@ export interface TriageContext {
 export function alertTriageMessage(d: Diagnosis, ctx: TriageContext): SlackMessage {
   // Alert names and members are label values: each is cut short before it joins a line.
   const names = esc(ctx.alertnames.map((n) => cutText(n, 300)).join(', '));
-  const members = ctx.members.map((m) => cutText(m, 200));
+  // Alerts carry the member label's value (an address); the diagnosis names members by display name.
+  const members = ctx.members.map((m) => cutText(displayName(d, m), 200));
   const blocks: KnownBlock[] = [verdictLead(d, `*Triage* of ${names}: ${esc(d.headline)}`)];
   const lines = members.map((m) => `• ${code(m)}: ${esc(memberFinding(d, m))}`);
   if (lines.length > 0) {
@@ -34,6 +35,11 @@ export function alertTriageMessage(d: Diagnosis, ctx: TriageContext): SlackMessa
     text: cutMrkdwn(`Triage of ${names}: ${esc(d.headline)}${memberText ? `\n${memberText}` : ''}\n${details.text}`, 3000),
     blocks: [...blocks, ...detailsBlocks(d)],
   };
+}
+
+/** The name the diagnosis gives a member an alert names by its member label value. */
+export function displayName(d: Diagnosis, member: string): string {
+  return d.members.find((m) => m.address === member)?.name ?? member;
 }
 
 /** One line about a member: the causes that name it, else whether the evidence showed it at all. */

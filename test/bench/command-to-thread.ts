@@ -23,7 +23,7 @@ const [redis, prom, slack] = await Promise.all([
 ]);
 try {
   const bot = await startTestBot({
-    config: `clusters:\n  lab:\n    prometheus: { url: "${prom.url}" }\n    selector: { job: etcd }\n    nodeExporter: { selector: { job: node } }\n    slack: { channels: ["${CHANNEL}"] }\n`,
+    config: `clusters:\n  lab:\n    prometheus: { url: "${prom.url}" }\n    selector: { job: etcd }\n    nodeExporter: { selector: { job: node }, match: { by: host, memberLabel: address, nodeLabel: address } }\n    slack: { channels: ["${CHANNEL}"] }\n`,
     name: 'bench.yaml',
     slack,
     redisUrl: redis.url,

@@ -18,7 +18,7 @@ const s = await loadScenario(name);
 try {
   const logs = Object.entries(s.logFiles).map(([m, p]) => `      - { type: file, path: "${p}", member: ${m} }`).join('\n');
   const config = parseConfigText(
-    `clusters:\n  lab:\n    prometheus: { url: "${s.url}" }\n    selector: { job: etcd }\n    nodeExporter: { selector: { job: node } }\n    logs:\n${logs}\n`,
+    `clusters:\n  lab:\n    prometheus: { url: "${s.url}" }\n    selector: { job: etcd }\n    nodeExporter: { selector: { job: node }, match: { by: host, memberLabel: address, nodeLabel: address } }\n    logs:\n${logs}\n`,
     'bench.yaml',
     {},
   );

@@ -221,7 +221,7 @@ async function driveWithDiagnosis(total: number, shapes: ReadonlyArray<'start' |
         `server: { host: 127.0.0.1, port: ${port} }\n` +
           `jobs: { dedupeSeconds: 0, attempts: 1, concurrency: 8 }\n` +
           `clusters:\n  lab:\n    prometheus: { url: "${prom.url}" }\n    selector: { job: etcd }\n` +
-          `    nodeExporter: { selector: { job: node } }\n    slack: { channels: [${CHANNELS.join(', ')}] }\n` +
+          `    nodeExporter: { selector: { job: node }, match: { by: host, memberLabel: address, nodeLabel: address } }\n    slack: { channels: [${CHANNELS.join(', ')}] }\n` +
           // The incident's etcd logs too: reading them is the CPU-heavy part of a diagnosis.
           `    logs:\n${Object.entries(prom.logFiles).map(([m, f]) => `      - { type: file, path: "${f}", member: "${m}" }\n`).join('')}`,
       );

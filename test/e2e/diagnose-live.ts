@@ -33,6 +33,22 @@ const ASK_AGAIN_S = 30;
 const MAX_ASKS = 6;
 
 /**
+ * The data device's own numbers from node_exporter stand beside a disk verdict. The lab's one host runs
+ * every member, so they are one reading for all ("*") that names no member by itself.
+ */
+function expectDeviceNumbers(d: Diagnosis): void {
+  const checks = d.findings.find((f) => f.playbook === 'disk')!.checks;
+  for (const id of ['node_disk_util', 'node_disk_write_latency', 'node_disk_queue']) {
+    const c = checks.find((x) => x.check === id)!;
+    expect(c.missing, `${id}: ${c.missing}`).toBeUndefined();
+    expect(c.values.map((v) => v.member)).toEqual(['*']);
+    expect(c.values[0]!.formatted).toMatch(/ \(device [a-z0-9]+\)$/);
+  }
+  const slow = d.causes.find((c) => c.cause === 'slow-disk' || c.cause === 'disk-or-cpu');
+  expect(slow?.summary).toMatch(/; the device: writes .+ \(device [a-z0-9]+\), busy .+ \(device [a-z0-9]+\)$/);
+}
+
+/**
  * Brings the lab up, injects one fault, lets it run into the window, and checks the bot's top cause. A
  * disk or CPU fault may first be answered "slow disk or CPU starvation, not yet distinguishable" on the
  * faulted member (the evidence that tells them apart takes up to two minutes to build): then the question
@@ -60,5 +76,6 @@ export async function expectLiveDiagnosis(kind: Exclude<FaultKind, 'none'>, opts
     // Live on 2 shared cores a starved member's neighbour can be touched too: the faulted member must
     // be named, and named first (most affected). The recorded incidents assert the exact list.
     if (namesMember) expect(top?.members[0]).toBe(lab.fault.member);
+    if (kind === 'disk') expectDeviceNumbers(d);
   }, { faultDurationS: 30 + MAX_ASKS * ASK_AGAIN_S + 120, ...opts });
 }

@@ -26,7 +26,8 @@ export async function diagnoseRecorded(
         lab: {
           prometheus,
           selector: { job: s.meta.prometheus.etcdJob },
-          nodeExporter: { selector: { job: s.meta.prometheus.nodeJob } },
+          // One host for all members: each member's address and the node's share the host part.
+          nodeExporter: { selector: { job: s.meta.prometheus.nodeJob }, match: { by: 'host', memberLabel: 'address', nodeLabel: 'address' } },
           logs: Object.entries(s.logFiles).map(([member, path]) => ({ type: 'file', path, member })),
         },
       },

@@ -14,7 +14,7 @@ import { say } from './layout.js';
  */
 
 /** Metric families the bot can use; everything else the exporters serve is left out to keep fixtures small. */
-export const KEEP_METRICS = /^(etcd_.*|grpc_server_.*|process_.*|go_goroutines|go_gc_duration_seconds.*|go_memstats_heap_inuse_bytes|os_fd_.*|up|node_pressure_.*|node_cpu_seconds_total|node_memory_MemAvailable_bytes|node_memory_MemTotal_bytes|node_load1)$/;
+export const KEEP_METRICS = /^(etcd_.*|grpc_server_.*|process_.*|go_goroutines|go_gc_duration_seconds.*|go_memstats_heap_inuse_bytes|os_fd_.*|up|node_pressure_.*|node_cpu_seconds_total|node_memory_MemAvailable_bytes|node_memory_MemTotal_bytes|node_load1|node_uname_info|node_disk_(io_time_seconds_total|io_time_weighted_seconds_total|write_time_seconds_total|writes_completed_total))$/;
 const JOBS = 'etcd|node';
 
 interface Series { metric: Record<string, string>; values: [number, string][] }

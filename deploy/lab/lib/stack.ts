@@ -180,7 +180,7 @@ export async function up(l: LabLayout, opts: UpOptions): Promise<void> {
   const st = await clusterStatus(l);
   say(`etcd cluster healthy; leader is ${st.find((s) => s.isLeader)?.name ?? '(none yet)'}`);
 
-  say('starting node_exporter (cpu, meminfo, loadavg, pressure collectors)');
+  say('starting node_exporter (cpu, meminfo, loadavg, pressure, diskstats, uname collectors)');
   startDaemon(l.runDir, {
     name: 'node-exporter',
     command: 'prometheus-node-exporter',
@@ -188,7 +188,7 @@ export async function up(l: LabLayout, opts: UpOptions): Promise<void> {
       `--web.listen-address=127.0.0.1:${l.nodeExporterPort}`,
       '--collector.disable-defaults',
       '--collector.cpu', '--collector.meminfo', '--collector.loadavg', '--collector.pressure',
-      '--collector.diskstats', '--collector.stat',
+      '--collector.diskstats', '--collector.stat', '--collector.uname',
     ],
     outFile: join(l.logDir, 'node-exporter.log'),
   });

@@ -7,7 +7,7 @@ import { z } from 'zod';
  * ($selector, $window, …) so that no user text can ever reach PromQL.
  */
 
-export const PLACEHOLDERS = ['$selector', '$node_selector', '$member', '$window', '$window_seconds', '$rate', '$step'] as const;
+export const PLACEHOLDERS = ['$selector', '$node_selector', '$node_device', '$node', '$member', '$window', '$window_seconds', '$rate', '$step'] as const;
 
 const id = z.string().regex(/^[a-z][a-z0-9_-]*$/, 'ids are lower-case letters, digits, _ and -');
 
@@ -50,8 +50,24 @@ const metricCheckSchema = z.strictObject({
    * the points are kept for the timeline.
    */
   mode: z.enum(['window', 'peak', 'low', 'average', 'last']).default('window'),
-  /** Label whose values name the member a result belongs to; absent = cluster-wide. */
-  per: z.enum(['member', 'cluster']).default('member'),
+  /**
+   * Whom a result belongs to. member: the member label names it. cluster: one value for all. node: a
+   * node_exporter series grouped by $node, tied to the members on that node (nodeExporter.match).
+   */
+  per: z.enum(['member', 'cluster', 'node']).default('member'),
+  /**
+   * Only the result series with these label values, so that several checks can read one query (e.g.
+   * signal: iowait of a query that answers several node signals at once, within the query budget).
+   */
+  series: z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), z.string()).optional(),
+  /**
+   * per: node only. A node answered once per value of `label` (e.g. per disk device) counts once: the
+   * value whose series matching `highest` is largest (the busiest device), unless the query already
+   * picks one (nodeExporter.device).
+   */
+  pick: z
+    .strictObject({ label: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), highest: z.record(z.string(), z.string()) })
+    .optional(),
   /** Extra label shown with the member (e.g. To for peer RTT). */
   detailLabel: z.string().optional(),
   unit: unitSchema,
@@ -92,7 +108,9 @@ const metricCheckSchema = z.strictObject({
       z.strictObject({ exponential: z.strictObject({ start: z.number().positive(), factor: z.number().gt(1), count: z.number().int().min(1).max(64) }) }),
     ])
     .optional(),
-}).refine((c) => !c.baseline || c.mode === 'window', { message: 'baseline needs mode: window', path: ['baseline'] });
+}).refine((c) => !c.baseline || c.mode === 'window', { message: 'baseline needs mode: window', path: ['baseline'] })
+  .refine((c) => c.pick === undefined || c.per === 'node', { message: 'pick needs per: node', path: ['pick'] })
+  .refine((c) => c.per !== 'node' || c.query.includes('$node_selector'), { message: 'per: node needs a query over $node_selector', path: ['per'] });
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
