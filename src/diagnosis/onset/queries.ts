@@ -91,6 +91,10 @@ export function signalQueries(v: OnsetVars, w: Windows): OnsetQuery[] {
       // few stall (a CPU the process waits for). At the very onset the window mixes both and cannot tell.
       ['wal_fsync_p99_before', `histogram_quantile(0.99, sum by (${M}, le) (rate(etcd_disk_wal_fsync_duration_seconds_bucket{${S}}[${R}s] offset ${R}s)))`],
       [
+        'wal_fsync_mean_before',
+        `sum by (${M}) (rate(etcd_disk_wal_fsync_duration_seconds_sum{${S}}[${R}s] offset ${R}s)) / sum by (${M}) (rate(etcd_disk_wal_fsync_duration_seconds_count{${S}}[${R}s] offset ${R}s))`,
+      ],
+      [
         'wal_fsync_mean',
         `sum by (${M}) (rate(etcd_disk_wal_fsync_duration_seconds_sum{${S}}[${R}s])) / sum by (${M}) (rate(etcd_disk_wal_fsync_duration_seconds_count{${S}}[${R}s]))`,
       ],

@@ -47,17 +47,19 @@ export function findSuspects(signals: OnsetSignal[], guidelines: Guidelines, mem
       candidates.push(cpu(m, [gaps, ...(nodeBusy ? [nodeBusy] : []), ...(slowFsyncs ?? [])], `${m} is missing ${formatSignalValue(gaps)} of its scrapes${nodeBusy ? ` on a node at ${formatSignalValue(nodeBusy)} CPU pressure` : ''}`));
       continue;
     }
-    // resources/cpu-contention: commits far over the line and the round trips toward the member rising.
-    if (inflated && network?.member === m) {
+    // The shape of the fsyncs (disk/wal_fsync_all_slow) says device or CPU only once the window holds
+    // nothing but the fault: when the window before it was slow already.
+    const settled = breached('wal_fsync_p99_before', m) !== undefined && breached('wal_fsync_mean_before', m) !== undefined;
+    const shape = slowFsyncs && settled && allSlowLine !== undefined ? (slowFsyncs[1].value / measured(slowFsyncs[0]) >= allSlowLine ? 'device' : 'stalls') : undefined;
+    // resources/cpu-contention: commits far over the line and the round trips toward the member rising,
+    // unless every fsync is slow (then the device explains both).
+    if (inflated && network?.member === m && shape !== 'device') {
       candidates.push(cpu(m, [inflated, ...network.signals], `commit p99 ${formatSignalValue(inflated)} on ${m} and peer round trips toward it rising: CPU contention`));
       continue;
     }
     if (!slowFsyncs) continue;
     const [p99, avg] = slowFsyncs;
-    const before = breached('wal_fsync_p99_before', m);
-    // The shape of the fsyncs says device or CPU only once the window holds nothing but the fault.
-    const stalls = before !== undefined && allSlowLine !== undefined && p99.range !== undefined && avg.value / measured(p99) < allSlowLine;
-    if (stalls && nodeBusy) {
+    if (shape === 'stalls' && nodeBusy) {
       candidates.push(cpu(m, [p99, avg, nodeBusy], `fsync stalls on ${m} (p99 ${formatSignalValue(p99)}, mean ${formatSignalValue(avg)}) on a node at ${formatSignalValue(nodeBusy)} CPU pressure: CPU starvation`));
       continue;
     }
@@ -87,9 +89,11 @@ export function findSuspects(signals: OnsetSignal[], guidelines: Guidelines, mem
     found = [...load, ...(disks.length === 1 ? disks : [])];
   }
   if (found.length === 0) found = effects(signals);
+  // A flood of reads or writes comes first: it inflates every other timing, and it is what clients feel.
+  const isLoad = (c: Candidate): number => (load.includes(c) ? 1 : 0);
   return found
     .map((c) => ({ c, score: score(c.signals) }))
-    .sort((a, b) => b.score - a.score)
+    .sort((a, b) => isLoad(b.c) - isLoad(a.c) || b.score - a.score)
     .map(({ c }) => ({ kind: c.kind, member: c.member, signals: [...new Set(c.signals.map((s) => s.id))], summary: c.summary }));
 }
 
