@@ -53,7 +53,6 @@ export function memberQuery(v: OnsetVars): OnsetQuery {
     ['server_id', `max by (${M}, server_id) (last_over_time(etcd_server_id{${S}}[1d]))`],
     ['db_size', `max by (${M}) (last_over_time(etcd_mvcc_db_total_size_in_bytes{${S}}[5m]))`],
     ['db_quota', `max by (${M}) (last_over_time(etcd_server_quota_backend_bytes{${S}}[5m]))`],
-    ['uptime', `max by (${M}) (time() - last_over_time(process_start_time_seconds{${S}}[5m]))`],
   ]);
 }
 

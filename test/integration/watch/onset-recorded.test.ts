@@ -59,7 +59,7 @@ describe('watch when Prometheus cannot answer', () => {
       expect(ev.suspects).toEqual([]);
       expect(ev.slowest).toBeNull();
       expect(ev.queries).toBe(1);
-      expect(ev.missing[0]).toMatch(/^up, up_samples, is_leader, server_id, db_size, db_quota, uptime: cannot reach http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED$/);
+      expect(ev.missing[0]).toMatch(/^up, up_samples, is_leader, server_id, db_size, db_quota: cannot reach http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED$/);
     } finally {
       await prometheus.close();
     }
