@@ -20,7 +20,7 @@ export interface StatusParts {
   cluster: string;
   health: StatusHealth;
   icon: string;
-  /** "ok", "disk on etcd-2 (+1 more)", "Prometheus unreachable: …". */
+  /** "ok", "disk on etcd-2 (+1 more)", "disk or cpu on etcd-2" (not told apart yet), "Prometheus unreachable: …". */
   state: string;
   /** "leader etcd-1", "no leader", "etcd-3 down" appended when a member is. */
   leader?: string;
@@ -39,7 +39,7 @@ export function statusParts(ev: WatchEvaluation, extras: StatusExtras = {}): Sta
     health === 'no-data'
       ? noData(ev)
       : top
-        ? `${top.kind} on ${top.member ?? 'all members'}${ev.suspects.length > 1 ? ` (+${ev.suspects.length - 1} more)` : ''}`
+        ? `${top.tentative ? `${top.kind} or cpu` : top.kind} on ${top.member ?? 'all members'}${ev.suspects.length > 1 ? ` (+${ev.suspects.length - 1} more)` : ''}`
         : 'ok';
   const parts: StatusParts = { cluster: ev.cluster, health, icon: ICONS[health], state };
   if (health === 'no-data') return withOpen(parts, extras);

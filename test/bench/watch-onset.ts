@@ -1,7 +1,8 @@
 /**
  * The watch detection table of the README: every recorded incident (test/fixtures) evaluated as a watch
  * would have, every 15 s from 2 minutes before the fault to its end, judged against the causes and
- * members the full diagnosis must name (test/support/expected-onset.ts).
+ * members the full diagnosis must name (test/support/expected-onset.ts). "disk?" is a slow-fsync suspect
+ * named before disk and CPU can be told apart (`tentative`).
  *
  *   npx tsx test/bench/watch-onset.ts [scenario ...]     prints the Markdown table and one BENCH line
  */
@@ -18,7 +19,7 @@ const playbooks = loadPlaybooks();
 const describeExpected = (e: ExpectedOnset): string =>
   e === 'nothing' ? 'nothing' : e.suspects.map((s) => `${s.kind} on ${s.member ?? 'any'}`).join(' + ') + (e.alone ? ', alone' : '');
 
-interface Row { name: string; expected: string; firstRight: string; within: boolean; wrongBefore: string; at60: string; falseAlarms: string; wrongLater: string; queries: number }
+interface Row { name: string; expected: string; firstRight: string; settled: string; within: boolean; wrongBefore: string; at60: string; falseAlarms: string; wrongLater: string; queries: number }
 const rows: Row[] = [];
 for (const name of names) {
   const s = await loadScenario(name);
@@ -34,6 +35,11 @@ for (const name of names) {
       name,
       expected: describeExpected(expected),
       firstRight: expected === 'nothing' ? '–' : first ? `${first.offset} s` : 'never',
+      // Right with the kind settled: no suspect left that might still turn from disk to CPU.
+      settled: expected === 'nothing' ? '–' : (() => {
+        const t = after.find((x) => x.judgement.right && !x.evaluation.suspects.some((v) => v.tentative));
+        return t ? `${t.offset} s` : 'never';
+      })(),
       within: expected === 'nothing' || (first !== undefined && first.offset <= limit.seconds),
       wrongBefore: first ? after.filter((t) => t.offset < first.offset && t.evaluation.suspects.length > 0).map((t) => `${t.offset} s: ${t.judgement.named.join(' + ')}`).join('; ') || '–' : '–',
       at60: at60 ? at60.judgement.named.join(' + ') || 'nothing' : '–',
@@ -48,10 +54,10 @@ for (const name of names) {
   }
 }
 
-console.log('| incident | expected | first right after onset | named wrong before that | named 60 s after onset | suspects before onset (or ever, healthy) | wrong again later | queries per evaluation |');
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('| incident | expected | first right after onset | right and settled | named wrong before that | named 60 s after onset | suspects before onset (or ever, healthy) | wrong again later | queries per evaluation |');
+console.log('|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
-  console.log(`| ${r.name} | ${r.expected} | ${r.within ? '' : '✗ '}${r.firstRight} | ${r.wrongBefore} | ${r.at60} | ${r.falseAlarms} | ${r.wrongLater} | ≤ ${r.queries} |`);
+  console.log(`| ${r.name} | ${r.expected} | ${r.within ? '' : '✗ '}${r.firstRight} | ${r.settled} | ${r.wrongBefore} | ${r.at60} | ${r.falseAlarms} | ${r.wrongLater} | ≤ ${r.queries} |`);
 }
 const quiet = rows.filter((r) => r.falseAlarms === 'none').length;
 const faults = rows.filter((r) => r.firstRight !== '–');

@@ -65,7 +65,8 @@ export interface OnsetJudgement {
   why?: string;
 }
 
-const show = (s: { kind: string; member: string | null }): string => `${s.kind} on ${s.member ?? 'all members'}`;
+/** "disk on etcd-2"; "disk? on etcd-2" while disk and CPU are not told apart yet. */
+const show = (s: { kind: string; member: string | null; tentative?: boolean }): string => `${s.kind}${s.tentative ? '?' : ''} on ${s.member ?? 'all members'}`;
 const matches = (got: { kind: OnsetKind; member: string | null }, want: ExpectedSuspect): boolean =>
   got.kind === want.kind && (want.member === null || got.member === want.member);
 

@@ -64,7 +64,12 @@ export function findSuspects(signals: OnsetSignal[], guidelines: Guidelines, mem
       continue;
     }
     const support = commit?.breached ? [commit] : [];
-    candidates.push({ kind: 'disk', member: m, signals: [p99, avg, ...support], summary: `${describeSignal(p99)}, mean ${formatSignalValue(avg)}` });
+    const summary = `${describeSignal(p99)}, mean ${formatSignalValue(avg)}`;
+    if (shape === undefined) {
+      candidates.push({ kind: 'disk', member: m, signals: [p99, avg, ...support], summary: `${summary}; disk or CPU not told apart yet`, tentative: true });
+    } else {
+      candidates.push({ kind: 'disk', member: m, signals: [p99, avg, ...support], summary });
+    }
   }
   if (network && !candidates.some((c) => c.kind === 'cpu' && c.member === network.member)) {
     candidates.push({ kind: 'network', member: network.member, signals: network.signals, summary: network.summary });
@@ -94,7 +99,7 @@ export function findSuspects(signals: OnsetSignal[], guidelines: Guidelines, mem
   return found
     .map((c) => ({ c, score: score(c.signals) }))
     .sort((a, b) => isLoad(b.c) - isLoad(a.c) || b.score - a.score)
-    .map(({ c }) => ({ kind: c.kind, member: c.member, signals: [...new Set(c.signals.map((s) => s.id))], summary: c.summary }));
+    .map(({ c }) => ({ kind: c.kind, member: c.member, signals: [...new Set(c.signals.map((s) => s.id))], summary: c.summary, ...(c.tentative ? { tentative: true } : {}) }));
 }
 
 interface Candidate {
@@ -102,6 +107,7 @@ interface Candidate {
   member: string | null;
   signals: OnsetSignal[];
   summary: string;
+  tentative?: true;
 }
 
 const cpu = (member: string, signals: OnsetSignal[], summary: string): Candidate => ({ kind: 'cpu', member, signals, summary });

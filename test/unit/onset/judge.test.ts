@@ -87,7 +87,10 @@ describe('onset judgement', () => {
     for (const [s, v] of [['wal_fsync_p99', 0.22], ['wal_fsync_mean', 0.024], ['wal_fsync_p99_before', 0.2], ['wal_fsync_mean_before', 0.018]] as const) rows = set(rows, s, 'etcd-3', v);
     expect(named(rows)).toEqual(['cpu on etcd-3']);
     // The same fsyncs right at the onset (the window before was fine) cannot be told from a slow device yet.
-    expect(named(set(set(rows, 'wal_fsync_p99_before', 'etcd-3', 0.012), 'wal_fsync_mean_before', 'etcd-3', 0.002))).toEqual(['disk on etcd-3']);
+    const onset = judge(set(set(rows, 'wal_fsync_p99_before', 'etcd-3', 0.012), 'wal_fsync_mean_before', 'etcd-3', 0.002));
+    expect(onset.suspects).toMatchObject([{ kind: 'disk', member: 'etcd-3', tentative: true }]);
+    expect(onset.suspects[0]!.summary).toBe('WAL fsync p99 ≥ 128 ms on etcd-3 (guideline 10 ms), mean 24 ms; disk or CPU not told apart yet');
+    expect(judge(rows).suspects[0]!.tentative).toBeUndefined();
   });
 
   it('a member missing scrapes on a busy node is starved of CPU, and the slow links toward it are its effect', () => {

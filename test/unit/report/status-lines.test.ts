@@ -37,6 +37,11 @@ describe('status lines', () => {
     expect(statusLines([slowDisk])).toEqual(['🟠 prod  disk on etcd-2 (+1 more) · leader etcd-3 · WAL fsync p99 ≥ 1.02 s etcd-2 (10 ms) · db 180 MiB/2 GiB (9%) etcd-3']);
   });
 
+  it('a suspect whose kind may still change says so', () => {
+    const onset = evaluation({ suspects: [{ kind: 'disk', member: 'etcd-2', signals: ['wal_fsync_p99'], summary: '…', tentative: true }] });
+    expect(statusLines([onset])[0]).toMatch(/^🟠 prod {2}disk or cpu on etcd-2 · leader etcd-3 · /);
+  });
+
   it('a p99 in the bucket that holds its guideline reads as that bucket, not as a number past the line', () => {
     const ev = evaluation({ slowest: { id: 'peer_rtt_p99', member: 'etcd-1', peer: 'etcd-3', value: 0.0507, guideline: 0.05, unit: 's', breached: false, range: { low: 0.0256, high: 0.0512 } } });
     expect(statusLines([ev])[0]).toContain('peer RTT p99 25.6–51.2 ms etcd-1→etcd-3 (50 ms)');
