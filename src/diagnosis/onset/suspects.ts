@@ -71,8 +71,11 @@ export function findSuspects(signals: OnsetSignal[], guidelines: Guidelines, mem
       candidates.push({ kind: 'disk', member: m, signals: [p99, avg, ...support], summary });
     }
   }
-  if (network && !candidates.some((c) => c.kind === 'cpu' && c.member === network.member)) {
-    candidates.push({ kind: 'network', member: network.member, signals: network.signals, summary: network.summary });
+  if (network) {
+    // Round trips toward a starved member rise because it answers late: its CPU's effect, and evidence for it.
+    const starved = candidates.find((c) => c.kind === 'cpu' && c.member === network.member);
+    if (starved) starved.signals.push(...network.signals.filter((p) => !starved.signals.includes(p)));
+    else candidates.push({ kind: 'network', member: network.member, signals: network.signals, summary: network.summary });
   }
 
   const load: Candidate[] = [];

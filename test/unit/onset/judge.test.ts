@@ -96,7 +96,7 @@ describe('onset judgement', () => {
   it('a member missing scrapes on a busy node is starved of CPU, and the slow links toward it are its effect', () => {
     let rows = set(set(healthy(), 'node_cpu_pressure', 'lab-host', 0.9), 'scrape_gaps', 'etcd-3', 0.47);
     rows = set(set(rows, 'peer_rtt_p99', 'etcd-1', 1.6, 'etcd-3'), 'peer_rtt_p99', 'etcd-2', 1.6, 'etcd-3');
-    expect(named(rows)).toEqual(['cpu on etcd-3']);
+    expect(judge(rows).suspects).toMatchObject([{ kind: 'cpu', member: 'etcd-3', signals: ['scrape_gaps', 'node_cpu_pressure', 'peer_rtt_p99'] }]);
   });
 
   it('slow links localise to the member in every slow pair; a slowdown on every pair, or one pair alone, names nobody', () => {
