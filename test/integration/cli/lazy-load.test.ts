@@ -63,6 +63,16 @@ describe('commands that only print load no service code', () => {
     expect(r.loaded).toEqual([]);
   });
 
+  it('status evaluates a cluster without loading Bolt, BullMQ or ioredis', async () => {
+    const dir = tempDir('lazy');
+    const config = join(dir, 'config.yaml');
+    writeFileSync(config, `clusters:\n  lab:\n    prometheus: { url: "http://127.0.0.1:${await freePort()}" }\n    selector: { job: etcd }\n`);
+    const r = await runRecorded(['src/cli/main.ts', 'status', 'lab', '--config', config]);
+    expect(r.stdout).toContain('lab  Prometheus unreachable');
+    expect(r.code).toBe(3);
+    expect(r.loaded).toEqual([]);
+  });
+
   it('check-config validates without loading Bolt, BullMQ or ioredis', async () => {
     const dir = tempDir('lazy');
     const config = join(dir, 'config.yaml');
