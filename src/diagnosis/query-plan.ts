@@ -22,6 +22,15 @@ export function windowVars(cluster: ClusterConfig, windowSeconds: number): Query
   };
 }
 
+/**
+ * The sub-window for checks that must see a fault from its onset: two steps (30 s for windows up to
+ * 15 minutes). A rate over the worst-minute interval would mix 30 s of fault with 90 s of health; over
+ * two steps, taken at every step, the worst one starts at the onset.
+ */
+export function recentSeconds(vars: Pick<QueryVars, 'stepSeconds'>): number {
+  return 2 * vars.stepSeconds;
+}
+
 /** Fills the placeholders; every value comes from config or from numbers we computed. */
 export function renderQuery(template: string, vars: QueryVars): string | undefined {
   if (template.includes('$node_selector') && vars.nodeSelector === undefined) return undefined;
@@ -32,6 +41,7 @@ export function renderQuery(template: string, vars: QueryVars): string | undefin
     .replaceAll('$window_seconds', String(vars.windowSeconds))
     .replaceAll('$window', `${vars.windowSeconds}s`)
     .replaceAll('$rate', `${vars.rateSeconds}s`)
+    .replaceAll('$recent', `${recentSeconds(vars)}s`)
     .replaceAll('$step', `${vars.stepSeconds}s`);
 }
 

@@ -164,7 +164,7 @@ export interface Verdict {
 }
 
 export function decide(input: VerdictInput): Verdict {
-  const found: Array<CauseResult & { kind: Cause['kind']; explainedBy: string[]; delay: number | undefined }> = [];
+  const found: Array<CauseResult & { kind: Cause['kind']; explainedBy: string[]; delay: number | undefined; supportingOnly: boolean }> = [];
   for (const pb of input.playbooks) {
     const checks: ChecksById = new Map(input.checks.filter((c) => c.playbook === pb.id).map((c) => [c.check, c]));
     const thresholds = new Map(pb.checks.map((c) => [c.id, thresholdsOf(c, input.playbooks)]));
@@ -218,6 +218,7 @@ export function decide(input: VerdictInput): Verdict {
         kind: everywhereMarginally || busyNode ? 'information' : cause.kind,
         explainedBy: cause.explainedBy,
         delay: cause.delay ? delayOf(checks.get(cause.delay), members, pairs) : undefined,
+        supportingOnly: severity !== 'critical' && signals.every((id) => checks.get(id)?.impact === 'supporting'),
       });
     }
   }
@@ -265,7 +266,7 @@ export function decide(input: VerdictInput): Verdict {
   const consequences: ConsequenceResult[] = [];
   const information: CauseResult[] = [];
   for (const c of found) {
-    const { kind, explainedBy: _explainedBy, delay: _delay, ...result } = c;
+    const { kind, explainedBy: _explainedBy, delay: _delay, supportingOnly, ...result } = c;
     if (kind === 'information') {
       information.push({ ...result, severity: 'ok' });
       continue;
@@ -277,7 +278,11 @@ export function decide(input: VerdictInput): Verdict {
       // Leadership effects are felt cluster-wide (a slow follower link makes the leader's heartbeats
       // fail): attribute them to the strongest cause found.
       const by = found.find((o) => o.kind === 'cause' && !explainerOf(o));
-      consequences.push(by ? { ...result, attributed_to: ref(by) } : result);
+      if (by) consequences.push({ ...result, attributed_to: ref(by) });
+      // With no cause to follow, an effect seen only in counts that every hiccup and ordinary load
+      // raise (two late heartbeats) is worth knowing, not a problem; many of them (critical) are.
+      else if (supportingOnly) information.push({ ...result, severity: 'ok' });
+      else consequences.push(result);
     } else {
       causes.push(result);
     }

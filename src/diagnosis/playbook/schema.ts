@@ -7,7 +7,7 @@ import { z } from 'zod';
  * ($selector, $window, …) so that no user text can ever reach PromQL.
  */
 
-export const PLACEHOLDERS = ['$selector', '$node_selector', '$member', '$window', '$window_seconds', '$rate', '$step'] as const;
+export const PLACEHOLDERS = ['$selector', '$node_selector', '$member', '$window', '$window_seconds', '$rate', '$recent', '$step'] as const;
 
 const id = z.string().regex(/^[a-z][a-z0-9_-]*$/, 'ids are lower-case letters, digits, _ and -');
 
@@ -120,6 +120,8 @@ const logCheckSchema = z.strictObject({
   unit: z.literal('count').default('count'),
   thresholds: thresholdsSchema.optional(),
   whenAbsent: z.string().optional(),
+  /** As for metric checks: supporting for lines that every fault and ordinary load write alike. */
+  impact: z.enum(['latency', 'information', 'supporting']).default('latency'),
 });
 
 /**
