@@ -61,7 +61,7 @@ describe('recorded incidents, answered every 30 s from the onset', () => {
   it('a starved CPU 30 s in is not called a slow disk: its fsyncs fill far less of its time, and it is said to be not yet distinguishable', async () => {
     const d = await after('cpu-starved-follower-long', 30);
     expect(d.causes[0]).toMatchObject({ playbook: 'disk', cause: 'disk-or-cpu', members: ['etcd-3'] });
-    expect(d.headline).toMatch(/^Slow disk or CPU starvation, not yet distinguishable on etcd-3: .* fsync bound by the device only \d+(\.\d+)?% of the line/);
+    expect(d.headline).toMatch(/^Slow disk or CPU starvation, not yet distinguishable on etcd-3: .* the fsyncs only \d+(\.\d+)?% of the way to being the device's/);
     expect(causeRefs(d).some((c) => c.startsWith('disk/slow-disk'))).toBe(false);
     expect(check(d, 'disk', 'fsync_device_bound').values.find((v) => v.member === 'etcd-3')!.value).toBeLessThan(0.75);
   });
