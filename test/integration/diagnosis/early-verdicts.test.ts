@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Diagnosis } from '../../../src/diagnosis/types.js';
+import { diagnose } from '../../../src/diagnosis/diagnose.js';
+import { loadPlaybooks } from '../../../src/diagnosis/playbook/load.js';
 import { askTimes, diagnoseAfterOnset } from '../../support/recorded-diagnosis.js';
 import { expectedFor, judge, rightFrom } from '../../support/expected-verdicts.js';
 import { listScenarios, loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
@@ -101,5 +103,18 @@ describe('recorded incidents, answered every 30 s from the onset', () => {
     expect(s.meta.leader.atFaultStart).toBe('etcd-3');
     expect(d.consequences).toEqual([]);
     expect(d.information!.find((i) => i.cause === 'heartbeat-failures')).toMatchObject({ members: ['etcd-3'], severity: 'ok' });
+  });
+
+  it('many late heartbeats with no cause behind them are still a problem: only a few are information', async () => {
+    const { evidence } = await diagnoseAfterOnset(await scenario('healthy-control'), 60);
+    const promql = evidence.queries.find((q) => q.promql.includes('etcd_server_heartbeat_send_failures_total') && !q.purpose)!.promql;
+    const late = structuredClone(evidence);
+    for (const q of late.queries.filter((x) => x.promql === promql)) {
+      for (const series of q.result ?? []) if (series.labels.instance === 'etcd-3') series.points = series.points.map((p) => ({ ...p, v: 25 }));
+    }
+    const d = diagnose(late, loadPlaybooks());
+    expect(d.healthy).toBe(false);
+    expect(d.headline).toBe('Late heartbeats on lab, cause not identified');
+    expect(d.consequences.map((c) => [c.cause, c.members, c.severity])).toEqual([['heartbeat-failures', ['etcd-3'], 'critical']]);
   });
 });
