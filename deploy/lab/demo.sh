@@ -103,12 +103,13 @@ ask() {
   LAB_WEBHOOK_TOKEN="${LAB_WEBHOOK_TOKEN:-lab-webhook-token}" \
     npx etcd-triage why-slow lab --config "$LAB_DIR/conf/etcd-triage.yaml" --window "$window"
 }
-# In its first minutes a slow disk and a member starved of CPU look alike (slow fsyncs), and the verdict
-# says so; as the fault goes on the evidence tells them apart. Ask again until it does (at most 3 min).
+# In its first minutes a slow disk and a member starved of CPU can look alike (slow fsyncs), and the
+# verdict says so; as the fault goes on the evidence tells them apart. Ask again until it does (at most
+# 3 min). The verdict is the headline: a second finding that cannot tell yet does not hold it back.
 answer=$(ask) || { printf '%s\n' "$answer"; exit 1; }
 printf '%s\n' "$answer"
 for ((again = 0; again < 6; again++)); do
-  grep -q 'not yet distinguishable' <<<"$answer" || break
+  head -n 1 <<<"$answer" | grep -q 'not yet distinguishable' || break
   step "the verdict cannot tell yet: asking again in 30 s, as the fault goes on"
   sleep 30
   answer=$(ask) || { printf '%s\n' "$answer"; exit 1; }

@@ -171,7 +171,14 @@ function sameLabels(a: Record<string, string>, b: Record<string, string>): boole
 }
 
 function evaluateLogs(pb: Playbook, check: LogCheck, evidence: Evidence, ctx: ClusterContext): CheckResult {
-  const base = { playbook: pb.id, check: check.id, title: check.title, unit: check.unit, guideline: formatGuideline(check.thresholds, check.unit) };
+  const base = {
+    playbook: pb.id,
+    check: check.id,
+    title: check.title,
+    unit: check.unit,
+    guideline: formatGuideline(check.thresholds, check.unit),
+    ...(check.impact !== 'latency' ? { impact: check.impact } : {}),
+  };
   if (!evidence.logs) return { ...base, severity: 'ok', values: [], missing: check.whenAbsent ?? 'no log source configured for this cluster' };
   if (evidence.logs.sources.length === 0) {
     const why = evidence.logs.errors.map((e) => e.message).join('; ') || 'no log source could be read';

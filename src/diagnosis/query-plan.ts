@@ -1,7 +1,7 @@
 import type { ClusterConfig, NodeMatchConfig } from '../config/schema.js';
 import { escapeLabelValue, matchers } from '../sources/prometheus/escape.js';
 import type { Playbook, MetricCheck } from './playbook/schema.js';
-import { isMetricCheck } from './playbook/schema.js';
+import { isMetricCheck, SETTLED_INCREASE } from './playbook/schema.js';
 import { contextQueries } from './context.js';
 import type { PlannedQuery, QueryVars } from './query-vars.js';
 
@@ -70,10 +70,39 @@ export function windowVars(cluster: ClusterConfig, windowSeconds: number): Query
   };
 }
 
+/**
+ * The sub-window for checks that must see a fault from its onset: two steps (30 s for windows up to
+ * 15 minutes). A rate over the worst-minute interval would mix 30 s of fault with 90 s of health; over
+ * two steps, taken at every step, the worst one starts at the onset.
+ */
+export function recentSeconds(vars: Pick<QueryVars, 'stepSeconds'>): number {
+  return 2 * vars.stepSeconds;
+}
+
+/**
+ * How long after a member (re)starts its counters record the start-up rather than the incident. The
+ * peer prober's smoothed round trip starts from the start-up's round trips (backend loading, the
+ * election, peers connecting) and weighs each 4 s probe by 1/8, so it keeps (7/8)^n of them n probes
+ * later: a 1 s start-up round trip weighs less than the 50 ms guideline after 22 probes, 90 s.
+ */
+export const SETTLE_SECONDS = 90;
+
+/**
+ * A counter's increase over the window without the member's first SETTLE_SECONDS: counted from the
+ * first step at which the member is past them (process_start_time_seconds; without that metric nothing
+ * is left out). A member younger than that at the end has no value: before the outer `unless`, a
+ * restart inside the window would subtract the old process's count from the new one's.
+ */
+function settledIncrease(metric: string): string {
+  const young = `(time() - process_start_time_seconds{$selector} < ${SETTLE_SECONDS})`;
+  return `((${metric}{$selector} - min_over_time((${metric}{$selector} unless on ($member) ${young})[$window:$step])) unless on ($member) ${young})`;
+}
+
 /** Fills the placeholders; every value comes from config or from numbers we computed. */
 export function renderQuery(template: string, vars: QueryVars): string | undefined {
   if (template.includes('$node') && vars.nodeSelector === undefined) return undefined;
   return template
+    .replace(SETTLED_INCREASE, (_whole, metric: string) => settledIncrease(metric))
     .replaceAll('$node_selector', vars.nodeSelector ?? '')
     .replaceAll('$node_device', vars.nodeDevice ?? NOT_A_DATA_DEVICE)
     .replaceAll('$node', vars.nodeLabel ?? 'instance')
@@ -82,6 +111,7 @@ export function renderQuery(template: string, vars: QueryVars): string | undefin
     .replaceAll('$window_seconds', String(vars.windowSeconds))
     .replaceAll('$window', `${vars.windowSeconds}s`)
     .replaceAll('$rate', `${vars.rateSeconds}s`)
+    .replaceAll('$recent', `${recentSeconds(vars)}s`)
     .replaceAll('$step', `${vars.stepSeconds}s`);
 }
 

@@ -21,14 +21,22 @@ export type Expected =
       causes: ExpectedCause[];
       /** No root cause beside these (the busy node's marginal timings, if any, only as information). */
       alone?: true;
+      /**
+       * Until this many seconds after the onset, "slow disk or CPU starvation, not yet distinguishable"
+       * on the faulted member is an accepted first answer (the evidence that separates them is not
+       * there yet); from then on only the expected causes are.
+       */
+      notYetDistinguishableUntil?: number;
     }
   | 'healthy'
   | { quiet: true; information: string[] };
 
+const CPU: ExpectedCause = { cause: ['resources/cpu-starved', 'resources/cpu-contention'] };
+
 const BY_KIND: Record<string, Expected> = {
   disk: { causes: [{ cause: 'disk/slow-disk' }] },
   network: { causes: [{ cause: 'network/slow-network' }] },
-  cpu: { causes: [{ cause: ['resources/cpu-starved', 'resources/cpu-contention'] }] },
+  cpu: { causes: [CPU] },
   expensive: { causes: [{ cause: 'expensive/expensive-reads', members: 'any' }] },
   capacity: { causes: [{ cause: 'capacity/write-overload', members: 'any' }] },
   none: 'healthy',
@@ -46,7 +54,21 @@ const BY_SCENARIO: Record<string, Expected> = {
   // The delay proxy on the shared host raised its CPU pressure from 0.60 to 0.86: fsyncs and commits a
   // bucket past their lines on every member, the disk of none.
   'network-mild-member': { causes: [{ cause: 'network/slow-network' }], alone: true },
+  // Nice 10 never costs a scrape, fsyncs stay far from filling the member's time, and the round trips
+  // toward it (a smoothed average) pass 51.2 ms only about 2 minutes after the onset.
+  'cpu-starved-follower-long': { causes: [CPU], notYetDistinguishableUntil: 120 },
 };
+
+/**
+ * Seconds after the onset from which each incident's verdict is right and stays right to the end of
+ * the fault (test/integration/diagnosis/early-verdicts.test.ts holds it, every 30 s); 30 unless listed.
+ * The mild delay shows in the prober's smoothed round trips only from 90-120 s on (3 ms, then 18, 41,
+ * 55 ms at 30, 60, 90 s): before that the evidence is under the guideline and the cluster is judged
+ * healthy; at 90 s the busy host's commits one bucket past their line still stand beside it.
+ */
+const RIGHT_FROM: Record<string, number> = { 'network-mild-member': 120 };
+
+export const rightFrom = (name: string): number => RIGHT_FROM[name] ?? 30;
 
 export function expectedFor(name: string, meta: ScenarioMeta): Expected {
   const e = BY_SCENARIO[name] ?? BY_KIND[meta.fault.kind];
@@ -62,12 +84,19 @@ export interface Judgement {
   named: string[];
   /** Why it is wrong, when it is. */
   why?: string;
+  /** Right only as "not yet distinguishable", where that is accepted this early. */
+  tentative?: true;
 }
 
 const ref = (c: { playbook: string; cause: string }): string => `${c.playbook}/${c.cause}`;
 
-/** Whether a diagnosis gives the expected answer: the causes in rank order on the right members. */
-export function judge(d: Diagnosis, expected: Expected, meta: ScenarioMeta): Judgement {
+const NOT_YET = 'disk/disk-or-cpu';
+
+/**
+ * Whether a diagnosis gives the expected answer: the causes in rank order on the right members.
+ * `after`: seconds after the onset the diagnosis was made, for answers accepted only early on.
+ */
+export function judge(d: Diagnosis, expected: Expected, meta: ScenarioMeta, after?: number): Judgement {
   const named = d.causes.map((c) => `${ref(c)} on ${c.members.join(', ') || 'all members'}`);
   if (typeof expected === 'object' && 'quiet' in expected) {
     if (d.causes.length > 0) return { right: false, named, why: `named ${named[0]}` };
@@ -81,6 +110,18 @@ export function judge(d: Diagnosis, expected: Expected, meta: ScenarioMeta): Jud
     if (d.causes.length > 0) return { right: false, named, why: `named ${named[0]}` };
     if (!d.healthy) return { right: false, named, why: `not healthy: ${d.headline}` };
     return { right: true, named };
+  }
+  const first = d.causes[0];
+  if (
+    expected.notYetDistinguishableUntil !== undefined &&
+    after !== undefined &&
+    after < expected.notYetDistinguishableUntil &&
+    first !== undefined &&
+    ref(first) === NOT_YET &&
+    meta.fault.member !== null &&
+    first.members.join(',') === meta.fault.member
+  ) {
+    return { right: true, named, tentative: true };
   }
   for (const [i, want] of expected.causes.entries()) {
     const got = d.causes[i];

@@ -48,3 +48,26 @@ export async function diagnoseRecorded(
     await Promise.all([registry.close(), collectLogs.close()]);
   }
 }
+
+/** How `why-slow lab --window 3m` is asked during an incident: every 30 s after the onset. */
+export const ASK_EVERY_SECONDS = 30;
+const ASK_WINDOW_SECONDS = 180;
+
+/** The moments after the onset at which the incident is judged, up to the end of its fault. */
+export function askTimes(s: Pick<LoadedScenario, 'times'>): number[] {
+  const out: number[] = [];
+  for (let t = ASK_EVERY_SECONDS; s.times.faultStart + t <= s.times.faultEnd + 1; t += ASK_EVERY_SECONDS) out.push(t);
+  return out;
+}
+
+/**
+ * The incident diagnosed `after` seconds past its onset over the last three minutes, the window never
+ * reaching before the recording.
+ */
+export function diagnoseAfterOnset(s: Pick<LoadedScenario, 'meta' | 'logFiles' | 'times' | 'url'>, after: number): Promise<RunResult> {
+  const endS = s.times.faultStart + after;
+  return diagnoseRecorded(s, { url: s.url }, {}, {
+    endS,
+    windowSeconds: Math.min(ASK_WINDOW_SECONDS, Math.floor(endS - s.times.recordingStart)),
+  });
+}

@@ -7,7 +7,10 @@ import { z } from 'zod';
  * ($selector, $window, …) so that no user text can ever reach PromQL.
  */
 
-export const PLACEHOLDERS = ['$selector', '$node_selector', '$node_device', '$node', '$member', '$window', '$window_seconds', '$rate', '$step'] as const;
+export const PLACEHOLDERS = ['$selector', '$node_selector', '$node_device', '$node', '$member', '$window', '$window_seconds', '$rate', '$recent', '$step', '$settled_increase'] as const;
+
+/** `$settled_increase(metric)`: the one placeholder that takes an argument, a bare metric name. */
+export const SETTLED_INCREASE = /\$settled_increase\(([a-zA-Z_:][a-zA-Z0-9_:]*)\)/g;
 
 const id = z.string().regex(/^[a-z][a-z0-9_-]*$/, 'ids are lower-case letters, digits, _ and -');
 
@@ -36,6 +39,8 @@ const promqlText = z
         ctx.addIssue({ code: 'custom', message: `unknown placeholder ${m[0]}; allowed: ${PLACEHOLDERS.join(' ')}` });
       }
     }
+    const bare = q.replace(SETTLED_INCREASE, '').match(/\$settled_increase\b[^)]*\)?/);
+    if (bare) ctx.addIssue({ code: 'custom', message: `${bare[0]}: write $settled_increase(metric_name), one bare metric name` });
   });
 
 const metricCheckSchema = z.strictObject({
@@ -138,6 +143,8 @@ const logCheckSchema = z.strictObject({
   unit: z.literal('count').default('count'),
   thresholds: thresholdsSchema.optional(),
   whenAbsent: z.string().optional(),
+  /** As for metric checks: supporting for lines that every fault and ordinary load write alike. */
+  impact: z.enum(['latency', 'information', 'supporting']).default('latency'),
 });
 
 /**

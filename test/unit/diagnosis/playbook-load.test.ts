@@ -73,11 +73,13 @@ causes:
       '2.yaml': pb('two', 'up{$selector}', 'a'),
       '3.yaml': pb('two', 'up{$selector}', 'a'),
       '4.yaml': pb('four', 'up{$selector}', 'b'),
+      '5.yaml': pb('five', 'sum($settled_increase(up{job="x"}))', 'a'),
     });
     const p = problemsOf(dir);
     expect(p.find((l) => l.includes('1.yaml'))).toMatch(/checks\.0\.query: unknown placeholder \$windw/);
     expect(p.find((l) => l.includes('4.yaml'))).toMatch(/causes\.0\.when\.all\.0: no check named b/);
     expect(p.find((l) => l.includes('3.yaml'))).toMatch(/id: "two" is already used by .*2\.yaml/);
+    expect(p.find((l) => l.includes('5.yaml'))).toMatch(/checks\.0\.query: \$settled_increase\(up\{job="x"\}\): write \$settled_increase\(metric_name\), one bare metric name/);
   });
 
   it('a YAML syntax error names the file', () => {
