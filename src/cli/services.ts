@@ -145,7 +145,12 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
         attempts: opts.config.jobs.attempts,
       });
       stops.push(() => queue.close());
-      const commandIntake = new CommandIntake(queueConn, queue, opts.prefix ?? DEFAULT_PREFIX);
+      // A connection of its own: the one the queues share carries BullMQ's ~60 scripts, which ioredis copies
+      // into every auto-pipeline it builds (a third of the intake's CPU per command when shared).
+      const commandConn = connectRedis(opts.env, 'front');
+      connections.push(commandConn);
+      commandConn.on('error', (err: Error) => logger.debug({ err: err.message }, 'command intake connection error'));
+      const commandIntake = new CommandIntake(commandConn, queue, opts.prefix ?? DEFAULT_PREFIX);
       const handoffQueue = new HandoffQueue(queueConn, opts.prefix, (err) => logger.debug({ err: err.message }, 'handoff queue connection error'));
       stops.push(() => handoffQueue.close());
       result.handoffQueue = handoffQueue;
