@@ -46,6 +46,12 @@ type AcceptCommand = (dedupeRedisKey: string, pendingKey: string, stream: string
 export class CommandIntake {
   private readonly keys: ReturnType<typeof commandIntakeKeys>;
   private readonly accept: AcceptCommand;
+  /**
+   * Until the connection is first ready, a command waits for it (bounded by the caller's deadline): the
+   * front listens as soon as it starts. Afterwards an outage fails at once (the connection does not queue
+   * commands while offline), so the user hears of it at once.
+   */
+  private firstReady: Promise<void> | undefined;
 
   constructor(
     connection: RedisClient,
@@ -57,6 +63,12 @@ export class CommandIntake {
     if (typeof (connection as Redis & { etcdTriageAcceptCommand?: unknown }).etcdTriageAcceptCommand !== 'function') {
       connection.defineCommand('etcdTriageAcceptCommand', { numberOfKeys: 3, lua: ACCEPT_COMMAND });
     }
+    if (connection.status !== 'ready') {
+      this.firstReady = new Promise<void>((resolve) => connection.once('ready', () => resolve()));
+      void this.firstReady.then(() => {
+        this.firstReady = undefined;
+      });
+    }
     const conn = connection as RedisClient & { etcdTriageAcceptCommand: AcceptCommand };
     this.accept = (...args) => conn.etcdTriageAcceptCommand(...args);
   }
@@ -65,6 +77,7 @@ export class CommandIntake {
     const jobId = randomUUID();
     const dedupeKey = DiagnoseQueue.dedupeKey(request);
     const record: CommandRecord = { jobId, request, requestedAt: Date.now(), dedupeKey };
+    if (this.firstReady !== undefined) await this.firstReady;
     const joined = await this.accept(
       this.queue.dedupeRedisKey(dedupeKey),
       this.keys.pending(dedupeKey),
