@@ -20,7 +20,10 @@ export interface CommandDrainOptions {
 }
 
 export interface CommandDrain {
-  /** Stops reading; a command being moved is finished first. */
+  /**
+   * Stops reading at once; resolves when a batch being moved is finished (not waiting out a blocked
+   * read: a shutdown goes on to close the job consumers without delay).
+   */
   stop(): Promise<void>;
 }
 
@@ -47,6 +50,8 @@ export function startCommandDrain(opts: CommandDrainOptions): CommandDrain {
   const blockMs = opts.blockMs ?? 1000;
   const conn = opts.connection;
   let stopping = false;
+  /** The batch being moved right now, if any: stop() waits for it. */
+  let moving: Promise<void> | undefined;
   let lastClaim = 0;
   // At start and after a failure, this consumer's own taken-but-unfinished entries are read first.
   let ownPending = true;
@@ -93,9 +98,15 @@ export function startCommandDrain(opts: CommandDrainOptions): CommandDrain {
         const from = ownPending ? '0' : '>';
         const reply = (await conn.xreadgroup('GROUP', keys.group, consumer, 'COUNT', BATCH, 'BLOCK', blockMs, 'STREAMS', keys.stream, from)) as ReadReply;
         const entries = reply?.[0]?.[1] ?? [];
-        for (const [id, fields] of entries) await move(id, fields);
+        // Taken commands are moved even when a stop came meanwhile: left taken, they would wait for another drain's claim.
+        moving = (async () => {
+          for (const [id, fields] of entries) await move(id, fields);
+        })();
+        await moving;
+        moving = undefined;
         if (ownPending && entries.length < BATCH) ownPending = false;
       } catch (err) {
+        moving = undefined;
         if (stopping) break;
         // Redis down or failing over: wait and read again; what was taken stays pending and is retried.
         log.warn({ err: err instanceof Error ? err.message : String(err) }, 'command intake drain failed; retrying');
@@ -106,11 +117,12 @@ export function startCommandDrain(opts: CommandDrainOptions): CommandDrain {
     }
   };
 
-  const running = loop();
+  // Ends by itself once stopped: after its blocked read returns, or fails when the connection is closed.
+  void loop();
   return {
     stop: async () => {
       stopping = true;
-      await running;
+      await moving?.catch(() => undefined);
     },
   };
 }
