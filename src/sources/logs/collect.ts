@@ -1,5 +1,4 @@
 import { StreamLineParser } from './parse-line.js';
-import { readZapHead, zapEvent } from './zap-fast.js';
 import {
   DEFAULT_LOG_LIMITS,
   type LogEvent,
@@ -56,17 +55,6 @@ export class MemberCollector {
 
   /** A candidate line (already pre-filtered). */
   acceptLine(line: string): AcceptOutcome {
-    // Plain zap lines of string fields take the fast path (zap-fast.ts); a line before the window is
-    // then dropped unclassified. A plain zap line never touches the parser's CRI state.
-    const head = readZapHead(line);
-    if (head === null) {
-      this.stats.linesUnparsed++;
-      return 'continue';
-    }
-    if (head !== undefined) {
-      if (head.time < this.q.start) return 'continue';
-      return this.acceptEvent(zapEvent(head, this.member));
-    }
     const r = this.parser.push(line);
     if (r === 'partial') return 'continue';
     if (r === null) {

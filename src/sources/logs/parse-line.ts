@@ -10,7 +10,7 @@ import type { EnvelopeFormat, LineFormat, LogEvent, LogEventDetail, LogLevel } f
  * nothing usable (no time, broken JSON, an empty journald MESSAGE). Never throws.
  */
 
-export const ZAP_LEVELS: Record<string, LogLevel> = {
+const ZAP_LEVELS: Record<string, LogLevel> = {
   debug: 'debug',
   info: 'info',
   warn: 'warn',
