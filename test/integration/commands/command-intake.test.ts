@@ -133,6 +133,8 @@ describe('slash commands through the command intake', () => {
 
   it('Redis down: the user is told nothing was started (never "Investigating"), and nothing is queued', async () => {
     const own = await startRedis();
+    // Stopped here on success; registered too, so a failed assertion does not leave it running.
+    opened.push(own);
     const t = await setUp({ redisUrl: own.url, enqueueTimeoutMs: 1000 });
     expect(await t.send('why-slow lab 15m')).toContain('Investigating');
     await own.stop();
