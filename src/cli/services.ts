@@ -173,7 +173,9 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
       };
       const frontRoutes: CustomRoute[] = [
         // Once draining, /readyz says 503 (the load balancer stops routing here) while requests in flight finish.
-        ...healthRoutes({ metrics, redisPing: () => readiness(queueConn) }),
+        // Ready once both the queues' and the command intake's connections answer: a slash command
+        // arriving earlier would wait for its connection inside Slack's 3 s.
+        ...healthRoutes({ metrics, redisPing: () => Promise.all([readiness(queueConn), commandConn.ping()]) }),
         ...alertRoutes(),
       ];
       const envelopePrefix = opts.prefix ?? DEFAULT_PREFIX;
