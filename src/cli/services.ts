@@ -15,6 +15,8 @@ import { startAlertPipeline, type AlertPipeline } from '../jobs/alerts/pipeline.
 import { AlertFollowUps } from '../jobs/alerts/queues.js';
 import { parseDuration } from '../config/duration.js';
 import { DiagnoseQueue } from '../jobs/diagnose/queue.js';
+import { CommandIntake } from '../jobs/commands/command-intake.js';
+import { startCommandDrain } from '../jobs/commands/command-drain.js';
 import { startDiagnoseWorker } from '../jobs/diagnose/worker.js';
 import { frontConnection, redisConnection, redisKeyPrefix, replicaAck, type RedisClient } from '../jobs/redis.js';
 import { HandoffQueue } from '../jobs/handoff/queue.js';
@@ -143,6 +145,12 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
         attempts: opts.config.jobs.attempts,
       });
       stops.push(() => queue.close());
+      // A connection of its own: the one the queues share carries BullMQ's ~60 scripts, which ioredis copies
+      // into every auto-pipeline it builds (a third of the intake's CPU per command when shared).
+      const commandConn = connectRedis(opts.env, 'front');
+      connections.push(commandConn);
+      commandConn.on('error', (err: Error) => logger.debug({ err: err.message }, 'command intake connection error'));
+      const commandIntake = new CommandIntake(commandConn, queue, opts.prefix ?? DEFAULT_PREFIX);
       const handoffQueue = new HandoffQueue(queueConn, opts.prefix, (err) => logger.debug({ err: err.message }, 'handoff queue connection error'));
       stops.push(() => handoffQueue.close());
       result.handoffQueue = handoffQueue;
@@ -165,7 +173,9 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
       };
       const frontRoutes: CustomRoute[] = [
         // Once draining, /readyz says 503 (the load balancer stops routing here) while requests in flight finish.
-        ...healthRoutes({ metrics, redisPing: () => readiness(queueConn) }),
+        // Ready once both the queues' and the command intake's connections answer: a slash command
+        // arriving earlier would wait for its connection inside Slack's 3 s.
+        ...healthRoutes({ metrics, redisPing: () => Promise.all([readiness(queueConn), commandConn.ping()]) }),
         ...alertRoutes(),
       ];
       const envelopePrefix = opts.prefix ?? DEFAULT_PREFIX;
@@ -187,6 +197,8 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
         slackApiUrl: opts.env.SLACK_API_URL,
         logger,
         enqueueDiagnosis: (req) => queue.enqueue(req),
+        // `/etcd why-slow` is written to the command intake (one small script), drained by the workers.
+        enqueueCommand: (req) => commandIntake.enqueue(req),
         enqueueHandoff: (req) => handoffQueue.enqueue(req),
         recordAction: (e) => frontTimeline.append([e]),
         buttons: {
@@ -245,6 +257,18 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
       });
       result.worker = worker;
       active.track(worker);
+
+      // Slash commands the front accepted into the command intake become diagnose jobs here.
+      const drainConn = connectRedis(opts.env, 'command-drain');
+      const drainQueueConn = connectRedis(opts.env, 'command-drain-queue');
+      connections.push(drainConn, drainQueueConn);
+      const drainQueue = new DiagnoseQueue({ connection: drainQueueConn, prefix: opts.prefix, dedupeSeconds: opts.config.jobs.dedupeSeconds, attempts: opts.config.jobs.attempts });
+      drainQueue.queue.on('error', (err) => logger.debug({ err: err.message }, 'command drain queue connection error'));
+      const drain = startCommandDrain({ connection: drainConn, queue: drainQueue, prefix, logger });
+      stops.unshift(async () => {
+        await drain.stop();
+        await drainQueue.close();
+      });
 
       // Handoffs: the consumer, and the schedules (every worker upserts the same ones; BullMQ makes one job per tick).
       // Also checked when the file is loaded; a config built in code gets the same check here.

@@ -7,7 +7,8 @@ import type { CommandEvent, EnqueueDiagnosis } from './command-handler.js';
 import type { EnqueueHandoff } from './handoff-command.js';
 import { registerHandoffActions } from './handoff-actions.js';
 import type { ActionEvent } from '../../incidents/timeline-event.js';
-import { registerEtcdCommand } from './etcd-command.js';
+import { registerEtcdCommand, type EtcdCommandOptions } from './etcd-command.js';
+import { answerSlashCommand } from './slash-command-answer.js';
 import { registerEnvelopeClaim, type ClaimEnvelope } from './envelope-claim.js';
 import { createHttpReceiver } from './receivers/http.js';
 import { createSocketReceiver } from './receivers/socket.js';
@@ -36,6 +37,13 @@ export interface SlackAppOptions {
   customRoutes?: CustomRoute[];
   logger: Logger;
   enqueueDiagnosis: EnqueueDiagnosis;
+  /**
+   * How `/etcd why-slow` enqueues, when not like the buttons (enqueueDiagnosis): the front's cheap durable
+   * command intake, drained into the diagnose queue by the workers.
+   */
+  enqueueCommand?: EnqueueDiagnosis;
+  /** HTTP mode: the endpoint Slack sends the slash command to (default /slack/commands, one of `endpoints`). */
+  commandPath?: string;
   /** Queues `/etcd handoff`; without it the command answers that handoffs are not available. */
   enqueueHandoff?: EnqueueHandoff;
   /** Records button actions (e.g. a suggested action marked done) on the incident timeline. */
@@ -70,14 +78,26 @@ export function createSlackApp(opts: SlackAppOptions): App {
   if (!defaultWindow.ok) throw new Error(`config defaults.window: ${defaultWindow.reason}`);
 
   const logger = slackLogger(opts.logger);
-  const receiver = createReceiver(opts, logger);
-
   const clientOptions: webApi.WebClientOptions = {
     slackApiUrl: opts.slackApiUrl ?? 'https://slack.com/api/',
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 0 },
     timeout: 5000,
   };
+  const userGroups = opts.userGroups ?? defaultUserGroups(opts.botToken, clientOptions);
+  // One `/etcd` for both transports: Bolt's listener (Socket Mode) and the HTTP front's own endpoint.
+  const command: EtcdCommandOptions = {
+    commandName: opts.commandName ?? '/etcd',
+    config: opts.config,
+    defaultWindowSeconds: defaultWindow.seconds,
+    enqueueDiagnosis: opts.enqueueCommand ?? opts.enqueueDiagnosis,
+    ...(opts.enqueueHandoff === undefined ? {} : { enqueueHandoff: opts.enqueueHandoff }),
+    userGroups,
+    enqueueTimeoutMs: opts.enqueueTimeoutMs ?? 2000,
+    logger: opts.logger.child({ component: 'slack-command' }),
+    ...(opts.onCommand === undefined ? {} : { onCommand: opts.onCommand }),
+  };
+  const receiver = createReceiver(opts, logger, command);
   const authorization = {
     botToken: opts.botToken,
     ...(opts.botId === undefined ? {} : { botId: opts.botId }),
@@ -95,18 +115,7 @@ export function createSlackApp(opts: SlackAppOptions): App {
   if (opts.socket?.claimEnvelope !== undefined) {
     registerEnvelopeClaim(app, opts.socket.claimEnvelope, opts.logger.child({ component: 'slack-socket' }));
   }
-  const userGroups = opts.userGroups ?? defaultUserGroups(opts.botToken, clientOptions);
-  registerEtcdCommand(app, {
-    commandName: opts.commandName ?? '/etcd',
-    config: opts.config,
-    defaultWindowSeconds: defaultWindow.seconds,
-    enqueueDiagnosis: opts.enqueueDiagnosis,
-    ...(opts.enqueueHandoff === undefined ? {} : { enqueueHandoff: opts.enqueueHandoff }),
-    userGroups,
-    enqueueTimeoutMs: opts.enqueueTimeoutMs ?? 2000,
-    logger: opts.logger.child({ component: 'slack-command' }),
-    ...(opts.onCommand === undefined ? {} : { onCommand: opts.onCommand }),
-  });
+  registerEtcdCommand(app, command);
   if (opts.recordAction !== undefined) {
     registerHandoffActions(app, { config: opts.config, record: opts.recordAction, logger: opts.logger.child({ component: 'handoff-actions' }) });
   }
@@ -131,7 +140,7 @@ export function createSlackApp(opts: SlackAppOptions): App {
 }
 
 /** The transport Slack reaches the bot by: signed HTTPS requests, or the bot's own Socket Mode connection. */
-function createReceiver(opts: SlackAppOptions, boltLogger: ReturnType<typeof slackLogger>): Receiver {
+function createReceiver(opts: SlackAppOptions, boltLogger: ReturnType<typeof slackLogger>, command: EtcdCommandOptions): Receiver {
   if (opts.socket !== undefined && opts.signingSecret !== undefined) throw new Error('give either a signing secret (HTTP) or a Socket Mode app token, not both');
   if (opts.socket !== undefined) {
     return createSocketReceiver({
@@ -147,6 +156,7 @@ function createReceiver(opts: SlackAppOptions, boltLogger: ReturnType<typeof sla
     customRoutes: opts.customRoutes ?? [],
     boltLogger,
     logger: opts.logger,
+    command: { path: opts.commandPath ?? '/slack/commands', name: command.commandName, answer: (payload) => answerSlashCommand(payload, command) },
   });
 }
 

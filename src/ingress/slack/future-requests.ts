@@ -40,7 +40,7 @@ export function refuseFutureRequests(receiver: HTTPReceiver, endpoints: readonly
 }
 
 /** The path exactly as Bolt routes it (WHATWG URL, dot segments resolved), so no spelling slips past. */
-function pathOf(url: string | undefined): string | undefined {
+export function pathOf(url: string | undefined): string | undefined {
   try {
     return new URL(url ?? '/', 'http://localhost').pathname;
   } catch {

@@ -45,11 +45,15 @@ export class DiagnoseQueue {
     return [req.cluster, req.windowSeconds, focus, where].join('|');
   }
 
-  async enqueue(request: DiagnosisRequest): Promise<EnqueueResult> {
-    const jobId = randomUUID();
+  /**
+   * `as`: the job id and request time given by an earlier step (the command intake, which has already
+   * answered the user with that id); adding the same id again is a no-op, so a retried drain adds once.
+   */
+  async enqueue(request: DiagnosisRequest, as?: { jobId: string; requestedAt: number }): Promise<EnqueueResult> {
+    const jobId = as?.jobId ?? randomUUID();
     const data: DiagnoseJobData = {
       request,
-      requestedAt: Date.now(),
+      requestedAt: as?.requestedAt ?? Date.now(),
       ...('channelId' in request.origin ? { slack: { channel: request.origin.channelId, ...threadOf(request) } } : {}),
     };
     const job = await this.queue.add('why-slow', data, {
@@ -58,6 +62,16 @@ export class DiagnoseQueue {
     });
     // On a duplicate BullMQ returns the job already queued under the deduplication id.
     return { jobId: job.id ?? jobId, deduplicated: job.id !== jobId };
+  }
+
+  /** Where BullMQ keeps the deduplication entry of `key` (Queue.getDeduplicationJobId reads the same). */
+  dedupeRedisKey(key: string): string {
+    return `${this.queue.keys['de']}:${key}`;
+  }
+
+  /** The prefix of this queue's job keys: a job's hash is this followed by its id. */
+  get jobKeyPrefix(): string {
+    return this.queue.toKey('');
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,8 @@
 import { HTTPReceiver, type CustomRoute, type Logger as BoltLogger } from '@slack/bolt';
 import type { Logger } from 'pino';
-import { refuseFutureRequests } from '../future-requests.js';
+import { pathOf, refuseFutureRequests } from '../future-requests.js';
+import type { EphemeralAnswer } from '../slash-command-answer.js';
+import { commandEndpoint } from './http-commands.js';
 
 export interface HttpReceiverOptions {
   signingSecret: string;
@@ -10,11 +12,15 @@ export interface HttpReceiverOptions {
   customRoutes: CustomRoute[];
   boltLogger: BoltLogger;
   logger: Logger;
+  /** The slash command answered by the front's own endpoint on `path` (one of `endpoints`) instead of by Bolt. */
+  command?: { path: string; name: string; answer: (payload: Record<string, string>) => Promise<EphemeralAnswer> };
 }
 
 /**
  * Slack calls the bot over HTTPS: every request signed with the app's signing secret, which Bolt checks
  * (and refuses stale requests); requests stamped more than five minutes ahead are refused here too.
+ * The slash command's path is served by the front's own endpoint (http-commands.ts), with the same checks,
+ * ahead of Bolt; everything else there (another command, an SSL check) is passed on to Bolt.
  */
 export function createHttpReceiver(opts: HttpReceiverOptions): HTTPReceiver {
   const receiver = new HTTPReceiver({
@@ -26,6 +32,24 @@ export function createHttpReceiver(opts: HttpReceiverOptions): HTTPReceiver {
     // Answer only after the listener acked: the ack body (the ephemeral answer) is the whole response.
     processBeforeResponse: false,
   });
-  refuseFutureRequests(receiver, opts.endpoints, opts.logger.child({ component: 'slack-receiver' }));
+  const log = opts.logger.child({ component: 'slack-receiver' });
+  refuseFutureRequests(receiver, opts.endpoints, log);
+  const command = opts.command;
+  if (command !== undefined && opts.endpoints.includes(command.path)) {
+    const bolt = receiver.requestListener;
+    const endpoint = commandEndpoint({
+      signingSecret: opts.signingSecret,
+      commandName: command.name,
+      answer: command.answer,
+      passOn: bolt,
+      logger: log,
+    });
+    receiver.requestListener = (req, res): void => {
+      // The exact path is the common case; any other spelling is resolved as Bolt routes it.
+      const path = req.url === command.path ? command.path : pathOf(req.url);
+      if (path === command.path && req.method === 'POST') endpoint(req, res);
+      else bolt(req, res);
+    };
+  }
   return receiver;
 }
