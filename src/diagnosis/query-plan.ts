@@ -55,19 +55,19 @@ export function clusterVars(opts: {
 export function windowVars(cluster: ClusterConfig, windowSeconds: number): QueryVars {
   const rateSeconds = Math.max(120, Math.min(600, Math.round(windowSeconds / 15)));
   const stepSeconds = Math.max(15, Math.round(windowSeconds / 60));
-  return {
-    ...clusterVars({
-      selector: matchers(cluster.selector),
-      memberLabel: cluster.memberLabel,
-      nodeSelector: cluster.nodeExporter ? matchers(cluster.nodeExporter.selector) : undefined,
-      nodeMatch: cluster.nodeExporter?.match,
-      nodeDevice: cluster.nodeExporter?.device,
-      displayLabel: cluster.members?.displayLabel,
-    }),
-    windowSeconds,
-    rateSeconds,
-    stepSeconds,
-  };
+  return { ...clusterConfigVars(cluster), windowSeconds, rateSeconds, stepSeconds };
+}
+
+/** The placeholders' values a cluster's config gives, whatever the window (shared with the watch). */
+export function clusterConfigVars(cluster: ClusterConfig): ReturnType<typeof clusterVars> {
+  return clusterVars({
+    selector: matchers(cluster.selector),
+    memberLabel: cluster.memberLabel,
+    nodeSelector: cluster.nodeExporter ? matchers(cluster.nodeExporter.selector) : undefined,
+    nodeMatch: cluster.nodeExporter?.match,
+    nodeDevice: cluster.nodeExporter?.device,
+    displayLabel: cluster.members?.displayLabel,
+  });
 }
 
 /**
@@ -98,8 +98,11 @@ function settledIncrease(metric: string): string {
   return `((${metric}{$selector} - min_over_time((${metric}{$selector} unless on ($member) ${young})[$window:$step])) unless on ($member) ${young})`;
 }
 
-/** Fills the placeholders; every value comes from config or from numbers we computed. */
-export function renderQuery(template: string, vars: QueryVars): string | undefined {
+/**
+ * Fills the placeholders; every value comes from config or from numbers we computed. `$recent` spans two
+ * steps in a diagnosis; a watch, which evaluates one instant, passes its own rate window instead.
+ */
+export function renderQuery(template: string, vars: QueryVars, recent: number = recentSeconds(vars)): string | undefined {
   if (template.includes('$node') && vars.nodeSelector === undefined) return undefined;
   return template
     .replace(SETTLED_INCREASE, (_whole, metric: string) => settledIncrease(metric))
@@ -111,7 +114,7 @@ export function renderQuery(template: string, vars: QueryVars): string | undefin
     .replaceAll('$window_seconds', String(vars.windowSeconds))
     .replaceAll('$window', `${vars.windowSeconds}s`)
     .replaceAll('$rate', `${vars.rateSeconds}s`)
-    .replaceAll('$recent', `${recentSeconds(vars)}s`)
+    .replaceAll('$recent', `${recent}s`)
     .replaceAll('$step', `${vars.stepSeconds}s`);
 }
 

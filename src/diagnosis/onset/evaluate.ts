@@ -1,9 +1,9 @@
 import { PrometheusError } from '../../sources/prometheus/errors.js';
 import type { Sample } from '../../sources/prometheus/types.js';
 import type { OnsetAnswers, OnsetRow } from './answers.js';
-import { readGuidelines } from './guidelines.js';
+import { readGuidelines, type Guidelines } from './guidelines.js';
 import { judgeOnset } from './judge.js';
-import { memberQuery, onsetVars, SIGNAL_LABEL, signalQueries, windowsFor, type OnsetQuery } from './queries.js';
+import { memberQuery, onsetVars, playbookCheckQuery, SIGNAL_LABEL, signalQueries, windowsFor, type OnsetQuery } from './queries.js';
 import type { OnsetInput, WatchEvaluation } from './types.js';
 
 /**
@@ -12,12 +12,13 @@ import type { OnsetInput, WatchEvaluation } from './types.js';
  * under `missing`, so a watch can tell "Prometheus is down" from "etcd is fine".
  */
 export async function evaluateOnset(input: OnsetInput): Promise<WatchEvaluation> {
-  const answers = await queryOnset(input);
-  return judgeOnset(input.clusterName, answers, readGuidelines(input.playbooks));
+  const guidelines = readGuidelines(input.playbooks);
+  const answers = await queryOnset(input, guidelines.guidelines);
+  return judgeOnset(input.clusterName, answers, guidelines);
 }
 
 /** The querying half: Prometheus' answers, failures kept as data. */
-export async function queryOnset(input: OnsetInput): Promise<OnsetAnswers> {
+export async function queryOnset(input: OnsetInput, guidelines: Guidelines): Promise<OnsetAnswers> {
   const at = input.at ?? Math.floor(Date.now() / 1000);
   const vars = onsetVars(input.cluster);
   const answers: OnsetAnswers = {
@@ -54,7 +55,8 @@ export async function queryOnset(input: OnsetInput): Promise<OnsetAnswers> {
   // The best-scraped member tells the interval: a starved member misses scrapes, Prometheus does not.
   answers.scrapeIntervalSeconds = 60 / Math.max(1, ...samples);
   answers.windows = windowsFor(answers.scrapeIntervalSeconds);
-  await Promise.all(signalQueries(vars, answers.windows).map(ask));
+  const deviceBound = guidelines.fsync_device_bound && playbookCheckQuery(guidelines.fsync_device_bound.query, vars, answers.windows);
+  await Promise.all(signalQueries(vars, answers.windows, deviceBound).map(ask));
   return answers;
 }
 

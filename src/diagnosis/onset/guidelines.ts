@@ -8,7 +8,8 @@ import { isMetricCheck, isRefCheck, type MetricCheck, type Playbook, type Thresh
  */
 export const GUIDELINE_CHECKS = {
   wal_fsync_p99: 'disk/wal_fsync_p99',
-  wal_fsync_all_slow: 'disk/wal_fsync_all_slow',
+  // Not only a line: the watch evaluates this check's own query, the evidence the diagnosis decides on.
+  fsync_device_bound: 'disk/fsync_device_bound',
   backend_commit_p99: 'disk/backend_commit_p99',
   latency_inflated: 'resources/latency_inflated',
   peer_rtt_p99: 'network/peer_rtt_p99',
@@ -33,6 +34,8 @@ export interface Guideline {
   thresholds: Thresholds;
   /** Bucket upper bounds when the value is a histogram quantile. */
   les?: number[];
+  /** The check's PromQL with its placeholders, for a check the watch evaluates as the diagnosis does. */
+  query: string;
 }
 
 export type Guidelines = { [K in GuidelineId]?: Guideline };
@@ -66,5 +69,5 @@ function resolve(playbooks: Playbook[], source: string, seen: Set<string>): Guid
 
 function fromMetric(check: MetricCheck, source: string): Guideline | string {
   if (!check.thresholds) return `the playbook check ${source} has no thresholds`;
-  return { source, thresholds: check.thresholds, les: check.buckets ? bucketBounds(check.buckets) : undefined };
+  return { source, thresholds: check.thresholds, les: check.buckets ? bucketBounds(check.buckets) : undefined, query: check.query };
 }

@@ -9,7 +9,7 @@ import type { OnsetSignal, WatchEvaluation } from './types.js';
  * looks like now out. No I/O, so every decision is tested without a Prometheus.
  */
 export function judgeOnset(cluster: string, a: OnsetAnswers, g: { guidelines: Guidelines; problems: string[] }): WatchEvaluation {
-  const { all, measured } = gradeSignals(a, g.guidelines);
+  const { all } = gradeSignals(a, g.guidelines);
   const valueOf = (signal: string, member: string): number | undefined =>
     a.rows.find((r) => r.signal === signal && r.labels[a.memberLabel] === member)?.value;
 
@@ -29,7 +29,7 @@ export function judgeOnset(cluster: string, a: OnsetAnswers, g: { guidelines: Gu
   return {
     cluster,
     at: new Date(a.at * 1000).toISOString(),
-    suspects: findSuspects(all, g.guidelines, memberNames, measured),
+    suspects: findSuspects(all, g.guidelines, memberNames),
     leader: members.find((m) => m.leader)?.member ?? null,
     members,
     slowest: slowest(signals),

@@ -1,4 +1,5 @@
-import { matchers } from '../../sources/prometheus/escape.js';
+import type { ClusterConfig } from '../../config/schema.js';
+import { clusterConfigVars, renderQuery } from '../query-plan.js';
 
 /**
  * The PromQL of one watch evaluation: a handful of instant queries, each returning several signals
@@ -10,11 +11,8 @@ import { matchers } from '../../sources/prometheus/escape.js';
 /** The label each expression's results are tagged with. */
 export const SIGNAL_LABEL = 'onset_signal';
 
-export interface OnsetVars {
-  selector: string;
-  nodeSelector?: string;
-  memberLabel: string;
-}
+/** The cluster's placeholders, as a diagnosis fills them. */
+export type OnsetVars = ReturnType<typeof clusterConfigVars>;
 
 export interface OnsetQuery {
   /** Short name of the family, for messages ("latency query failed: …"). */
@@ -24,12 +22,17 @@ export interface OnsetQuery {
   signals: string[];
 }
 
-export function onsetVars(cluster: { selector: Record<string, string>; memberLabel: string; nodeExporter?: { selector: Record<string, string> } }): OnsetVars {
-  return {
-    selector: matchers(cluster.selector),
-    nodeSelector: cluster.nodeExporter ? matchers(cluster.nodeExporter.selector) : undefined,
-    memberLabel: cluster.memberLabel,
-  };
+export function onsetVars(cluster: ClusterConfig): OnsetVars {
+  return clusterConfigVars(cluster);
+}
+
+/**
+ * A playbook check's query as the watch asks it: the placeholders filled as a diagnosis fills them, the
+ * diagnosis' worst-30-s sub-window (`$recent`) and every other window being the watch's rate window, at
+ * the one instant evaluated. So the watch reads the diagnosis' own evidence, never a copy of its rule.
+ */
+export function playbookCheckQuery(template: string, v: OnsetVars, w: Windows): string | undefined {
+  return renderQuery(template, { ...v, windowSeconds: w.rate, rateSeconds: w.rate, stepSeconds: w.rate }, w.rate);
 }
 
 function union(name: string, parts: Array<[signal: string, expr: string]>): OnsetQuery {
@@ -77,7 +80,11 @@ export function windowsFor(scrapeIntervalSeconds: number): Windows {
 const hq = (metric: string, by: string, S: string, w: number): string =>
   `histogram_quantile(0.99, sum by (${by}, le) (rate(${metric}_bucket{${S}}[${w}s])))`;
 
-export function signalQueries(v: OnsetVars, w: Windows): OnsetQuery[] {
+/**
+ * `deviceBound`: the rendered query of disk/fsync_device_bound (playbookCheckQuery), when the playbooks
+ * have that check.
+ */
+export function signalQueries(v: OnsetVars, w: Windows, deviceBound?: string): OnsetQuery[] {
   const S = v.selector;
   const M = v.memberLabel;
   const R = w.rate;
@@ -86,8 +93,8 @@ export function signalQueries(v: OnsetVars, w: Windows): OnsetQuery[] {
       ['wal_fsync_p99', hq('etcd_disk_wal_fsync_duration_seconds', M, S, R)],
       ['backend_commit_p99', hq('etcd_disk_backend_commit_duration_seconds', M, S, R)],
       // The window before this one: when the fsyncs were already slow then, this window holds only the
-      // fault, and the mean-to-p99 shape of its fsyncs says whether every fsync is slow (the device) or a
-      // few stall (a CPU the process waits for). At the very onset the window mixes both and cannot tell.
+      // fault, and fsyncs that are not the device's there are a starved CPU's, not an onset's mix of fast
+      // and slow ones.
       ['wal_fsync_p99_before', `histogram_quantile(0.99, sum by (${M}, le) (rate(etcd_disk_wal_fsync_duration_seconds_bucket{${S}}[${R}s] offset ${R}s)))`],
       [
         'wal_fsync_mean_before',
@@ -97,6 +104,8 @@ export function signalQueries(v: OnsetVars, w: Windows): OnsetQuery[] {
         'wal_fsync_mean',
         `sum by (${M}) (rate(etcd_disk_wal_fsync_duration_seconds_sum{${S}}[${R}s])) / sum by (${M}) (rate(etcd_disk_wal_fsync_duration_seconds_count{${S}}[${R}s]))`,
       ],
+      // Whether the fsyncs are bound by the device (time spent in fsync, mean near p99): the playbook's.
+      ...(deviceBound === undefined ? [] : ([['fsync_device_bound', deviceBound]] as Array<[string, string]>)),
     ]),
     union('peers', [
       ['peer_rtt_p99', hq('etcd_network_peer_round_trip_time_seconds', `${M}, To`, S, w.rtt)],

@@ -18,6 +18,8 @@ const GRADED: Record<string, { guideline: GuidelineId; unit: Unit; absentMeansZe
   wal_fsync_mean: { guideline: 'wal_fsync_p99', unit: 's' },
   wal_fsync_mean_before: { guideline: 'wal_fsync_p99', unit: 's' },
   backend_commit_p99: { guideline: 'backend_commit_p99', unit: 's' },
+  // disk/fsync_device_bound's own value: 1 (100%) at its line.
+  fsync_device_bound: { guideline: 'fsync_device_bound', unit: 'ratio' },
   peer_rtt_p99: { guideline: 'peer_rtt_p99', unit: 's' },
   peer_send_failures: { guideline: 'peer_send_failures', unit: 'count', absentMeansZero: true },
   scrape_gaps: { guideline: 'scrape_gaps', unit: 'ratio' },
@@ -32,16 +34,14 @@ const GRADED: Record<string, { guideline: GuidelineId; unit: Unit; absentMeansZe
   failed_proposals: { guideline: 'failed_proposals', unit: 'count', absentMeansZero: true },
 };
 
-/** Signals a person reads in status; the rest only feed the decisions. */
-const INTERNAL = new Set(['wal_fsync_p99_before', 'wal_fsync_mean_before']);
+/** Signals a person reads in status; the rest only feed the decisions (device-bound says what kind of slow). */
+const INTERNAL = new Set(['wal_fsync_p99_before', 'wal_fsync_mean_before', 'fsync_device_bound']);
 
 export interface GradedSignals {
   /** Every graded signal, including the internal ones. */
   all: OnsetSignal[];
   /** Member id (hex, as in peer labels) → member name. */
   nameById: Map<string, string>;
-  /** The value as Prometheus answered it (a quantile interpolated inside its bucket), before grading. */
-  measured: (s: OnsetSignal) => number;
 }
 
 export function gradeSignals(a: OnsetAnswers, guidelines: Guidelines): GradedSignals {
@@ -51,18 +51,15 @@ export function gradeSignals(a: OnsetAnswers, guidelines: Guidelines): GradedSig
     if (r.signal === 'server_id' && r.labels.server_id && name) nameById.set(r.labels.server_id, name);
   }
   const all: OnsetSignal[] = [];
-  const raw = new WeakMap<OnsetSignal, number>();
   for (const r of a.rows) {
     const spec = GRADED[r.signal];
     const g = spec && guidelines[spec.guideline];
     if (!spec || !g || !Number.isFinite(r.value)) continue;
     const member = r.labels[a.memberLabel] ?? null;
     const peer = r.labels.To === undefined ? undefined : (nameById.get(r.labels.To) ?? r.labels.To);
-    const s = grade(r.signal, member, r.value, spec.unit, g, r.signal.startsWith('wal_fsync_mean') ? undefined : g.les, peer);
-    raw.set(s, r.value);
-    all.push(s);
+    all.push(grade(r.signal, member, r.value, spec.unit, g, r.signal.startsWith('wal_fsync_mean') ? undefined : g.les, peer));
   }
-  return { all, nameById, measured: (s) => raw.get(s) ?? s.value };
+  return { all, nameById };
 }
 
 export function isInternal(s: OnsetSignal): boolean {

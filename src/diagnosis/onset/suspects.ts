@@ -9,25 +9,30 @@ import type { OnsetKind, OnsetSignal, OnsetSuspect } from './types.js';
  * - a member's fsyncs are slow when the p99 is past its line on the bucket edges AND the mean is past
  *   the same line: a short window's p99 rides on a handful of fsyncs, the mean on all of them, and a
  *   mean over the p99 guideline is a breach no interpolation can invent;
+ * - disk or CPU on the diagnosis' own evidence, the playbook check disk/fsync_device_bound evaluated
+ *   over the watch's window: fsyncs bound by the device (the member in fsync most of the wall time, or
+ *   its mean fsync near its p99) are the disk's, firmly, from the first window that shows them;
  * - CPU, not disk, when the member misses scrapes on a busy node (resources/cpu-starved), when its
  *   commits are far over the line while the round trips toward it rise (resources/cpu-contention), or
- *   when its fsyncs, slow for a whole window already, are a few stalls rather than all slow (the mean
- *   far below the p99, disk/wal_fsync_all_slow) on a node whose CPU pressure is past its line;
+ *   when its fsyncs, slow for a whole window already and still not the device's, come with a node
+ *   whose CPU pressure is past its line or with failed scrapes;
+ * - otherwise slow fsyncs are disk-or-CPU, marked tentative: at the onset a window mixing fast and slow
+ *   fsyncs under-reads a slow device, and without CPU evidence a device slow now and then looks the same;
  * - network on the one member found in every slow member→peer pair (network/slow-network, localise:
  *   pairs); a slowdown on every pair names no member and is no suspect;
  * - expensive reads and write floods by their volume; as in the playbooks they explain slow disks, CPUs
- *   and links seen on several members at once (one member's slow disk stands on its own);
+ *   and links seen on several members at once, and slow fsyncs not yet told apart from a CPU (one
+ *   member's device-bound fsyncs stand on their own);
  * - leader changes, moments without a leader, failed proposals and an apply backlog are effects: a
  *   suspect only when nothing else explains them.
  */
-export function findSuspects(signals: OnsetSignal[], guidelines: Guidelines, members: string[], measured: (s: OnsetSignal) => number): OnsetSuspect[] {
+export function findSuspects(signals: OnsetSignal[], guidelines: Guidelines, members: string[]): OnsetSuspect[] {
   const get = (id: string, member: string | null): OnsetSignal | undefined => signals.find((s) => s.id === id && s.member === member && s.peer === undefined);
   const breached = (id: string, member: string | null): OnsetSignal | undefined => {
     const s = get(id, member);
     return s?.breached ? s : undefined;
   };
   const nodeBusy = signals.find((s) => s.id === 'node_cpu_pressure' && s.breached);
-  const allSlowLine = guidelines.wal_fsync_all_slow?.thresholds.warning;
   const inflatedLine = guidelines.latency_inflated?.thresholds.warning;
 
   const network = localisePairs(signals.filter((s) => (s.id === 'peer_rtt_p99' || s.id === 'peer_send_failures') && s.breached));
@@ -41,35 +46,40 @@ export function findSuspects(signals: OnsetSignal[], guidelines: Guidelines, mem
     const gaps = breached('scrape_gaps', m);
     const inflated = commit?.range && inflatedLine !== undefined && commit.range.low >= inflatedLine ? commit : undefined;
 
+    // disk/fsync_device_bound at its line: the device is the bottleneck (the diagnosis' slow-disk). A
+    // window still mixing fast and slow fsyncs only under-reads it, so this is firm from the onset on.
+    const device = slowFsyncs ? breached('fsync_device_bound', m) : undefined;
     // resources/cpu-starved: a member too starved to answer its scrapes, on a busy node (or one with
-    // slow fsyncs of its own where node pressure cannot be read).
-    if (gaps && (nodeBusy || slowFsyncs)) {
+    // slow fsyncs of its own, not the device's, where node pressure cannot be read).
+    if (gaps && !device && (nodeBusy || slowFsyncs)) {
       candidates.push(cpu(m, [gaps, ...(nodeBusy ? [nodeBusy] : []), ...(slowFsyncs ?? [])], `${m} is missing ${formatSignalValue(gaps)} of its scrapes${nodeBusy ? ` on a node at ${formatSignalValue(nodeBusy)} CPU pressure` : ''}`));
       continue;
     }
-    // The shape of the fsyncs (disk/wal_fsync_all_slow) says device or CPU only once the window holds
-    // nothing but the fault: when the window before it was slow already.
-    const settled = breached('wal_fsync_p99_before', m) !== undefined && breached('wal_fsync_mean_before', m) !== undefined;
-    const shape = slowFsyncs && settled && allSlowLine !== undefined ? (slowFsyncs[1].value / measured(slowFsyncs[0]) >= allSlowLine ? 'device' : 'stalls') : undefined;
     // resources/cpu-contention: commits far over the line and the round trips toward the member rising,
-    // unless every fsync is slow (then the device explains both).
-    if (inflated && network?.member === m && shape !== 'device') {
+    // unless the fsyncs are the device's (then the device explains both).
+    if (inflated && network?.member === m && !device) {
       candidates.push(cpu(m, [inflated, ...network.signals], `commit p99 ${formatSignalValue(inflated)} on ${m} and peer round trips toward it rising: CPU contention`));
       continue;
     }
     if (!slowFsyncs) continue;
     const [p99, avg] = slowFsyncs;
-    if (shape === 'stalls' && nodeBusy) {
-      candidates.push(cpu(m, [p99, avg, nodeBusy], `fsync stalls on ${m} (p99 ${formatSignalValue(p99)}, mean ${formatSignalValue(avg)}) on a node at ${formatSignalValue(nodeBusy)} CPU pressure: CPU starvation`));
-      continue;
-    }
     const support = commit?.breached ? [commit] : [];
     const summary = `${describeSignal(p99)}, mean ${formatSignalValue(avg)}`;
-    if (shape === undefined) {
-      candidates.push({ kind: 'disk', member: m, signals: [p99, avg, ...support], summary: `${summary}; disk or CPU not told apart yet`, tentative: true });
-    } else {
-      candidates.push({ kind: 'disk', member: m, signals: [p99, avg, ...support], summary });
+    if (device) {
+      candidates.push({ kind: 'disk', member: m, signals: [p99, avg, device, ...support], summary });
+      continue;
     }
+    // Not the device's over a window that holds nothing but the fault (the window before was slow
+    // already) on a busy node: the member waits for a CPU, inside fsync and outside it. Without the
+    // check in the playbooks there is no telling, whatever the node.
+    const settled = breached('wal_fsync_p99_before', m) !== undefined && breached('wal_fsync_mean_before', m) !== undefined;
+    const share = get('fsync_device_bound', m);
+    const howFar = share ? `fsyncs ${formatSignalValue(share)} of the way to being the device's` : "fsyncs' share of the time not read";
+    if (settled && nodeBusy && guidelines.fsync_device_bound !== undefined) {
+      candidates.push(cpu(m, [p99, avg, nodeBusy], `slow fsyncs on ${m} (p99 ${formatSignalValue(p99)}, mean ${formatSignalValue(avg)}) not bound by the device, on a node at ${formatSignalValue(nodeBusy)} CPU pressure: CPU starvation`));
+      continue;
+    }
+    candidates.push({ kind: 'disk', member: m, signals: [p99, avg, ...support], summary: `${summary}; disk or CPU not told apart yet (${howFar})`, tentative: true });
   }
   if (network) {
     // Round trips toward a starved member rise because it answers late: its CPU's effect, and evidence for it.
@@ -92,8 +102,9 @@ export function findSuspects(signals: OnsetSignal[], guidelines: Guidelines, mem
   let found = [...load, ...candidates];
   if (load.length > 0) {
     // A heavy load slows every member's CPU and links (network and resources defer to it), and every
-    // member's disk alike: only a disk slow on one member alone stands as a cause of its own.
-    const disks = candidates.filter((c) => c.kind === 'disk');
+    // member's disk alike: only fsyncs bound by the device on one member alone stand as a cause of their
+    // own; slow fsyncs not told apart from a CPU are the load's (as disk/disk-or-cpu defers to it).
+    const disks = candidates.filter((c) => c.kind === 'disk' && !c.tentative);
     found = [...load, ...(disks.length === 1 ? disks : [])];
   }
   if (found.length === 0) found = effects(signals);

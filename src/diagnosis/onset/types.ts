@@ -33,8 +33,9 @@ export interface OnsetSuspect {
   /** One short line for people, e.g. "WAL fsync p99 ≥ 512 ms on etcd-2 (guideline 10 ms)". */
   summary: string;
   /**
-   * True while the kind may still change: slow fsyncs at the very onset, when the window still mixes
-   * fast and slow ones and a slow disk cannot yet be told from a member starved of CPU.
+   * True while the kind may still change: slow fsyncs not (yet) bound by the device, neither at the
+   * onset (a window still mixing fast and slow fsyncs under-reads a slow device) nor with CPU evidence
+   * beside them: a slow disk not yet told from a member starved of CPU.
    */
   tentative?: boolean;
 }

@@ -29,6 +29,8 @@ function healthy(): OnsetRow[] {
     row('wal_fsync_mean', 0.002, { instance: m }),
     row('wal_fsync_mean_before', 0.002, { instance: m }),
     row('backend_commit_p99', 0.02, { instance: m }),
+    // disk/fsync_device_bound as healthy members read it: far from its line (1).
+    row('fsync_device_bound', 0.3, { instance: m }),
     row('scrape_gaps', 0, { instance: m }),
     row('client_bytes_sent', 250, { instance: m }),
     row('write_rate', 18, { instance: m }),
@@ -71,26 +73,57 @@ describe('onset judgement', () => {
     expect(named(set(healthy(), 'wal_fsync_p99', 'etcd-3', 0.036))).toEqual([]);
   });
 
-  it('slow fsyncs on one member, every one of them slow: disk on that member, shown as a bound', () => {
+  it('slow fsyncs bound by the device (disk/fsync_device_bound at its line): disk on that member, firm from the onset, shown as a bound', () => {
     let rows = healthy();
-    for (const [s, v] of [['wal_fsync_p99', 0.124], ['wal_fsync_mean', 0.065], ['wal_fsync_p99_before', 0.124], ['wal_fsync_mean_before', 0.06], ['backend_commit_p99', 0.25]] as const) rows = set(rows, s, 'etcd-2', v);
+    // The window before is still healthy: the onset itself. The device-bound reading decides at once.
+    for (const [s, v] of [['wal_fsync_p99', 0.124], ['wal_fsync_mean', 0.065], ['fsync_device_bound', 1.2], ['backend_commit_p99', 0.25]] as const) rows = set(rows, s, 'etcd-2', v);
     const ev = judge(rows);
     expect(ev.suspects).toHaveLength(1);
-    expect(ev.suspects[0]).toMatchObject({ kind: 'disk', member: 'etcd-2', signals: ['wal_fsync_p99', 'wal_fsync_mean', 'backend_commit_p99'] });
+    expect(ev.suspects[0]).toMatchObject({ kind: 'disk', member: 'etcd-2', signals: ['wal_fsync_p99', 'wal_fsync_mean', 'fsync_device_bound', 'backend_commit_p99'] });
+    expect(ev.suspects[0]!.tentative).toBeUndefined();
     expect(ev.suspects[0]!.summary).toBe('WAL fsync p99 ≥ 64 ms on etcd-2 (guideline 10 ms), mean 65 ms');
     // 64 ms is 6.4× its 10 ms line; the commit's 128 ms only 5.1× its 25 ms line.
     expect(ev.slowest).toMatchObject({ id: 'wal_fsync_p99', member: 'etcd-2', value: 0.064, bound: true });
+    // A discriminator, not a latency: status does not list it.
+    expect(ev.signals.some((s) => s.id === 'fsync_device_bound')).toBe(false);
   });
 
-  it('fsync stalls (mean far below the p99) for a whole window on a busy node: CPU, not disk', () => {
+  it('slow fsyncs not bound by the device for a whole window on a busy node: CPU, not disk; at the onset, or on a quiet node, not told apart', () => {
     let rows = set(healthy(), 'node_cpu_pressure', 'lab-host', 0.99);
-    for (const [s, v] of [['wal_fsync_p99', 0.22], ['wal_fsync_mean', 0.024], ['wal_fsync_p99_before', 0.2], ['wal_fsync_mean_before', 0.018]] as const) rows = set(rows, s, 'etcd-3', v);
-    expect(named(rows)).toEqual(['cpu on etcd-3']);
-    // The same fsyncs right at the onset (the window before was fine) cannot be told from a slow device yet.
+    for (const [s, v] of [['wal_fsync_p99', 0.22], ['wal_fsync_mean', 0.024], ['fsync_device_bound', 0.45], ['wal_fsync_p99_before', 0.2], ['wal_fsync_mean_before', 0.018]] as const) rows = set(rows, s, 'etcd-3', v);
+    const ev = judge(rows);
+    expect(ev.suspects).toMatchObject([{ kind: 'cpu', member: 'etcd-3', signals: ['wal_fsync_p99', 'wal_fsync_mean', 'node_cpu_pressure'] }]);
+    expect(ev.suspects[0]!.summary).toBe('slow fsyncs on etcd-3 (p99 ≥ 128 ms, mean 24 ms) not bound by the device, on a node at 99% CPU pressure: CPU starvation');
+    expect(ev.suspects[0]!.tentative).toBeUndefined();
+    // The same fsyncs right at the onset (the window before was fine): a window mixing fast and slow
+    // fsyncs under-reads a slow device, so it is not told apart yet.
     const onset = judge(set(set(rows, 'wal_fsync_p99_before', 'etcd-3', 0.012), 'wal_fsync_mean_before', 'etcd-3', 0.002));
     expect(onset.suspects).toMatchObject([{ kind: 'disk', member: 'etcd-3', tentative: true }]);
-    expect(onset.suspects[0]!.summary).toBe('WAL fsync p99 ≥ 128 ms on etcd-3 (guideline 10 ms), mean 24 ms; disk or CPU not told apart yet');
-    expect(judge(rows).suspects[0]!.tentative).toBeUndefined();
+    expect(onset.suspects[0]!.summary).toBe("WAL fsync p99 ≥ 128 ms on etcd-3 (guideline 10 ms), mean 24 ms; disk or CPU not told apart yet (fsyncs 45% of the way to being the device's)");
+    // Settled, but no sign of a CPU shortage (node pressure under its line, no failed scrape): a device
+    // slow now and then looks the same, so no confident answer either way.
+    expect(judge(set(rows, 'node_cpu_pressure', 'lab-host', 0.4)).suspects).toMatchObject([{ kind: 'disk', member: 'etcd-3', tentative: true }]);
+  });
+
+  it("the device-bound line is the playbook check's own: a stricter line there makes the same fsyncs the disk's", () => {
+    let rows = set(healthy(), 'node_cpu_pressure', 'lab-host', 0.99);
+    for (const [s, v] of [['wal_fsync_p99', 0.22], ['wal_fsync_mean', 0.024], ['fsync_device_bound', 0.45], ['wal_fsync_p99_before', 0.2], ['wal_fsync_mean_before', 0.018]] as const) rows = set(rows, s, 'etcd-3', v);
+    const strict = playbooks.map((pb) =>
+      pb.id !== 'disk' ? pb : { ...pb, checks: pb.checks.map((c) => (c.id === 'fsync_device_bound' && 'query' in c ? { ...c, thresholds: { direction: 'above' as const, warning: 0.4 } } : c)) },
+    );
+    expect(named(rows)).toEqual(['cpu on etcd-3']);
+    expect(named(rows, strict)).toEqual(['disk on etcd-3']);
+  });
+
+  it('without a device-bound reading the CPU evidence decides; without the check in the playbooks there is no telling', () => {
+    let rows = set(healthy(), 'node_cpu_pressure', 'lab-host', 0.99).filter((r) => !(r.signal === 'fsync_device_bound' && r.labels.instance === 'etcd-3'));
+    for (const [s, v] of [['wal_fsync_p99', 0.22], ['wal_fsync_mean', 0.024], ['wal_fsync_p99_before', 0.2], ['wal_fsync_mean_before', 0.018]] as const) rows = set(rows, s, 'etcd-3', v);
+    expect(named(rows)).toEqual(['cpu on etcd-3']);
+    const without = playbooks.map((pb) => (pb.id !== 'disk' ? pb : { ...pb, checks: pb.checks.filter((c) => c.id !== 'fsync_device_bound') }));
+    const ev = judge(rows, without);
+    expect(ev.suspects).toMatchObject([{ kind: 'disk', member: 'etcd-3', tentative: true }]);
+    expect(ev.suspects[0]!.summary).toBe("WAL fsync p99 ≥ 128 ms on etcd-3 (guideline 10 ms), mean 24 ms; disk or CPU not told apart yet (fsyncs' share of the time not read)");
+    expect(ev.missing).toContain('guideline fsync_device_bound: no playbook check disk/fsync_device_bound to take the guideline from');
   });
 
   it('a member missing scrapes on a busy node is starved of CPU, and the slow links toward it are its effect', () => {
@@ -110,7 +143,7 @@ describe('onset judgement', () => {
     expect(named(set(healthy(), 'peer_rtt_p99', 'etcd-1', 0.061, 'etcd-3'))).toEqual([]);
   });
 
-  it('expensive reads come first and explain slow disks on several members; a disk slow on one member alone stands', () => {
+  it('expensive reads come first and explain slow disks on several members; device-bound fsyncs on one member alone stand', () => {
     let rows = healthy();
     for (const m of MEMBERS) rows = set(rows, 'client_bytes_sent', m, 22 * 2 ** 20);
     let several = rows;
@@ -118,7 +151,9 @@ describe('onset judgement', () => {
     expect(named(several)).toEqual(['expensive on all']);
     let one = rows;
     for (const [s, v] of [['wal_fsync_p99', 0.46], ['wal_fsync_mean', 0.21]] as const) one = set(one, s, 'etcd-3', v);
-    expect(named(one)).toEqual(['expensive on all', 'disk on etcd-3']);
+    // Slow fsyncs not (yet) bound by the device are the load's, as the diagnosis folds disk-or-cpu into it.
+    expect(named(one)).toEqual(['expensive on all']);
+    expect(named(set(one, 'fsync_device_bound', 'etcd-3', 1.1))).toEqual(['expensive on all', 'disk on etcd-3']);
   });
 
   it('a write flood is capacity; leader changes with no cause in sight are consensus', () => {
@@ -131,7 +166,7 @@ describe('onset judgement', () => {
 
   it('the lines come from the loaded playbooks: a laxer fsync line there makes the same reading no breach', () => {
     let rows = healthy();
-    for (const [s, v] of [['wal_fsync_p99', 0.124], ['wal_fsync_mean', 0.065]] as const) rows = set(rows, s, 'etcd-2', v);
+    for (const [s, v] of [['wal_fsync_p99', 0.124], ['wal_fsync_mean', 0.065], ['fsync_device_bound', 1.2]] as const) rows = set(rows, s, 'etcd-2', v);
     expect(named(rows)).toEqual(['disk on etcd-2']);
     const lax = playbooks.map((pb) =>
       pb.id !== 'disk' ? pb : { ...pb, checks: pb.checks.map((c) => (c.id === 'wal_fsync_p99' && 'query' in c ? { ...c, thresholds: { direction: 'above' as const, warning: 0.1 } } : c)) },
