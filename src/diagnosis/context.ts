@@ -1,7 +1,7 @@
 import type { Evidence } from './evidence.js';
 import { findQuery } from './evidence.js';
 import type { PlannedQuery, QueryVars } from './query-vars.js';
-import type { NodeMap } from './node-map.js';
+import type { MemberInfo, NodeMap } from './members.js';
 
 /**
  * Facts every diagnosis needs besides the playbooks: which members exist and are up, who leads, and
@@ -28,18 +28,6 @@ const versionQuery = (v: QueryVars): string =>
 // same query reads the member's other target labels (display name, the address its node is found by).
 const idQuery = (v: QueryVars): string =>
   `max by (${[v.memberLabel, 'server_id', ...(v.memberLabels ?? [])].join(', ')}) (last_over_time(etcd_server_id{${v.selector}}[${Math.max(86400, v.windowSeconds)}s]))`;
-
-export interface MemberInfo {
-  name: string;
-  /** Scraped at least once in the window. */
-  seen: boolean;
-  leader: boolean;
-  version?: string;
-  /** Raft member id in hex, as peer labels (To, Remote) and log lines write it. */
-  id?: string;
-  /** The member's target labels asked for besides the member label (QueryVars.memberLabels). */
-  labels: Record<string, string>;
-}
 
 export interface ClusterContext {
   members: MemberInfo[];

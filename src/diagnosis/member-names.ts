@@ -1,4 +1,5 @@
-import type { ClusterContext, MemberInfo } from './context.js';
+import type { ClusterContext } from './context.js';
+import type { MemberInfo } from './members.js';
 import type { EvidenceLogEvent } from './evidence.js';
 import type { CheckResult } from './types.js';
 

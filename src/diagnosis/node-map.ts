@@ -1,22 +1,10 @@
 import type { NodeMatchConfig } from '../config/schema.js';
 import { escapeLabelValue } from '../sources/prometheus/escape.js';
-import type { MemberInfo } from './context.js';
+import type { MemberInfo, NodeMap } from './members.js';
 import { findQuery, type Evidence } from './evidence.js';
 import { isMetricCheck, type Playbook } from './playbook/schema.js';
 import { checkQuery } from './query-plan.js';
 import type { QueryVars } from './query-vars.js';
-
-/**
- * Which node_exporter series belong to which member. Node signals are queried once per signal for all
- * nodes (grouped by the node label) and the answers are mapped onto members here, so a starved node is
- * named on the member it runs, and a member whose node cannot be found is said so, never guessed.
- */
-export interface NodeMap {
-  /** Member (member label value) → the node label value of its node, for members whose node was found. */
-  nodeOf: Map<string, string>;
-  /** Members with no node series, and what was looked for. */
-  unmatched: Array<{ member: string; lookedFor: string }>;
-}
 
 /** The host part of an address: 10.0.0.11 of 10.0.0.11:2379, https://10.0.0.11:2379/ or [fd00::1]:2379. */
 export function hostOf(address: string): string {

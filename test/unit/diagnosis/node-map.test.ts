@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../src/config/load.js';
-import type { MemberInfo } from '../../../src/diagnosis/context.js';
+import type { MemberInfo } from '../../../src/diagnosis/members.js';
 import { hostOf, mapMembersToNodes } from '../../../src/diagnosis/node-map.js';
 import { displayNames } from '../../../src/diagnosis/member-names.js';
 
