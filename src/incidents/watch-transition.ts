@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { OnsetKind, WatchEvaluation } from '../../diagnosis/onset/types.js';
+import type { OnsetKind, WatchEvaluation } from '../diagnosis/onset/types.js';
 
 /**
  * The warning state machine of one watched cluster, as a pure function of the previous state and one
@@ -63,7 +63,7 @@ export interface WatchSettingsView {
 
 export type WatchAction =
   | { kind: 'opened'; warning: Warning }
-  | { kind: 'changed'; warning: Warning; added: WarningCause[]; worse: boolean; ratio: number }
+  | { kind: 'changed'; warning: Warning; added: WarningCause[]; worse: boolean; ratio: number; at: string }
   | { kind: 'recovered'; warning: Warning; durationMs: number };
 
 /** The part of an evaluation the state machine reads (a full WatchEvaluation fits). */
@@ -146,7 +146,7 @@ export function transition(prev: WatchState, ev: EvaluationView, cluster: string
         };
         const next = withoutRun({ ...base, phase: 'open', count: 0, warning });
         if (added.length === 0 && !worse) return { next, actions: [], applied: true };
-        return { next, actions: [{ kind: 'changed', warning, added, worse, ratio }], applied: true };
+        return { next, actions: [{ kind: 'changed', warning, added, worse, ratio, at: ev.at }], applied: true };
       }
       const count = prev.phase === 'recovering' ? prev.count + 1 : 1;
       const clearSince = prev.phase === 'recovering' && prev.runSince !== undefined ? prev.runSince : ev.at;
