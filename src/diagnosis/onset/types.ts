@@ -18,6 +18,10 @@ export interface OnsetSignal {
   /** True when the value is only a bound (histogram bucket edge), as in "≥ 51.2 ms". */
   bound?: boolean;
   breached: boolean;
+  /** For a member→peer signal (peer round trip, failed sends): the peer, by member name. */
+  peer?: string;
+  /** For a histogram quantile: the bucket edges the value lies between (high null past the last edge). */
+  range?: { low: number; high: number | null };
 }
 
 /** One cause the evaluation sees arriving now, on one member (or cluster-wide). */
