@@ -19,6 +19,7 @@ import { startDiagnoseWorker } from '../jobs/diagnose/worker.js';
 import { frontConnection, redisConnection, redisKeyPrefix, replicaAck, type RedisClient } from '../jobs/redis.js';
 import { HandoffQueue } from '../jobs/handoff/queue.js';
 import { startHandoffWorker } from '../jobs/handoff/worker.js';
+import { startWatch } from '../jobs/watch/start.js';
 import { DEFAULT_PREFIX } from '../jobs/names.js';
 import { IncidentStore } from '../incidents/incident-store.js';
 import { TimelineStore } from '../incidents/timeline-store.js';
@@ -277,6 +278,25 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
       });
       result.handoffWorker = handoffWorker;
       active.track(handoffWorker);
+
+      // Early warning: the schedulers of the watched clusters (reconciled) and their consumer.
+      const watch = await startWatch({
+        config: opts.config,
+        run: { config: opts.config, playbooks: opts.playbooks, prometheus, collectLogs },
+        connect: (purpose) => {
+          const c = connectRedis(opts.env, purpose);
+          connections.push(c);
+          return c;
+        },
+        store: timelineConn,
+        prefix,
+        timeline,
+        slack: paced,
+        metrics,
+        logger,
+      });
+      stops.unshift(() => watch.close());
+      active.track(watch.worker);
 
       if (opts.config.alertmanager !== undefined) {
         const pipeline = startAlertPipeline({

@@ -1,6 +1,5 @@
 import type { types as SlackTypes } from '@slack/bolt';
 import type { Diagnosis } from '../diagnosis/types.js';
-import { formatDuration } from '../diagnosis/window.js';
 import type { OutboxItem } from '../incidents/watch-store.js';
 import type { Warning, WarningCause } from '../incidents/watch-transition.js';
 import { diagnosisButtons } from './action-buttons.js';
@@ -47,7 +46,7 @@ export function watchParentMessage(i: WatchParentInput): SlackMessage {
   const w = i.warning;
   const what = esc(warningHeadline(w, i.diagnosis));
   const recovered = w.recoveredAt !== undefined;
-  const lasted = recovered ? formatDuration(Math.max(60, Math.round((Date.parse(w.recoveredAt!) - Date.parse(w.since)) / 60_000) * 60)) : undefined;
+  const lasted = recovered ? minutes(Date.parse(w.recoveredAt!) - Date.parse(w.since)) : undefined;
   const head = recovered
     ? `✅ *${esc(w.cluster)}* — recovered after ${lasted}: ${what} (from ${hhmm(w.since)} to ${hhmm(w.recoveredAt!)})`
     : `👀 *${esc(w.cluster)}* — ${what} since ${hhmm(w.since)}`;
@@ -91,7 +90,7 @@ export function watchReplyMessage(item: OutboxItem, w: Warning, d: Diagnosis | u
       return { text: cutMrkdwn(text.replace(/\*/g, ''), 3000), blocks: [section(text)] };
     }
     case 'recovered': {
-      const text = `✅ Recovered after ${formatDuration(Math.max(60, Math.round(item.durationMs / 60_000) * 60))}: nothing over its onset guideline since ${hhmm(w.recoveredAt ?? item.at)}.`;
+      const text = `✅ Recovered after ${minutes(item.durationMs)}: nothing over its onset guideline since ${hhmm(w.recoveredAt ?? item.at)}.`;
       return { text, blocks: [section(text)] };
     }
     case 'alert-linked': {
@@ -101,5 +100,8 @@ export function watchReplyMessage(item: OutboxItem, w: Warning, d: Diagnosis | u
     }
   }
 }
+
+/** "6 min": how long a warning lasted, to the minute (never "0 min"). */
+const minutes = (ms: number): string => `${Math.max(1, Math.round(ms / 60_000))} min`;
 
 const ratioText = (r: number): string => `${r >= 10 ? Math.round(r) : r.toFixed(1)}×`;
