@@ -20,6 +20,8 @@ import { frontConnection, redisConnection, redisKeyPrefix, replicaAck, type Redi
 import { HandoffQueue } from '../jobs/handoff/queue.js';
 import { startHandoffWorker } from '../jobs/handoff/worker.js';
 import { startWatch } from '../jobs/watch/start.js';
+import { readStatusLines } from '../jobs/watch/status.js';
+import { WatchStore } from '../incidents/watch-store.js';
 import { DEFAULT_PREFIX } from '../jobs/names.js';
 import { IncidentStore } from '../incidents/incident-store.js';
 import { TimelineStore } from '../incidents/timeline-store.js';
@@ -189,6 +191,7 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
         logger,
         enqueueDiagnosis: (req) => queue.enqueue(req),
         enqueueHandoff: (req) => handoffQueue.enqueue(req),
+        readStatus: (clusters) => readStatusLines({ config: opts.config, store: new WatchStore(queueConn, envelopePrefix), timeline: frontTimeline }, clusters),
         recordAction: (e) => frontTimeline.append([e]),
         buttons: {
           // A click Slack delivers twice (same action_ts, user and button) acts once, on any replica.

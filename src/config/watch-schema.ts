@@ -9,11 +9,14 @@ import type { ClusterConfig, Config } from './schema.js';
 
 const durationText = z.string().regex(/^\d+[smhd]$/, 'must be a duration such as 30m, 6h or 1d');
 
+/** Consecutive evaluations that see a cause arriving before a warning opens. */
+const openAfter = z.number().int().min(1).max(20);
+/** Consecutive evaluations that see nothing before an open warning is called recovered. */
+const recoverAfter = z.number().int().min(1).max(120);
+
 export const watchHysteresisSchema = z.strictObject({
-  /** Consecutive evaluations that see a cause arriving before a warning opens. */
-  openAfter: z.number().int().min(1).max(20).default(2),
-  /** Consecutive evaluations that see nothing before an open warning is called recovered. */
-  recoverAfter: z.number().int().min(1).max(120).default(4),
+  openAfter: openAfter.default(2),
+  recoverAfter: recoverAfter.default(4),
 });
 
 export const watchSchema = z.strictObject({
@@ -32,7 +35,8 @@ export const clusterWatchSchema = z.strictObject({
   enabled: z.boolean().optional(),
   intervalSeconds: watchSchema.shape.intervalSeconds.unwrap().optional(),
   channel: z.string().min(1).optional(),
-  hysteresis: watchHysteresisSchema.partial().optional(),
+  // Without defaults: a field left out here comes from the global section, not from the built-in default.
+  hysteresis: z.strictObject({ openAfter: openAfter.optional(), recoverAfter: recoverAfter.optional() }).optional(),
   rememberFor: durationText.optional(),
 });
 

@@ -163,6 +163,11 @@ export class WatchStore {
     return (await this.redis.get(`${this.p}:evidence:${id}`)) ?? undefined;
   }
 
+  /** A one-time claim (true for the first caller only), kept for `ttlSeconds`. */
+  async claim(name: string, ttlSeconds: number): Promise<boolean> {
+    return (await this.redis.set(`${this.p}:once:${name}`, '1', 'EX', ttlSeconds, 'NX')) === 'OK';
+  }
+
   /** One worker per thread at a time; undefined when another holds it. */
   lockThread(id: string): Promise<RedisLock | undefined> {
     return RedisLock.acquire(this.redis, `${this.p}:thread-lock:${id}`, 30_000);

@@ -105,3 +105,10 @@ export function watchReplyMessage(item: OutboxItem, w: Warning, d: Diagnosis | u
 const minutes = (ms: number): string => `${Math.max(1, Math.round(ms / 60_000))} min`;
 
 const ratioText = (r: number): string => `${r >= 10 ? Math.round(r) : r.toFixed(1)}×`;
+
+/** The reply in an alert thread that links the watch warning open for the same cluster. */
+export function alertLinkReply(w: Warning, d: Diagnosis | undefined, permalink: string | null): SlackMessage {
+  const where = permalink === null ? 'its thread in the watch channel' : link(permalink, 'warning thread');
+  const text = `👀 The watch saw this coming: ${esc(warningHeadline(w, d))} since ${hhmm(w.since)} (${where}).`;
+  return { text: cutMrkdwn(text.replace(/<[^|>]*\|([^>]*)>/g, '$1'), 3000), blocks: [section(text)] };
+}

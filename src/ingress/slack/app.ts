@@ -15,6 +15,7 @@ import { registerInteractions } from './interactions.js';
 import { registerDiagnosisActions } from './actions/register.js';
 import type { ActionDeps } from './actions/click.js';
 import { CachedUserGroups, type UserGroupDirectory } from './user-groups.js';
+import type { ReadStatus } from './status-command.js';
 
 export const DEFAULT_ENDPOINTS = ['/slack/commands', '/slack/events', '/slack/actions'] as const;
 
@@ -38,6 +39,8 @@ export interface SlackAppOptions {
   enqueueDiagnosis: EnqueueDiagnosis;
   /** Queues `/etcd handoff`; without it the command answers that handoffs are not available. */
   enqueueHandoff?: EnqueueHandoff;
+  /** Answers `/etcd status` from the watch state in Redis; without it the command says it is unavailable. */
+  readStatus?: ReadStatus;
   /** Records button actions (e.g. a suggested action marked done) on the incident timeline. */
   recordAction?: (event: ActionEvent) => Promise<void>;
   /**
@@ -102,6 +105,7 @@ export function createSlackApp(opts: SlackAppOptions): App {
     defaultWindowSeconds: defaultWindow.seconds,
     enqueueDiagnosis: opts.enqueueDiagnosis,
     ...(opts.enqueueHandoff === undefined ? {} : { enqueueHandoff: opts.enqueueHandoff }),
+    ...(opts.readStatus === undefined ? {} : { readStatus: opts.readStatus }),
     userGroups,
     enqueueTimeoutMs: opts.enqueueTimeoutMs ?? 2000,
     logger: opts.logger.child({ component: 'slack-command' }),

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServices } from '../../../src/cli/services.js';
+import type { Diagnosis } from '../../../src/diagnosis/types.js';
 import { isWatchEvent } from '../../../src/incidents/timeline-event.js';
 import { WatchStore } from '../../../src/incidents/watch-store.js';
 import { loadScenario, readScenarioMeta, type LoadedScenario } from '../../support/fixture-prometheus.js';
@@ -8,6 +9,7 @@ import { startRedis } from '../../support/redis.js';
 import { SlackStandin, type StoredMessage } from '../../support/slack-standin.js';
 import { startSwitchProxy, type SwitchProxy } from '../../support/switch-proxy.js';
 import { startTestBot } from '../../support/test-bot.js';
+import { sendSlashCommand } from '../../support/slack-sign.js';
 
 /**
  * Recorded incidents replayed as live: each recording is shifted so that its fault begins about a
@@ -18,6 +20,10 @@ import { startTestBot } from '../../support/test-bot.js';
  */
 const LAB = 'C0LABWATCH';
 const CALM = 'C0CALMWATCH';
+const FLEET = 'C0FLEET';
+const ALERTS = 'C0LABALERTS';
+const TOKEN = 'watch-webhook-token';
+const SECRET = 'watch-signing-secret';
 const ONSET_IN_S = 60;
 
 let redis: RunningProcess & { url: string };
@@ -46,11 +52,11 @@ beforeAll(async () => {
     SlackStandin.start(),
   ]);
   proxy = await startSwitchProxy(disk.url);
-  const cluster = (url: string, channel: string): string => `
+  const cluster = (url: string, channel: string, groups = '[]'): string => `
     prometheus: { url: "${url}", timeoutMs: 3000 }
     selector: { job: etcd }
     nodeExporter: { selector: { job: node } }
-    slack: { channels: ["${channel}"] }`;
+    slack: { channels: ["${channel}", "${FLEET}"], userGroups: ${groups} }`;
   bot = await startTestBot({
     name: 'watch.yaml',
     config: `
@@ -58,17 +64,24 @@ watch:
   enabled: true
   intervalSeconds: 10
   hysteresis: { openAfter: 2, recoverAfter: 3 }
+alertmanager:
+  auth: { tokenEnv: AM_TOKEN }
+  dropUnmatched: true
 clusters:
   lab:${cluster(proxy.url, LAB)}
-  calm:${cluster(healthy.url, CALM)}
+    alerts: { channel: ${ALERTS} }
+    watch: { channel: ${LAB} }
+  calm:${cluster(healthy.url, CALM, '[S0CALM]')}
   unwatched:${cluster(healthy.url, 'C0UNWATCHED')}
     watch: { enabled: false }
 `,
     slack: { token: slack.token, apiUrl: slack.apiUrl },
     redisUrl: redis.url,
     prefix,
-    signingSecret: 'unused-signing-secret',
+    signingSecret: SECRET,
+    secrets: { AM_TOKEN: TOKEN },
   });
+  slack.setUserGroup('S0CALM', ['U0CALM']);
   store = new WatchStore(bot.timeline!.redis, prefix);
 }, 120_000);
 
@@ -94,13 +107,16 @@ describe('the watch, on recorded incidents replayed as live', () => {
     expect(Date.parse(warning.since)).toBeLessThanOrEqual(onsetMs + 45_000);
     // Spacing with tolerance: posted within 90 s of the onset (two evaluations 10 s apart, then the diagnosis).
     expect(parentPostedAt - onsetMs).toBeLessThanOrEqual(90_000);
-    expect(parent!.text).toMatch(/^👀 lab — Slow disk on etcd-2\b/);
+    // The full diagnosis names the cause: the disk playbook's (a slow disk, or at one minute in, a stall), on etcd-2.
+    const diagnosis = JSON.parse((await store.thread(warning.id)).diagnosis!) as Diagnosis;
+    expect(diagnosis.causes[0]).toMatchObject({ playbook: 'disk', members: ['etcd-2'] });
+    expect(parent!.text.startsWith(`👀 lab — ${diagnosis.causes[0]!.title} on etcd-2 since `)).toBe(true);
     expect(parent!.text).toContain(`since ${hhmm(Date.parse(warning.since))} UTC`);
     expect(parent!.text).toContain('no alert has fired yet');
     expect(JSON.stringify(parent!.blocks)).toContain('Re-run');
     expect(parent!.metadata?.event_payload['key']).toBe(`watch.${warning.id}`);
     const [details] = slack.threadReplies(LAB, parent!.ts);
-    expect(details!.text).toContain('Slow disk');
+    expect(details!.text).toContain(diagnosis.causes[0]!.title);
     expect(JSON.stringify(details!.blocks)).toContain('What the watch saw arriving');
 
     // Three more evaluations of the same fault: nothing new is posted, nothing else is opened.
@@ -116,12 +132,64 @@ describe('the watch, on recorded incidents replayed as live', () => {
     expect(await store.evaluations('unwatched')).toEqual([]);
   }, 330_000);
 
+  it('/etcd status answers from Redis with one line per cluster the user may see', async () => {
+    const url = `${bot.url}/slack/commands`;
+    const ask = async (text: string, user: string, channel = FLEET): Promise<string> => {
+      const res = await sendSlashCommand(url, SECRET, { text, channel_id: channel, channel_name: 'fleet', user_id: user });
+      expect(res.status).toBe(200);
+      return (res.json as { text?: string }).text ?? '';
+    };
+    const queriesBefore = slack.callsOf('chat.postMessage').length;
+    const alice = (await ask('status all', 'U0ALICE')).split('\n');
+    // calm asks for user group S0CALM: alice is not in it and sees nothing of it.
+    expect(alice).toHaveLength(3);
+    expect(alice[0]).toContain('*Status*');
+    expect(alice[1]).toMatch(/^🟠 \*lab\* · ⚠️ warning since \d\d:\d\d UTC: .*etcd-2.* · leader etcd-\d · 3\/3 up · slowest /);
+    expect(alice[2]).toBe('⚪ *unwatched* · not watched');
+    expect(alice.join('\n')).not.toContain('calm');
+    const member = (await ask('status', 'U0CALM')).split('\n');
+    expect(member).toHaveLength(4);
+    expect(member[1]).toMatch(/^🟢 \*calm\* · leader etcd-\d · 3\/3 up · slowest .* · db .* of .*/);
+    expect(await ask('status calm', 'U0ALICE')).toContain('⛔');
+    expect(await ask('status nosuch', 'U0ALICE')).toContain('Unknown cluster');
+    expect(await ask('status all', 'U0ALICE', 'C0NOWHERE')).toContain('This channel may not query any cluster');
+    // Answers are ephemeral, in the command's response: nothing was posted in any channel.
+    expect(slack.callsOf('chat.postMessage').length).toBe(queriesBefore);
+  }, 60_000);
+
+  it('an alert firing while the warning is open links to the warning thread, and the warning thread links back', async () => {
+    // The slow-gRPC alert Alertmanager sent during the recording, as if it fired now.
+    const body = structuredClone(disk.alerts[0]!);
+    for (const a of body.alerts) a.startsAt = new Date().toISOString();
+    const res = await fetch(`${bot.url}/alertmanager`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBeLessThan(300);
+    await waitFor('the alert thread', () => parents(ALERTS).length === 1, 60_000, 200);
+    const alertParent = parents(ALERTS)[0]!;
+    await waitFor('the link in the alert thread', () => slack.threadReplies(ALERTS, alertParent.ts).some((r) => r.text.startsWith('👀 The watch saw this coming')), 30_000, 200);
+    const [warningParent] = parents(LAB);
+    const link = slack.threadReplies(ALERTS, alertParent.ts).find((r) => r.text.startsWith('👀 The watch saw this coming'))!;
+    expect(JSON.stringify(link.blocks)).toContain(`https://standin.slack.com/archives/${LAB}/p${warningParent!.ts.replace('.', '')}`);
+    expect(link.text).toContain('etcd-2');
+    // Back in the warning thread (at its next tick): a reply with the alert thread's link, and the parent says an alert fired.
+    await waitFor('the link back', () => slack.threadReplies(LAB, warningParent!.ts).some((r) => r.text.startsWith('🔔 Alertmanager fired etcdGRPCRequestsSlow')), 60_000, 200);
+    const back = slack.threadReplies(LAB, warningParent!.ts).find((r) => r.text.startsWith('🔔 Alertmanager fired'))!;
+    expect(JSON.stringify(back.blocks)).toContain(`https://standin.slack.com/archives/${ALERTS}/p${alertParent.ts.replace('.', '')}`);
+    await waitFor('the parent edit', () => slack.messages(LAB).find((m) => m.ts === warningParent!.ts)!.text.includes('an alert fired while this was open'), 30_000, 200);
+    expect(slack.messages(LAB).find((m) => m.ts === warningParent!.ts)!.text).not.toContain('no alert has fired yet');
+    expect(parents(LAB)).toHaveLength(1);
+    expect(slack.threadReplies(ALERTS, alertParent.ts).filter((r) => r.text.startsWith('👀'))).toHaveLength(1);
+  }, 120_000);
+
   it('after a sustained recovery the parent says "recovered after N min" and one reply says so', async () => {
     proxy.use(healthy.url);
     const [parent] = parents(LAB);
     await waitFor('the recovery edit', () => slack.messages(LAB).find((m) => m.ts === parent!.ts)!.text.includes('recovered after'), 120_000, 500);
     const edited = slack.messages(LAB).find((m) => m.ts === parent!.ts)!;
-    expect(edited.text).toMatch(/^✅ lab — recovered after \d+ min: Slow disk on etcd-2/);
+    expect(edited.text).toMatch(/^✅ lab — recovered after \d+ min: [^:]+ on etcd-2 \(from \d\d:\d\d UTC to \d\d:\d\d UTC\)/);
     await waitFor('the recovery reply', () => slack.threadReplies(LAB, parent!.ts).some((r) => r.text.startsWith('✅ Recovered after')), 30_000, 200);
     expect(slack.threadReplies(LAB, parent!.ts).filter((r) => r.text.startsWith('✅ Recovered after'))).toHaveLength(1);
     expect(parents(LAB)).toHaveLength(1);
