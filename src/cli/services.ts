@@ -21,6 +21,7 @@ import { HandoffQueue } from '../jobs/handoff/queue.js';
 import { startHandoffWorker } from '../jobs/handoff/worker.js';
 import { startWatch } from '../jobs/watch/start.js';
 import { readStatusLines } from '../jobs/watch/status.js';
+import { HomeQueue } from '../jobs/watch/home.js';
 import { WatchStore } from '../incidents/watch-store.js';
 import { DEFAULT_PREFIX } from '../jobs/names.js';
 import { IncidentStore } from '../incidents/incident-store.js';
@@ -149,6 +150,8 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
       const handoffQueue = new HandoffQueue(queueConn, opts.prefix, (err) => logger.debug({ err: err.message }, 'handoff queue connection error'));
       stops.push(() => handoffQueue.close());
       result.handoffQueue = handoffQueue;
+      const homeQueue = new HomeQueue(queueConn, opts.prefix, (err) => logger.debug({ err: err.message }, 'home tab queue connection error'));
+      stops.push(() => homeQueue.close());
       const frontTimeline = new TimelineStore(queueConn, { prefix: opts.prefix ?? DEFAULT_PREFIX, ...opts.config.handoff });
       // Redis outages reach callers as failed enqueues (503 / ephemeral error); keep BullMQ from printing them.
       queue.queue.on('error', (err) => logger.debug({ err: err.message }, 'diagnose queue connection error'));
@@ -191,6 +194,7 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
         logger,
         enqueueDiagnosis: (req) => queue.enqueue(req),
         enqueueHandoff: (req) => handoffQueue.enqueue(req),
+        enqueueHome: (userId, clusters) => homeQueue.enqueue(userId, clusters),
         readStatus: (clusters) => readStatusLines({ config: opts.config, store: new WatchStore(queueConn, envelopePrefix), timeline: frontTimeline }, clusters),
         recordAction: (e) => frontTimeline.append([e]),
         buttons: {
@@ -295,11 +299,12 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
         prefix,
         timeline,
         slack: paced,
+        publishHome: (userId, view) => slack.publishHome(userId, view),
         metrics,
         logger,
       });
       stops.unshift(() => watch.close());
-      active.track(watch.worker);
+      for (const w of watch.workers) active.track(w);
 
       if (opts.config.alertmanager !== undefined) {
         const pipeline = startAlertPipeline({

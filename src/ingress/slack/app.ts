@@ -16,6 +16,7 @@ import { registerDiagnosisActions } from './actions/register.js';
 import type { ActionDeps } from './actions/click.js';
 import { CachedUserGroups, type UserGroupDirectory } from './user-groups.js';
 import type { ReadStatus } from './status-command.js';
+import { registerHomeTab } from './home-tab.js';
 
 export const DEFAULT_ENDPOINTS = ['/slack/commands', '/slack/events', '/slack/actions'] as const;
 
@@ -41,6 +42,8 @@ export interface SlackAppOptions {
   enqueueHandoff?: EnqueueHandoff;
   /** Answers `/etcd status` from the watch state in Redis; without it the command says it is unavailable. */
   readStatus?: ReadStatus;
+  /** Queues the drawing of a user's Home tab (app_home_opened) for the clusters they may see. */
+  enqueueHome?: (userId: string, clusters: string[]) => Promise<void>;
   /** Records button actions (e.g. a suggested action marked done) on the incident timeline. */
   recordAction?: (event: ActionEvent) => Promise<void>;
   /**
@@ -124,6 +127,9 @@ export function createSlackApp(opts: SlackAppOptions): App {
       defaultWindowSeconds: defaultWindow.seconds,
       logger: opts.logger.child({ component: 'slack-buttons' }),
     });
+  }
+  if (opts.enqueueHome !== undefined) {
+    registerHomeTab(app, { config: opts.config, userGroups, enqueue: opts.enqueueHome, logger: opts.logger.child({ component: 'home-tab' }) });
   }
   // Last: it acknowledges every action, including those handled above.
   registerInteractions(app);

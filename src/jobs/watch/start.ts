@@ -11,6 +11,9 @@ import type { SlackPoster } from '../diagnose/worker.js';
 import type { RedisClient } from '../redis.js';
 import { WatchQueue } from './queue.js';
 import { startWatchWorker } from './worker.js';
+import { startHomeWorker } from './home.js';
+import { readStatusLines } from './status.js';
+import type { KnownBlock } from '../../delivery/message-limits.js';
 
 export interface WatchStartOptions {
   config: Config;
@@ -22,12 +25,15 @@ export interface WatchStartOptions {
   prefix: string;
   timeline: TimelineStore;
   slack: SlackPoster;
+  /** views.publish; without it the Home tab is not drawn. */
+  publishHome?: (userId: string, view: { type: 'home'; blocks: KnownBlock[] }) => Promise<void>;
   metrics: Metrics;
   logger: Logger;
 }
 
 export interface RunningWatch {
-  worker: Worker;
+  /** The watch's consumer, and the Home tab's. */
+  workers: Worker[];
   clusters: string[];
   close(): Promise<void>;
 }
@@ -57,11 +63,21 @@ export async function startWatch(o: WatchStartOptions): Promise<RunningWatch> {
     metrics: o.metrics,
     logger: o.logger,
   });
+  const store = new WatchStore(o.store, o.prefix);
+  const home = o.publishHome === undefined ? undefined : startHomeWorker({
+    connection: o.connect('home-tab'),
+    prefix: o.prefix,
+    config: o.config,
+    readStatus: (list) => readStatusLines({ config: o.config, store, timeline: o.timeline }, list),
+    publish: o.publishHome,
+    metrics: o.metrics,
+    logger: o.logger,
+  });
   return {
-    worker,
+    workers: home === undefined ? [worker] : [worker, home],
     clusters,
     async close() {
-      await worker.close();
+      await Promise.all([worker.close(), home?.close()]);
       await schedules.close();
     },
   };

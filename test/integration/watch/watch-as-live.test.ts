@@ -9,7 +9,7 @@ import { startRedis } from '../../support/redis.js';
 import { SlackStandin, type StoredMessage } from '../../support/slack-standin.js';
 import { startSwitchProxy, type SwitchProxy } from '../../support/switch-proxy.js';
 import { startTestBot } from '../../support/test-bot.js';
-import { sendSlashCommand } from '../../support/slack-sign.js';
+import { sendSlashCommand, slackSignature } from '../../support/slack-sign.js';
 
 /**
  * Recorded incidents replayed as live: each recording is shifted so that its fault begins about a
@@ -155,6 +155,40 @@ describe('the watch, on recorded incidents replayed as live', () => {
     expect(await ask('status all', 'U0ALICE', 'C0NOWHERE')).toContain('This channel may not query any cluster');
     // Answers are ephemeral, in the command's response: nothing was posted in any channel.
     expect(slack.callsOf('chat.postMessage').length).toBe(queriesBefore);
+  }, 60_000);
+
+  it('opening the app Home tab publishes the same lines for the clusters the user may see', async () => {
+    const open = async (user: string): Promise<void> => {
+      const body = JSON.stringify({
+        type: 'event_callback',
+        team_id: 'T0STANDIN',
+        api_app_id: 'A0ETCD',
+        event_id: `Ev${user}${Date.now()}`,
+        event_time: Math.floor(Date.now() / 1000),
+        event: { type: 'app_home_opened', user, channel: 'D0HOME', tab: 'home', event_ts: `${Date.now() / 1000}` },
+      });
+      const ts = Math.floor(Date.now() / 1000);
+      const res = await fetch(`${bot.url}/slack/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': slackSignature(SECRET, ts, body) },
+        body,
+      });
+      expect(res.status).toBe(200);
+    };
+    const published = (user: string): string[] => {
+      const call = slack.okCallsOf('views.publish').filter((c) => c.args['user_id'] === user).at(-1);
+      if (call === undefined) return [];
+      const view = JSON.parse(String(call.args['view'])) as { blocks: { type: string; text?: { text: string } }[] };
+      return view.blocks.filter((b) => b.type === 'section').map((b) => b.text!.text);
+    };
+    await open('U0ALICE');
+    await open('U0CALM');
+    await waitFor('both Home tabs', () => published('U0ALICE').length > 0 && published('U0CALM').length > 0, 30_000, 200);
+    const alice = published('U0ALICE');
+    expect(alice).toHaveLength(2);
+    expect(alice[0]).toMatch(/^🟠 \*lab\* · ⚠️ warning since /);
+    expect(alice[1]).toBe('⚪ *unwatched* · not watched');
+    expect(published('U0CALM').map((l) => l.split(' · ')[0])).toEqual(['🟢 *calm*', '🟠 *lab*', '⚪ *unwatched*']);
   }, 60_000);
 
   it('an alert firing while the warning is open links to the warning thread, and the warning thread links back', async () => {

@@ -57,7 +57,9 @@ describe('the watch across worker processes', () => {
     });
     victim = await startBotProcess('worker', configFile, env);
     workers.push(victim);
-    await waitFor('the kill', () => killedOn !== undefined, 120_000, 100);
+    await waitFor('the kill', () => killedOn !== undefined, 120_000, 100).catch((err: Error) => {
+      throw new Error(`${err.message}\n--- worker log ---\n${victim!.log().slice(-4000)}`);
+    });
     unhook();
     // Slack has the parent; the worker that posted it is gone without recording it.
     expect(parents(killedOn!)).toHaveLength(1);
