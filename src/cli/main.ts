@@ -86,6 +86,18 @@ program
   );
 
 program
+  .command('status')
+  .description("print one line per cluster from the watch's last evaluation in Redis ($REDIS_URL); queries no Prometheus")
+  .argument('[cluster]', 'cluster name from the config, or all', 'all')
+  .addOption(configOption())
+  .action(
+    action(async (cluster: string, opts: { config?: string }) => {
+      const { statusCli } = await import('./status.js');
+      process.stdout.write(`${await statusCli(cluster, opts)}\n`);
+    }),
+  );
+
+program
   .command('check-config')
   .description('validate the config file and the playbooks; print every problem')
   .addOption(configOption())

@@ -43,7 +43,11 @@ afterAll(async () => {
 });
 
 const parents = (channel: string): StoredMessage[] => slack.history(channel).filter((m) => m.thread_ts === undefined || m.thread_ts === m.ts);
-const isWatchParent = (args: Record<string, unknown>): boolean => typeof args['metadata'] === 'string' && args['metadata'].includes('"key":"watch.');
+/** The stand-in hands the form's fields over as sent: metadata is JSON text, or already parsed. */
+const isWatchParent = (args: Record<string, unknown>): boolean => {
+  const m = args['metadata'];
+  return (typeof m === 'string' ? m : JSON.stringify(m ?? '')).includes('"key":"watch.');
+};
 
 describe('the watch across worker processes', () => {
   it('a worker killed between Slack accepting a parent and recording it, then two workers: one thread per cluster, one job per tick', async () => {
