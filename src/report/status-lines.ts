@@ -42,7 +42,8 @@ export function statusLine(i: StatusInput): string {
   const w = i.state?.warning;
   const up = ev.members.filter((m) => m.up).length;
   const db = ev.db[0];
-  const icon = w !== undefined ? '🟠' : ev.suspects.length > 0 ? '🟡' : i.openAlerts > 0 ? '🔴' : '🟢';
+  // Worst first: alerts firing or a member down, then an open warning, then a cause arriving.
+  const icon = i.openAlerts > 0 || up < ev.members.length ? '🔴' : w !== undefined ? '🟠' : ev.suspects.length > 0 ? '🟡' : '🟢';
   return tail([
     `${icon} ${name}`,
     w !== undefined ? `⚠️ warning since ${hhmm(w.since)}: ${esc(w.current[0]?.summary ?? w.causes[0]?.summary ?? 'degradation')}` : undefined,

@@ -53,7 +53,7 @@ async function evaluateTick(job: Job<WatchJobData>, opts: WatchWorkerOptions, lo
   if (!settings.enabled || settings.channel === undefined) return;
   const clusterConfig = config.clusters[cluster]!;
   // The scheduler's tick, not "now": a retry evaluates the same moment and is recognised as the same tick.
-  const tick = job.opts.prevMillis ?? job.timestamp;
+  const tick = tickOf(job);
   const evaluation = await opts.evaluate({
     clusterName: cluster,
     cluster: clusterConfig,
@@ -76,4 +76,14 @@ async function evaluateTick(job: Job<WatchJobData>, opts: WatchWorkerOptions, lo
     if (w === undefined) continue;
     await syncWarningThread({ warningId: w.id, channel: settings.channel, ttlSeconds: settings.rememberSeconds }, deps);
   }
+}
+
+/**
+ * The tick a scheduler's job stands for. BullMQ names each scheduled job `repeat:<scheduler>:<millis>`
+ * (the tick), which survives storage; `opts.prevMillis` is not always kept with the stored job.
+ */
+export function tickOf(job: Pick<Job, 'id' | 'opts' | 'timestamp'>): number {
+  const fromId = /^repeat:.+:(\d+)$/.exec(job.id ?? '')?.[1];
+  if (fromId !== undefined) return Number(fromId);
+  return job.opts.prevMillis ?? job.timestamp;
 }
