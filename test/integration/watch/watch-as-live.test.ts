@@ -118,6 +118,8 @@ describe('the watch, on recorded incidents replayed as live', () => {
     const [details] = slack.threadReplies(LAB, parent!.ts);
     expect(details!.text).toContain(diagnosis.causes[0]!.title);
     expect(JSON.stringify(details!.blocks)).toContain('What the watch saw arriving');
+    // The charts follow the text in the thread, as in the other threads.
+    await waitFor('the chart', () => slack.uploadedFiles(LAB).some((f) => f.thread_ts === parent!.ts && f.filename.endsWith('.png')), 60_000, 250);
 
     // Three more evaluations of the same fault: nothing new is posted, nothing else is opened.
     const before = slack.okCallsOf('chat.postMessage').filter((c) => c.args['channel'] === LAB).length;
