@@ -59,8 +59,11 @@ export function watchParentMessage(i: WatchParentInput): SlackMessage {
           ? `${i.alertsAtOpen} alert group${i.alertsAtOpen === 1 ? '' : 's'} already firing`
           : undefined;
   const more = w.causes.length > 1 ? `also seen: ${esc(w.causes.slice(1).map(causeText).join('; '))}` : undefined;
+  // The ratio last reported (not the latest): the parent changes when a change was reported, not every tick.
+  const worst = !recovered && w.reportedRatio > 0 ? `worst signal ${ratioText(w.reportedRatio)} its guideline` : undefined;
   const notes = [
     alertNote,
+    worst,
     'early warning from the watch',
     more,
     i.diagnosis === undefined ? '🔎 diagnosis running…' : 'details in thread',

@@ -47,13 +47,14 @@ export async function startWatch(o: WatchStartOptions): Promise<RunningWatch> {
   const schedules = new WatchQueue(o.connect('watch-schedules'), o.prefix, (err) => o.logger.debug({ err: err.message }, 'watch schedule connection error'));
   const clusters = await schedules.syncSchedulers(o.config);
   if (clusters.length > 0) o.logger.info({ clusters }, 'watch schedules in place');
+  const store = new WatchStore(o.store, o.prefix);
   const worker = startWatchWorker({
     connection: o.connect('watch'),
     prefix: o.prefix,
     concurrency: 4,
     run: o.run,
     evaluate: evaluateOnset,
-    store: new WatchStore(o.store, o.prefix),
+    store,
     thread: {
       slack: o.slack,
       openAlerts: async (cluster) => (await o.timeline.open(cluster)).length,
@@ -63,7 +64,6 @@ export async function startWatch(o: WatchStartOptions): Promise<RunningWatch> {
     metrics: o.metrics,
     logger: o.logger,
   });
-  const store = new WatchStore(o.store, o.prefix);
   const home = o.publishHome === undefined ? undefined : startHomeWorker({
     connection: o.connect('home-tab'),
     prefix: o.prefix,
