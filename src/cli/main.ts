@@ -58,6 +58,23 @@ program
   );
 
 program
+  .command('status')
+  .description('one line per cluster: health, leader, slowest signal vs its guideline, database size vs quota')
+  .argument('[cluster]', 'cluster name from the config, or all', 'all')
+  .addOption(configOption())
+  .addOption(playbooksOption())
+  .option('--at <time>', 'evaluate at this time, RFC 3339 such as 2024-05-01T10:00:00Z (default: now)')
+  .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+  .action(
+    action(async (cluster: string, opts: { config?: string; playbooks?: string; at?: string; format: 'text' | 'json' }) => {
+      const { statusCli } = await import('./status.js');
+      const { output, exitCode } = await statusCli(cluster, opts);
+      process.stdout.write(`${output}\n`);
+      process.exitCode = exitCode;
+    }),
+  );
+
+program
   .command('replay')
   .description('re-run the playbooks over a saved evidence bundle, offline')
   .argument('<file>', 'bundle written by why-slow --save-evidence')
@@ -82,18 +99,6 @@ program
     action(async (cluster: string, opts: { config?: string; playbooks?: string; since?: string; format: OutputFormat }) => {
       const { handoffCli } = await import('./handoff.js');
       process.stdout.write(`${await handoffCli(cluster, opts)}\n`);
-    }),
-  );
-
-program
-  .command('status')
-  .description("print one line per cluster from the watch's last evaluation in Redis ($REDIS_URL); queries no Prometheus")
-  .argument('[cluster]', 'cluster name from the config, or all', 'all')
-  .addOption(configOption())
-  .action(
-    action(async (cluster: string, opts: { config?: string }) => {
-      const { statusCli } = await import('./status.js');
-      process.stdout.write(`${await statusCli(cluster, opts)}\n`);
     }),
   );
 

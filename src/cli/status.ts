@@ -1,46 +1,58 @@
-import { readEnv } from '../config/env.js';
-import { redactRedisUrl } from '../config/redis-target.js';
-import { TimelineStore } from '../incidents/timeline-store.js';
-import { WatchStore } from '../incidents/watch-store.js';
-import { DEFAULT_PREFIX } from '../jobs/names.js';
-import { cliConnection, redisKeyPrefix } from '../jobs/redis.js';
-import { readStatusLines } from '../jobs/watch/status.js';
-import { loadAll, requireCluster } from './context.js';
+import { evaluateOnset } from '../diagnosis/onset/evaluate.js';
+import type { WatchEvaluation } from '../diagnosis/onset/types.js';
+import { PrometheusRegistry } from '../sources/prometheus/registry.js';
+import { statusLines, statusParts } from '../report/status-lines.js';
+import { parseRfc3339, RFC3339_EXAMPLE } from '../config/rfc3339.js';
 import { CliError, EXIT } from './exit.js';
+import { loadAll, requireCluster } from './context.js';
 
-export interface StatusCliOptions {
+export interface StatusOptions {
   config?: string;
-  /** Environment (REDIS_URL); default process.env. */
-  env?: NodeJS.ProcessEnv;
-  prefix?: string;
+  playbooks?: string;
+  /** RFC 3339 time to evaluate at; default now. */
+  at?: string;
+  format: 'text' | 'json';
 }
 
+/** Clusters evaluated at once: each costs a handful of queries, and never all Prometheus servers at once. */
+const CONCURRENCY = 8;
+
 /**
- * `etcd-triage status [cluster|all]`: the lines `/etcd status` answers with, for every configured
- * cluster, read from the bot's Redis (REDIS_URL): the watch's last evaluation, its warning, the alert
- * groups firing. No Prometheus query is made. Slack's markup is left out for a terminal.
+ * `etcd-triage status [cluster|all]`: one line per cluster from an on-demand watch evaluation, no Redis,
+ * no Slack. Exit 3 when a cluster's Prometheus could not be read (the line says so), 2 for bad input.
  */
-export async function statusCli(target: string, opts: StatusCliOptions): Promise<string> {
-  const { config } = loadAll(opts.config, undefined);
+export async function statusCli(target: string, opts: StatusOptions): Promise<{ output: string; exitCode: number }> {
+  const { config, playbooks } = loadAll(opts.config, opts.playbooks);
+  const names = target === 'all' ? Object.keys(config.clusters).sort() : [target];
   if (target !== 'all') requireCluster(config, target);
-  const clusters = target === 'all' ? Object.keys(config.clusters).sort() : [target];
-  let env;
-  try {
-    env = readEnv(opts.env ?? process.env);
-  } catch (err) {
-    throw new CliError(err instanceof Error ? err.message : String(err), EXIT.config);
+  let at: number | undefined;
+  if (opts.at !== undefined) {
+    const ms = parseRfc3339(opts.at);
+    if (ms === undefined) {
+      const shown = opts.at.length > 40 ? `${opts.at.slice(0, 40)}…` : opts.at;
+      throw new CliError(`--at ${JSON.stringify(shown)} is not an RFC 3339 time: give date, time and zone, e.g. ${RFC3339_EXAMPLE}`, EXIT.usage);
+    }
+    at = Math.floor(ms / 1000);
   }
-  const redis = cliConnection(env.REDIS_URL, 'cli-status');
-  redis.on('error', () => undefined);
-  const prefix = redisKeyPrefix(env.REDIS_URL, opts.prefix ?? DEFAULT_PREFIX);
+  const prometheus = new PrometheusRegistry(config);
   try {
-    await redis.ping().catch((err: unknown) => {
-      throw new CliError(`cannot reach Redis at ${redactRedisUrl(env.REDIS_URL)}: ${err instanceof Error ? err.message : String(err)}`, EXIT.failed);
-    });
-    const lines = await readStatusLines({ config, store: new WatchStore(redis, prefix), timeline: new TimelineStore(redis, { prefix, ...config.handoff }) }, clusters);
-    // Slack mrkdwn to plain text: bold marks and escapes off.
-    return lines.map((l) => l.replace(/\*/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')).join('\n');
+    const evaluations: WatchEvaluation[] = new Array(names.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < names.length) {
+        const i = next++;
+        const name = names[i]!;
+        evaluations[i] = await evaluateOnset({ clusterName: name, cluster: config.clusters[name]!, prometheus: prometheus.forCluster(name), playbooks, at });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, names.length) }, worker));
+    const unread = evaluations.some((ev) => statusParts(ev).health === 'no-data');
+    const output =
+      opts.format === 'json'
+        ? JSON.stringify(evaluations.map((ev) => ({ ...ev, health: statusParts(ev).health })), null, 2)
+        : statusLines(evaluations).join('\n');
+    return { output, exitCode: unread ? EXIT.prometheusUnreachable : 0 };
   } finally {
-    redis.disconnect();
+    await prometheus.close();
   }
 }

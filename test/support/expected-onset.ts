@@ -39,6 +39,25 @@ export function expectedOnset(name: string, meta: ScenarioMeta): ExpectedOnset {
   };
 }
 
+/** How soon after the onset the watch must name the cause. */
+export const RIGHT_WITHIN_SECONDS = 60;
+
+/**
+ * Incidents whose cause etcd's metrics cannot show within that time, and why. The rate of this list is
+ * part of the README's table: it is what the watch cannot do, not a tolerance to pass tests.
+ */
+const LATER: Record<string, { seconds: number; why: string }> = {
+  'network-mild-member': {
+    seconds: 90,
+    why:
+      "etcd's prober records a smoothed round trip every 30 s while a peer is healthy: a +20–30 ms delay carries it past 51.2 ms, the first bucket edge past the 50 ms guideline, only 60–75 s into the fault, and no other metric moves",
+  },
+};
+
+export function rightWithin(name: string): { seconds: number; why?: string } {
+  return LATER[name] ?? { seconds: RIGHT_WITHIN_SECONDS };
+}
+
 export interface OnsetJudgement {
   right: boolean;
   /** "disk on etcd-2", most severe first; empty when nothing is arriving. */
@@ -46,7 +65,8 @@ export interface OnsetJudgement {
   why?: string;
 }
 
-const show = (s: { kind: string; member: string | null }): string => `${s.kind} on ${s.member ?? 'all members'}`;
+/** "disk on etcd-2"; "disk? on etcd-2" while disk and CPU are not told apart yet. */
+const show = (s: { kind: string; member: string | null; tentative?: boolean }): string => `${s.kind}${s.tentative ? '?' : ''} on ${s.member ?? 'all members'}`;
 const matches = (got: { kind: OnsetKind; member: string | null }, want: ExpectedSuspect): boolean =>
   got.kind === want.kind && (want.member === null || got.member === want.member);
 

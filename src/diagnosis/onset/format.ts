@@ -44,7 +44,11 @@ export function formatSignalValue(s: OnsetSignal): string {
   if (s.bound) return `≥ ${formatAmount(s.value, s)}`;
   const r = s.range;
   if (r && r.high !== null && r.low < s.guideline && r.high > s.guideline) {
-    return r.low === 0 ? `≤ ${formatAmount(r.high, s)}` : `${formatAmount(r.low, s)}–${formatAmount(r.high, s)}`;
+    if (r.low === 0) return `≤ ${formatAmount(r.high, s)}`;
+    const [low, high] = [formatAmount(r.low, s), formatAmount(r.high, s)];
+    // "25.6–51.2 ms", and "512 ms–1.02 s" when the unit changes between the edges.
+    const unitOf = (x: string): string => x.slice(x.indexOf(' '));
+    return unitOf(low) === unitOf(high) ? `${low.slice(0, low.indexOf(' '))}–${high}` : `${low}–${high}`;
   }
   return formatAmount(s.value, s);
 }

@@ -49,8 +49,8 @@ function slowest(signals: OnsetSignal[]): OnsetSignal | null {
 
 function missing(a: OnsetAnswers, all: OnsetSignal[], members: string[], problems: string[]): string[] {
   const out: string[] = [];
-  for (const f of a.failures) out.push(`${f.signals.filter((s) => s !== 'wal_fsync_p99_before').join(', ')}: ${f.error}`);
-  for (const s of a.skipped) out.push(`${s.signals.filter((x) => x !== 'wal_fsync_p99_before').join(', ')}: ${s.reason}`);
+  for (const f of a.failures) out.push(`${f.signals.filter((s) => !s.endsWith('_before')).join(', ')}: ${f.error}`);
+  for (const s of a.skipped) out.push(`${s.signals.filter((x) => !x.endsWith('_before')).join(', ')}: ${s.reason}`);
   if (!a.nodeExporter) out.push('node_cpu_pressure: no node_exporter configured for this cluster (nodeExporter.selector)');
   out.push(...problems.map((p) => `guideline ${p}`));
   if (a.windows !== null) {

@@ -53,7 +53,6 @@ export function memberQuery(v: OnsetVars): OnsetQuery {
     ['server_id', `max by (${M}, server_id) (last_over_time(etcd_server_id{${S}}[1d]))`],
     ['db_size', `max by (${M}) (last_over_time(etcd_mvcc_db_total_size_in_bytes{${S}}[5m]))`],
     ['db_quota', `max by (${M}) (last_over_time(etcd_server_quota_backend_bytes{${S}}[5m]))`],
-    ['uptime', `max by (${M}) (time() - last_over_time(process_start_time_seconds{${S}}[5m]))`],
   ]);
 }
 
@@ -90,6 +89,10 @@ export function signalQueries(v: OnsetVars, w: Windows): OnsetQuery[] {
       // fault, and the mean-to-p99 shape of its fsyncs says whether every fsync is slow (the device) or a
       // few stall (a CPU the process waits for). At the very onset the window mixes both and cannot tell.
       ['wal_fsync_p99_before', `histogram_quantile(0.99, sum by (${M}, le) (rate(etcd_disk_wal_fsync_duration_seconds_bucket{${S}}[${R}s] offset ${R}s)))`],
+      [
+        'wal_fsync_mean_before',
+        `sum by (${M}) (rate(etcd_disk_wal_fsync_duration_seconds_sum{${S}}[${R}s] offset ${R}s)) / sum by (${M}) (rate(etcd_disk_wal_fsync_duration_seconds_count{${S}}[${R}s] offset ${R}s))`,
+      ],
       [
         'wal_fsync_mean',
         `sum by (${M}) (rate(etcd_disk_wal_fsync_duration_seconds_sum{${S}}[${R}s])) / sum by (${M}) (rate(etcd_disk_wal_fsync_duration_seconds_count{${S}}[${R}s]))`,

@@ -16,6 +16,7 @@ const GRADED: Record<string, { guideline: GuidelineId; unit: Unit; absentMeansZe
   wal_fsync_p99_before: { guideline: 'wal_fsync_p99', unit: 's' },
   // The mean against the p99 line: a mean past it is a certain breach, whatever the buckets.
   wal_fsync_mean: { guideline: 'wal_fsync_p99', unit: 's' },
+  wal_fsync_mean_before: { guideline: 'wal_fsync_p99', unit: 's' },
   backend_commit_p99: { guideline: 'backend_commit_p99', unit: 's' },
   peer_rtt_p99: { guideline: 'peer_rtt_p99', unit: 's' },
   peer_send_failures: { guideline: 'peer_send_failures', unit: 'count', absentMeansZero: true },
@@ -32,7 +33,7 @@ const GRADED: Record<string, { guideline: GuidelineId; unit: Unit; absentMeansZe
 };
 
 /** Signals a person reads in status; the rest only feed the decisions. */
-const INTERNAL = new Set(['wal_fsync_p99_before']);
+const INTERNAL = new Set(['wal_fsync_p99_before', 'wal_fsync_mean_before']);
 
 export interface GradedSignals {
   /** Every graded signal, including the internal ones. */
@@ -57,7 +58,7 @@ export function gradeSignals(a: OnsetAnswers, guidelines: Guidelines): GradedSig
     if (!spec || !g || !Number.isFinite(r.value)) continue;
     const member = r.labels[a.memberLabel] ?? null;
     const peer = r.labels.To === undefined ? undefined : (nameById.get(r.labels.To) ?? r.labels.To);
-    const s = grade(r.signal, member, r.value, spec.unit, g, r.signal === 'wal_fsync_mean' ? undefined : g.les, peer);
+    const s = grade(r.signal, member, r.value, spec.unit, g, r.signal.startsWith('wal_fsync_mean') ? undefined : g.les, peer);
     raw.set(s, r.value);
     all.push(s);
   }

@@ -47,25 +47,35 @@ export function findSuspects(signals: OnsetSignal[], guidelines: Guidelines, mem
       candidates.push(cpu(m, [gaps, ...(nodeBusy ? [nodeBusy] : []), ...(slowFsyncs ?? [])], `${m} is missing ${formatSignalValue(gaps)} of its scrapes${nodeBusy ? ` on a node at ${formatSignalValue(nodeBusy)} CPU pressure` : ''}`));
       continue;
     }
-    // resources/cpu-contention: commits far over the line and the round trips toward the member rising.
-    if (inflated && network?.member === m) {
+    // The shape of the fsyncs (disk/wal_fsync_all_slow) says device or CPU only once the window holds
+    // nothing but the fault: when the window before it was slow already.
+    const settled = breached('wal_fsync_p99_before', m) !== undefined && breached('wal_fsync_mean_before', m) !== undefined;
+    const shape = slowFsyncs && settled && allSlowLine !== undefined ? (slowFsyncs[1].value / measured(slowFsyncs[0]) >= allSlowLine ? 'device' : 'stalls') : undefined;
+    // resources/cpu-contention: commits far over the line and the round trips toward the member rising,
+    // unless every fsync is slow (then the device explains both).
+    if (inflated && network?.member === m && shape !== 'device') {
       candidates.push(cpu(m, [inflated, ...network.signals], `commit p99 ${formatSignalValue(inflated)} on ${m} and peer round trips toward it rising: CPU contention`));
       continue;
     }
     if (!slowFsyncs) continue;
     const [p99, avg] = slowFsyncs;
-    const before = breached('wal_fsync_p99_before', m);
-    // The shape of the fsyncs says device or CPU only once the window holds nothing but the fault.
-    const stalls = before !== undefined && allSlowLine !== undefined && p99.range !== undefined && avg.value / measured(p99) < allSlowLine;
-    if (stalls && nodeBusy) {
+    if (shape === 'stalls' && nodeBusy) {
       candidates.push(cpu(m, [p99, avg, nodeBusy], `fsync stalls on ${m} (p99 ${formatSignalValue(p99)}, mean ${formatSignalValue(avg)}) on a node at ${formatSignalValue(nodeBusy)} CPU pressure: CPU starvation`));
       continue;
     }
     const support = commit?.breached ? [commit] : [];
-    candidates.push({ kind: 'disk', member: m, signals: [p99, avg, ...support], summary: `${describeSignal(p99)}, mean ${formatSignalValue(avg)}` });
+    const summary = `${describeSignal(p99)}, mean ${formatSignalValue(avg)}`;
+    if (shape === undefined) {
+      candidates.push({ kind: 'disk', member: m, signals: [p99, avg, ...support], summary: `${summary}; disk or CPU not told apart yet`, tentative: true });
+    } else {
+      candidates.push({ kind: 'disk', member: m, signals: [p99, avg, ...support], summary });
+    }
   }
-  if (network && !candidates.some((c) => c.kind === 'cpu' && c.member === network.member)) {
-    candidates.push({ kind: 'network', member: network.member, signals: network.signals, summary: network.summary });
+  if (network) {
+    // Round trips toward a starved member rise because it answers late: its CPU's effect, and evidence for it.
+    const starved = candidates.find((c) => c.kind === 'cpu' && c.member === network.member);
+    if (starved) starved.signals.push(...network.signals.filter((p) => !starved.signals.includes(p)));
+    else candidates.push({ kind: 'network', member: network.member, signals: network.signals, summary: network.summary });
   }
 
   const load: Candidate[] = [];
@@ -87,10 +97,12 @@ export function findSuspects(signals: OnsetSignal[], guidelines: Guidelines, mem
     found = [...load, ...(disks.length === 1 ? disks : [])];
   }
   if (found.length === 0) found = effects(signals);
+  // A flood of reads or writes comes first: it inflates every other timing, and it is what clients feel.
+  const isLoad = (c: Candidate): number => (load.includes(c) ? 1 : 0);
   return found
     .map((c) => ({ c, score: score(c.signals) }))
-    .sort((a, b) => b.score - a.score)
-    .map(({ c }) => ({ kind: c.kind, member: c.member, signals: [...new Set(c.signals.map((s) => s.id))], summary: c.summary }));
+    .sort((a, b) => isLoad(b.c) - isLoad(a.c) || b.score - a.score)
+    .map(({ c }) => ({ kind: c.kind, member: c.member, signals: [...new Set(c.signals.map((s) => s.id))], summary: c.summary, ...(c.tentative ? { tentative: true } : {}) }));
 }
 
 interface Candidate {
@@ -98,6 +110,7 @@ interface Candidate {
   member: string | null;
   signals: OnsetSignal[];
   summary: string;
+  tentative?: true;
 }
 
 const cpu = (member: string, signals: OnsetSignal[], summary: string): Candidate => ({ kind: 'cpu', member, signals, summary });

@@ -32,6 +32,11 @@ export interface OnsetSuspect {
   signals: string[];
   /** One short line for people, e.g. "WAL fsync p99 ≥ 512 ms on etcd-2 (guideline 10 ms)". */
   summary: string;
+  /**
+   * True while the kind may still change: slow fsyncs at the very onset, when the window still mixes
+   * fast and slow ones and a slow disk cannot yet be told from a member starved of CPU.
+   */
+  tentative?: boolean;
 }
 
 export interface WatchEvaluation {

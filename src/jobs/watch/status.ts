@@ -2,7 +2,7 @@ import type { Config } from '../../config/schema.js';
 import { watchSettings } from '../../config/watch-schema.js';
 import type { TimelineStore } from '../../incidents/timeline-store.js';
 import type { WatchStore } from '../../incidents/watch-store.js';
-import { statusLine } from '../../report/status-lines.js';
+import { watchStatusLine } from '../../report/watch-status.js';
 
 export interface StatusSources {
   config: Config;
@@ -23,7 +23,7 @@ export async function readStatusLines(src: StatusSources, clusters: readonly str
       const settings = watchSettings(src.config, cluster);
       const [state, open] = await Promise.all([src.store.state(cluster), src.timeline?.open(cluster) ?? Promise.resolve([])]);
       const evaluation = last.get(cluster);
-      return statusLine({
+      return watchStatusLine({
         cluster,
         watched: settings.enabled,
         intervalSeconds: settings.intervalSeconds,

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { freePort, tempDir } from '../../support/processes.js';
-import { startRedis } from '../../support/redis.js';
 
 /**
  * Commands that only print must start fast: they must not load the service stack (Bolt, BullMQ, ioredis),
@@ -22,14 +21,14 @@ interface Run {
   loaded: string[];
 }
 
-async function runRecorded(args: string[], env: Record<string, string> = {}): Promise<Run> {
+async function runRecorded(args: string[]): Promise<Run> {
   const file = join(tempDir('modules'), 'modules.txt');
   writeFileSync(file, '');
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     execFile(
       process.execPath,
       ['--import', recorder, '--import', 'tsx', ...args],
-      { cwd: process.cwd(), env: { ...process.env, ...env, RECORD_MODULES_FILE: file, NO_COLOR: '1' }, timeout: 60_000 },
+      { cwd: process.cwd(), env: { ...process.env, RECORD_MODULES_FILE: file, NO_COLOR: '1' }, timeout: 60_000 },
       (err, out, errOut) => resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : null, stdout: out, stderr: errOut }),
     );
   });
@@ -64,6 +63,16 @@ describe('commands that only print load no service code', () => {
     expect(r.loaded).toEqual([]);
   });
 
+  it('status evaluates a cluster without loading Bolt, BullMQ or ioredis', async () => {
+    const dir = tempDir('lazy');
+    const config = join(dir, 'config.yaml');
+    writeFileSync(config, `clusters:\n  lab:\n    prometheus: { url: "http://127.0.0.1:${await freePort()}" }\n    selector: { job: etcd }\n`);
+    const r = await runRecorded(['src/cli/main.ts', 'status', 'lab', '--config', config]);
+    expect(r.stdout).toContain('lab  Prometheus unreachable');
+    expect(r.code).toBe(3);
+    expect(r.loaded).toEqual([]);
+  });
+
   it('check-config validates without loading Bolt, BullMQ or ioredis', async () => {
     const dir = tempDir('lazy');
     const config = join(dir, 'config.yaml');
@@ -82,21 +91,5 @@ describe('commands that only print load no service code', () => {
     expect(r.stdout).toContain('WARNING cluster lab: cannot probe');
     expect(r.code).toBe(4);
     expect(r.loaded).toEqual([]);
-  });
-
-  it('status reads the watch state from Redis without loading Bolt or BullMQ', async () => {
-    const redis = await startRedis();
-    try {
-      const dir = tempDir('lazy');
-      const config = join(dir, 'config.yaml');
-      writeFileSync(config, `watch: { enabled: true }\nclusters:\n  lab:\n    prometheus: { url: "http://127.0.0.1:9" }\n    selector: { job: etcd }\n    slack: { channels: [C0LAB] }\n  other:\n    prometheus: { url: "http://127.0.0.1:9" }\n    selector: { job: etcd }\n    watch: { enabled: false }\n`);
-      const r = await runRecorded(['src/cli/main.ts', 'status', '--config', config], { REDIS_URL: redis.url });
-      expect(r.stderr).toBe('');
-      expect(r.stdout).toBe('⚪ lab · watched, no evaluation yet\n⚪ other · not watched\n');
-      expect(r.code).toBe(0);
-      expect(r.loaded).toEqual(['ioredis']);
-    } finally {
-      await redis.stop();
-    }
   });
 });

@@ -58,7 +58,7 @@ function documentedCommands(): Map<string, string> {
 describe('README command lines, run as written', () => {
   it('every documented command exists, and accepts every option its README line shows', async () => {
     const commands = documentedCommands();
-    expect([...commands.keys()].sort()).toEqual(['check-config', 'handoff', 'replay', 'serve', 'start', 'why-slow', 'worker']);
+    expect([...commands.keys()].sort()).toEqual(['check-config', 'handoff', 'replay', 'serve', 'start', 'status', 'why-slow', 'worker']);
     const top = await etcdTriage(['--help']);
     expect(top.code).toBe(0);
     for (const [name, line] of commands) {

@@ -146,12 +146,12 @@ describe('the watch, on recorded incidents replayed as live', () => {
     // calm asks for user group S0CALM: alice is not in it and sees nothing of it.
     expect(alice).toHaveLength(3);
     expect(alice[0]).toContain('*Status*');
-    expect(alice[1]).toMatch(/^🟠 \*lab\* · ⚠️ warning since \d\d:\d\d UTC: .*etcd-2.* · leader etcd-\d · 3\/3 up · slowest /);
-    expect(alice[2]).toBe('⚪ *unwatched* · not watched');
+    expect(alice[1]).toMatch(/^🟠 \*lab\* {2}(disk|disk or cpu) on etcd-2 · leader etcd-\d · .* · db .* · 1 warning open \(warning since \d\d:\d\d UTC\)$/);
+    expect(alice[2]).toBe('⚪ *unwatched*  not watched');
     expect(alice.join('\n')).not.toContain('calm');
     const member = (await ask('status', 'U0CALM')).split('\n');
     expect(member).toHaveLength(4);
-    expect(member[1]).toMatch(/^🟢 \*calm\* · leader etcd-\d · 3\/3 up · slowest .* · db .* of .*/);
+    expect(member[1]).toMatch(/^✅ \*calm\* {2}ok · leader etcd-\d · .* · db \S+\/\S+ \(\d+%\)/);
     expect(await ask('status calm', 'U0ALICE')).toContain('⛔');
     expect(await ask('status nosuch', 'U0ALICE')).toContain('Unknown cluster');
     expect(await ask('status all', 'U0ALICE', 'C0NOWHERE')).toContain('This channel may not query any cluster');
@@ -188,9 +188,9 @@ describe('the watch, on recorded incidents replayed as live', () => {
     await waitFor('both Home tabs', () => published('U0ALICE').length > 0 && published('U0CALM').length > 0, 30_000, 200);
     const alice = published('U0ALICE');
     expect(alice).toHaveLength(2);
-    expect(alice[0]).toMatch(/^🟠 \*lab\* · ⚠️ warning since /);
-    expect(alice[1]).toBe('⚪ *unwatched* · not watched');
-    expect(published('U0CALM').map((l) => l.split(' · ')[0])).toEqual(['🟢 *calm*', '🟠 *lab*', '⚪ *unwatched*']);
+    expect(alice[0]).toMatch(/^🟠 \*lab\* {2}.* \(warning since \d\d:\d\d UTC\)$/);
+    expect(alice[1]).toBe('⚪ *unwatched*  not watched');
+    expect(published('U0CALM').map((l) => l.split('  ')[0])).toEqual(['✅ *calm*', '🟠 *lab*', '⚪ *unwatched*']);
   }, 60_000);
 
   it('an alert firing while the warning is open links to the warning thread, and the warning thread links back', async () => {
