@@ -151,7 +151,7 @@ describe('the watch, on recorded incidents replayed as live', () => {
     expect(alice.join('\n')).not.toContain('calm');
     const member = (await ask('status', 'U0CALM')).split('\n');
     expect(member).toHaveLength(4);
-    expect(member[1]).toMatch(/^✅ \*calm\* {2}ok · leader etcd-\d · .* · db \S+\/\S+ \(\d+%\)/);
+    expect(member[1]).toMatch(/^✅ \*calm\* {2}ok · leader etcd-\d · .* · db .+\/.+ \(\d+%\)/);
     expect(await ask('status calm', 'U0ALICE')).toContain('⛔');
     expect(await ask('status nosuch', 'U0ALICE')).toContain('Unknown cluster');
     expect(await ask('status all', 'U0ALICE', 'C0NOWHERE')).toContain('This channel may not query any cluster');
