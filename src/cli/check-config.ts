@@ -1,4 +1,5 @@
-import type { PrometheusConfig } from '../config/schema.js';
+import type { Config, PrometheusConfig } from '../config/schema.js';
+import { watchSettings } from '../config/watch-schema.js';
 import { loadAll } from './context.js';
 import { EXIT } from './exit.js';
 
@@ -14,7 +15,8 @@ export async function checkConfig(opts: { config?: string; playbooks?: string; p
     lines.push(
       `  cluster ${name}: prometheus ${c.prometheus.url}, members {${sel}} by ${c.memberLabel}, ` +
         `${c.slack ? `${c.slack.channels.length} channel(s)` : 'no Slack channels'}, ${c.logs.length} log source(s)` +
-        backendExtras(c.prometheus),
+        backendExtras(c.prometheus) +
+        watchText(config, name),
     );
   }
   lines.push(`playbooks: ${playbooks.map((p) => `${p.id} (${p.checks.length} checks)`).join(', ')}`);
@@ -36,4 +38,11 @@ function backendExtras(p: PrometheusConfig): string {
     p.thanos ? `thanos dedup=${p.thanos.dedup} partial_response=${p.thanos.partialResponse}` : undefined,
   ].filter((e): e is string => e !== undefined);
   return extras.length > 0 ? ` (prometheus with ${extras.join('; ')})` : '';
+}
+
+/** ", watched every 30 s into C0123 (warning after 2, recovered after 4)" or ", not watched". */
+function watchText(config: Config, cluster: string): string {
+  const w = watchSettings(config, cluster);
+  if (!w.enabled) return ', not watched';
+  return `, watched every ${w.intervalSeconds} s into ${w.channel ?? '(no channel)'} (warning after ${w.openAfter}, recovered after ${w.recoverAfter} evaluations)`;
 }

@@ -21,6 +21,10 @@ import { startDiagnoseWorker } from '../jobs/diagnose/worker.js';
 import { frontConnection, redisConnection, redisKeyPrefix, replicaAck, type RedisClient } from '../jobs/redis.js';
 import { HandoffQueue } from '../jobs/handoff/queue.js';
 import { startHandoffWorker } from '../jobs/handoff/worker.js';
+import { startWatch } from '../jobs/watch/start.js';
+import { readStatusLines } from '../jobs/watch/status.js';
+import { HomeQueue } from '../jobs/watch/home.js';
+import { WatchStore } from '../incidents/watch-store.js';
 import { DEFAULT_PREFIX } from '../jobs/names.js';
 import { IncidentStore } from '../incidents/incident-store.js';
 import { TimelineStore } from '../incidents/timeline-store.js';
@@ -154,6 +158,8 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
       const handoffQueue = new HandoffQueue(queueConn, opts.prefix, (err) => logger.debug({ err: err.message }, 'handoff queue connection error'));
       stops.push(() => handoffQueue.close());
       result.handoffQueue = handoffQueue;
+      const homeQueue = new HomeQueue(queueConn, opts.prefix, (err) => logger.debug({ err: err.message }, 'home tab queue connection error'));
+      stops.push(() => homeQueue.close());
       const frontTimeline = new TimelineStore(queueConn, { prefix: opts.prefix ?? DEFAULT_PREFIX, ...opts.config.handoff });
       // Redis outages reach callers as failed enqueues (503 / ephemeral error); keep BullMQ from printing them.
       queue.queue.on('error', (err) => logger.debug({ err: err.message }, 'diagnose queue connection error'));
@@ -200,6 +206,8 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
         // `/etcd why-slow` is written to the command intake (one small script), drained by the workers.
         enqueueCommand: (req) => commandIntake.enqueue(req),
         enqueueHandoff: (req) => handoffQueue.enqueue(req),
+        enqueueHome: (userId, clusters) => homeQueue.enqueue(userId, clusters),
+        readStatus: (clusters) => readStatusLines({ config: opts.config, store: new WatchStore(queueConn, envelopePrefix), timeline: frontTimeline }, clusters),
         recordAction: (e) => frontTimeline.append([e]),
         buttons: {
           // A click Slack delivers twice (same action_ts, user and button) acts once, on any replica.
@@ -301,6 +309,26 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
       });
       result.handoffWorker = handoffWorker;
       active.track(handoffWorker);
+
+      // Early warning: the schedulers of the watched clusters (reconciled) and their consumer.
+      const watch = await startWatch({
+        config: opts.config,
+        run: { config: opts.config, playbooks: opts.playbooks, prometheus, collectLogs },
+        connect: (purpose) => {
+          const c = connectRedis(opts.env, purpose);
+          connections.push(c);
+          return c;
+        },
+        store: timelineConn,
+        prefix,
+        timeline,
+        slack: paced,
+        publishHome: (userId, view) => slack.publishHome(userId, view),
+        metrics,
+        logger,
+      });
+      stops.unshift(() => watch.close());
+      for (const w of watch.workers) active.track(w);
 
       if (opts.config.alertmanager !== undefined) {
         const pipeline = startAlertPipeline({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { handoffSchema, HANDOFF_DEFAULTS } from './handoff-schema.js';
+import { clusterWatchSchema, watchSchema, WATCH_DEFAULTS } from './watch-schema.js';
 
 /**
  * The configuration file: which clusters exist, where their Prometheus is, which label selector picks
@@ -220,6 +221,8 @@ export const clusterSchema = z.strictObject({
       interface: z.string().regex(/^[a-zA-Z0-9_.:-]{1,15}$/, 'must be a network interface name').default('eth0'),
     })
     .default({ clientPort: 2379, peerPort: 2380, interface: 'eth0' }),
+  /** Early warning for this cluster: overrides the global `watch:` fields it sets. */
+  watch: clusterWatchSchema.optional(),
 });
 
 const durationText = z
@@ -304,6 +307,8 @@ export const configSchema = z.strictObject({
   alertmanager: alertmanagerSchema.optional(),
   /** Incident timeline retention and on-call handoffs (on demand and scheduled). */
   handoff: handoffSchema.default(HANDOFF_DEFAULTS),
+  /** Early warning: a cheap evaluation per cluster per interval, a thread before any alert fires. */
+  watch: watchSchema.default(WATCH_DEFAULTS),
   clusters: z
     .record(
       z.string().regex(/^[a-z0-9][a-z0-9-_.]{0,62}$/, 'cluster names are lower-case letters, digits, - _ .'),

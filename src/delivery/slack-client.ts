@@ -211,6 +211,17 @@ export class SlackDelivery {
     return { fileId };
   }
 
+  /** Publishes a user's Home tab (views.publish): replaces what the tab shows. */
+  async publishHome(userId: string, view: { type: 'home'; blocks: KnownBlock[] }): Promise<void> {
+    await this.retried('views.publish', userId, () => this.client.views.publish({ user_id: userId, view }));
+  }
+
+  /** Members of a Slack user group (usergroups.users.list). */
+  async userGroupMembers(groupId: string): Promise<string[]> {
+    const res = await this.retried('usergroups.users.list', groupId, () => this.client.usergroups.users.list({ usergroup: groupId }));
+    return res.users ?? [];
+  }
+
   async getPermalink(channel: string, ts: string): Promise<string> {
     const res = await this.retried('chat.getPermalink', channel, () =>
       this.client.chat.getPermalink({ channel, message_ts: ts }),

@@ -18,6 +18,8 @@ export const originSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('cli') }),
   z.strictObject({ kind: z.literal('alert'), groupKey: z.string(), channelId: z.string() }),
   z.strictObject({ kind: z.literal('schedule'), channelId: z.string() }),
+  /** The watch saw a degradation arrive and asked for the full diagnosis of its warning. */
+  z.strictObject({ kind: z.literal('watch'), warningId: z.string(), channelId: z.string() }),
 ]);
 
 export const diagnosisRequestSchema = z.strictObject({

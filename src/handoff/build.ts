@@ -1,6 +1,6 @@
-import { isAlertEvent, type ActionEvent, type AlertTimelineEvent, type TimelineEvent, type WhySlowEvent } from '../incidents/timeline-event.js';
+import { isAlertEvent, isWatchEvent, type ActionEvent, type AlertTimelineEvent, type TimelineEvent, type WhySlowEvent } from '../incidents/timeline-event.js';
 import { spanText } from './time-text.js';
-import type { ClusterHandoff, HealthNow, IncidentSummary, OpenItem, SilenceSummary, Trend, WhySlowSummary } from './summary.js';
+import type { ClusterHandoff, HealthNow, IncidentSummary, OpenItem, SilenceSummary, Trend, WarningSummary, WhySlowSummary } from './summary.js';
 
 /**
  * Builds one cluster's handoff from what was gathered. Pure: no clock, no I/O; the same inputs give
@@ -41,6 +41,7 @@ export function buildClusterHandoff(input: ClusterHandoffInput): ClusterHandoff 
   const incidents = collectIncidents(input);
   const runs = input.events.filter((e): e is WhySlowEvent => e.kind === 'why-slow');
   const whySlow = runs.slice(-WHY_SLOW_LISTED).map((e) => whySlowSummary(e, input.permalinks));
+  const warnings = collectWarnings(input.events);
   const firedInPeriod = incidents.filter((i) => i.started_in_period).length;
   const open = incidents.filter((i) => i.status === 'open');
   const resolved = incidents.filter((i) => i.status === 'resolved');
@@ -58,6 +59,9 @@ export function buildClusterHandoff(input: ClusterHandoffInput): ClusterHandoff 
       text: `${i.alertnames.join(', ')} firing for ${spanText(i.duration_seconds)}${i.members.length > 0 ? ` on ${i.members.join(', ')}` : ''}`,
     });
   }
+  for (const w of warnings.filter((x) => x.status === 'open')) {
+    items.push({ kind: 'warning', warning: w.warning_id, text: `early warning open since ${w.since.slice(11, 16)} UTC: ${w.causes.join('; ')}` });
+  }
   for (const s of unconfirmedSuggestions(input.events)) items.push(s);
   for (const s of input.silences) items.push({ kind: 'silence', silence: s.id, text: `silence ${s.matchers} expires in ${spanText(s.expires_in_seconds)}` });
   for (const w of input.watch) items.push({ kind: 'watch', text: w });
@@ -66,12 +70,13 @@ export function buildClusterHandoff(input: ClusterHandoffInput): ClusterHandoff 
 
   return {
     cluster: input.cluster,
-    quiet: incidents.length === 0 && runs.length === 0,
+    quiet: incidents.length === 0 && runs.length === 0 && warnings.length === 0,
     counts: { fired: firedInPeriod, resolved: resolved.length, open: open.length, why_slow: runs.length },
     incidents: listed,
     incidents_not_listed: sorted.length - listed.length,
     why_slow: whySlow,
     why_slow_not_listed: runs.length - whySlow.length,
+    warnings,
     health: input.health,
     trends: input.trends,
     silences: input.silences,
@@ -172,4 +177,20 @@ function unconfirmedSuggestions(events: readonly TimelineEvent[]): OpenItem[] {
 
 function union(a: readonly string[], b: readonly string[]): string[] {
   return [...new Set([...a, ...b])].sort();
+}
+
+/** One entry per warning with events in the period, as its latest event says, newest onset first. */
+function collectWarnings(events: readonly TimelineEvent[]): WarningSummary[] {
+  const latest = new Map<string, WarningSummary>();
+  for (const e of events) {
+    if (!isWatchEvent(e)) continue;
+    latest.set(e.warningId, {
+      warning_id: e.warningId,
+      since: e.since,
+      status: e.kind === 'watch-recovered' ? 'recovered' : 'open',
+      ...(e.recoveredAt === undefined ? {} : { recovered_at: e.recoveredAt }),
+      causes: e.summaries,
+    });
+  }
+  return [...latest.values()].sort((a, b) => Date.parse(b.since) - Date.parse(a.since));
 }

@@ -24,6 +24,8 @@ export interface ClusterHandoff {
   /** The newest runs, oldest of them first. */
   why_slow: WhySlowSummary[];
   why_slow_not_listed: number;
+  /** Early warnings of the watch opened, changed or recovered in the period, newest first. */
+  warnings: WarningSummary[];
   health: HealthNow;
   trends: Trend[];
   silences: SilenceSummary[];
@@ -51,6 +53,16 @@ export interface IncidentSummary {
   verdict_healthy?: boolean;
   channel: string;
   permalink?: string;
+}
+
+export interface WarningSummary {
+  warning_id: string;
+  /** Onset, ISO 8601. */
+  since: string;
+  status: 'open' | 'recovered';
+  recovered_at?: string;
+  /** What the watch saw, one line per cause and member, first the one it opened with. */
+  causes: string[];
 }
 
 export interface WhySlowSummary {
@@ -97,4 +109,5 @@ export type OpenItem =
   | { kind: 'suggestion'; text: string; id: string; command?: string }
   | { kind: 'silence'; text: string; silence: string }
   | { kind: 'watch'; text: string }
+  | { kind: 'warning'; text: string; warning: string }
   | { kind: 'health'; text: string };

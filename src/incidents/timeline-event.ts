@@ -65,6 +65,22 @@ export const timelineEventSchema = z.discriminatedUnion('kind', [
     /** Why the click was refused and nothing was done (e.g. `channel-not-allowed`); absent when it acted. */
     refused: z.string().optional(),
   }),
+  ...(['watch-opened', 'watch-changed', 'watch-recovered'] as const).map((kind) =>
+    z.object({
+      ...base,
+      kind: z.literal(kind),
+      /** The warning (an opaque hash of cluster and onset) and where its thread is. */
+      warningId: z.string(),
+      channel: z.string(),
+      /** Onset of the degradation, ISO 8601. */
+      since: z.string(),
+      /** "kind@member" of every cause seen so far, first the one it opened with. */
+      causes: z.array(z.string()),
+      /** The causes' one-line summaries, as the watch saw them. */
+      summaries: z.array(z.string()),
+      recoveredAt: z.string().optional(),
+    }),
+  ),
   z.object({
     ...base,
     kind: z.literal('handoff'),
@@ -81,5 +97,8 @@ export type TimelineKind = TimelineEvent['kind'];
 export type AlertTimelineEvent = Extract<TimelineEvent, { kind: `alert-${string}` }>;
 export type WhySlowEvent = Extract<TimelineEvent, { kind: 'why-slow' }>;
 export type ActionEvent = Extract<TimelineEvent, { kind: 'action' }>;
+export type WatchTimelineEvent = Extract<TimelineEvent, { kind: `watch-${string}` }>;
+
+export const isWatchEvent = (e: TimelineEvent): e is WatchTimelineEvent => e.kind.startsWith('watch-');
 
 export const isAlertEvent = (e: TimelineEvent): e is AlertTimelineEvent => e.kind.startsWith('alert-');

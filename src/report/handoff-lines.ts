@@ -88,6 +88,8 @@ function openItemLine(o: OpenItem, c: ClusterHandoff, st: Style): string {
     }
     case 'watch':
       return `👀 watch: ${st.esc(o.text)}`;
+    case 'warning':
+      return `⚠️ ${st.esc(o.text)}`;
     case 'health':
       return `🩺 ${st.esc(o.text)}`;
   }
@@ -111,6 +113,15 @@ export function clusterSections(c: ClusterHandoff, st: Style): Section[] {
       }),
     });
     if (c.why_slow_not_listed > 0) out.at(-1)!.lines.unshift(`… ${c.why_slow_not_listed} earlier run(s) not listed`);
+  }
+  if (c.warnings.length > 0) {
+    out.push({
+      title: 'Early warnings (watch)',
+      lines: c.warnings.map((w) => {
+        const span = w.recovered_at === undefined ? 'still open' : `recovered at ${st.time(w.recovered_at)}`;
+        return `${w.status === 'open' ? '👀' : '✅'} since ${st.time(w.since)}, ${span}: ${st.esc(w.causes.join('; '))}`;
+      }),
+    });
   }
   out.push({ title: 'Health now', lines: [healthText(c, st)] });
   if (c.trends.length > 0) out.push({ title: 'Trends over the period', lines: c.trends.map((t) => `${t.title}: ${st.esc(t.text)}`) });

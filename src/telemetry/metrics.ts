@@ -61,6 +61,18 @@ export class Metrics {
     labelNames: ['action'] as const,
     registers: [this.registry],
   });
+  readonly watchEvaluations = new Counter({
+    name: 'etcd_triage_watch_evaluations_total',
+    help: 'Watch evaluations, by cluster and outcome (applied; repeat: a retried tick, applied before; unreadable: Prometheus gave nothing).',
+    labelNames: ['cluster', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly watchWarnings = new Counter({
+    name: 'etcd_triage_watch_warnings_total',
+    help: 'Watch warning transitions, by action (opened, changed, recovered).',
+    labelNames: ['action'] as const,
+    registers: [this.registry],
+  });
   readonly alertGroupsOpen = new Gauge({
     name: 'etcd_triage_alert_groups_open',
     help: 'Alert groups currently firing (one Slack thread each).',

@@ -507,6 +507,16 @@ export class SlackStandin {
       };
     },
 
+    'views.publish': (a) => {
+      const user = str(a['user_id']);
+      if (user === undefined) return { ok: false, error: 'invalid_arguments' };
+      const view = typeof a['view'] === 'string' ? (JSON.parse(a['view']) as Args) : (a['view'] as Args | undefined);
+      if (view === undefined || view['type'] !== 'home') return { ok: false, error: 'invalid_arguments' };
+      const blocks = Array.isArray(view['blocks']) ? view['blocks'] : [];
+      if (blocks.length > 100) return { ok: false, error: 'invalid_blocks' };
+      return { ok: true, view: { id: `V${user}`, type: 'home', blocks } };
+    },
+
     'usergroups.users.list': (a) => {
       const users = this.groups.get(str(a['usergroup']) ?? '');
       if (users === undefined) return { ok: false, error: 'no_such_subteam' };

@@ -16,6 +16,8 @@ import { registerInteractions } from './interactions.js';
 import { registerDiagnosisActions } from './actions/register.js';
 import type { ActionDeps } from './actions/click.js';
 import { CachedUserGroups, type UserGroupDirectory } from './user-groups.js';
+import type { ReadStatus } from './status-command.js';
+import { registerHomeTab } from './home-tab.js';
 
 export const DEFAULT_ENDPOINTS = ['/slack/commands', '/slack/events', '/slack/actions'] as const;
 
@@ -46,6 +48,10 @@ export interface SlackAppOptions {
   commandPath?: string;
   /** Queues `/etcd handoff`; without it the command answers that handoffs are not available. */
   enqueueHandoff?: EnqueueHandoff;
+  /** Answers `/etcd status` from the watch state in Redis; without it the command says it is unavailable. */
+  readStatus?: ReadStatus;
+  /** Queues the drawing of a user's Home tab (app_home_opened) for the clusters they may see. */
+  enqueueHome?: (userId: string, clusters: string[]) => Promise<void>;
   /** Records button actions (e.g. a suggested action marked done) on the incident timeline. */
   recordAction?: (event: ActionEvent) => Promise<void>;
   /**
@@ -92,6 +98,7 @@ export function createSlackApp(opts: SlackAppOptions): App {
     defaultWindowSeconds: defaultWindow.seconds,
     enqueueDiagnosis: opts.enqueueCommand ?? opts.enqueueDiagnosis,
     ...(opts.enqueueHandoff === undefined ? {} : { enqueueHandoff: opts.enqueueHandoff }),
+    ...(opts.readStatus === undefined ? {} : { readStatus: opts.readStatus }),
     userGroups,
     enqueueTimeoutMs: opts.enqueueTimeoutMs ?? 2000,
     logger: opts.logger.child({ component: 'slack-command' }),
@@ -129,6 +136,9 @@ export function createSlackApp(opts: SlackAppOptions): App {
       defaultWindowSeconds: defaultWindow.seconds,
       logger: opts.logger.child({ component: 'slack-buttons' }),
     });
+  }
+  if (opts.enqueueHome !== undefined) {
+    registerHomeTab(app, { config: opts.config, userGroups, enqueue: opts.enqueueHome, logger: opts.logger.child({ component: 'home-tab' }) });
   }
   // Last: it acknowledges every action, including those handled above.
   registerInteractions(app);

@@ -5,6 +5,7 @@ import { formatDuration, parseWindow } from '../../diagnosis/window.js';
 import { channelAllowed, clustersForChannel, userAllowed, type ChannelRef } from './access.js';
 import { parseCommandText } from './command-text.js';
 import { handleHandoffCommand, type EnqueueHandoff } from './handoff-command.js';
+import { handleStatusCommand, type ReadStatus } from './status-command.js';
 import * as say from './messages.js';
 import type { UserGroupDirectory } from './user-groups.js';
 
@@ -24,6 +25,8 @@ export type EnqueueDiagnosis = (req: DiagnosisRequest) => Promise<EnqueueResult>
 export type CommandOutcome =
   | 'enqueued'
   | 'deduplicated'
+  /** `/etcd status` answered from Redis. */
+  | 'answered'
   | 'help'
   | 'rejected'
   | 'queue-failed'
@@ -39,11 +42,12 @@ export type RejectReason =
   | 'user-not-allowed'
   | 'group-lookup-failed'
   | 'bad-since'
-  | 'beyond-retention';
+  | 'beyond-retention'
+  | 'read-failed';
 
 /** What happened, for metrics and logs (never contains user text beyond a known cluster name). */
 export interface CommandEvent {
-  subcommand: 'why-slow' | 'handoff' | 'help' | 'invalid';
+  subcommand: 'why-slow' | 'handoff' | 'status' | 'help' | 'invalid';
   outcome: CommandOutcome;
   reason?: RejectReason;
   cluster?: string;
@@ -63,6 +67,8 @@ export interface CommandDeps {
   enqueueDiagnosis: EnqueueDiagnosis;
   /** Absent when this front does not offer handoffs; the command then says so. */
   enqueueHandoff?: EnqueueHandoff;
+  /** Reads the status lines from Redis; absent when this front has no watch state to read. */
+  readStatus?: ReadStatus;
   userGroups: UserGroupDirectory;
   /** Past this, the queue counts as unavailable: Slack gives up on the acknowledgement after 3 s. */
   enqueueTimeoutMs: number;
@@ -93,6 +99,13 @@ export async function handleEtcdCommand(cmd: IncomingCommand, deps: CommandDeps)
       if (a.ok) return { text: a.text, event: { subcommand: 'handoff', outcome: a.deduplicated ? 'deduplicated' : 'enqueued', jobId: a.jobId, ...where } };
       if (a.reason === 'queue-failed') return { text: a.text, event: { subcommand: 'handoff', outcome: 'queue-failed', ...where } };
       return reject('handoff', a.reason, a.text, cluster);
+    }
+    case 'status': {
+      if (deps.readStatus === undefined) return { text: say.statusUnavailable(), event: { subcommand: 'status', outcome: 'not-available' } };
+      const a = await handleStatusCommand(parsed, cmd, { ...deps, readStatus: deps.readStatus });
+      const cluster = a.ok ? (a.clusters.length === 1 ? a.clusters[0] : undefined) : a.cluster;
+      if (a.ok) return { text: a.text, event: { subcommand: 'status', outcome: 'answered', ...(cluster === undefined ? {} : { cluster }) } };
+      return reject('status', a.reason, a.text, cluster);
     }
     case 'why-slow':
       break;

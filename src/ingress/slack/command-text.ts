@@ -14,6 +14,7 @@ export const USAGE = esc(
   [
     '`/etcd why-slow <cluster> [window]`: diagnose slow etcd over the last window (default from config, e.g. 15m; allowed 1m to 24h)',
     '`/etcd handoff <cluster|all> [since]`: on-call handoff summary since [since] (default: the last handoff in this channel, else 12h)',
+    '`/etcd status [cluster|all]`: one line per cluster from the watch: health, leader, slowest signal, database size, alerts and warnings',
     '`/etcd help`: this message',
   ].join('\n'),
 );
@@ -22,10 +23,12 @@ export type ParsedCommand =
   | { kind: 'help' }
   | { kind: 'why-slow'; cluster: string; window?: string }
   | { kind: 'handoff'; cluster: string; since?: string }
+  | { kind: 'status'; cluster?: string }
   | { kind: 'usage-error'; problem: string };
 
 const WHY_SLOW_USAGE = esc('`/etcd why-slow <cluster> [window]`');
 const HANDOFF_USAGE = esc('`/etcd handoff <cluster|all> [since]`');
+const STATUS_USAGE = esc('`/etcd status [cluster|all]`');
 
 /** Splits on any run of whitespace (Slack may pass non-breaking spaces and tabs from pasted text). */
 function words(text: string): string[] {
@@ -56,10 +59,15 @@ export function parseCommandText(text: string): ParsedCommand {
       if (extra.length > 0) return tooMany('handoff', extra, HANDOFF_USAGE);
       return since === undefined ? { kind: 'handoff', cluster } : { kind: 'handoff', cluster, since };
     }
+    case 'status': {
+      const [cluster, ...extra] = rest;
+      if (extra.length > 0) return tooMany('status', extra, STATUS_USAGE);
+      return cluster === undefined ? { kind: 'status' } : { kind: 'status', cluster };
+    }
     default:
       return {
         kind: 'usage-error',
-        problem: `unknown subcommand ${quoteUser(first, 40)}: use \`why-slow\`, \`handoff\` or \`help\``,
+        problem: `unknown subcommand ${quoteUser(first, 40)}: use \`why-slow\`, \`handoff\`, \`status\` or \`help\``,
       };
   }
 }

@@ -88,3 +88,15 @@ export function couldNotQueueHandoff(): string {
 export function internalError(): string {
   return '❌ Something went wrong while handling this command. Nothing was started: please try again.';
 }
+
+export function statusAnswer(lines: readonly string[]): string {
+  return `*Status* (from the watch's last evaluation of each cluster)\n${lines.join('\n')}`;
+}
+
+export function statusNoClustersForUser(): string {
+  return '⛔ You are not in a user group allowed to query any cluster from this channel.';
+}
+
+export function statusUnavailable(): string {
+  return '⚠️ The status could not be read right now (Redis did not answer). Try again in a moment.';
+}

@@ -21,6 +21,8 @@ import { slackErrorLabel, startDeliveryWorker } from '../delivery/worker.js';
 import { DEFAULT_PREFIX } from '../names.js';
 import { QueryRecordStore } from '../../incidents/query-records.js';
 import { redisConnection } from '../redis.js';
+import { linkAlertToWarning } from '../watch/alert-link.js';
+import { WatchStore } from '../../incidents/watch-store.js';
 
 export interface AlertPipelineOptions {
   config: Config;
@@ -110,6 +112,9 @@ export function startAlertPipeline(opts: AlertPipelineOptions): AlertPipeline {
       slack,
       pacer: new RedisChannelPacer(shared, prefix),
       deliverAt: (d, at) => followUps.requestDeliveryAt(d, at),
+      // An alert that fires while the watch has a warning open for its cluster joins that conversation.
+      onThreadOpened: (g, ts, reply) =>
+        linkAlertToWarning(g, ts, reply, { config: opts.config, store: new WatchStore(shared, prefix), permalink: (c, t) => slack.getPermalink(c, t), logger: opts.logger }),
     }),
   ];
   store.openCount().then(

@@ -4,7 +4,7 @@ import type { Metrics } from '../../telemetry/metrics.js';
 /** Finds an already posted parent by its metadata key (SlackDelivery.findParent, or findReply for a message in a thread). */
 export type ParentFinder = (channel: string, key: string, sinceMs: number) => Promise<string | undefined>;
 
-export type ParentKind = 'alert' | 'why-slow' | 'handoff';
+export type ParentKind = 'alert' | 'why-slow' | 'handoff' | 'watch';
 
 export interface ParentRecovery {
   kind: ParentKind;

@@ -29,6 +29,8 @@ export interface DeliveryWorkerOptions {
   pacer: RedisChannelPacer;
   /** Queues a delivery of the thread at a later moment (AlertFollowUps.requestDeliveryAt). */
   deliverAt?: (d: DeliveryJobData, atMs: number) => Promise<void>;
+  /** Once the thread's parent is in Slack (posted or adopted): e.g. links a watch warning open for the cluster. */
+  onThreadOpened?: (g: GroupState, parentTs: string, reply: (msg: { text: string; blocks: KnownBlock[] }) => Promise<void>) => Promise<void>;
   metrics: Metrics;
   logger: Logger;
 }
@@ -113,6 +115,10 @@ async function syncThread(gid: string, incarnation: number, opts: DeliveryWorker
     await opts.store.saveThread(gid, incarnation, { parentTs, parentHash });
     opts.metrics.alertThreadsCreated.inc();
     log.info({ gid, channel: g.channel, ts: parentTs }, 'alert thread opened');
+    const threadTs = parentTs;
+    await opts
+      .onThreadOpened?.(g, threadTs, async (m) => void (await post(opts, g.channel, { ...m, thread_ts: threadTs }, 'later')))
+      .catch((err: unknown) => log.warn({ gid, err: err instanceof Error ? err.message : String(err) }, 'could not link the alert thread to the watch'));
   } else if (t.parentHash !== parentHash) {
     await withRetryAfter(() => opts.slack.update({ channel: g.channel, ts: parentTs!, text: parent.text, blocks: parent.blocks }));
     await opts.store.saveThread(gid, incarnation, { parentHash });

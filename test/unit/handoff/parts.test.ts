@@ -79,6 +79,7 @@ describe('Slack rendering', () => {
   const cluster = (n: number): ClusterHandoff => ({
     cluster: 'prod',
     quiet: false,
+    warnings: [],
     counts: { fired: n, resolved: 0, open: n, why_slow: 0 },
     incidents: Array.from({ length: n }, (_, i) => ({
       id: `g${i}.1`,

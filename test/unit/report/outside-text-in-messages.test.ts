@@ -116,6 +116,7 @@ function handoff(x: string, o: { permalink?: string; user?: string; group?: stri
   const c: ClusterHandoff = {
     cluster: 'lab',
     quiet: false,
+    warnings: [],
     counts: { fired: 1, resolved: 0, open: 1, why_slow: 1 },
     incidents: [
       { id: 'i1', alertnames: [x], members: [x], severity: x, status: 'open', started_at: '2025-01-01T10:00:00Z', duration_seconds: 60, started_in_period: true, verdict: x, channel: 'C1', permalink: o.permalink ?? 'https://standin.slack.com/archives/C1/p1' },

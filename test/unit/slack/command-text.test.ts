@@ -15,6 +15,9 @@ describe('parseCommandText', () => {
     ['why-slow LAB 15x', { kind: 'why-slow', cluster: 'LAB', window: '15x' }],
     ['handoff all', { kind: 'handoff', cluster: 'all' }],
     ['handoff prod 12h', { kind: 'handoff', cluster: 'prod', since: '12h' }],
+    ['status', { kind: 'status' }],
+    ['status all', { kind: 'status', cluster: 'all' }],
+    ['STATUS prod', { kind: 'status', cluster: 'prod' }],
   ];
   it.each(ok)('%j', (text, expected) => {
     expect(parseCommandText(text)).toEqual(expected);
@@ -27,7 +30,8 @@ describe('parseCommandText', () => {
     ['handoff', ['which cluster (or `all`)?']],
     ['handoff all 12h x', ['too many words after `handoff`']],
     ['help me', ['too many words after `help`']],
-    ['restart lab', ['unknown subcommand `restart`', '`why-slow`, `handoff` or `help`']],
+    ['restart lab', ['unknown subcommand `restart`', '`why-slow`, `handoff`, `status` or `help`']],
+    ['status all now', ['too many words after `status`']],
     ['`rm` x', ["unknown subcommand `'rm'`"]],
     [`${'x'.repeat(100)}`, [`\`${'x'.repeat(39)}…\``]],
     ['<!channel> x', ['unknown subcommand `&lt;!channel&gt;`']],

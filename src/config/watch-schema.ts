@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import type { ClusterConfig, Config } from './schema.js';
+
+/**
+ * The `watch:` section (global, and per cluster as an override): a cheap evaluation of each watched
+ * cluster every interval, and a warning thread when a degradation holds for a few evaluations in a row,
+ * before any alert fires. Off unless enabled.
+ */
+
+const durationText = z.string().regex(/^\d+[smhd]$/, 'must be a duration such as 30m, 6h or 1d');
+
+/** Consecutive evaluations that see a cause arriving before a warning opens. */
+const openAfter = z.number().int().min(1).max(20);
+/** Consecutive evaluations that see nothing before an open warning is called recovered. */
+const recoverAfter = z.number().int().min(1).max(120);
+
+export const watchHysteresisSchema = z.strictObject({
+  openAfter: openAfter.default(2),
+  recoverAfter: recoverAfter.default(4),
+});
+
+export const watchSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** Seconds between evaluations of one cluster. */
+  intervalSeconds: z.number().int().min(5, 'must be at least 5 (seconds)').max(3600, 'must be at most 3600 (seconds)').default(30),
+  /** Channel ID of the warning threads; default the cluster's alerts.channel, else its first slack channel. */
+  channel: z.string().min(1).optional(),
+  hysteresis: watchHysteresisSchema.default({ openAfter: 2, recoverAfter: 4 }),
+  /** How long a recovered warning (and the last evaluations) stay in Redis, for status and handoffs. */
+  rememberFor: durationText.default('1d'),
+});
+
+/** Per cluster, every field is optional: what is set replaces the global `watch:` value. */
+export const clusterWatchSchema = z.strictObject({
+  enabled: z.boolean().optional(),
+  intervalSeconds: watchSchema.shape.intervalSeconds.unwrap().optional(),
+  channel: z.string().min(1).optional(),
+  // Without defaults: a field left out here comes from the global section, not from the built-in default.
+  hysteresis: z.strictObject({ openAfter: openAfter.optional(), recoverAfter: recoverAfter.optional() }).optional(),
+  rememberFor: durationText.optional(),
+});
+
+export type WatchConfig = z.infer<typeof watchSchema>;
+export type ClusterWatchConfig = z.infer<typeof clusterWatchSchema>;
+
+export const WATCH_DEFAULTS: WatchConfig = watchSchema.parse({});
+
+/** What the watch of one cluster runs with: the global section, overridden by the cluster's own. */
+export interface WatchSettings {
+  enabled: boolean;
+  intervalSeconds: number;
+  /** Undefined only for a cluster with no Slack channel at all (then it cannot be watched: see watchProblems). */
+  channel: string | undefined;
+  openAfter: number;
+  recoverAfter: number;
+  rememberSeconds: number;
+}
+
+const DURATION_UNIT: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+const seconds = (text: string): number => Number(text.slice(0, -1)) * DURATION_UNIT[text.slice(-1)]!;
+
+export function watchSettings(config: Pick<Config, 'watch' | 'clusters'>, cluster: string): WatchSettings {
+  const g = config.watch;
+  const c: ClusterConfig | undefined = Object.hasOwn(config.clusters, cluster) ? config.clusters[cluster] : undefined;
+  const o = c?.watch ?? {};
+  return {
+    enabled: c !== undefined && (o.enabled ?? g.enabled),
+    intervalSeconds: o.intervalSeconds ?? g.intervalSeconds,
+    channel: o.channel ?? g.channel ?? c?.alerts?.channel ?? c?.slack?.channels[0],
+    openAfter: o.hysteresis?.openAfter ?? g.hysteresis.openAfter,
+    recoverAfter: o.hysteresis?.recoverAfter ?? g.hysteresis.recoverAfter,
+    rememberSeconds: seconds(o.rememberFor ?? g.rememberFor),
+  };
+}
+
+/** Names of the clusters whose watch is on, sorted. */
+export function watchedClusters(config: Pick<Config, 'watch' | 'clusters'>): string[] {
+  return Object.keys(config.clusters)
+    .filter((name) => watchSettings(config, name).enabled)
+    .sort();
+}
+
+/** Watch settings that depend on the rest of the config, each naming its path. */
+export function watchProblems(config: Pick<Config, 'watch' | 'clusters'>): string[] {
+  const problems: string[] = [];
+  for (const name of watchedClusters(config)) {
+    if (watchSettings(config, name).channel === undefined) {
+      problems.push(`clusters.${name}.watch.channel: the watch is on but the cluster has no channel to warn in (set watch.channel, alerts.channel or slack.channels)`);
+    }
+  }
+  return problems;
+}

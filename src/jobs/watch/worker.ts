@@ -1,0 +1,89 @@
+import { Worker, type Job } from 'bullmq';
+import type { RedisClient } from '../redis.js';
+import { watchSettings } from '../../config/watch-schema.js';
+import type { OnsetInput, WatchEvaluation } from '../../diagnosis/onset/types.js';
+import type { RunDeps } from '../../diagnosis/run.js';
+import type { TimelineSink } from '../../incidents/timeline-store.js';
+import type { WatchStore } from '../../incidents/watch-store.js';
+import { readable } from '../../incidents/watch-transition.js';
+import { watchTimelineEvents } from '../../incidents/watch-timeline.js';
+import type { Logger } from '../../telemetry/logger.js';
+import type { Metrics } from '../../telemetry/metrics.js';
+import { instrumentWorker } from '../instrument-worker.js';
+import { DEFAULT_PREFIX } from '../names.js';
+import { WATCH_QUEUE, watchJobSchema, type WatchJobData } from './job.js';
+import { syncWarningThread, type WatchThreadDeps } from './thread.js';
+
+export type Evaluate = (input: OnsetInput) => Promise<WatchEvaluation>;
+
+export interface WatchWorkerOptions {
+  connection: RedisClient;
+  prefix?: string;
+  /** Evaluations running at once per worker process (each is a handful of queries). */
+  concurrency: number;
+  run: RunDeps;
+  evaluate: Evaluate;
+  store: WatchStore;
+  thread: Omit<WatchThreadDeps, 'run' | 'store' | 'metrics' | 'logger'>;
+  timeline?: TimelineSink;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+/**
+ * Consumes the watch's ticks: evaluates the cluster at the tick's time, applies the evaluation to the
+ * warning state once (a retried tick finds it applied), records what changed on the timeline, then
+ * brings the threads of the current and the last warning up to date.
+ */
+export function startWatchWorker(opts: WatchWorkerOptions): Worker<WatchJobData> {
+  const log = opts.logger.child({ component: 'watch' });
+  const worker = new Worker<WatchJobData>(WATCH_QUEUE, (job) => evaluateTick(job, opts, log), {
+    connection: opts.connection,
+    prefix: opts.prefix ?? DEFAULT_PREFIX,
+    concurrency: opts.concurrency,
+  });
+  return instrumentWorker(worker, WATCH_QUEUE, opts.metrics, log);
+}
+
+async function evaluateTick(job: Job<WatchJobData>, opts: WatchWorkerOptions, log: Logger): Promise<void> {
+  const { cluster } = watchJobSchema.parse(job.data);
+  const config = opts.run.config;
+  const settings = watchSettings(config, cluster);
+  // A scheduler left from a config that watched this cluster: it is removed at the next start.
+  if (!settings.enabled || settings.channel === undefined) return;
+  const clusterConfig = config.clusters[cluster]!;
+  // The scheduler's tick, not "now": a retry evaluates the same moment and is recognised as the same tick.
+  const tick = tickOf(job);
+  const evaluation = await opts.evaluate({
+    clusterName: cluster,
+    cluster: clusterConfig,
+    prometheus: opts.run.prometheus.forCluster(cluster),
+    playbooks: opts.run.playbooks,
+    at: Math.min(tick, Date.now()) / 1000,
+  });
+  const t = await opts.store.apply(cluster, evaluation, tick, settings);
+  opts.metrics.watchEvaluations.inc({ cluster, outcome: !t.applied ? 'repeat' : readable(evaluation) ? 'applied' : 'unreadable' });
+  for (const a of t.actions) {
+    opts.metrics.watchWarnings.inc({ action: a.kind });
+    log.info({ cluster, warning: a.warning.id, action: a.kind, causes: a.warning.current.map((c) => `${c.kind}@${c.member ?? 'all'}`) }, `watch warning ${a.kind}`);
+  }
+  if (t.actions.length > 0) await opts.timeline?.append(watchTimelineEvents(t.actions, settings.channel));
+
+  // Also when nothing changed now: a thread an earlier attempt or worker left unfinished is finished here.
+  const state = t.applied ? t.next : await opts.store.state(cluster);
+  const deps: WatchThreadDeps = { ...opts.thread, run: opts.run, store: opts.store, metrics: opts.metrics, logger: opts.logger };
+  for (const w of [state.last, state.warning]) {
+    if (w === undefined) continue;
+    await syncWarningThread({ warningId: w.id, channel: settings.channel, ttlSeconds: settings.rememberSeconds }, deps);
+  }
+}
+
+/**
+ * The tick a scheduler's job stands for. BullMQ names each scheduled job `repeat:<scheduler>:<millis>`
+ * (the tick), which survives storage; `opts.prevMillis` is not always kept with the stored job.
+ */
+export function tickOf(job: Pick<Job, 'id' | 'opts' | 'timestamp'>): number {
+  const fromId = /^repeat:.+:(\d+)$/.exec(job.id ?? '')?.[1];
+  if (fromId !== undefined) return Number(fromId);
+  return job.opts.prevMillis ?? job.timestamp;
+}

@@ -1,0 +1,113 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WATCH_QUEUE } from '../../../src/jobs/watch/job.js';
+import { tickOf } from '../../../src/jobs/watch/worker.js';
+import { WatchStore } from '../../../src/incidents/watch-store.js';
+import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
+import { waitFor, type RunningProcess } from '../../support/processes.js';
+import { startRedis } from '../../support/redis.js';
+import { SlackStandin, type StoredMessage } from '../../support/slack-standin.js';
+import { botEnv, startBotProcess, writeConfig, type BotProcess } from '../../support/bot-processes.js';
+
+/**
+ * The watch in real `etcd-triage worker` processes. The first worker is killed (SIGKILL) at the worst
+ * moment: Slack has accepted a warning's parent and the worker never reads the answer, so Redis never
+ * learns its ts. Two fresh workers then run side by side. Every cluster must end with exactly one
+ * warning thread, complete, and every tick of every cluster must have been evaluated by one job.
+ */
+const CLUSTERS = ['w-0', 'w-1', 'w-2'];
+const channelOf = (c: string): string => `C0WATCH${c.replace('-', '').toUpperCase()}`;
+
+let redis: RunningProcess & { url: string };
+let prom: LoadedScenario;
+let slack: SlackStandin;
+let configFile: string;
+const workers: BotProcess[] = [];
+
+beforeAll(async () => {
+  [redis, prom, slack] = await Promise.all([
+    startRedis(),
+    // The fault is in progress now and lasts another 2 minutes.
+    loadScenario('disk-slow-follower', { endAt: Math.floor(Date.now() / 1000) + 120 }),
+    SlackStandin.start(),
+  ]);
+  configFile = writeConfig(`
+watch: { enabled: true, intervalSeconds: 5, hysteresis: { openAfter: 2, recoverAfter: 3 } }
+clusters:
+${CLUSTERS.map((c) => `  ${c}:\n    prometheus: { url: "${prom.url}", timeoutMs: 3000 }\n    selector: { job: etcd }\n    nodeExporter: { selector: { job: node } }\n    slack: { channels: [${channelOf(c)}] }\n`).join('')}`);
+}, 120_000);
+
+afterAll(async () => {
+  for (const w of workers) await w.stop().catch(() => undefined);
+  await Promise.all([redis?.stop(), prom?.stop(), slack?.stop()]);
+});
+
+const parents = (channel: string): StoredMessage[] => slack.history(channel).filter((m) => m.thread_ts === undefined || m.thread_ts === m.ts);
+/** The stand-in hands the form's fields over as sent: metadata is JSON text, or already parsed. */
+const isWatchParent = (args: Record<string, unknown>): boolean => {
+  const m = args['metadata'];
+  return (typeof m === 'string' ? m : JSON.stringify(m ?? '')).includes('"key":"watch.');
+};
+
+describe('the watch across worker processes', () => {
+  it('a worker killed between Slack accepting a parent and recording it, then two workers: one thread per cluster, one job per tick', async () => {
+    const env = botEnv(redis.url, slack, 'unused-signing-secret', 'unused-token');
+    let victim: BotProcess | undefined;
+    let killedOn: string | undefined;
+    const unhook = slack.beforeAnswer('chat.postMessage', async ({ args }) => {
+      if (killedOn !== undefined || victim === undefined || !isWatchParent(args)) return;
+      killedOn = String(args['channel']);
+      await victim.kill();
+    });
+    victim = await startBotProcess('worker', configFile, env);
+    workers.push(victim);
+    await waitFor('the kill', () => killedOn !== undefined, 120_000, 100).catch((err: Error) => {
+      throw new Error(`${err.message}\n--- worker log ---\n${victim!.log().slice(-4000)}`);
+    });
+    unhook();
+    // Slack has the parent; the worker that posted it is gone without recording it.
+    expect(parents(killedOn!)).toHaveLength(1);
+    workers.push(await startBotProcess('worker', configFile, env), await startBotProcess('worker', configFile, env));
+
+    const complete = (c: string): boolean => {
+      const ps = parents(channelOf(c));
+      return ps.length > 0 && slack.threadReplies(channelOf(c), ps[0]!.ts).length > 0;
+    };
+    await waitFor('a complete thread per cluster', () => CLUSTERS.every(complete), 150_000, 250);
+    // A few more ticks with both workers running.
+    const redisConn = new Redis(redis.url, { maxRetriesPerRequest: null });
+    try {
+      const store = new WatchStore(redisConn, 'etcd-triage');
+      const ticks = await Promise.all(CLUSTERS.map(async (c) => (await store.state(c)).lastTick));
+      await waitFor('three more ticks', async () => (await Promise.all(CLUSTERS.map((c) => store.state(c)))).every((s, i) => s.lastTick >= ticks[i]! + 15_000), 60_000, 250);
+
+      for (const c of CLUSTERS) {
+        const ps = parents(channelOf(c));
+        expect(ps, c).toHaveLength(1);
+        expect(ps[0]!.text).toMatch(/^👀 w-\d — .* on etcd-2 since \d\d:\d\d UTC — no alert has fired yet$/);
+        const details = slack.threadReplies(channelOf(c), ps[0]!.ts).filter((r) => r.text.includes('etcd-2'));
+        expect(details.length, c).toBeGreaterThanOrEqual(1);
+        // The adopted parent was brought up to date by an edit, never posted again.
+        expect(slack.okCallsOf('chat.postMessage').filter((x) => x.args['channel'] === channelOf(c) && isWatchParent(x.args)), c).toHaveLength(1);
+        const state = await store.state(c);
+        expect(state.phase, c).toBe('open');
+        const evals = await store.evaluations(c);
+        expect(new Set(evals.map((e) => e.at)).size, c).toBe(evals.length);
+      }
+      // One evaluation job per cluster and tick, whichever worker ran it.
+      const queue = new Queue(WATCH_QUEUE, { connection: redisConn, prefix: 'etcd-triage' });
+      const done = await queue.getJobs(['completed'], 0, -1);
+      expect(done.length).toBeGreaterThanOrEqual(CLUSTERS.length * 3);
+      for (const c of CLUSTERS) {
+        // Each job names its tick (`repeat:watch-<cluster>:<millis>`): no tick of a cluster ran as two jobs.
+        const ticks = done.filter((j) => j.data['cluster'] === c).map((j) => tickOf(j)).sort((a, b) => a - b);
+        expect(new Set(ticks).size, c).toBe(ticks.length);
+        for (let i = 1; i < ticks.length; i++) expect(ticks[i]! - ticks[i - 1]!, c).toBeGreaterThanOrEqual(5000);
+      }
+      await queue.close();
+    } finally {
+      redisConn.disconnect();
+    }
+  }, 330_000);
+});
