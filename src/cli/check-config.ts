@@ -1,5 +1,5 @@
 import type { Config, PrometheusConfig } from '../config/schema.js';
-import { watchSettings } from '../config/watch-schema.js';
+import { watchSettings } from '../config/watch-settings.js';
 import { loadAll } from './context.js';
 import { EXIT } from './exit.js';
 

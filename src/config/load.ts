@@ -5,7 +5,7 @@ import { ConfigError } from './errors.js';
 import { formatIssues } from './zod-issues.js';
 import { parseDuration } from './duration.js';
 import { handoffProblems } from './handoff-checks.js';
-import { watchProblems } from './watch-schema.js';
+import { watchProblems } from './watch-settings.js';
 
 /** Where the config comes from: --config, else ETCD_TRIAGE_CONFIG. */
 export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {

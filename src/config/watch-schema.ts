@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { ClusterConfig, Config } from './schema.js';
 
 /**
  * The `watch:` section (global, and per cluster as an override): a cheap evaluation of each watched
@@ -7,7 +6,7 @@ import type { ClusterConfig, Config } from './schema.js';
  * before any alert fires. Off unless enabled.
  */
 
-const durationText = z.string().regex(/^\d+[smhd]$/, 'must be a duration such as 30m, 6h or 1d');
+const durationText = z.string().regex(/^\d{1,6}[smhd]$/, 'must be a duration such as 30m, 6h or 1d');
 
 /** Consecutive evaluations that see a cause arriving before a warning opens. */
 const openAfter = z.number().int().min(1).max(20);
@@ -44,49 +43,3 @@ export type WatchConfig = z.infer<typeof watchSchema>;
 export type ClusterWatchConfig = z.infer<typeof clusterWatchSchema>;
 
 export const WATCH_DEFAULTS: WatchConfig = watchSchema.parse({});
-
-/** What the watch of one cluster runs with: the global section, overridden by the cluster's own. */
-export interface WatchSettings {
-  enabled: boolean;
-  intervalSeconds: number;
-  /** Undefined only for a cluster with no Slack channel at all (then it cannot be watched: see watchProblems). */
-  channel: string | undefined;
-  openAfter: number;
-  recoverAfter: number;
-  rememberSeconds: number;
-}
-
-const DURATION_UNIT: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
-const seconds = (text: string): number => Number(text.slice(0, -1)) * DURATION_UNIT[text.slice(-1)]!;
-
-export function watchSettings(config: Pick<Config, 'watch' | 'clusters'>, cluster: string): WatchSettings {
-  const g = config.watch;
-  const c: ClusterConfig | undefined = Object.hasOwn(config.clusters, cluster) ? config.clusters[cluster] : undefined;
-  const o = c?.watch ?? {};
-  return {
-    enabled: c !== undefined && (o.enabled ?? g.enabled),
-    intervalSeconds: o.intervalSeconds ?? g.intervalSeconds,
-    channel: o.channel ?? g.channel ?? c?.alerts?.channel ?? c?.slack?.channels[0],
-    openAfter: o.hysteresis?.openAfter ?? g.hysteresis.openAfter,
-    recoverAfter: o.hysteresis?.recoverAfter ?? g.hysteresis.recoverAfter,
-    rememberSeconds: seconds(o.rememberFor ?? g.rememberFor),
-  };
-}
-
-/** Names of the clusters whose watch is on, sorted. */
-export function watchedClusters(config: Pick<Config, 'watch' | 'clusters'>): string[] {
-  return Object.keys(config.clusters)
-    .filter((name) => watchSettings(config, name).enabled)
-    .sort();
-}
-
-/** Watch settings that depend on the rest of the config, each naming its path. */
-export function watchProblems(config: Pick<Config, 'watch' | 'clusters'>): string[] {
-  const problems: string[] = [];
-  for (const name of watchedClusters(config)) {
-    if (watchSettings(config, name).channel === undefined) {
-      problems.push(`clusters.${name}.watch.channel: the watch is on but the cluster has no channel to warn in (set watch.channel, alerts.channel or slack.channels)`);
-    }
-  }
-  return problems;
-}

@@ -1,6 +1,6 @@
 import type { Config } from '../../config/schema.js';
 import type { Diagnosis } from '../../diagnosis/types.js';
-import { watchSettings } from '../../config/watch-schema.js';
+import { watchSettings } from '../../config/watch-settings.js';
 import type { GroupState } from '../../incidents/group-state.js';
 import type { WatchStore } from '../../incidents/watch-store.js';
 import { alertLinkReply } from '../../report/watch-thread.js';

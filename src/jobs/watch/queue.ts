@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { RedisClient } from '../redis.js';
 import type { Config } from '../../config/schema.js';
-import { watchedClusters, watchSettings } from '../../config/watch-schema.js';
+import { watchedClusters, watchSettings } from '../../config/watch-settings.js';
 import { DEFAULT_PREFIX } from '../names.js';
 import { WATCH_QUEUE, WATCH_SCHEDULER_PREFIX, watchSchedulerId, type WatchJobData } from './job.js';
 

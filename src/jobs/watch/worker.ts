@@ -1,6 +1,6 @@
 import { Worker, type Job } from 'bullmq';
 import type { RedisClient } from '../redis.js';
-import { watchSettings } from '../../config/watch-schema.js';
+import { watchSettings } from '../../config/watch-settings.js';
 import type { OnsetInput, WatchEvaluation } from '../../diagnosis/onset/types.js';
 import type { RunDeps } from '../../diagnosis/run.js';
 import type { TimelineSink } from '../../incidents/timeline-store.js';

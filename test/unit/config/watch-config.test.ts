@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../src/config/load.js';
 import { ConfigError } from '../../../src/config/errors.js';
-import { watchSettings, watchedClusters } from '../../../src/config/watch-schema.js';
+import { watchSettings, watchedClusters } from '../../../src/config/watch-settings.js';
 
 const clusters = `
 clusters:
