@@ -17,6 +17,7 @@ import { DEFAULT_PREFIX } from '../names.js';
 import { instrumentWorker } from '../instrument-worker.js';
 import { handoffParentKey, parentMetadata, type ParentMetadata } from '../../delivery/parent-metadata.js';
 import { recoverParent } from '../delivery/parent-recovery.js';
+import { tickOf } from '../scheduler-tick.js';
 
 /** The part of the Slack delivery a handoff needs. */
 export interface HandoffPoster {
@@ -56,7 +57,7 @@ async function processHandoff(job: Job<HandoffJobData>, opts: HandoffWorkerOptio
   const data = handoffJobSchema.parse(job.data);
   const { timeline, config } = opts.deps;
   const jobId = String(job.id);
-  const tick = job.opts.prevMillis;
+  const tick = data.scheduleId === undefined ? undefined : tickOf(job);
 
   if (data.scheduleId !== undefined && tick !== undefined) {
     // BullMQ makes one job per tick; this claim makes sure that even a re-created scheduler or a

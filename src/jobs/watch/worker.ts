@@ -13,6 +13,7 @@ import { instrumentWorker } from '../instrument-worker.js';
 import { DEFAULT_PREFIX } from '../names.js';
 import { WATCH_QUEUE, watchJobSchema, type WatchJobData } from './job.js';
 import { syncWarningThread, type WatchThreadDeps } from './thread.js';
+import { tickOf } from '../scheduler-tick.js';
 
 export type Evaluate = (input: OnsetInput) => Promise<WatchEvaluation>;
 
@@ -76,14 +77,4 @@ async function evaluateTick(job: Job<WatchJobData>, opts: WatchWorkerOptions, lo
     if (w === undefined) continue;
     await syncWarningThread({ warningId: w.id, channel: settings.channel, ttlSeconds: settings.rememberSeconds }, deps);
   }
-}
-
-/**
- * The tick a scheduler's job stands for. BullMQ names each scheduled job `repeat:<scheduler>:<millis>`
- * (the tick), which survives storage; `opts.prevMillis` is not always kept with the stored job.
- */
-export function tickOf(job: Pick<Job, 'id' | 'opts' | 'timestamp'>): number {
-  const fromId = /^repeat:.+:(\d+)$/.exec(job.id ?? '')?.[1];
-  if (fromId !== undefined) return Number(fromId);
-  return job.opts.prevMillis ?? job.timestamp;
 }

@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WATCH_QUEUE } from '../../../src/jobs/watch/job.js';
-import { tickOf } from '../../../src/jobs/watch/worker.js';
+import { tickOf } from '../../../src/jobs/scheduler-tick.js';
 import { WatchStore } from '../../../src/incidents/watch-store.js';
 import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
 import { waitFor, type RunningProcess } from '../../support/processes.js';
