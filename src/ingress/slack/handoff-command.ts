@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema.js';
 import { parseSince } from '../../handoff/period.js';
-import { channelAllowed, clustersForChannel, userAllowed, type ChannelRef } from './access.js';
+import type { ChannelRef } from './access.js';
+import { clustersInScope } from './cluster-scope.js';
 import * as say from './messages.js';
 import type { UserGroupDirectory } from './user-groups.js';
 
@@ -39,24 +40,9 @@ export async function handleHandoffCommand(
   cmd: { channel: ChannelRef; userId: string },
   deps: HandoffCommandDeps,
 ): Promise<HandoffAnswer> {
-  const allowedHere = clustersForChannel(deps.config, cmd.channel);
-  let clusters: string[];
-  if (parsed.cluster.toLowerCase() === 'all') {
-    if (allowedHere.length === 0) return { ok: false, reason: 'channel-not-allowed', text: say.handoffNoClustersHere() };
-    clusters = allowedHere;
-  } else {
-    const name = parsed.cluster;
-    const cluster = Object.hasOwn(deps.config.clusters, name) ? deps.config.clusters[name] : undefined;
-    if (cluster === undefined) {
-      const lower = name.toLowerCase();
-      const suggestion = Object.hasOwn(deps.config.clusters, lower) ? lower : undefined;
-      return { ok: false, reason: 'unknown-cluster', text: say.unknownCluster(name, suggestion, allowedHere) };
-    }
-    if (!channelAllowed(cluster, cmd.channel)) {
-      return { ok: false, reason: 'channel-not-allowed', cluster: name, text: say.channelNotAllowed(name, allowedHere) };
-    }
-    clusters = [name];
-  }
+  const scope = await clustersInScope(parsed.cluster, cmd, deps, { noClustersHere: say.handoffNoClustersHere, noClustersForUser: say.handoffNoClustersForUser });
+  if (!scope.ok) return scope;
+  const permitted = scope.clusters;
 
   let sinceSeconds: number | undefined;
   if (parsed.since !== undefined) {
@@ -64,20 +50,6 @@ export async function handleHandoffCommand(
     if (!s.ok) return { ok: false, reason: s.reason, text: say.badSince(s.message) };
     sinceSeconds = s.seconds;
   }
-
-  // With `all`, clusters this user may not query are left out; a named cluster must be allowed.
-  const permitted: string[] = [];
-  for (const name of clusters) {
-    const check = await userAllowed(deps.config.clusters[name]!, cmd.userId, deps.userGroups);
-    if (check.ok) permitted.push(name);
-    else if (check.reason === 'lookup-failed') {
-      deps.logger.warn({ cluster: name, err: check.detail }, 'user group lookup failed');
-      return { ok: false, reason: 'group-lookup-failed', cluster: name, text: say.groupLookupFailed(name) };
-    } else if (clusters.length === 1) {
-      return { ok: false, reason: 'user-not-allowed', cluster: name, text: say.notInUserGroup(name, deps.config.clusters[name]!.slack?.userGroups ?? []) };
-    }
-  }
-  if (permitted.length === 0) return { ok: false, reason: 'user-not-allowed', text: say.handoffNoClustersForUser() };
 
   try {
     const res = await within(

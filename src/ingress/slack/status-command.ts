@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema.js';
-import { channelAllowed, clustersForChannel, userAllowed, type ChannelRef } from './access.js';
+import type { ChannelRef } from './access.js';
+import { clustersInScope, type ScopeRefusal } from './cluster-scope.js';
 import * as say from './messages.js';
 import type { UserGroupDirectory } from './user-groups.js';
 
@@ -19,7 +20,7 @@ export interface StatusCommandDeps {
   logger: Logger;
 }
 
-export type StatusReject = 'unknown-cluster' | 'channel-not-allowed' | 'user-not-allowed' | 'group-lookup-failed';
+export type StatusReject = ScopeRefusal['reason'];
 
 export type StatusAnswer =
   | { ok: true; text: string; clusters: string[] }
@@ -30,33 +31,9 @@ export async function handleStatusCommand(
   cmd: { channel: ChannelRef; userId: string },
   deps: StatusCommandDeps,
 ): Promise<StatusAnswer> {
-  const allowedHere = clustersForChannel(deps.config, cmd.channel);
-  const asked = parsed.cluster ?? 'all';
-  let clusters: string[];
-  if (asked.toLowerCase() === 'all') {
-    if (allowedHere.length === 0) return { ok: false, reason: 'channel-not-allowed', text: say.clusterList([]) };
-    clusters = allowedHere;
-  } else {
-    const cluster = Object.hasOwn(deps.config.clusters, asked) ? deps.config.clusters[asked] : undefined;
-    if (cluster === undefined) {
-      const lower = asked.toLowerCase();
-      return { ok: false, reason: 'unknown-cluster', text: say.unknownCluster(asked, Object.hasOwn(deps.config.clusters, lower) ? lower : undefined, allowedHere) };
-    }
-    if (!channelAllowed(cluster, cmd.channel)) return { ok: false, reason: 'channel-not-allowed', cluster: asked, text: say.channelNotAllowed(asked, allowedHere) };
-    clusters = [asked];
-  }
-  const permitted: string[] = [];
-  for (const name of clusters) {
-    const check = await userAllowed(deps.config.clusters[name]!, cmd.userId, deps.userGroups);
-    if (check.ok) permitted.push(name);
-    else if (check.reason === 'lookup-failed') {
-      deps.logger.warn({ cluster: name, err: check.detail }, 'user group lookup failed');
-      return { ok: false, reason: 'group-lookup-failed', cluster: name, text: say.groupLookupFailed(name) };
-    } else if (clusters.length === 1) {
-      return { ok: false, reason: 'user-not-allowed', cluster: name, text: say.notInUserGroup(name, deps.config.clusters[name]!.slack?.userGroups ?? []) };
-    }
-  }
-  if (permitted.length === 0) return { ok: false, reason: 'user-not-allowed', text: say.statusNoClustersForUser() };
+  const scope = await clustersInScope(parsed.cluster ?? 'all', cmd, deps, { noClustersHere: () => say.clusterList([]), noClustersForUser: say.statusNoClustersForUser });
+  if (!scope.ok) return scope;
+  const permitted = scope.clusters;
   try {
     const lines = await deps.readStatus(permitted);
     return { ok: true, clusters: permitted, text: say.statusAnswer(lines) };
