@@ -40,7 +40,8 @@ export function alertParentMessage(g: GroupState, now: number = Date.now()): Sla
   const firing = firingAlerts(g);
   const shown = g.status === 'firing' ? firing : all;
   const names = uniqueSorted(shown.map((a) => a.alertname)).map(value);
-  const members = uniqueSorted(shown.map((a) => a.member)).map(value);
+  // Alerts name members by their label value (an address); the triage learnt the names people know.
+  const members = uniqueSorted(shown.map((a) => (a.member === undefined ? undefined : (g.memberNames?.[a.member] ?? a.member)))).map(value);
   const severity = worstSeverity(shown);
   const where = g.cluster === null ? 'no configured cluster' : `*${esc(g.cluster)}*`;
   const head =
