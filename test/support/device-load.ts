@@ -10,6 +10,7 @@ import { readScenarioMeta, type Transform } from './fixture-prometheus.js';
  * - node_disk_write_time_seconds_total +8 s/s (the same 8 requests' wait, charged to writes: with
  *   the recorded ~400 writes/s, about 20 ms more per write).
  * From the fault's end on, the counters keep the offset reached then (a counter never goes back).
+ * HALF_BUSY instead adds only +0.5 s/s of busy time: a device in use but below every line.
  * Every other series, every etcd timing and every log line is the recording's. test/fixtures/README.md
  * says so beside the recording.
  */
@@ -19,14 +20,16 @@ export const SATURATION: Readonly<Record<string, number>> = {
   node_disk_write_time_seconds_total: 8,
 };
 
+export const HALF_BUSY: Readonly<Record<string, number>> = { node_disk_io_time_seconds_total: 0.5 };
+
 const SAMPLE = /^([a-z_]+)\{.*\}\s(\S+)\s(\S+)$/;
 
-export function saturateDevice(openMetrics: string, fault: { start: number; end: number }): string {
+export function saturateDevice(openMetrics: string, fault: { start: number; end: number }, load: Readonly<Record<string, number>> = SATURATION): string {
   return openMetrics
     .split('\n')
     .map((line) => {
       const m = SAMPLE.exec(line);
-      const extra = m ? SATURATION[m[1]!] : undefined;
+      const extra = m ? load[m[1]!] : undefined;
       if (!m || extra === undefined) return line;
       const t = Number(m[3]);
       const busy = Math.min(t, fault.end) - fault.start;
@@ -37,9 +40,9 @@ export function saturateDevice(openMetrics: string, fault: { start: number; end:
     .join('\n');
 }
 
-/** The transform for loadScenario: the scenario's data device saturated during its fault. */
-export function saturatedDeviceTransform(scenario: string): Transform {
+/** The transform for loadScenario: the scenario's data device saturated (or half busy) during its fault. */
+export function saturatedDeviceTransform(scenario: string, load: 'saturated' | 'half-busy' = 'saturated'): Transform {
   const meta = readScenarioMeta(scenario);
   const fault = { start: Date.parse(meta.fault.start) / 1000, end: Date.parse(meta.fault.end) / 1000 };
-  return { key: 'device-saturated', metrics: (om) => saturateDevice(om, fault) };
+  return { key: `device-${load}`, metrics: (om) => saturateDevice(om, fault, load === 'saturated' ? SATURATION : HALF_BUSY) };
 }

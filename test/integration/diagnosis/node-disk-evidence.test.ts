@@ -78,6 +78,20 @@ describe('node disk evidence beside a slow-fsync verdict', () => {
     expect(d.suggestions.map((x) => x.id)).toContain('ionice');
   });
 
+  it('a device in use but below every line: its numbers are listed beside the verdict, without a judgement (busy time rewritten, see test/support/device-load.ts)', async () => {
+    const s = await load({ transform: saturatedDeviceTransform(SCENARIO, 'half-busy') });
+    const { diagnosis: d } = await diagnoseRecorded(s, { url: s.url });
+    const util = checkOf(d, 'disk', 'node_disk_util').values[0]!;
+    expect(util.value).toBeGreaterThan(0.5);
+    expect(util.severity).toBe('ok');
+    const top = d.causes[0]!;
+    expect(top).toMatchObject({ playbook: 'disk', cause: 'slow-disk', members: ['etcd-3'] });
+    expect(top.summary).toMatch(/; the device: vda: 5\d(\.\d+)?% utilised, writes \d+(\.\d+)? µs, queue 0(\.\d+)?$/);
+    expect(d.suggestions.map((x) => x.id)).not.toContain('above-device');
+    expect(d.suggestions.map((x) => x.id)).not.toContain('device-saturated');
+    expect(d.suggestions.map((x) => x.id)).toContain('ionice');
+  });
+
   it('the device judged per member\'s node in the kube-prometheus-stack shape, members named by pod', async () => {
     const s = await load({ transform: kubeShapeTransform({ nodes: { kind: 'copies' } }) });
     const { diagnosis: d } = await diagnoseKubeShaped(s);
