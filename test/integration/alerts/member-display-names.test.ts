@@ -77,4 +77,20 @@ describe('members named by pod in the alert thread parent and the handoff', () =
       await prometheus.close();
     }
   });
+
+  it('a member alerted after the triage is named by pod in the thread\'s change reply and in the parent', async () => {
+    const parent = threadsOf(stack.slack, CHANNEL, 'etcdHighFsyncDurations')[0]!;
+    const before = stack.slack.threadReplies(CHANNEL, parent.ts).length;
+    await stack.am.push([
+      { labels: { alertname: 'etcdHighFsyncDurations', job: 'kube-etcd', instance: '10.0.0.12:2381', severity: 'critical' }, annotations: { summary: 'fsync slow' } },
+      { labels: { alertname: 'etcdHighFsyncDurations', job: 'kube-etcd', instance: '10.0.0.11:2381', severity: 'warning' }, annotations: { summary: 'fsync slow' } },
+      { labels: { alertname: 'etcdHighFsyncDurations', job: 'kube-etcd', instance: '10.0.0.13:2381', severity: 'warning' }, annotations: { summary: 'fsync slow' } },
+    ]);
+    await waitFor('the change reply', () => stack.slack.threadReplies(CHANNEL, parent.ts).some((r) => /Now firing/.test(messageText(r))), 30_000);
+    const change = stack.slack.threadReplies(CHANNEL, parent.ts).slice(before).find((r) => /Now firing/.test(messageText(r)))!;
+    expect(messageText(change)).toMatch(/etcdHighFsyncDurations`? on `?etcd-cp-3/);
+    expect(messageText(change)).not.toMatch(/10\.0\.0\.1\d/);
+    await waitFor('the parent lists three members', () => messageText(stack.slack.message(CHANNEL, parent.ts)!).includes('members etcd-cp-1, etcd-cp-2, etcd-cp-3'), 30_000);
+    expect(messageText(stack.slack.message(CHANNEL, parent.ts)!)).not.toMatch(/10\.0\.0\.1\d/);
+  });
 });
