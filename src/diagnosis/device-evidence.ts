@@ -66,9 +66,10 @@ function numbers(r: DeviceReading): string {
   return `${r.device !== undefined ? `${r.device}: ` : ''}${parts.join(', ')}`;
 }
 
-const WORDS: Record<DeviceState, (r: DeviceReading) => string> = {
-  quiet: (r) =>
-    `; the device itself is not busy (${numbers(r)}): the time is lost above it (filesystem, fsync path, a noisy neighbour on shared storage, a throttled cloud volume)`,
+const WORDS: Record<DeviceState, (r: DeviceReading, cause: string) => string> = {
+  // Where fsyncs are not yet all slow, a starved CPU is still one of the places above the device.
+  quiet: (r, cause) =>
+    `; the device itself is not busy (${numbers(r)}): the time is lost above it (${cause === 'disk-or-cpu' ? 'a starved CPU, ' : ''}filesystem, fsync path, a noisy neighbour on shared storage, a throttled cloud volume)`,
   saturated: (r) => `; the device itself is saturated (${numbers(r)}): it is the device`,
   'in-between': (r) => `; the device: ${numbers(r)}`,
 };
@@ -80,29 +81,37 @@ const NO_HELP_WHEN_QUIET = new Set(['ionice']);
 
 /**
  * The verdict with each fsync cause's summary told what the device under it did, and the matching
- * suggestion added. Unchanged when no node_disk_* numbers were read for the cause's member. Causes
- * reported only as information (a busy node's marginal timings) are left as they are: short.
+ * suggestion added. Unchanged when no node_disk_* numbers were read for the cause's member. Effects
+ * (explained by another cause) get the words but no suggestion: their cause's advice comes first.
+ * Causes reported only as information (a busy node's marginal timings) are left as they are: short.
  */
 export function judgeDevice(verdict: Verdict, checks: CheckResult[], playbooks: Playbook[], cluster: string): Verdict {
   const added: SuggestionResult[] = [];
   const states: DeviceState[] = [];
-  const judge = <C extends CauseResult>(c: C): C => {
+  const judge = <C extends CauseResult>(c: C, advise: boolean): C => {
     if (c.playbook !== PLAYBOOK || !FSYNC_CAUSES.has(c.cause)) return c;
     // The most affected member comes first: its node is the one to read.
     const reading = deviceReading(checks, c.members[0] ?? '*');
     if (!reading) return c;
     const state = deviceState(reading);
+    if (advise) advice(c, state, reading);
+    return { ...c, summary: c.summary + WORDS[state](reading, c.cause) };
+  };
+  const advice = (c: CauseResult, state: DeviceState, reading: DeviceReading): void => {
     states.push(state);
     const id = SUGGESTION[state];
     const s = id ? playbooks.find((p) => p.id === PLAYBOOK)?.suggestions.find((x) => x.id === id) : undefined;
-    if (s && id && !verdict.suggestions.some((x) => x.playbook === PLAYBOOK && x.id === id) && !added.some((x) => x.id === id)) {
+    if (!s || !id) return;
+    const same = added.find((x) => x.id === id);
+    // One suggestion for every cause it applies to, as the verdict's own suggestions are.
+    if (same) same.members = [...new Set([...same.members, ...c.members])];
+    else {
       const fill = (t: string): string => fillText(t.replaceAll('{device}', reading.device ?? 'the data device'), c.members, cluster);
       added.push({ playbook: PLAYBOOK, id, text: fill(s.text), ...(s.command ? { command: fill(s.command) } : {}), members: [...c.members] });
     }
-    return { ...c, summary: c.summary + WORDS[state](reading) };
   };
-  const causes = verdict.causes.map(judge);
-  const consequences = verdict.consequences.map(judge);
+  const causes = verdict.causes.map((c) => judge(c, true));
+  const consequences = verdict.consequences.map((c) => judge(c, false));
   // Dropped only when every fsync cause sits on a quiet device and no other cause asked for it.
   const othersAsk = (id: string): boolean => causes.some((c) => !(c.playbook === PLAYBOOK && FSYNC_CAUSES.has(c.cause)) && c.suggestions.includes(id));
   const quietOnly = states.length > 0 && states.every((s) => s === 'quiet');
