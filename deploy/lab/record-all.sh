@@ -18,9 +18,10 @@ declare -A cmd=(
   [cpu-starved-follower-long]="--fault cpu --member follower --duration 300 --description 'one follower pinned to one core with 4 stress-ng hogs, its threads and autogroup niced to 10, for 5 minutes, to check the verdict at several minutes after onset'"
   [disk-slow-with-expensive]="--fault disk --member follower --fsync-delay-us 200000 --with expensive --duration 180 --description 'two faults at once: fdatasync of one follower delayed by 200 ms, and 4 clients ranging 200 values of 1 MiB under /lab/big/'"
   [busy-healthy-fragmented]="--fault none --fragment etcd-3 --load-writes 80 --load-reads 120 --duration 180 --description 'no fault: a busier but healthy cluster (80 puts/s, 120 reads/s) whose etcd-3 still holds the free pages of an earlier burst of 150 MiB of large keys (written, deleted, compacted; the others defragmented)'"
+  [disk-slow-follower-node]="--fault disk --member follower --duration 180 --description 'fdatasync of one follower delayed by 1.2 s (strace inject) under light traffic, with the node'\''s disk counters and uname kept: the syscall is delayed above the device, which stays quiet'"
   [disk-slow-follower-capnslog]="--mode default --fault disk --member follower --duration 180 --description 'slow disk on one follower (1.2 s fdatasync) with etcd default flags: capnslog text logs, basic metrics'"
 )
-order=(disk-slow-follower network-slow-follower cpu-starved-follower cpu-starved-follower-severe expensive-requests capacity-write-flood healthy-control disk-slow-follower-capnslog disk-mild-follower network-mild-member disk-slow-leader cpu-starved-follower-long disk-slow-with-expensive busy-healthy-fragmented)
+order=(disk-slow-follower network-slow-follower cpu-starved-follower cpu-starved-follower-severe expensive-requests capacity-write-flood healthy-control disk-slow-follower-capnslog disk-mild-follower network-mild-member disk-slow-leader cpu-starved-follower-long disk-slow-with-expensive busy-healthy-fragmented disk-slow-follower-node)
 [[ $# -gt 0 ]] && order=("$@")
 for s in "${order[@]}"; do
   [[ -n "${cmd[$s]:-}" ]] || { echo "unknown scenario $s; known: ${!cmd[*]}" >&2; exit 2; }

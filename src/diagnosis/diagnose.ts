@@ -11,6 +11,7 @@ import { buildTimeline } from './timeline.js';
 import { slowReads } from './expensive-requests.js';
 import { nodeMapOf } from './node-map.js';
 import { displayNames, renameChecks, renameContext, renameEvents } from './member-names.js';
+import { judgeDevice } from './device-evidence.js';
 
 export function varsOf(evidence: Evidence): QueryVars {
   return {
@@ -39,7 +40,8 @@ export function diagnose(evidence: Evidence, allPlaybooks: Playbook[]): Diagnosi
     .filter((m) => m !== '*')
     .sort();
   const memberVersions = Object.fromEntries(ctx.members.flatMap((m) => (m.version ? [[m.name, m.version]] : [])));
-  const verdict = decide({ cluster: evidence.cluster, playbooks, checks, members, tuning: evidence.tuning, memberVersions });
+  // A slow-fsync verdict is told what the data device itself did (quiet: the time went above it).
+  const verdict = judgeDevice(decide({ cluster: evidence.cluster, playbooks, checks, members, tuning: evidence.tuning, memberVersions }), checks, playbooks, evidence.cluster);
 
   const missing = missingChecks(checks, allPlaybooks);
   if (ctx.problem) missing.unshift({ playbook: 'context', check: 'members', reason: ctx.problem });

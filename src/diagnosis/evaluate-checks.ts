@@ -58,8 +58,8 @@ function evaluateMetric(pb: Playbook, check: MetricCheck, evidence: Evidence, ct
   const seenMembers = new Set<string>();
   const les = check.buckets ? bucketBounds(check.buckets) : undefined;
   const wanted = (record.result ?? []).filter((s) => matchesSeries(s.labels, check.series));
-  const rows = check.per === 'node' ? nodeRows(check, wanted, record.result ?? [], ctx, vars) : wanted.map((s): { s: Series; member: string; note?: string } => ({ s, member: check.per === 'cluster' ? '*' : (s.labels[vars.memberLabel] ?? '?') }));
-  for (const { s, member, note } of rows) {
+  const rows = check.per === 'node' ? nodeRows(check, wanted, record.result ?? [], ctx, vars) : wanted.map((s): { s: Series; member: string; note?: string; picked?: string } => ({ s, member: check.per === 'cluster' ? '*' : (s.labels[vars.memberLabel] ?? '?') }));
+  for (const { s, member, note, picked } of rows) {
     const r = reduce(s, check.mode);
     if (!r) continue;
     seenMembers.add(member);
@@ -71,6 +71,7 @@ function evaluateMetric(pb: Playbook, check: MetricCheck, evidence: Evidence, ct
     values.push({
       member,
       ...(detail !== undefined ? { detail } : {}),
+      ...(picked !== undefined ? { picked } : {}),
       ...(base ? { baseline: base } : {}),
       value: r.v,
       ...(bounds ? { bounds } : {}),
@@ -112,12 +113,12 @@ const matchesSeries = (labels: Record<string, string>, want: Record<string, stri
  * gives one value for all ("*"): its reading names no member. With `pick`, one series per node (the
  * busiest device), whose name goes with the value. Nodes that run no member are not etcd's.
  */
-function nodeRows(check: MetricCheck, wanted: Series[], all: Series[], ctx: ClusterContext, vars: QueryVars): Array<{ s: Series; member: string; note?: string }> {
+function nodeRows(check: MetricCheck, wanted: Series[], all: Series[], ctx: ClusterContext, vars: QueryVars): Array<{ s: Series; member: string; note?: string; picked?: string }> {
   const map = ctx.nodes;
   const label = vars.nodeLabel;
   if (!map || !label) return [];
   const last = (s: Series): number => s.points.at(-1)?.v ?? Number.NaN;
-  const rows: Array<{ s: Series; member: string; note?: string }> = [];
+  const rows: Array<{ s: Series; member: string; note?: string; picked?: string }> = [];
   const byNode = new Map<string, Series[]>();
   for (const s of wanted) {
     const node = s.labels[label] ?? '';
@@ -128,6 +129,7 @@ function nodeRows(check: MetricCheck, wanted: Series[], all: Series[], ctx: Clus
     if (members.length === 0) continue;
     let s = series[0]!;
     let note: string | undefined;
+    let picked: string | undefined;
     if (check.pick) {
       const pick = check.pick;
       const busiest = all
@@ -138,9 +140,10 @@ function nodeRows(check: MetricCheck, wanted: Series[], all: Series[], ctx: Clus
       if (!chosen) continue;
       s = chosen;
       note = ` (${pick.label} ${value})`;
+      picked = value;
     }
     const shared = members.length > 1 && members.length === ctx.members.length;
-    for (const member of shared ? ['*'] : members) rows.push({ s, member, ...(note ? { note } : {}) });
+    for (const member of shared ? ['*'] : members) rows.push({ s, member, ...(note ? { note } : {}), ...(picked !== undefined ? { picked } : {}) });
   }
   return rows;
 }

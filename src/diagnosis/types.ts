@@ -12,6 +12,8 @@ export interface MeasuredValue {
   member: string;
   /** A second label that qualifies the value, e.g. the peer a round trip goes to. */
   detail?: string;
+  /** per: node checks with `pick`: the value of the picked label (the data device, e.g. sda). */
+  picked?: string;
   value: number;
   formatted: string;
   severity: Severity;

@@ -35,6 +35,8 @@ export const linkKey = (channel: string, ts: string): string => `${channel}/${ts
 interface Building {
   summary: Omit<IncidentSummary, 'duration_seconds' | 'started_in_period' | 'permalink'>;
   resolvedMs?: number;
+  /** Member label values → the names a triage gave them (pod, node). */
+  names?: Record<string, string>;
 }
 
 export function buildClusterHandoff(input: ClusterHandoffInput): ClusterHandoff {
@@ -115,6 +117,7 @@ function collectIncidents(input: ClusterHandoffInput): IncidentSummary[] {
       case 'alert-triaged':
         s.verdict = e.headline;
         s.verdict_healthy = e.healthy;
+        if (e.memberNames !== undefined) b.names = { ...b.names, ...e.memberNames };
         break;
     }
     byId.set(id, b);
@@ -135,6 +138,8 @@ function collectIncidents(input: ClusterHandoffInput): IncidentSummary[] {
     const permalink = ts === undefined ? undefined : input.permalinks.get(linkKey(b.summary.channel, ts));
     return {
       ...b.summary,
+      // Alerts name members by address; a triage learnt the names people know them by.
+      members: union([], b.summary.members.map((m) => b.names?.[m] ?? m)),
       duration_seconds: Math.max(0, Math.round((endMs - startMs) / 1000)),
       started_in_period: startMs >= input.sinceMs,
       ...(permalink === undefined ? {} : { permalink }),

@@ -18,6 +18,8 @@ export const incidentEventSchema = z.object({
   verdict: z
     .object({ headline: z.string(), healthy: z.boolean(), causes: z.array(z.string()) })
     .optional(),
+  /** On a triage: member label values → the names the diagnosis gives those members, where they differ. */
+  memberNames: z.record(z.string(), z.string()).optional(),
 });
 
 export type IncidentEvent = z.infer<typeof incidentEventSchema>;

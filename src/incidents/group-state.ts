@@ -52,6 +52,12 @@ export const groupStateSchema = z.object({
   version: z.number().int(),
   triageSeq: z.number().int(),
   triage: triageStateSchema.optional(),
+  /**
+   * Members the alerts name by their member label value (an address), under the names the latest
+   * triage's diagnosis gave them (pod, node): the parent message shows those. Only names that differ;
+   * kept while a later triage runs.
+   */
+  memberNames: z.record(z.string(), z.string()).optional(),
   /** The silence set from the thread's Silence button, while it is known to the bot. */
   silence: z
     .object({

@@ -37,6 +37,8 @@ export const timelineEventSchema = z.discriminatedUnion('kind', [
     headline: z.string(),
     healthy: z.boolean(),
     causes: z.array(z.string()),
+    /** Member label values → the names the triage gave those members (pod, node), where they differ. */
+    memberNames: z.record(z.string(), z.string()).optional(),
   }),
   z.object({
     ...base,

@@ -41,6 +41,7 @@ export function alertTimelineEvents(events: readonly IncidentEvent[], g: GroupSt
           headline: e.verdict?.headline ?? '',
           healthy: e.verdict?.healthy ?? false,
           causes: e.verdict?.causes ?? [],
+          ...(e.memberNames === undefined ? {} : { memberNames: e.memberNames }),
         };
     }
   });

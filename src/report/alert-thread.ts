@@ -40,7 +40,7 @@ export function alertParentMessage(g: GroupState, now: number = Date.now()): Sla
   const firing = firingAlerts(g);
   const shown = g.status === 'firing' ? firing : all;
   const names = uniqueSorted(shown.map((a) => a.alertname)).map(value);
-  const members = uniqueSorted(shown.map((a) => a.member)).map(value);
+  const members = uniqueSorted(shown.map((a) => memberName(g, a))).map(value);
   const severity = worstSeverity(shown);
   const where = g.cluster === null ? 'no configured cluster' : `*${esc(g.cluster)}*`;
   const head =
@@ -95,13 +95,16 @@ function activeSilenceId(g: GroupState, now: number): { silenceId?: string } {
   return g.silence !== undefined && silenceActive(g.silence, now) ? { silenceId: g.silence.id } : {};
 }
 
+/** Alerts name members by their label value (an address); a triage learnt the names people know. */
+const memberName = (g: GroupState, a: AlertState): string | undefined => (a.member === undefined ? undefined : (g.memberNames?.[a.member] ?? a.member));
+
 /** A thread reply for a change in the group: new or resolved alerts, resolution, or a reopen. */
 export function alertReplyMessage(intent: ReplyIntent, g: GroupState): SlackMessage {
   switch (intent.kind) {
     case 'changed': {
       const lines: string[] = [];
-      if (intent.added.length > 0) lines.push(`*Now firing* (${intent.added.length}):\n${alertLines(intent.added)}`);
-      if (intent.resolved.length > 0) lines.push(`*Resolved* (${intent.resolved.length}):\n${alertLines(intent.resolved)}`);
+      if (intent.added.length > 0) lines.push(`*Now firing* (${intent.added.length}):\n${alertLines(intent.added, g)}`);
+      if (intent.resolved.length > 0) lines.push(`*Resolved* (${intent.resolved.length}):\n${alertLines(intent.resolved, g)}`);
       const text = `Alert group changed: ${intent.added.length} new, ${intent.resolved.length} resolved; ${firingAlerts(g).length} firing`;
       return { text, blocks: [section(lines.join('\n'))] };
     }
@@ -111,15 +114,15 @@ export function alertReplyMessage(intent: ReplyIntent, g: GroupState): SlackMess
     }
     case 'reopened': {
       const text = `🔁 Firing again (${intent.added.length} alert${intent.added.length === 1 ? '' : 's'}); triage runs again.`;
-      return { text, blocks: [section(`${text}\n${alertLines(intent.added)}`)] };
+      return { text, blocks: [section(`${text}\n${alertLines(intent.added, g)}`)] };
     }
   }
 }
 
-function alertLines(alerts: AlertState[]): string {
+function alertLines(alerts: AlertState[], g: GroupState): string {
   const shown = alerts.slice(0, 15).map(
     (a) =>
-      `• ${code(value(a.alertname))}${a.member ? ` on ${code(value(a.member))}` : ''}${a.severity ? ` (${esc(value(a.severity))})` : ''}${a.summary ? ` — ${esc(value(a.summary))}` : ''}`,
+      `• ${code(value(a.alertname))}${a.member ? ` on ${code(value(memberName(g, a)!))}` : ''}${a.severity ? ` (${esc(value(a.severity))})` : ''}${a.summary ? ` — ${esc(value(a.summary))}` : ''}`,
   );
   if (alerts.length > 15) shown.push(`…and ${alerts.length - 15} more`);
   return shown.join('\n');

@@ -37,6 +37,14 @@ export function alertTriageMessage(d: Diagnosis, ctx: TriageContext): SlackMessa
   };
 }
 
+/**
+ * Member label values (addresses) → the names the diagnosis gives them, for those that differ: kept
+ * with the alert group so its parent message and the handoff name members as the triage did.
+ */
+export function memberNameMap(d: Diagnosis): Record<string, string> {
+  return Object.fromEntries(d.members.flatMap((m) => (m.address !== undefined && m.address !== m.name ? [[m.address, m.name]] : [])));
+}
+
 /** The name the diagnosis gives a member an alert names by its member label value. */
 export function displayName(d: Diagnosis, member: string): string {
   return d.members.find((m) => m.address === member)?.name ?? member;

@@ -44,8 +44,10 @@ function expectDeviceNumbers(d: Diagnosis): void {
     expect(c.values.map((v) => v.member)).toEqual(['*']);
     expect(c.values[0]!.formatted).toMatch(/ \(device [a-z0-9]+\)$/);
   }
+  // Judged against the fsyncs: the lab's fault delays the syscall above the device, which is then quiet
+  // (a live host shared with other work may keep it busier: the numbers are then listed, or saturated).
   const slow = d.causes.find((c) => c.cause === 'slow-disk' || c.cause === 'disk-or-cpu');
-  expect(slow?.summary).toMatch(/; the device: writes .+ \(device [a-z0-9]+\), busy .+ \(device [a-z0-9]+\)$/);
+  expect(slow?.summary).toMatch(/; the device(?: itself is not busy \(| itself is saturated \(|: )[a-z0-9]+: \d+(\.\d+)?% utilised, writes \d+(\.\d+)? (µs|ms|s), queue [\d.]+/);
 }
 
 /**

@@ -12,7 +12,8 @@ import { fixturesDir, readScenarioMeta, type Transform } from './fixture-prometh
  * etcd series (job etcd): job → kube-etcd, instance etcd-N → 10.0.0.1N:2381 (kubeadm's metrics port),
  * address dropped, pod="etcd-cp-N", node="cp-N", namespace="kube-system" added.
  * node series (job node, the one lab host): job → node-exporter, one copy per control-plane node with
- * instance="10.0.0.1N:9100", node="cp-N", address dropped.
+ * instance="10.0.0.1N:9100", node="cp-N", address dropped; node_uname_info's nodename (the lab host's
+ * hostname) becomes "cp-N", as kubeadm registers each node under its hostname.
  */
 export const KUBE_MEMBERS = {
   'etcd-1': { instance: '10.0.0.11:2381', pod: 'etcd-cp-1', node: 'cp-1', nodeInstance: '10.0.0.11:9100' },
@@ -95,6 +96,7 @@ function nodeSample(line: string, member: LabMember): string | undefined {
     l.set('job', 'node-exporter');
     l.set('instance', who.nodeInstance);
     l.set('node', who.node);
+    if (l.has('nodename')) l.set('nodename', who.node);
     l.delete('address');
     return true;
   });

@@ -19,6 +19,8 @@ export async function diagnoseRecorded(
   prometheus: Record<string, unknown>,
   env: NodeJS.ProcessEnv = {},
   at?: { endS: number; windowSeconds: number },
+  /** Overrides parts of the cluster's config (e.g. nodeExporter). */
+  cluster: Record<string, unknown> = {},
 ): Promise<RunResult> {
   const config = parseConfigText(
     stringify({
@@ -29,6 +31,7 @@ export async function diagnoseRecorded(
           // One host for all members: each member's address and the node's share the host part.
           nodeExporter: { selector: { job: s.meta.prometheus.nodeJob }, match: { by: 'host', memberLabel: 'address', nodeLabel: 'address' } },
           logs: Object.entries(s.logFiles).map(([member, path]) => ({ type: 'file', path, member })),
+          ...cluster,
         },
       },
     }),

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { RunningServices } from '../../src/cli/services.js';
 import { SlackStandin, type StoredMessage } from './slack-standin.js';
-import { loadScenario, type LoadedScenario } from './fixture-prometheus.js';
+import { loadScenario, type LoadedScenario, type Transform } from './fixture-prometheus.js';
 import { freePort, type RunningProcess } from './processes.js';
 import { startRedis } from './redis.js';
 import { startAlertmanager, type RunningAlertmanager, type TestAlert } from './alertmanager.js';
@@ -29,13 +29,15 @@ export interface TriageStack {
 export interface TriageStackOptions {
   /** The config's `clusters:` entries (YAML, indented by two), given the recorded incident's Prometheus. */
   clusters: (p: { promUrl: string; job: string; member: string }) => string | Promise<string>;
+  /** The recording's series rewritten (e.g. into the kube-prometheus-stack shape); default as recorded. */
+  transform?: Transform;
 }
 
 export async function startTriageStack(opts: TriageStackOptions): Promise<TriageStack> {
   const botPort = await freePort();
   const [redis, prom, slack] = await Promise.all([
     startRedis(),
-    loadScenario('disk-slow-follower', { endAt: Math.floor(Date.now() / 1000) }),
+    loadScenario('disk-slow-follower', { endAt: Math.floor(Date.now() / 1000), ...(opts.transform ? { transform: opts.transform } : {}) }),
     SlackStandin.start(),
   ]);
   const job = prom.meta.prometheus.etcdJob;

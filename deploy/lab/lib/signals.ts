@@ -51,6 +51,10 @@ const SIGNALS: { signal: string; unit: string; q: string }[] = [
   { signal: 'RSS max', unit: 'B', q: 'max by (instance) (max_over_time(process_resident_memory_bytes{job="etcd"}[Ws]))' },
   { signal: 'node CPU pressure (waiting s/s)', unit: '', q: 'sum by (instance) (rate(node_pressure_cpu_waiting_seconds_total{job="node"}[Ws]))' },
   { signal: 'node IO pressure (waiting s/s)', unit: '', q: 'sum by (instance) (rate(node_pressure_io_waiting_seconds_total{job="node"}[Ws]))' },
+  // The busiest device's own numbers (recordings made since node_disk_* is kept).
+  { signal: 'node disk busy (s/s, busiest device)', unit: '', q: 'max by (instance) (rate(node_disk_io_time_seconds_total{job="node"}[Ws]))' },
+  { signal: 'node disk write latency (mean, busiest device)', unit: 's', q: 'max by (instance) (rate(node_disk_write_time_seconds_total{job="node"}[Ws]) / rate(node_disk_writes_completed_total{job="node"}[Ws]))' },
+  { signal: 'node disk queue (mean in flight, busiest device)', unit: '', q: 'max by (instance) (rate(node_disk_io_time_weighted_seconds_total{job="node"}[Ws]))' },
 ];
 
 export async function measure(x: SignalsInput): Promise<SignalRow[]> {

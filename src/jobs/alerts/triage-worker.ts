@@ -3,7 +3,7 @@ import type { RedisClient } from '../redis.js';
 import { diagnose } from '../../diagnosis/diagnose.js';
 import type { Playbook } from '../../diagnosis/playbook/schema.js';
 import type { IncidentStore } from '../../incidents/incident-store.js';
-import { alertTriageMessage } from '../../report/alert-triage.js';
+import { alertTriageMessage, memberNameMap } from '../../report/alert-triage.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';
 import type { SharedEvidence } from './evidence-share.js';
@@ -72,6 +72,8 @@ async function triage(job: Job<TriageJobData>, opts: TriageWorkerOptions, log: L
       return;
     }
     const requestedAt = g.triage.requestedAt;
+    const names = memberNameMap(diagnosis);
+    const memberNames = Object.keys(names).length > 0 ? { memberNames: names } : {};
     const next = {
       ...g,
       version: g.version + 1,
@@ -83,6 +85,7 @@ async function triage(job: Job<TriageJobData>, opts: TriageWorkerOptions, log: L
         ...(diagnosis.causes[0] === undefined ? {} : { severity: diagnosis.causes[0].severity }),
         doneAt: new Date().toISOString(),
       },
+      ...memberNames,
     };
     await opts.store.commit(next, {
       events: [
@@ -99,6 +102,7 @@ async function triage(job: Job<TriageJobData>, opts: TriageWorkerOptions, log: L
             healthy: diagnosis.healthy,
             causes: diagnosis.causes.map((c) => `${c.playbook}/${c.cause}`),
           },
+          ...memberNames,
         },
       ],
       replies: [{ kind: 'triage', text: msg.text, blocks: msg.blocks, alertReceivedAt: requestedAt }],
