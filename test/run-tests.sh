@@ -32,6 +32,8 @@ export NO_COLOR=1
 # Every temporary file of the run (services' data, fixture TSDB blocks, configs) lives here.
 ETCD_TRIAGE_TEST_TMP="$(mktemp -d "${TMPDIR:-/tmp}/etcd-triage-test-XXXXXX")"
 export ETCD_TRIAGE_TEST_TMP
+# vitest itself (its transform caches) writes to the system's temporary folder too: keep that inside.
+export TMPDIR="$ETCD_TRIAGE_TEST_TMP"
 trap 'rm -rf "$ETCD_TRIAGE_TEST_TMP"' EXIT
 config=()
 if [ "${1:-}" = "--e2e" ]; then
