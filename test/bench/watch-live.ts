@@ -13,21 +13,16 @@
  */
 import './own-tmpdir.js';
 import { loadavg, tmpdir } from 'node:os';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { down, up } from '../../deploy/lab/lib/stack.js';
 import { ensureSeeded, resolveFault, startFault, startLoad } from '../../deploy/lab/lib/control.js';
-import { labLayout, repoRoot, type LabLayout } from '../../deploy/lab/lib/layout.js';
+import { labLayout } from '../../deploy/lab/lib/layout.js';
 import { stopDaemon } from '../../deploy/lab/lib/procs.js';
 import type { FaultKind, FaultParams } from '../../deploy/lab/lib/faults.js';
-import type { RunningServices } from '../../src/cli/services.js';
-import type { Diagnosis } from '../../src/diagnosis/types.js';
-import { WatchStore } from '../../src/incidents/watch-store.js';
 import { EXPECTED_CAUSE } from '../e2e/diagnose-live.js';
 import { waitFor } from '../support/processes.js';
-import { startRedis } from '../support/redis.js';
-import { SlackStandin, type StoredMessage } from '../support/slack-standin.js';
-import { startTestBot } from '../support/test-bot.js';
+import type { StoredMessage } from '../support/slack-standin.js';
+import { startWatchingBot, WATCH_CHANNEL, type WatchingBot } from '../support/watch-lab.js';
 import { reportBench } from './bench-result.js';
 
 type Kind = Exclude<FaultKind, 'none'>;
@@ -39,24 +34,8 @@ const BUDGET_S = 60;
 const FAULT_MAX_S = 180;
 /** Waiting for the recovery edit before the next fault (recoverAfter 4 × 30 s, after the windows clear). */
 const RECOVERY_MAX_S = 300;
-const CHANNEL = 'C0LABWATCH';
-const ALERTS = 'C0LABALERTS';
-const WEBHOOK_TOKEN = 'lab-webhook-token';
 /** Fault settings as the live tests use them (cpu: nice 15, see test/e2e/lab-faults.e2e.ts). */
 const PARAMS: Partial<Record<Kind, Partial<FaultParams>>> = { cpu: { cpuNice: 15 } };
-
-/** The lab's bot config with the watch on at its defaults; log files and ports follow this lab. */
-export function watchLabConfig(l: LabLayout, channel: string, alertsChannel: string): string {
-  return readFileSync(join(repoRoot, 'deploy', 'lab', 'etcd-triage.lab.yaml'), 'utf8')
-    .replaceAll('path: .lab/', `path: ${l.stateDir}/`)
-    .replaceAll('http://127.0.0.1:32090', l.prometheusUrl)
-    .replace('  port: 32030', `  port: ${l.botPort}`)
-    .replace('clusters:\n', 'watch:\n  enabled: true\nclusters:\n')
-    .replace('    memberLabel: instance\n', `    memberLabel: instance\n    slack: { channels: ["${channel}"] }\n    alerts: { channel: ${alertsChannel} }\n    watch: { channel: ${channel} }\n`);
-}
-
-export const watchParents = (slack: SlackStandin, channel: string): StoredMessage[] =>
-  slack.history(channel).filter((m) => (m.thread_ts === undefined || m.thread_ts === m.ts) && String(m.metadata?.event_payload['key'] ?? '').startsWith('watch.'));
 
 interface Row {
   kind: Kind;
@@ -82,28 +61,15 @@ const rows: Row[] = [];
 let healthyWarnings = -1;
 let healthyEvaluations = 0;
 let loadAvg = '';
-let bot: RunningServices | undefined;
-let slack: SlackStandin | undefined;
-let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
+let bot: WatchingBot | undefined;
 try {
   await up(l, { mode: 'zap', fresh: true, extraEtcdFlags: ['--max-request-bytes=2097152'] });
   // The expensive reads' data set is written first, and given a minute to leave the detector's windows.
   if (KINDS.includes('expensive')) await ensureSeeded(l);
   startLoad(l, 7200);
   await sleep(60_000);
-  [redis, slack] = await Promise.all([startRedis(), SlackStandin.start()]);
-  const prefix = `wl${Date.now()}`;
-  bot = await startTestBot({
-    name: 'etcd-triage.lab.yaml',
-    config: watchLabConfig(l, CHANNEL, ALERTS),
-    slack: { token: slack.token, apiUrl: slack.apiUrl },
-    redisUrl: redis.url,
-    prefix,
-    signingSecret: 'watch-live-signing-secret',
-    secrets: { LAB_WEBHOOK_TOKEN: WEBHOOK_TOKEN },
-    port: l.botPort,
-  });
-  const store = new WatchStore(bot.timeline!.redis, prefix);
+  bot = await startWatchingBot(l);
+  const w = bot;
 
   log(`healthy lab watched for ${HEALTHY_S} s`);
   const loads: number[] = [];
@@ -111,20 +77,20 @@ try {
     await sleep(Math.min(30, HEALTHY_S - t) * 1000);
     loads.push(loadavg()[0]!);
   }
-  healthyWarnings = watchParents(slack, CHANNEL).length;
-  healthyEvaluations = (await store.evaluations('lab')).length;
+  healthyWarnings = w.parents().length;
+  healthyEvaluations = (await w.store.evaluations('lab')).length;
   log(`healthy: ${healthyWarnings} warning(s) over ${healthyEvaluations} evaluations`);
 
   for (const kind of KINDS) {
     const f = await resolveFault(l, kind, { ...PARAMS[kind], durationS: FAULT_MAX_S }, 'follower');
-    const before = watchParents(slack, CHANNEL).length;
+    const before = w.parents().length;
     const onset = Date.now();
     startFault(l, f);
     log(`${kind} on ${f.params.member ?? 'the cluster'} (${f.role ?? 'cluster-wide'})`);
     let parent: StoredMessage | undefined;
     try {
-      await waitFor(`the ${kind} warning`, () => watchParents(slack!, CHANNEL).length > before, FAULT_MAX_S * 1000, 250);
-      parent = watchParents(slack, CHANNEL)[before]!;
+      await waitFor(`the ${kind} warning`, () => w.parents().length > before, FAULT_MAX_S * 1000, 250);
+      parent = w.parents()[before]!;
     } catch {
       log(`${kind}: no warning within ${FAULT_MAX_S} s`);
     }
@@ -136,14 +102,12 @@ try {
       continue;
     }
     const p = parent;
-    const postedAt = slack.okCallsOf('chat.postMessage').find((c) => c.response['ts'] === p.ts)!.at;
-    const warningId = String(p.metadata!.event_payload['key']).slice('watch.'.length);
-    await waitFor('the warning diagnosis', async () => (await store.thread(warningId)).diagnosis !== undefined, 60_000, 250);
-    const diagnosis = JSON.parse((await store.thread(warningId)).diagnosis!) as Diagnosis;
+    const postedAt = w.postedAt(p);
+    const diagnosis = await w.diagnosis(p);
     const top = diagnosis.causes[0];
     const want = EXPECTED_CAUSE[kind];
     const namesMember = f.params.member !== undefined;
-    const text = slack.message(CHANNEL, p.ts)!.history[0]!;
+    const text = w.slack.message(WATCH_CHANNEL, p.ts)!.history[0]!;
     const row: Row = {
       kind,
       member: f.params.member,
@@ -160,7 +124,7 @@ try {
     };
     log(`${kind}: posted after ${row.postedAfterS!.toFixed(0)} s: ${row.headline}`);
     try {
-      await waitFor(`the ${kind} recovery edit`, () => /recovered/i.test(slack!.message(CHANNEL, p.ts)?.text ?? ''), RECOVERY_MAX_S * 1000, 500);
+      await waitFor(`the ${kind} recovery edit`, () => /recovered/i.test(w.slack.message(WATCH_CHANNEL, p.ts)?.text ?? ''), RECOVERY_MAX_S * 1000, 500);
       row.recoveredAfterS = (Date.now() - stoppedAt) / 1000;
     } catch {
       log(`${kind}: parent not edited to recovered within ${RECOVERY_MAX_S} s of the fault's end`);
@@ -170,7 +134,6 @@ try {
   loadAvg = `load average (1 min) ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} on 2 cores`;
 } finally {
   await bot?.stop();
-  await Promise.all([redis?.stop(), slack?.stop()]);
   await down(l);
 }
 
