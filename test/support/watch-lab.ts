@@ -33,7 +33,7 @@ export function watchLabConfig(l: LabLayout): string {
 export interface WatchingBot {
   slack: SlackStandin;
   store: WatchStore;
-  /** Warning parents posted so far, in order. */
+  /** Warning parents posted so far, oldest first. */
   parents(): StoredMessage[];
   /** When Slack accepted the parent (the stand-in's clock, ms). */
   postedAt(parent: StoredMessage): number;
@@ -73,7 +73,7 @@ export async function startWatchingBot(l: LabLayout): Promise<WatchingBot> {
   return {
     slack: s,
     store,
-    parents: () => s.history(WATCH_CHANNEL).filter((m) => (m.thread_ts === undefined || m.thread_ts === m.ts) && keyOf(m).startsWith('watch.')),
+    parents: () => s.messages(WATCH_CHANNEL).filter((m) => (m.thread_ts === undefined || m.thread_ts === m.ts) && keyOf(m).startsWith('watch.')),
     postedAt: (p) => s.okCallsOf('chat.postMessage').find((c) => c.response['ts'] === p.ts)!.at,
     async diagnosis(p) {
       const id = keyOf(p).slice('watch.'.length);
