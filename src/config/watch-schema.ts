@@ -12,10 +12,18 @@ const durationText = z.string().regex(/^\d{1,6}[smhd]$/, 'must be a duration suc
 const openAfter = z.number().int().min(1).max(20);
 /** Consecutive evaluations that see nothing before an open warning is called recovered. */
 const recoverAfter = z.number().int().min(1).max(120);
+/**
+ * Seconds after an evaluation that first sees a cause arriving until one extra, confirming evaluation
+ * (0: none, wait for the next interval). Without it a warning opens only `openAfter` full intervals
+ * after the first sighting; with it the second sighting comes this much later. Used only while shorter
+ * than the interval.
+ */
+const confirmAfterSeconds = z.number().int().min(0).max(3600);
 
 export const watchHysteresisSchema = z.strictObject({
   openAfter: openAfter.default(2),
   recoverAfter: recoverAfter.default(4),
+  confirmAfterSeconds: confirmAfterSeconds.default(10),
 });
 
 export const watchSchema = z.strictObject({
@@ -24,7 +32,7 @@ export const watchSchema = z.strictObject({
   intervalSeconds: z.number().int().min(5, 'must be at least 5 (seconds)').max(3600, 'must be at most 3600 (seconds)').default(30),
   /** Channel ID of the warning threads; default the cluster's alerts.channel, else its first slack channel. */
   channel: z.string().min(1).optional(),
-  hysteresis: watchHysteresisSchema.default({ openAfter: 2, recoverAfter: 4 }),
+  hysteresis: watchHysteresisSchema.default({ openAfter: 2, recoverAfter: 4, confirmAfterSeconds: 10 }),
   /** How long a recovered warning (and the last evaluations) stay in Redis, for status and handoffs. */
   rememberFor: durationText.default('1d'),
 });
@@ -35,7 +43,9 @@ export const clusterWatchSchema = z.strictObject({
   intervalSeconds: watchSchema.shape.intervalSeconds.unwrap().optional(),
   channel: z.string().min(1).optional(),
   // Without defaults: a field left out here comes from the global section, not from the built-in default.
-  hysteresis: z.strictObject({ openAfter: openAfter.optional(), recoverAfter: recoverAfter.optional() }).optional(),
+  hysteresis: z
+    .strictObject({ openAfter: openAfter.optional(), recoverAfter: recoverAfter.optional(), confirmAfterSeconds: confirmAfterSeconds.optional() })
+    .optional(),
   rememberFor: durationText.optional(),
 });
 

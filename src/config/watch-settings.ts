@@ -14,6 +14,8 @@ export interface WatchSettings {
   channel: string | undefined;
   openAfter: number;
   recoverAfter: number;
+  /** Delay of the confirming evaluation after a first sighting; 0 when there is none. */
+  confirmAfterSeconds: number;
   rememberSeconds: number;
 }
 
@@ -27,6 +29,7 @@ export function watchSettings(config: Pick<Config, 'watch' | 'clusters'>, cluste
     channel: o.channel ?? g.channel ?? c?.alerts?.channel ?? c?.slack?.channels[0],
     openAfter: o.hysteresis?.openAfter ?? g.hysteresis.openAfter,
     recoverAfter: o.hysteresis?.recoverAfter ?? g.hysteresis.recoverAfter,
+    confirmAfterSeconds: o.hysteresis?.confirmAfterSeconds ?? g.hysteresis.confirmAfterSeconds,
     // The schema admits only durations parseDuration reads.
     rememberSeconds: parseDuration(o.rememberFor ?? g.rememberFor)!,
   };

@@ -33,6 +33,11 @@ export interface Warning {
   /** Highest ratio seen while open. */
   peakRatio: number;
   recoveredAt?: string;
+  /**
+   * When the cluster's previous warning recovered, if that was less than a diagnosis window before this
+   * onset: this warning's diagnosis starts there, so the previous fault's evidence is not taken for this one.
+   */
+  after?: string;
 }
 
 export type WatchPhase = 'quiet' | 'suspect' | 'open' | 'recovering';
@@ -125,6 +130,7 @@ export function transition(prev: WatchState, ev: EvaluationView, cluster: string
         current: seen,
         reportedRatio: ratio,
         peakRatio: ratio,
+        ...(prev.last?.recoveredAt === undefined ? {} : { after: prev.last.recoveredAt }),
       };
       return { next: withoutRun({ ...base, phase: 'open', count: 0, warning }), actions: [{ kind: 'opened', warning }], applied: true };
     }

@@ -28,6 +28,8 @@ const RUNS: BenchRun[] = [
   { name: 'start-ready', file: 'start-ready.ts', args: [] },
   { name: 'slack-ack', file: 'slack-ack.ts', args: [] },
   { name: 'slack-ack', file: 'slack-ack.ts', args: ['--with-diagnosis'] },
+  // The live lab (fixed ports from LAB_PORT_BASE, about 25 min): a 5-minute healthy stretch, then every fault.
+  { name: 'watch-live', file: 'watch-live.ts', args: ['300'] },
 ];
 /** Modules of the harness, not benchmarks. */
 const HELPERS = new Set(['run.ts', 'bench-result.ts', 'build-dist.ts', 'own-tmpdir.ts']);

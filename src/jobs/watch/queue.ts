@@ -3,7 +3,7 @@ import type { RedisClient } from '../redis.js';
 import type { Config } from '../../config/schema.js';
 import { watchedClusters, watchSettings } from '../../config/watch-settings.js';
 import { DEFAULT_PREFIX } from '../names.js';
-import { WATCH_QUEUE, WATCH_SCHEDULER_PREFIX, watchSchedulerId, type WatchJobData } from './job.js';
+import { WATCH_QUEUE, WATCH_SCHEDULER_PREFIX, watchConfirmJobId, watchSchedulerId, type WatchJobData } from './job.js';
 
 /**
  * The watch's schedule: one BullMQ job scheduler per watched cluster, keyed by the cluster, so every
@@ -43,6 +43,14 @@ export class WatchQueue {
       if (existing.key.startsWith(WATCH_SCHEDULER_PREFIX) && !wanted.has(existing.key)) await this.queue.removeJobScheduler(existing.key);
     }
     return watched;
+  }
+
+  /**
+   * Queues the confirming evaluation of `cluster` `delayMs` after the evaluation of `tick` (idempotent:
+   * the job id is the cluster and the tick it follows).
+   */
+  async confirm(cluster: string, tick: number, delayMs: number): Promise<void> {
+    await this.queue.add('evaluate', { cluster, tick: tick + delayMs }, { jobId: watchConfirmJobId(cluster, tick), delay: Math.max(0, tick + delayMs - Date.now()) });
   }
 
   async close(): Promise<void> {

@@ -54,6 +54,7 @@ export async function startWatch(o: WatchStartOptions): Promise<RunningWatch> {
     concurrency: 4,
     run: o.run,
     evaluate: evaluateOnset,
+    confirm: (cluster, tick, delayMs) => schedules.confirm(cluster, tick, delayMs),
     store,
     thread: {
       slack: o.slack,

@@ -42,10 +42,21 @@ export const watchParentKey = (warningId: string): string => `watch.${warningId}
 
 const hashOf = (v: unknown): string => createHash('sha1').update(JSON.stringify(v)).digest('hex');
 
-/** Window of the warning's diagnosis: from the onset less a lead-in, to when it opened. */
+/** The shortest diagnosis window after a previous warning's recovery (two of the diagnosis' 30 s rates). */
+const MIN_WINDOW_AFTER_SECONDS = 60;
+
+/**
+ * Window of the warning's diagnosis: from the onset less a lead-in (at least 5 minutes), to when it
+ * opened; but never back past the recovery of the cluster's previous warning: a fault that ended minutes
+ * ago is in a 5-minute window, and its worst 30 s (a slow disk's fsyncs) would be diagnosed as this one.
+ */
 export function warningWindowSeconds(w: Warning): number {
-  const span = Math.ceil((Date.parse(w.openedAt) - Date.parse(w.since)) / 1000);
-  return Math.max(MIN_WINDOW_SECONDS, span + LEAD_IN_SECONDS);
+  const opened = Date.parse(w.openedAt);
+  const span = Math.ceil((opened - Date.parse(w.since)) / 1000);
+  const wanted = Math.max(MIN_WINDOW_SECONDS, span + LEAD_IN_SECONDS);
+  if (w.after === undefined) return wanted;
+  const sinceRecovery = Math.floor((opened - Date.parse(w.after)) / 1000);
+  return Math.min(wanted, Math.max(MIN_WINDOW_AFTER_SECONDS, sinceRecovery));
 }
 
 /**

@@ -1,11 +1,11 @@
 import { Worker, type Job } from 'bullmq';
 import type { RedisClient } from '../redis.js';
-import { watchSettings } from '../../config/watch-settings.js';
+import { watchSettings, type WatchSettings } from '../../config/watch-settings.js';
 import type { OnsetInput, WatchEvaluation } from '../../diagnosis/onset/types.js';
 import type { RunDeps } from '../../diagnosis/run.js';
 import type { TimelineSink } from '../../incidents/timeline-store.js';
 import type { WatchStore } from '../../incidents/watch-store.js';
-import { readable } from '../../incidents/watch-transition.js';
+import { readable, type WatchState } from '../../incidents/watch-transition.js';
 import { watchTimelineEvents } from '../../incidents/watch-timeline.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';
@@ -24,6 +24,8 @@ export interface WatchWorkerOptions {
   concurrency: number;
   run: RunDeps;
   evaluate: Evaluate;
+  /** Queues one confirming evaluation of a cluster `delayMs` after `tick` (see WatchQueue.confirm). */
+  confirm?: (cluster: string, tick: number, delayMs: number) => Promise<void>;
   store: WatchStore;
   thread: Omit<WatchThreadDeps, 'run' | 'store' | 'metrics' | 'logger'>;
   timeline?: TimelineSink;
@@ -54,7 +56,7 @@ async function evaluateTick(job: Job<WatchJobData>, opts: WatchWorkerOptions, lo
   if (!settings.enabled || settings.channel === undefined) return;
   const clusterConfig = config.clusters[cluster]!;
   // The scheduler's tick, not "now": a retry evaluates the same moment and is recognised as the same tick.
-  const tick = tickOf(job);
+  const tick = evaluationTick(job);
   const evaluation = await opts.evaluate({
     clusterName: cluster,
     cluster: clusterConfig,
@@ -69,6 +71,7 @@ async function evaluateTick(job: Job<WatchJobData>, opts: WatchWorkerOptions, lo
     log.info({ cluster, warning: a.warning.id, action: a.kind, causes: a.warning.current.map((c) => `${c.kind}@${c.member ?? 'all'}`) }, `watch warning ${a.kind}`);
   }
   if (t.actions.length > 0) await opts.timeline?.append(watchTimelineEvents(t.actions, settings.channel));
+  await confirmSoon(cluster, tick, t.next, settings, opts);
 
   // Also when nothing changed now: a thread an earlier attempt or worker left unfinished is finished here.
   const state = t.applied ? t.next : await opts.store.state(cluster);
@@ -77,4 +80,24 @@ async function evaluateTick(job: Job<WatchJobData>, opts: WatchWorkerOptions, lo
     if (w === undefined) continue;
     await syncWarningThread({ warningId: w.id, channel: settings.channel, ttlSeconds: settings.rememberSeconds }, deps);
   }
+}
+
+/**
+ * A cause seen, not yet for `openAfter` evaluations: one more evaluation shortly, rather than a full
+ * interval later, so a real degradation opens its warning seconds after it is first seen. It is an
+ * evaluation like any other (the state machine counts it the same way); queued after the state is
+ * stored, so a retried tick asks for it again and BullMQ's job id keeps it one.
+ */
+async function confirmSoon(cluster: string, tick: number, state: WatchState, settings: WatchSettings, opts: WatchWorkerOptions): Promise<void> {
+  const delayMs = settings.confirmAfterSeconds * 1000;
+  if (opts.confirm === undefined || delayMs <= 0 || delayMs >= settings.intervalSeconds * 1000) return;
+  if (state.phase !== 'suspect' || state.lastTick !== tick || state.count >= settings.openAfter) return;
+  await opts.confirm(cluster, tick, delayMs);
+}
+
+/** The tick an evaluation stands for: a confirming evaluation names its own, a scheduled one its scheduler's. */
+export function evaluationTick(job: Pick<Job, 'id' | 'opts' | 'timestamp' | 'data'>): number {
+  const own = watchJobSchema.safeParse(job.data);
+  if (own.success && own.data.tick !== undefined) return own.data.tick;
+  return tickOf(job);
 }

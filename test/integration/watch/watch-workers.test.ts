@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WATCH_QUEUE } from '../../../src/jobs/watch/job.js';
-import { tickOf } from '../../../src/jobs/scheduler-tick.js';
+import { evaluationTick } from '../../../src/jobs/watch/worker.js';
 import { WatchStore } from '../../../src/incidents/watch-store.js';
 import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
 import { waitFor, type RunningProcess } from '../../support/processes.js';
@@ -101,7 +101,7 @@ describe('the watch across worker processes', () => {
       expect(done.length).toBeGreaterThanOrEqual(CLUSTERS.length * 3);
       for (const c of CLUSTERS) {
         // Each job names its tick (`repeat:watch-<cluster>:<millis>`): no tick of a cluster ran as two jobs.
-        const ticks = done.filter((j) => j.data['cluster'] === c).map((j) => tickOf(j)).sort((a, b) => a - b);
+        const ticks = done.filter((j) => j.data['cluster'] === c).map((j) => evaluationTick(j)).sort((a, b) => a - b);
         expect(new Set(ticks).size, c).toBe(ticks.length);
         for (let i = 1; i < ticks.length; i++) expect(ticks[i]! - ticks[i - 1]!, c).toBeGreaterThanOrEqual(5000);
       }

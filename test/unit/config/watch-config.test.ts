@@ -34,7 +34,7 @@ describe('watch config', () => {
   it('is off by default, with a 30 s interval, 2 to open and 4 to recover', () => {
     const c = parseConfigText(clusters, 'f.yaml', {});
     expect(watchedClusters(c)).toEqual([]);
-    expect(watchSettings(c, 'prod')).toEqual({ enabled: false, intervalSeconds: 30, channel: 'C0ALERTS', openAfter: 2, recoverAfter: 4, rememberSeconds: 86400 });
+    expect(watchSettings(c, 'prod')).toEqual({ enabled: false, intervalSeconds: 30, channel: 'C0ALERTS', openAfter: 2, recoverAfter: 4, confirmAfterSeconds: 10, rememberSeconds: 86400 });
   });
 
   it('per-cluster fields override the global section; the channel defaults to the alert channel, else the first slack channel', () => {
