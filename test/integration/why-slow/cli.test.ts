@@ -1,23 +1,9 @@
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
+import { cli } from '../../support/cli-run.js';
 import { freePort, tempDir } from '../../support/processes.js';
-
-const run = promisify(execFile);
-
-/** The CLI as a user runs it: a separate process, its stdout, stderr and exit code. */
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('npx', ['tsx', 'src/cli/main.ts', ...args], { cwd: process.cwd(), env: { ...process.env, NO_COLOR: '1' } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 let prom: LoadedScenario;
 let dir: string;
