@@ -1,12 +1,10 @@
-import type { App } from '@slack/bolt';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CommandEvent } from '../../../src/ingress/slack/command-handler.js';
-import { createSlackApp } from '../../../src/ingress/slack/app.js';
-import { startSlackServer, type RunningSlackServer } from '../../../src/ingress/slack/server.js';
+import type { RunningSlackServer } from '../../../src/ingress/slack/server.js';
 import { DEFAULT_COMMAND, sendSigned, sendSlashCommand, slackSignature } from '../../support/slack-sign.js';
 import { SlackStandin } from '../../support/slack-standin.js';
-import { BOT_TOKEN, RecordingQueue, SIGNING_SECRET, silentLogger, testConfig } from './fixtures.js';
+import { RecordingQueue, SIGNING_SECRET, startTestFront } from './fixtures.js';
 
 /**
  * POST /slack/commands is answered by the front's own endpoint, not by Bolt's pipeline: what it refuses
@@ -17,25 +15,11 @@ describe("the HTTP front's slash-command endpoint refuses what is not a fresh, s
   let slack: SlackStandin;
   let queue: RecordingQueue;
   let events: CommandEvent[];
-  let app: App;
   let server: RunningSlackServer;
   let url: string;
 
   beforeAll(async () => {
-    slack = await SlackStandin.start({ token: BOT_TOKEN });
-    queue = new RecordingQueue();
-    events = [];
-    app = createSlackApp({
-      config: testConfig(),
-      botToken: BOT_TOKEN,
-      signingSecret: SIGNING_SECRET,
-      slackApiUrl: slack.apiUrl,
-      logger: silentLogger,
-      enqueueDiagnosis: queue.enqueue,
-      onCommand: (e) => events.push(e),
-      enqueueTimeoutMs: 500,
-    });
-    server = await startSlackServer(app, { host: '127.0.0.1', port: 0 });
+    ({ slack, queue, events, server } = await startTestFront());
     url = `${server.url}/slack/commands`;
   });
 

@@ -1,11 +1,10 @@
-import type { App } from '@slack/bolt';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CommandEvent } from '../../../src/ingress/slack/command-handler.js';
 import { createSlackApp } from '../../../src/ingress/slack/app.js';
 import { startSlackServer, type RunningSlackServer } from '../../../src/ingress/slack/server.js';
 import { blockActionsPayload, sendInteraction, sendSlashCommand, type SignedResponse } from '../../support/slack-sign.js';
 import { SlackStandin } from '../../support/slack-standin.js';
-import { BOT_TOKEN, RecordingQueue, SIGNING_SECRET, silentLogger, testConfig } from './fixtures.js';
+import { BOT_TOKEN, RecordingQueue, SIGNING_SECRET, silentLogger, startTestFront, testConfig } from './fixtures.js';
 
 /**
  * Signed slash commands into the real Bolt HTTP receiver; the Slack Web API is the local stand-in.
@@ -15,27 +14,12 @@ describe('/etcd through the real Bolt receiver', () => {
   let slack: SlackStandin;
   let queue: RecordingQueue;
   let events: CommandEvent[];
-  let app: App;
   let server: RunningSlackServer;
   let commandsUrl: string;
 
   beforeAll(async () => {
-    slack = await SlackStandin.start({ token: BOT_TOKEN });
+    ({ slack, queue, events, server } = await startTestFront());
     slack.setUserGroup('S0ONCALL', ['U0ONCALL']);
-    queue = new RecordingQueue();
-    events = [];
-    app = createSlackApp({
-      config: testConfig(),
-      botToken: BOT_TOKEN,
-      signingSecret: SIGNING_SECRET,
-      slackApiUrl: slack.apiUrl,
-      logger: silentLogger,
-      enqueueDiagnosis: queue.enqueue,
-      onCommand: (e) => events.push(e),
-      enqueueTimeoutMs: 500,
-      customRoutes: [{ path: '/healthz', method: 'GET', handler: (_req, res) => res.writeHead(200).end('ok') }],
-    });
-    server = await startSlackServer(app, { host: '127.0.0.1', port: 0 });
     commandsUrl = `${server.url}/slack/commands`;
   });
 

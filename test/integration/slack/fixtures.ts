@@ -1,7 +1,11 @@
 import pino from 'pino';
 import { configSchema, type Config } from '../../../src/config/schema.js';
 import type { DiagnosisRequest } from '../../../src/diagnosis/request.js';
-import type { EnqueueResult } from '../../../src/ingress/slack/command-handler.js';
+import type { App } from '@slack/bolt';
+import type { CommandEvent, EnqueueResult } from '../../../src/ingress/slack/command-handler.js';
+import { createSlackApp, type SlackAppOptions } from '../../../src/ingress/slack/app.js';
+import { startSlackServer, type RunningSlackServer } from '../../../src/ingress/slack/server.js';
+import { SlackStandin } from '../../support/slack-standin.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 export const BOT_TOKEN = 'xoxb-test-token';
@@ -38,4 +42,34 @@ export class RecordingQueue {
     this.requests.push(req);
     return { jobId: `job-${this.requests.length}`, deduplicated: this.deduplicate };
   };
+}
+
+/**
+ * The real Bolt app and HTTP front on a free loopback port, with the Slack stand-in, a recording queue
+ * and the commands it saw; `extra` sets or overrides app options.
+ */
+export async function startTestFront(extra: Partial<SlackAppOptions> = {}): Promise<{
+  slack: SlackStandin;
+  queue: RecordingQueue;
+  events: CommandEvent[];
+  app: App;
+  server: RunningSlackServer;
+}> {
+  const slack = await SlackStandin.start({ token: BOT_TOKEN });
+  const queue = new RecordingQueue();
+  const events: CommandEvent[] = [];
+  const app = createSlackApp({
+    config: testConfig(),
+    botToken: BOT_TOKEN,
+    signingSecret: SIGNING_SECRET,
+    slackApiUrl: slack.apiUrl,
+    logger: silentLogger,
+    enqueueDiagnosis: queue.enqueue,
+    onCommand: (e) => events.push(e),
+    enqueueTimeoutMs: 500,
+    customRoutes: [{ path: '/healthz', method: 'GET', handler: (_req, res) => res.writeHead(200).end('ok') }],
+    ...extra,
+  });
+  const server = await startSlackServer(app, { host: '127.0.0.1', port: 0 });
+  return { slack, queue, events, app, server };
 }

@@ -1,10 +1,8 @@
-import type { App } from '@slack/bolt';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSlackApp } from '../../../src/ingress/slack/app.js';
-import { startSlackServer, type RunningSlackServer } from '../../../src/ingress/slack/server.js';
+import type { RunningSlackServer } from '../../../src/ingress/slack/server.js';
 import { blockActionsPayload, sendInteraction, sendSigned, sendSlashCommand } from '../../support/slack-sign.js';
 import { SlackStandin } from '../../support/slack-standin.js';
-import { BOT_TOKEN, RecordingQueue, SIGNING_SECRET, silentLogger, testConfig } from './fixtures.js';
+import { RecordingQueue, SIGNING_SECRET, startTestFront } from './fixtures.js';
 
 /**
  * Correctly signed requests into the real Bolt receiver, timestamped off the server's clock: more than
@@ -13,24 +11,11 @@ import { BOT_TOKEN, RecordingQueue, SIGNING_SECRET, silentLogger, testConfig } f
 describe('Slack request timestamps: at most five minutes off, in either direction', () => {
   let slack: SlackStandin;
   let queue: RecordingQueue;
-  let app: App;
   let server: RunningSlackServer;
   let commandsUrl: string;
 
   beforeAll(async () => {
-    slack = await SlackStandin.start({ token: BOT_TOKEN });
-    queue = new RecordingQueue();
-    app = createSlackApp({
-      config: testConfig(),
-      botToken: BOT_TOKEN,
-      signingSecret: SIGNING_SECRET,
-      slackApiUrl: slack.apiUrl,
-      logger: silentLogger,
-      enqueueDiagnosis: queue.enqueue,
-      enqueueTimeoutMs: 500,
-      customRoutes: [{ path: '/healthz', method: 'GET', handler: (_req, res) => res.writeHead(200).end('ok') }],
-    });
-    server = await startSlackServer(app, { host: '127.0.0.1', port: 0 });
+    ({ slack, queue, server } = await startTestFront());
     commandsUrl = `${server.url}/slack/commands`;
   });
 
