@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildClusterHandoff, type ClusterHandoffInput } from '../../../src/handoff/build.js';
+import { handoffInput } from '../../support/handoff-input.js';
 import type { AlertTimelineEvent, TimelineEvent } from '../../../src/incidents/timeline-event.js';
 
 const H = 3600_000;
@@ -26,22 +27,7 @@ const alert = (kind: AlertTimelineEvent['kind'], gid: string, atMs: number, star
     ...extra,
   }) as TimelineEvent;
 
-const input = (over: Partial<ClusterHandoffInput>): ClusterHandoffInput => ({
-  cluster: 'prod',
-  sinceMs: since,
-  untilMs: until,
-  events: [],
-  open: [],
-  permalinks: new Map(),
-  threads: new Map(),
-  health: { status: 'healthy', headline: 'etcd looks healthy', window_seconds: 300 },
-  trends: [],
-  watch: [],
-  silences: [],
-  notes: [],
-  maxIncidents: 15,
-  ...over,
-});
+const input = (over: Partial<ClusterHandoffInput>): ClusterHandoffInput => handoffInput(since, until, over);
 
 describe('buildClusterHandoff', () => {
   it('an empty, healthy period is quiet with nothing outstanding', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildClusterHandoff, type ClusterHandoffInput } from '../../../src/handoff/build.js';
+import { handoffInput } from '../../support/handoff-input.js';
 import { watchTimelineEvents } from '../../../src/incidents/watch-timeline.js';
 import { QUIET, transition, type WatchAction, type WatchState } from '../../../src/incidents/watch-transition.js';
 import { clusterSections } from '../../../src/report/handoff-lines.js';
@@ -28,21 +29,7 @@ function warningEvents(recover: boolean): ReturnType<typeof watchTimelineEvents>
   return watchTimelineEvents(actions, 'C0WATCH');
 }
 
-const input = (events: ClusterHandoffInput['events']): ClusterHandoffInput => ({
-  cluster: 'prod',
-  sinceMs: T0 - 3600_000,
-  untilMs: T0 + 3600_000,
-  events,
-  open: [],
-  permalinks: new Map(),
-  threads: new Map(),
-  health: { status: 'healthy', headline: 'etcd looks healthy', window_seconds: 300 },
-  trends: [],
-  watch: [],
-  silences: [],
-  notes: [],
-  maxIncidents: 15,
-});
+const input = (events: ClusterHandoffInput['events']): ClusterHandoffInput => handoffInput(T0 - 3600_000, T0 + 3600_000, { events });
 
 const style = { bold: (s: string) => s, esc: (s: string) => s, code: (s: string) => s, link: (_u: string, l: string) => l, user: (u: string) => u, group: (g: string) => g, time: (t: string) => `${t.slice(11, 16)} UTC` };
 
