@@ -253,6 +253,7 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
         connection: workerConn,
         prefix: opts.prefix,
         concurrency: opts.config.jobs.concurrency,
+        stalledSeconds: opts.config.jobs.stalledSeconds,
         deps: { config: opts.config, playbooks: opts.playbooks, prometheus, collectLogs },
         slack: paced,
         logger,
@@ -288,6 +289,7 @@ export async function startServices(mode: ServiceMode, opts: ServiceOptions): Pr
       const handoffWorker = startHandoffWorker({
         connection: handoffConn,
         prefix: opts.prefix,
+        stalledSeconds: opts.config.jobs.stalledSeconds,
         deps: {
           config: opts.config,
           playbooks: opts.playbooks,

@@ -300,8 +300,14 @@ export const configSchema = z.strictObject({
       attempts: z.number().int().min(1).max(20).default(3),
       /** Diagnosis jobs running at once per worker process. */
       concurrency: z.number().int().min(1).max(64).default(4),
+      /**
+       * Every queue's job lock and stalled-job check: a job whose worker died (OOM, node lost) is taken
+       * over by another worker within one to two of these. BullMQ's default; lower it to recover sooner,
+       * as long as no job blocks its process for this long.
+       */
+      stalledSeconds: z.number().int().min(5).max(600).default(30),
     })
-    .default({ dedupeSeconds: 30, attempts: 3, concurrency: 4 }),
+    .default({ dedupeSeconds: 30, attempts: 3, concurrency: 4, stalledSeconds: 30 }),
   playbooksDir: z.string().optional(),
   /** Alert auto-triage; absent means no webhook is served. */
   alertmanager: alertmanagerSchema.optional(),

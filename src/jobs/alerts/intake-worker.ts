@@ -1,5 +1,4 @@
 import { Worker, type Job } from 'bullmq';
-import type { RedisClient } from '../redis.js';
 import type { AlertmanagerConfig, Config } from '../../config/schema.js';
 import type { Playbook } from '../../diagnosis/playbook/schema.js';
 import { parseDuration } from '../../config/duration.js';
@@ -13,12 +12,10 @@ import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';
 import { playbooksForAlerts } from './playbooks.js';
 import { ALERT_QUEUES, type AlertFollowUps } from './queues.js';
-import { DEFAULT_PREFIX } from '../names.js';
+import { workerOptions, type QueueWorkerBase } from '../worker-options.js';
 import { instrumentWorker } from '../instrument-worker.js';
 
-export interface IntakeWorkerOptions {
-  connection: RedisClient;
-  prefix?: string;
+export interface IntakeWorkerOptions extends QueueWorkerBase {
   concurrency: number;
   config: Config;
   alertmanager: AlertmanagerConfig;
@@ -35,11 +32,7 @@ export interface IntakeWorkerOptions {
  */
 export function startAlertIntakeWorker(opts: IntakeWorkerOptions): Worker<Notification> {
   const log = opts.logger.child({ component: 'alert-intake' });
-  const worker = new Worker<Notification>(ALERT_QUEUES.intake, (job) => processNotification(job, opts, log), {
-    connection: opts.connection,
-    prefix: opts.prefix ?? DEFAULT_PREFIX,
-    concurrency: opts.concurrency,
-  });
+  const worker = new Worker<Notification>(ALERT_QUEUES.intake, (job) => processNotification(job, opts, log), workerOptions(opts, opts.concurrency));
   return instrumentWorker(worker, ALERT_QUEUES.intake, opts.metrics, log);
 }
 

@@ -82,7 +82,7 @@ export function startAlertPipeline(opts: AlertPipelineOptions): AlertPipeline {
     retry: { maxAttempts: 2, maxRetryAfterMs: 0 },
     onApiError: (e) => opts.metrics.slackApiErrors.inc({ method: e.method, error: slackErrorLabel(e.error) }),
   });
-  const common = { prefix, metrics: opts.metrics, logger: opts.logger, store };
+  const common = { prefix, stalledSeconds: opts.config.jobs.stalledSeconds, metrics: opts.metrics, logger: opts.logger, store };
   const workers: Worker[] = [
     startAlertIntakeWorker({
       ...common,

@@ -1,5 +1,4 @@
 import { Worker, type Job } from 'bullmq';
-import type { RedisClient } from '../redis.js';
 import { diagnose } from '../../diagnosis/diagnose.js';
 import type { Playbook } from '../../diagnosis/playbook/schema.js';
 import type { IncidentStore } from '../../incidents/incident-store.js';
@@ -9,16 +8,14 @@ import type { Metrics } from '../../telemetry/metrics.js';
 import type { SharedEvidence } from './evidence-share.js';
 import { playbooksForAlerts } from './playbooks.js';
 import { ALERT_QUEUES, triageJobSchema, type AlertFollowUps, type TriageJobData } from './queues.js';
-import { DEFAULT_PREFIX } from '../names.js';
+import { workerOptions, type QueueWorkerBase } from '../worker-options.js';
 import { summariseQueries } from '../../diagnosis/query-summary.js';
 import { triageQueriesId, type QueryRecordStore } from '../../incidents/query-records.js';
 import { instrumentWorker } from '../instrument-worker.js';
 import { collectChartData } from '../../diagnosis/chart-series.js';
 import type { PrometheusRegistry } from '../../sources/prometheus/registry.js';
 
-export interface TriageWorkerOptions {
-  connection: RedisClient;
-  prefix?: string;
+export interface TriageWorkerOptions extends QueueWorkerBase {
   concurrency: number;
   playbooks: Playbook[];
   windowSeconds: number;
@@ -40,11 +37,7 @@ export interface TriageWorkerOptions {
  */
 export function startAlertTriageWorker(opts: TriageWorkerOptions): Worker<TriageJobData> {
   const log = opts.logger.child({ component: 'alert-triage' });
-  const worker = new Worker<TriageJobData>(ALERT_QUEUES.triage, (job) => triage(job, opts, log), {
-    connection: opts.connection,
-    prefix: opts.prefix ?? DEFAULT_PREFIX,
-    concurrency: opts.concurrency,
-  });
+  const worker = new Worker<TriageJobData>(ALERT_QUEUES.triage, (job) => triage(job, opts, log), workerOptions(opts, opts.concurrency));
   return instrumentWorker(worker, ALERT_QUEUES.triage, opts.metrics, log);
 }
 

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { DelayedError, Worker, type Job } from 'bullmq';
-import type { RedisClient } from '../redis.js';
 import { PermanentSlackError, RetriesExhaustedError } from '../../delivery/errors.js';
 import type { KnownBlock } from '../../delivery/message-limits.js';
 import { alertParentKey, parentMetadata, type ParentMetadata } from '../../delivery/parent-metadata.js';
@@ -13,15 +12,13 @@ import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';
 import { ALERT_QUEUES, deliveryJobSchema, type DeliveryJobData } from '../alerts/queues.js';
 import { sleep, type PaceOrder, type RedisChannelPacer } from './redis-channel-pacer.js';
-import { DEFAULT_PREFIX } from '../names.js';
+import { workerOptions, type QueueWorkerBase } from '../worker-options.js';
 import { instrumentWorker } from '../instrument-worker.js';
 import { recoverParent } from './parent-recovery.js';
 import { postCharts } from './chart-posts.js';
 import { drawCharts, type ChartInput } from '../../report/charts/draw.js';
 
-export interface DeliveryWorkerOptions {
-  connection: RedisClient;
-  prefix?: string;
+export interface DeliveryWorkerOptions extends QueueWorkerBase {
   concurrency: number;
   store: IncidentStore;
   /** Configured with rejectRateLimitedCalls and no in-place 429 wait: Retry-After is handled here. */
@@ -44,11 +41,7 @@ export interface DeliveryWorkerOptions {
  */
 export function startDeliveryWorker(opts: DeliveryWorkerOptions): Worker<DeliveryJobData> {
   const log = opts.logger.child({ component: 'slack-delivery-queue' });
-  const worker = new Worker<DeliveryJobData>(ALERT_QUEUES.delivery, (job, token) => deliver(job, token, opts, log), {
-    connection: opts.connection,
-    prefix: opts.prefix ?? DEFAULT_PREFIX,
-    concurrency: opts.concurrency,
-  });
+  const worker = new Worker<DeliveryJobData>(ALERT_QUEUES.delivery, (job, token) => deliver(job, token, opts, log), workerOptions(opts, opts.concurrency));
   return instrumentWorker(worker, ALERT_QUEUES.delivery, opts.metrics, log);
 }
 

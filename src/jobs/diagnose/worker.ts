@@ -1,5 +1,4 @@
 import { Worker, type Job } from 'bullmq';
-import type { RedisClient } from '../redis.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';
 import { runDiagnosis, prometheusUnreachable, type RunDeps } from '../../diagnosis/run.js';
@@ -7,7 +6,8 @@ import { detailsMessage, progressMessage, verdictMessage, type ParentContext, ty
 import { whySlowTimelineEvent } from '../../incidents/timeline-record.js';
 import type { TimelineSink } from '../../incidents/timeline-store.js';
 import { diagnoseJobSchema, type DiagnoseJobData } from './job.js';
-import { DEFAULT_PREFIX, QUEUES } from '../names.js';
+import { QUEUES } from '../names.js';
+import { workerOptions, type QueueWorkerBase } from '../worker-options.js';
 import { instrumentWorker } from '../instrument-worker.js';
 import { parentMetadata, whySlowDetailsKey, whySlowParentKey, type ParentMetadata } from '../../delivery/parent-metadata.js';
 import { recoverParent } from '../delivery/parent-recovery.js';
@@ -33,9 +33,7 @@ export interface SlackPoster {
   uploadFile?(args: UploadFileArgs): Promise<{ fileId: string }>;
 }
 
-export interface DiagnoseWorkerOptions {
-  connection: RedisClient;
-  prefix?: string;
+export interface DiagnoseWorkerOptions extends QueueWorkerBase {
   concurrency: number;
   deps: RunDeps;
   slack?: SlackPoster;
@@ -54,11 +52,7 @@ export interface DiagnoseWorkerOptions {
  * parent with progress, then edits it to the verdict and posts the details in its thread.
  */
 export function startDiagnoseWorker(opts: DiagnoseWorkerOptions): Worker<DiagnoseJobData> {
-  const worker = new Worker<DiagnoseJobData>(QUEUES.diagnose, (job) => processJob(job, opts), {
-    connection: opts.connection,
-    prefix: opts.prefix ?? DEFAULT_PREFIX,
-    concurrency: opts.concurrency,
-  });
+  const worker = new Worker<DiagnoseJobData>(QUEUES.diagnose, (job) => processJob(job, opts), workerOptions(opts, opts.concurrency));
   return instrumentWorker(worker, QUEUES.diagnose, opts.metrics, opts.logger);
 }
 

@@ -4,7 +4,6 @@ import { SMALL_CHART_SIZE } from '../../report/charts/spec.js';
 import { trendChartData } from '../../report/charts/trend-chart.js';
 import { postCharts } from '../delivery/chart-posts.js';
 import { Worker, type Job } from 'bullmq';
-import type { RedisClient } from '../redis.js';
 import { parseDuration } from '../../config/duration.js';
 import { gatherHandoff, type HandoffDeps } from '../../handoff/gather.js';
 import type { TimelineEvent } from '../../incidents/timeline-event.js';
@@ -13,7 +12,7 @@ import type { SlackMessage } from '../../report/slack-blocks.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';
 import { HANDOFF_QUEUE, handoffJobSchema, type HandoffJobData } from './job.js';
-import { DEFAULT_PREFIX } from '../names.js';
+import { workerOptions, type QueueWorkerBase } from '../worker-options.js';
 import { instrumentWorker } from '../instrument-worker.js';
 import { handoffParentKey, parentMetadata, type ParentMetadata } from '../../delivery/parent-metadata.js';
 import { recoverParent } from '../delivery/parent-recovery.js';
@@ -28,9 +27,7 @@ export interface HandoffPoster {
   uploadFile?(args: UploadFileArgs): Promise<{ fileId: string }>;
 }
 
-export interface HandoffWorkerOptions {
-  connection: RedisClient;
-  prefix?: string;
+export interface HandoffWorkerOptions extends QueueWorkerBase {
   deps: HandoffDeps;
   slack: HandoffPoster;
   logger: Logger;
@@ -44,12 +41,10 @@ export interface HandoffWorkerOptions {
  */
 export function startHandoffWorker(opts: HandoffWorkerOptions): Worker<HandoffJobData> {
   const log = opts.logger.child({ component: 'handoff' });
-  const worker = new Worker<HandoffJobData>(HANDOFF_QUEUE, (job) => processHandoff(job, opts, log), {
-    connection: opts.connection,
-    prefix: opts.prefix ?? DEFAULT_PREFIX,
+  const worker = new Worker<HandoffJobData>(HANDOFF_QUEUE, (job) => processHandoff(job, opts, log), 
     // A handoff runs a quick diagnosis per cluster; two at a time keeps Prometheus load small.
-    concurrency: 2,
-  });
+    workerOptions(opts, 2),
+  );
   return instrumentWorker(worker, HANDOFF_QUEUE, opts.metrics, log);
 }
 

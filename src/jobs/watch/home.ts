@@ -6,6 +6,7 @@ import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';
 import { instrumentWorker } from '../instrument-worker.js';
 import { DEFAULT_PREFIX } from '../names.js';
+import { workerOptions, type QueueWorkerBase } from '../worker-options.js';
 import type { RedisClient } from '../redis.js';
 import type { KnownBlock } from '../../delivery/message-limits.js';
 
@@ -36,9 +37,7 @@ export class HomeQueue {
   }
 }
 
-export interface HomeWorkerOptions {
-  connection: RedisClient;
-  prefix?: string;
+export interface HomeWorkerOptions extends QueueWorkerBase {
   config: Config;
   readStatus: (clusters: string[]) => Promise<string[]>;
   publish: (userId: string, view: { type: 'home'; blocks: KnownBlock[] }) => Promise<void>;
@@ -58,7 +57,7 @@ export function startHomeWorker(opts: HomeWorkerOptions): Worker<HomeJobData> {
       await opts.publish(userId, homeView(await opts.readStatus(clusters), new Date()));
       log.debug({ clusters: clusters.length }, 'home tab published');
     },
-    { connection: opts.connection, prefix: opts.prefix ?? DEFAULT_PREFIX, concurrency: 4 },
+    workerOptions(opts, 4),
   );
   return instrumentWorker(worker, HOME_QUEUE, opts.metrics, log);
 }

@@ -51,6 +51,7 @@ export async function startWatch(o: WatchStartOptions): Promise<RunningWatch> {
   const worker = startWatchWorker({
     connection: o.connect('watch'),
     prefix: o.prefix,
+    stalledSeconds: o.config.jobs.stalledSeconds,
     concurrency: 4,
     run: o.run,
     evaluate: evaluateOnset,
@@ -68,6 +69,7 @@ export async function startWatch(o: WatchStartOptions): Promise<RunningWatch> {
   const home = o.publishHome === undefined ? undefined : startHomeWorker({
     connection: o.connect('home-tab'),
     prefix: o.prefix,
+    stalledSeconds: o.config.jobs.stalledSeconds,
     config: o.config,
     readStatus: (list) => readStatusLines({ config: o.config, store, timeline: o.timeline }, list),
     publish: o.publishHome,

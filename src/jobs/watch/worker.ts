@@ -1,5 +1,4 @@
 import { Worker, type Job } from 'bullmq';
-import type { RedisClient } from '../redis.js';
 import { watchSettings, type WatchSettings } from '../../config/watch-settings.js';
 import type { OnsetInput, WatchEvaluation } from '../../diagnosis/onset/types.js';
 import type { RunDeps } from '../../diagnosis/run.js';
@@ -10,16 +9,14 @@ import { watchTimelineEvents } from '../../incidents/watch-timeline.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';
 import { instrumentWorker } from '../instrument-worker.js';
-import { DEFAULT_PREFIX } from '../names.js';
+import { workerOptions, type QueueWorkerBase } from '../worker-options.js';
 import { WATCH_QUEUE, watchJobSchema, type WatchJobData } from './job.js';
 import { syncWarningThread, type WatchThreadDeps } from './thread.js';
 import { tickOf } from '../scheduler-tick.js';
 
 export type Evaluate = (input: OnsetInput) => Promise<WatchEvaluation>;
 
-export interface WatchWorkerOptions {
-  connection: RedisClient;
-  prefix?: string;
+export interface WatchWorkerOptions extends QueueWorkerBase {
   /** Evaluations running at once per worker process (each is a handful of queries). */
   concurrency: number;
   run: RunDeps;
@@ -40,11 +37,7 @@ export interface WatchWorkerOptions {
  */
 export function startWatchWorker(opts: WatchWorkerOptions): Worker<WatchJobData> {
   const log = opts.logger.child({ component: 'watch' });
-  const worker = new Worker<WatchJobData>(WATCH_QUEUE, (job) => evaluateTick(job, opts, log), {
-    connection: opts.connection,
-    prefix: opts.prefix ?? DEFAULT_PREFIX,
-    concurrency: opts.concurrency,
-  });
+  const worker = new Worker<WatchJobData>(WATCH_QUEUE, (job) => evaluateTick(job, opts, log), workerOptions(opts, opts.concurrency));
   return instrumentWorker(worker, WATCH_QUEUE, opts.metrics, log);
 }
 

@@ -44,7 +44,7 @@ clusters:
     selector: { job: ${prom.meta.prometheus.etcdJob} }
     slack: { channels: ["${ONCALL}", "${ALERTS}", "${HANDOFF}"] }
     alerts: { channel: ${ALERTS} }
-jobs: { dedupeSeconds: 5, attempts: 2, concurrency: 2 }
+jobs: { dedupeSeconds: 5, attempts: 2, concurrency: 2, stalledSeconds: 5 }
 `;
 }
 

@@ -38,7 +38,7 @@ clusters:
     prometheus: { url: "${prom.url}", timeoutMs: 2000 }
     selector: { job: ${prom.meta.prometheus.etcdJob} }
     slack: { channels: ["${CHANNEL}"] }
-jobs: { dedupeSeconds: 5, attempts: 2, concurrency: 2 }
+jobs: { dedupeSeconds: 5, attempts: 2, concurrency: 2, stalledSeconds: 5 }
 `;
 }
 

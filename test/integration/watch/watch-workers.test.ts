@@ -34,6 +34,7 @@ beforeAll(async () => {
   ]);
   configFile = writeConfig(`
 watch: { enabled: true, intervalSeconds: 5, hysteresis: { openAfter: 2, recoverAfter: 3 } }
+jobs: { stalledSeconds: 5 }
 clusters:
 ${CLUSTERS.map((c) => `  ${c}:\n    prometheus: { url: "${prom.url}", timeoutMs: 3000 }\n    selector: { job: etcd }\n    nodeExporter: { selector: { job: node } }\n    slack: { channels: [${channelOf(c)}] }\n`).join('')}`);
 }, 120_000);

@@ -30,6 +30,13 @@ describe('config file', () => {
     expect(cluster.prometheus.timeoutMs).toBe(5000);
     expect(c.defaults.window).toBe('15m');
     expect(c.jobs.dedupeSeconds).toBe(30);
+    expect(c.jobs.stalledSeconds).toBe(30);
+  });
+
+  it('refuses a stalled-job lock too short to be renewed while a diagnosis runs', () => {
+    expect(problems(`${good}\njobs: { stalledSeconds: 2 }\n`).filter((p) => !p.includes('PROM_TOKEN'))).toEqual([
+      'jobs.stalledSeconds: Too small: expected number to be >=5',
+    ]);
   });
 
   it('names the environment variable a secret should come from when it is missing', () => {
