@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationText } from './duration-schema.js';
 import { cronProblem } from './cron.js';
 
 /**
@@ -7,7 +8,6 @@ import { cronProblem } from './cron.js';
  * timeline and answers `/etcd handoff`.
  */
 
-const durationText = z.string().regex(/^\d+[smhd]$/, 'must be a duration such as 12h, 90m or 1d');
 
 /** A cron expression: 5 fields (minute precision) or 6 (with seconds first), checked with BullMQ's cron parser. */
 const cronText = z

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationText } from './duration-schema.js';
 import { handoffSchema, HANDOFF_DEFAULTS } from './handoff-schema.js';
 import { clusterWatchSchema, watchSchema, WATCH_DEFAULTS } from './watch-schema.js';
 
@@ -224,10 +225,6 @@ export const clusterSchema = z.strictObject({
   /** Early warning for this cluster: overrides the global `watch:` fields it sets. */
   watch: clusterWatchSchema.optional(),
 });
-
-const durationText = z
-  .string()
-  .regex(/^\d+[smhd]$/, 'must be a duration such as 15m, 1h or 30s');
 
 const webhookAuthSchema = z.union([
   z.strictObject({ tokenEnv: envVarName }),

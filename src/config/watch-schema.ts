@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationText } from './duration-schema.js';
 
 /**
  * The `watch:` section (global, and per cluster as an override): a cheap evaluation of each watched
@@ -6,7 +7,6 @@ import { z } from 'zod';
  * before any alert fires. Off unless enabled.
  */
 
-const durationText = z.string().regex(/^\d{1,6}[smhd]$/, 'must be a duration such as 30m, 6h or 1d');
 
 /** Consecutive evaluations that see a cause arriving before a warning opens. */
 const openAfter = z.number().int().min(1).max(20);

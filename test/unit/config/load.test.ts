@@ -71,4 +71,9 @@ clusters:
     const p = problems(`${good}\ndefaults: { window: 2d }\n`, { PROM_TOKEN: 'x' });
     expect(p).toEqual(['defaults.window: must be between 1m and 24h']);
   });
+
+  it('refuses a duration the program could not read rather than falling back to a default', () => {
+    const p = problems(`${good}\nhandoff: { defaultSince: 1000000m }\n`, { PROM_TOKEN: 'x' });
+    expect(p).toEqual(['handoff.defaultSince: must be a duration such as 30s, 15m, 12h or 1d']);
+  });
 });

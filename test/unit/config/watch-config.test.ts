@@ -55,7 +55,7 @@ describe('watch config', () => {
     ]);
     expect(problems(`watch: { hysteresis: { openAfter: 0 }, rememberFor: tomorrow }\n${clusters}`)).toEqual([
       expect.stringMatching(/^watch\.hysteresis\.openAfter: /),
-      'watch.rememberFor: must be a duration such as 30m, 6h or 1d',
+      'watch.rememberFor: must be a duration such as 30s, 15m, 12h or 1d',
     ]);
     expect(problems(clusters.replace('watch: { enabled: false }', 'watch: { every: 30 }'))).toEqual([expect.stringMatching(/^clusters\.staging\.watch: .*every/)]);
   });
