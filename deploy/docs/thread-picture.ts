@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseConfigText } from '../../src/config/load.js';
 import { loadPlaybooks } from '../../src/diagnosis/playbook/load.js';
 import { runDiagnosis } from '../../src/diagnosis/run.js';
-import { createLogCollector } from '../../src/diagnosis/log-collector.js';
+import { createLogCollector } from '../../src/diagnosis/evidence/log-collector.js';
 import { collectChartData } from '../../src/diagnosis/chart-series.js';
 import { blocksToText, type KnownBlock } from '../../src/delivery/message-limits.js';
 import { PrometheusRegistry } from '../../src/sources/prometheus/registry.js';

@@ -1,7 +1,7 @@
 import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Playbook } from '../diagnosis/playbook/schema.js';
-import type { Evidence } from '../diagnosis/evidence.js';
+import type { Evidence } from '../diagnosis/evidence/evidence.js';
 import type { Diagnosis } from '../diagnosis/types.js';
 import { collectChartData } from '../diagnosis/chart-series.js';
 import type { PrometheusClient } from '../sources/prometheus/client.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { loadPlaybooks } from '../diagnosis/playbook/load.js';
-import { diagnose } from '../diagnosis/diagnose.js';
-import { parseEvidenceBundle } from '../diagnosis/bundle.js';
+import { diagnose } from '../diagnosis/judge/diagnose.js';
+import { parseEvidenceBundle } from '../diagnosis/evidence/bundle.js';
 import { render, type OutputFormat } from '../report/render.js';
 import { CliError, EXIT } from './exit.js';
 

@@ -33,7 +33,7 @@ import { handoffProblems } from '../config/handoff-checks.js';
 import { SlackDelivery } from '../delivery/slack-client.js';
 import { ChannelPacer } from '../delivery/channel-pacer.js';
 import { PrometheusRegistry } from '../sources/prometheus/registry.js';
-import { createLogCollector } from '../diagnosis/log-collector.js';
+import { createLogCollector } from '../diagnosis/evidence/log-collector.js';
 import { pacedPoster } from '../jobs/delivery/paced-poster.js';
 import { RedisChannelPacer } from '../jobs/delivery/redis-channel-pacer.js';
 import { Metrics } from '../telemetry/metrics.js';

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import type { PrometheusClient } from '../sources/prometheus/client.js';
-import type { Evidence } from './evidence.js';
+import type { Evidence } from './evidence/evidence.js';
 import type { MetricCheck, Playbook } from './playbook/schema.js';
 import { isMetricCheck, isRefCheck, unitSchema } from './playbook/schema.js';
-import { renderQuery } from './query-plan.js';
-import { varsOf } from './diagnose.js';
+import { renderQuery } from './evidence/query-plan.js';
+import { varsOf } from './judge/diagnose.js';
 import type { CauseResult, Diagnosis } from './types.js';
-import { boundsOf, bucketBounds, gradeBounded, warningEdge } from './histogram-bounds.js';
+import { boundsOf, bucketBounds, gradeBounded, warningEdge } from './judge/histogram-bounds.js';
 
 /**
  * The data behind the charts of a diagnosis: the signal that decided its top cause, per member, over

@@ -2,12 +2,11 @@ import type { Config } from '../config/schema.js';
 import type { PrometheusRegistry } from '../sources/prometheus/registry.js';
 import type { Playbook } from './playbook/schema.js';
 import type { DiagnosisRequest } from './request.js';
-import type { Evidence, LogEvidence } from './evidence.js';
+import type { Evidence } from './evidence/evidence.js';
+import type { LogCollector } from './evidence/log-collector.js';
 import type { Diagnosis } from './types.js';
-import { collectEvidence } from './collect.js';
-import { diagnose } from './diagnose.js';
-
-export type LogCollector = (cluster: string, start: number, end: number, signal: AbortSignal) => Promise<LogEvidence>;
+import { collectEvidence } from './evidence/collect.js';
+import { diagnose } from './judge/diagnose.js';
 
 export interface RunDeps {
   config: Config;

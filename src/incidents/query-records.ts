@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { queryListSchema, type QueryList } from '../diagnosis/query-summary.js';
+import { queryListSchema, type QueryList } from '../diagnosis/evidence/query-summary.js';
 
 /** How long "Show queries" can answer for a diagnosis: about a week of threads people scroll back to. */
 export const QUERY_RECORD_TTL_SECONDS = 7 * 24 * 3600;

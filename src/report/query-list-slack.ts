@@ -1,5 +1,5 @@
 import type { types as SlackTypes } from '@slack/bolt';
-import type { QueryList, QuerySummary } from '../diagnosis/query-summary.js';
+import type { QueryList, QuerySummary } from '../diagnosis/evidence/query-summary.js';
 import type { SlackMessage } from './slack-blocks.js';
 import { code, codeBlock, cutMrkdwn, esc, link } from './slack-text.js';
 

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { parseConfigText } from '../../src/config/load.js';
 import { loadPlaybooks } from '../../src/diagnosis/playbook/load.js';
 import { runDiagnosis } from '../../src/diagnosis/run.js';
-import { createLogCollector } from '../../src/diagnosis/log-collector.js';
+import { createLogCollector } from '../../src/diagnosis/evidence/log-collector.js';
 import { PrometheusRegistry } from '../../src/sources/prometheus/registry.js';
 import { loadScenario } from '../support/fixture-prometheus.js';
 import { reportBench } from './bench-result.js';

@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import { parseConfigText } from '../../src/config/load.js';
 import { loadPlaybooks } from '../../src/diagnosis/playbook/load.js';
-import { createLogCollector } from '../../src/diagnosis/log-collector.js';
+import { createLogCollector } from '../../src/diagnosis/evidence/log-collector.js';
 import { runDiagnosis, type RunResult } from '../../src/diagnosis/run.js';
 import { PrometheusRegistry } from '../../src/sources/prometheus/registry.js';
 import type { LoadedScenario } from './fixture-prometheus.js';

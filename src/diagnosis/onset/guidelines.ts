@@ -1,4 +1,4 @@
-import { bucketBounds } from '../histogram-bounds.js';
+import { bucketBounds } from '../judge/histogram-bounds.js';
 import { isMetricCheck, isRefCheck, type MetricCheck, type Playbook, type Thresholds } from '../playbook/schema.js';
 
 /**

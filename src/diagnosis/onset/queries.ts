@@ -1,5 +1,5 @@
 import type { ClusterConfig } from '../../config/schema.js';
-import { clusterConfigVars, renderQuery } from '../query-plan.js';
+import { clusterConfigVars, renderQuery } from '../evidence/query-plan.js';
 
 /**
  * The PromQL of one watch evaluation: a handful of instant queries, each returning several signals

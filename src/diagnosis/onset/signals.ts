@@ -1,4 +1,4 @@
-import { boundsOf, gradeBounded } from '../histogram-bounds.js';
+import { boundsOf, gradeBounded } from '../judge/histogram-bounds.js';
 import type { OnsetAnswers } from './answers.js';
 import type { Guideline, GuidelineId, Guidelines } from './guidelines.js';
 import type { OnsetSignal } from './types.js';

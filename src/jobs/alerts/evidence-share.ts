@@ -1,6 +1,6 @@
 import type { RedisClient } from '../redis.js';
-import { parseEvidenceBundle } from '../../diagnosis/bundle.js';
-import type { Evidence } from '../../diagnosis/evidence.js';
+import { parseEvidenceBundle } from '../../diagnosis/evidence/bundle.js';
+import type { Evidence } from '../../diagnosis/evidence/evidence.js';
 import { runDiagnosis, type RunDeps } from '../../diagnosis/run.js';
 import type { DiagnosisRequest } from '../../diagnosis/request.js';
 import { RedisLock } from '../../incidents/redis-lock.js';

@@ -8,7 +8,7 @@ import { parseDuration } from '../../config/duration.js';
 import { IncidentStore } from '../../incidents/incident-store.js';
 import { TimelineIncidentStore } from '../../incidents/timeline-incident-store.js';
 import { TimelineStore } from '../../incidents/timeline-store.js';
-import type { LogCollector } from '../../diagnosis/run.js';
+import type { LogCollector } from '../../diagnosis/evidence/log-collector.js';
 import type { PrometheusRegistry } from '../../sources/prometheus/registry.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';

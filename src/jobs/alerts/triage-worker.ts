@@ -1,5 +1,5 @@
 import { Worker, type Job } from 'bullmq';
-import { diagnose } from '../../diagnosis/diagnose.js';
+import { diagnose } from '../../diagnosis/judge/diagnose.js';
 import type { Playbook } from '../../diagnosis/playbook/schema.js';
 import type { IncidentStore } from '../../incidents/incident-store.js';
 import { alertTriageMessage, memberNameMap } from '../../report/alert-triage.js';
@@ -9,7 +9,7 @@ import type { SharedEvidence } from './evidence-share.js';
 import { playbooksForAlerts } from './playbooks.js';
 import { ALERT_QUEUES, triageJobSchema, type AlertFollowUps, type TriageJobData } from './queues.js';
 import { workerOptions, type QueueWorkerBase } from '../worker-options.js';
-import { summariseQueries } from '../../diagnosis/query-summary.js';
+import { summariseQueries } from '../../diagnosis/evidence/query-summary.js';
 import { triageQueriesId, type QueryRecordStore } from '../../incidents/query-records.js';
 import { instrumentWorker } from '../instrument-worker.js';
 import { collectChartData } from '../../diagnosis/chart-series.js';

@@ -13,12 +13,12 @@ import { parentMetadata, whySlowDetailsKey, whySlowParentKey, type ParentMetadat
 import { recoverParent } from '../delivery/parent-recovery.js';
 import type { UploadFileArgs } from '../../delivery/slack-client.js';
 import { collectChartData } from '../../diagnosis/chart-series.js';
-import type { Evidence } from '../../diagnosis/evidence.js';
+import type { Evidence } from '../../diagnosis/evidence/evidence.js';
 import type { Diagnosis } from '../../diagnosis/types.js';
 import { drawCharts } from '../../report/charts/draw.js';
 import { postCharts } from '../delivery/chart-posts.js';
 import { diagnosisButtons } from '../../report/action-buttons.js';
-import { summariseQueries } from '../../diagnosis/query-summary.js';
+import { summariseQueries } from '../../diagnosis/evidence/query-summary.js';
 import type { QueryRecordStore } from '../../incidents/query-records.js';
 
 /** The part of the Slack delivery a diagnose job needs. */

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { parentMetadata } from '../../delivery/parent-metadata.js';
-import { parseEvidenceBundle } from '../../diagnosis/bundle.js';
+import { parseEvidenceBundle } from '../../diagnosis/evidence/bundle.js';
 import { collectChartData } from '../../diagnosis/chart-series.js';
 import { runDiagnosis, type RunDeps } from '../../diagnosis/run.js';
 import type { Diagnosis } from '../../diagnosis/types.js';
-import { summariseQueries } from '../../diagnosis/query-summary.js';
+import { summariseQueries } from '../../diagnosis/evidence/query-summary.js';
 import type { QueryRecordStore } from '../../incidents/query-records.js';
 import type { WatchStore, WatchThread } from '../../incidents/watch-store.js';
 import type { Warning } from '../../incidents/watch-transition.js';

@@ -3,7 +3,7 @@ import pino from 'pino';
 import { parseConfigText } from '../../../src/config/load.js';
 import { loadPlaybooks } from '../../../src/diagnosis/playbook/load.js';
 import { runDiagnosis } from '../../../src/diagnosis/run.js';
-import { createLogCollector } from '../../../src/diagnosis/log-collector.js';
+import { createLogCollector } from '../../../src/diagnosis/evidence/log-collector.js';
 import type { Diagnosis } from '../../../src/diagnosis/types.js';
 import { PrometheusRegistry } from '../../../src/sources/prometheus/registry.js';
 import { SlackDelivery } from '../../../src/delivery/slack-client.js';

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Diagnosis } from '../../../src/diagnosis/types.js';
-import { diagnose } from '../../../src/diagnosis/diagnose.js';
+import { diagnose } from '../../../src/diagnosis/judge/diagnose.js';
 import { loadPlaybooks } from '../../../src/diagnosis/playbook/load.js';
 import { askTimes, diagnoseAfterOnset } from '../../support/recorded-diagnosis.js';
 import { expectedFor, judge, rightFrom } from '../../support/expected-verdicts.js';

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { diagnose } from '../../../src/diagnosis/diagnose.js';
-import type { Evidence } from '../../../src/diagnosis/evidence.js';
+import { diagnose } from '../../../src/diagnosis/judge/diagnose.js';
+import type { Evidence } from '../../../src/diagnosis/evidence/evidence.js';
 import { loadPlaybooks } from '../../../src/diagnosis/playbook/load.js';
 import { commandFlags } from '../../../src/diagnosis/etcd-flags/command-flags.js';
 import { FLAG_TABLE } from '../../../src/diagnosis/etcd-flags/flag-table.js';

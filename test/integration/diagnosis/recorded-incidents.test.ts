@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadPlaybooks } from '../../../src/diagnosis/playbook/load.js';
-import { diagnose } from '../../../src/diagnosis/diagnose.js';
-import { parseEvidenceBundle } from '../../../src/diagnosis/bundle.js';
+import { diagnose } from '../../../src/diagnosis/judge/diagnose.js';
+import { parseEvidenceBundle } from '../../../src/diagnosis/evidence/bundle.js';
 import { renderText } from '../../../src/report/text.js';
 import { diagnoseRecorded } from '../../support/recorded-diagnosis.js';
 import { expectedFor, judge, KNOWN_FAULT_KINDS } from '../../support/expected-verdicts.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseEvidenceBundle } from '../../../src/diagnosis/bundle.js';
-import { EVIDENCE_FORMAT } from '../../../src/diagnosis/evidence.js';
+import { parseEvidenceBundle } from '../../../src/diagnosis/evidence/bundle.js';
+import { EVIDENCE_FORMAT } from '../../../src/diagnosis/evidence/evidence.js';
 
 /** An evidence bundle (replay FILE) is input from a file: its collection time must be RFC 3339 like every time that enters. */
 const bundle = (collectedAt: string): string =>

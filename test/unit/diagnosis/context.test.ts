@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { contextQueries } from '../../../src/diagnosis/context.js';
-import { diagnose } from '../../../src/diagnosis/diagnose.js';
-import { EVIDENCE_FORMAT, type Evidence, type QueryRecord } from '../../../src/diagnosis/evidence.js';
+import { contextQueries } from '../../../src/diagnosis/evidence/context.js';
+import { diagnose } from '../../../src/diagnosis/judge/diagnose.js';
+import { EVIDENCE_FORMAT, type Evidence, type QueryRecord } from '../../../src/diagnosis/evidence/evidence.js';
 import { loadPlaybooks } from '../../../src/diagnosis/playbook/load.js';
-import type { QueryVars } from '../../../src/diagnosis/query-vars.js';
+import type { QueryVars } from '../../../src/diagnosis/evidence/query-vars.js';
 
 const MEMBERS = ['etcd-1', 'etcd-2', 'etcd-3'];
 const vars: QueryVars = { selector: 'job="etcd"', memberLabel: 'instance', windowSeconds: 180, rateSeconds: 120, stepSeconds: 15 };

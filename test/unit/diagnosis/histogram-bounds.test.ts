@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boundsOf, bucketBounds, formatBounded, gradeBounded } from '../../../src/diagnosis/histogram-bounds.js';
+import { boundsOf, bucketBounds, formatBounded, gradeBounded } from '../../../src/diagnosis/judge/histogram-bounds.js';
 import type { Thresholds } from '../../../src/diagnosis/playbook/schema.js';
 
 // etcd_network_peer_round_trip_time_seconds: ExponentialBuckets(0.0001, 2, 16) → …25.6, 51.2, 102.4 ms…

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../src/config/load.js';
-import type { MemberInfo } from '../../../src/diagnosis/members.js';
-import { hostOf, mapMembersToNodes } from '../../../src/diagnosis/node-map.js';
-import { displayNames } from '../../../src/diagnosis/member-names.js';
+import type { MemberInfo } from '../../../src/diagnosis/evidence/members.js';
+import { hostOf, mapMembersToNodes } from '../../../src/diagnosis/evidence/node-map.js';
+import { displayNames } from '../../../src/diagnosis/evidence/member-names.js';
 
 /** Members as a kube-prometheus-stack install labels them (job kube-etcd, kubeadm's metrics port). */
 const member = (n: number, labels: Record<string, string> = {}): MemberInfo => ({

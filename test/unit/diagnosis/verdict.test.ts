@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide } from '../../../src/diagnosis/verdict.js';
+import { decide } from '../../../src/diagnosis/judge/verdict.js';
 import { parsePlaybook } from '../../../src/diagnosis/playbook/load.js';
 import type { CheckResult, MeasuredValue, Severity } from '../../../src/diagnosis/types.js';
 

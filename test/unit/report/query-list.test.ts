@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { QueryRecord } from '../../../src/diagnosis/evidence.js';
-import { summariseQuery, type QueryList } from '../../../src/diagnosis/query-summary.js';
+import type { QueryRecord } from '../../../src/diagnosis/evidence/evidence.js';
+import { summariseQuery, type QueryList } from '../../../src/diagnosis/evidence/query-summary.js';
 import { prometheusGraphUrl, queryListMessage } from '../../../src/report/query-list-slack.js';
 
 const fsync: QueryRecord = {

@@ -1,8 +1,10 @@
-import type { Config } from '../config/schema.js';
-import { createLogSources, fetchAllLogs } from '../sources/logs/create-sources.js';
-import type { LogSource } from '../sources/logs/types.js';
+import type { Config } from '../../config/schema.js';
+import { createLogSources, fetchAllLogs } from '../../sources/logs/create-sources.js';
+import type { LogSource } from '../../sources/logs/types.js';
 import type { LogEvidence } from './evidence.js';
-import type { LogCollector } from './run.js';
+
+/** Reads one cluster's logs over [start, end]; the diagnosis' only way to its logs. */
+export type LogCollector = (cluster: string, start: number, end: number, signal: AbortSignal) => Promise<LogEvidence>;
 
 /**
  * Reads each cluster's configured log sources for the diagnosis window. Sources are created once per

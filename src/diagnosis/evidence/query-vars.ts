@@ -2,7 +2,7 @@
  * The shapes shared by query planning (query-plan.ts) and the cluster context queries (context.ts), kept
  * apart so neither of those imports the other.
  */
-import type { NodeMatchConfig } from '../config/schema.js';
+import type { NodeMatchConfig } from '../../config/schema.js';
 
 /** What the placeholders of a playbook query stand for in one diagnosis. */
 export interface QueryVars {

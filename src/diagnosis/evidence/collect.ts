@@ -1,7 +1,7 @@
-import type { ClusterConfig } from '../config/schema.js';
-import type { PrometheusClient } from '../sources/prometheus/client.js';
-import { PrometheusError } from '../sources/prometheus/errors.js';
-import type { Playbook } from './playbook/schema.js';
+import type { ClusterConfig } from '../../config/schema.js';
+import type { PrometheusClient } from '../../sources/prometheus/client.js';
+import { PrometheusError } from '../../sources/prometheus/errors.js';
+import type { Playbook } from '../playbook/schema.js';
 import { BASELINE_OFFSET, EVIDENCE_FORMAT, type BaselinePurpose, type Evidence, type LogEvidence, type QueryRecord } from './evidence.js';
 import { planBaselines, planQueries, windowVars } from './query-plan.js';
 import type { PlannedQuery } from './query-vars.js';

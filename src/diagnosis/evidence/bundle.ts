@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { rfc3339Time } from '../config/rfc3339.js';
-import { nodeMatchSchema } from '../config/schema.js';
+import { rfc3339Time } from '../../config/rfc3339.js';
+import { nodeMatchSchema } from '../../config/schema.js';
 import { EVIDENCE_FORMAT, type Evidence } from './evidence.js';
 
 /** Evidence bundles enter from files: validate their shape before the playbooks trust them. */

@@ -1,7 +1,7 @@
-import type { NodeMatchConfig } from '../config/schema.js';
-import type { Series } from '../sources/prometheus/types.js';
-import type { PrometheusErrorKind } from '../sources/prometheus/errors.js';
-import type { LogEvent } from '../sources/logs/types.js';
+import type { NodeMatchConfig } from '../../config/schema.js';
+import type { Series } from '../../sources/prometheus/types.js';
+import type { PrometheusErrorKind } from '../../sources/prometheus/errors.js';
+import type { LogEvent } from '../../sources/logs/types.js';
 
 /**
  * Evidence is a value: everything the playbooks look at, as collected. It is saved as a bundle

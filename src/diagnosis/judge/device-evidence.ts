@@ -1,6 +1,6 @@
-import { formatValue } from './format.js';
-import type { Playbook } from './playbook/schema.js';
-import type { CauseResult, CheckResult, MeasuredValue, SuggestionResult } from './types.js';
+import { formatValue } from '../format.js';
+import type { Playbook } from '../playbook/schema.js';
+import type { CauseResult, CheckResult, MeasuredValue, SuggestionResult } from '../types.js';
 import { fillText, type Verdict } from './verdict.js';
 
 /**

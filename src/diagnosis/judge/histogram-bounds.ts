@@ -1,6 +1,6 @@
-import type { Thresholds, Unit } from './playbook/schema.js';
-import type { Severity } from './types.js';
-import { formatValue } from './format.js';
+import type { Thresholds, Unit } from '../playbook/schema.js';
+import type { Severity } from '../types.js';
+import { formatValue } from '../format.js';
 
 /**
  * Grading a histogram quantile at its bucket edges. etcd's latency histograms double at each bucket

@@ -1,6 +1,6 @@
-import type { LogEvent, LogEventKind } from '../sources/logs/types.js';
-import type { ClusterContext } from './context.js';
-import type { CheckResult, TimelineEntry } from './types.js';
+import type { LogEvent, LogEventKind } from '../../sources/logs/types.js';
+import type { ClusterContext } from '../evidence/context.js';
+import type { CheckResult, TimelineEntry } from '../types.js';
 
 /** Log events worth a line in the timeline: what an engineer looks for first in the logs. */
 const NOTABLE: Partial<Record<LogEventKind, string>> = {

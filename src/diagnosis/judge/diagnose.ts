@@ -1,16 +1,16 @@
-import type { Evidence } from './evidence.js';
-import { isMetricCheck, type Playbook } from './playbook/schema.js';
-import type { QueryVars } from './query-vars.js';
-import { clusterVars } from './query-plan.js';
-import { readContext } from './context.js';
+import type { Evidence } from '../evidence/evidence.js';
+import { isMetricCheck, type Playbook } from '../playbook/schema.js';
+import type { QueryVars } from '../evidence/query-vars.js';
+import { clusterVars } from '../evidence/query-plan.js';
+import { readContext } from '../evidence/context.js';
 import { evaluateChecks, SEVERITY_RANK } from './evaluate-checks.js';
 import { decide } from './verdict.js';
-import { formatDuration } from './window.js';
-import type { CheckResult, Diagnosis, MissingEvidence } from './types.js';
+import { formatDuration } from '../window.js';
+import type { CheckResult, Diagnosis, MissingEvidence } from '../types.js';
 import { buildTimeline } from './timeline.js';
 import { slowReads } from './expensive-requests.js';
-import { nodeMapOf } from './node-map.js';
-import { displayNames, renameChecks, renameContext, renameEvents } from './member-names.js';
+import { nodeMapOf } from '../evidence/node-map.js';
+import { displayNames, renameChecks, renameContext, renameEvents } from '../evidence/member-names.js';
 import { judgeDevice } from './device-evidence.js';
 
 export function varsOf(evidence: Evidence): QueryVars {

@@ -1,10 +1,10 @@
-import type { Cause, Check, Playbook, Thresholds } from './playbook/schema.js';
-import { isRefCheck } from './playbook/schema.js';
-import type { CauseResult, CheckResult, Confidence, ConsequenceResult, MeasuredValue, Severity, SuggestionResult } from './types.js';
+import type { Cause, Check, Playbook, Thresholds } from '../playbook/schema.js';
+import { isRefCheck } from '../playbook/schema.js';
+import type { CauseResult, CheckResult, Confidence, ConsequenceResult, MeasuredValue, Severity, SuggestionResult } from '../types.js';
 import { SEVERITY_RANK, worst } from './evaluate-checks.js';
-import { heartbeatElectionCommand } from './compute/heartbeat-election.js';
-import { tcPrioCommand } from './compute/tc-prio.js';
-import { forMemberVersions } from './etcd-flags/for-members.js';
+import { heartbeatElectionCommand } from '../compute/heartbeat-election.js';
+import { tcPrioCommand } from '../compute/tc-prio.js';
+import { forMemberVersions } from '../etcd-flags/for-members.js';
 
 /**
  * From check results to ranked causes. A cause holds for a member when its `when` condition holds on

@@ -1,15 +1,15 @@
-import type { Evidence } from './evidence.js';
-import { findQuery, type BaselinePurpose } from './evidence.js';
-import type { ClusterContext } from './context.js';
-import type { LogCheck, MetricCheck, Playbook, Thresholds } from './playbook/schema.js';
-import { isMetricCheck, isRefCheck } from './playbook/schema.js';
-import { checkQuery } from './query-plan.js';
-import type { QueryVars } from './query-vars.js';
-import { membersOn } from './node-map.js';
-import { formatGuideline, formatValue } from './format.js';
+import type { Evidence } from '../evidence/evidence.js';
+import { findQuery, type BaselinePurpose } from '../evidence/evidence.js';
+import type { ClusterContext } from '../evidence/context.js';
+import type { LogCheck, MetricCheck, Playbook, Thresholds } from '../playbook/schema.js';
+import { isMetricCheck, isRefCheck } from '../playbook/schema.js';
+import { checkQuery } from '../evidence/query-plan.js';
+import type { QueryVars } from '../evidence/query-vars.js';
+import { membersOn } from '../evidence/node-map.js';
+import { formatGuideline, formatValue } from '../format.js';
 import { boundsOf, bucketBounds, formatBounded, gradeBounded } from './histogram-bounds.js';
-import type { CheckResult, MeasuredValue, Severity } from './types.js';
-import type { Series } from '../sources/prometheus/types.js';
+import type { CheckResult, MeasuredValue, Severity } from '../types.js';
+import type { Series } from '../../sources/prometheus/types.js';
 
 export const SEVERITY_RANK: Record<Severity, number> = { ok: 0, warning: 1, critical: 2 };
 

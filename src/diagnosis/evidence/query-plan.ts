@@ -1,7 +1,7 @@
-import type { ClusterConfig, NodeMatchConfig } from '../config/schema.js';
-import { escapeLabelValue, matchers } from '../sources/prometheus/escape.js';
-import type { Playbook, MetricCheck } from './playbook/schema.js';
-import { isMetricCheck, SETTLED_INCREASE } from './playbook/schema.js';
+import type { ClusterConfig, NodeMatchConfig } from '../../config/schema.js';
+import { escapeLabelValue, matchers } from '../../sources/prometheus/escape.js';
+import type { Playbook, MetricCheck } from '../playbook/schema.js';
+import { isMetricCheck, SETTLED_INCREASE } from '../playbook/schema.js';
 import { contextQueries } from './context.js';
 import type { PlannedQuery, QueryVars } from './query-vars.js';
 

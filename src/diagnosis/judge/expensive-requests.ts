@@ -1,6 +1,6 @@
-import type { LogEvent } from '../sources/logs/types.js';
-import { summariseExpensiveRequests, type ExpensiveRequestGroup } from '../sources/logs/summarise-expensive.js';
-import type { CauseResult, ExpensiveRequest, WaitingRequests } from './types.js';
+import type { LogEvent } from '../../sources/logs/types.js';
+import { summariseExpensiveRequests, type ExpensiveRequestGroup } from '../../sources/logs/summarise-expensive.js';
+import type { CauseResult, ExpensiveRequest, WaitingRequests } from '../types.js';
 
 /**
  * Trace steps in which a request spends its time on its own data: reading it from bolt or the index,

@@ -1,8 +1,8 @@
-import type { NodeMatchConfig } from '../config/schema.js';
-import { escapeLabelValue } from '../sources/prometheus/escape.js';
+import type { NodeMatchConfig } from '../../config/schema.js';
+import { escapeLabelValue } from '../../sources/prometheus/escape.js';
 import type { MemberInfo, NodeMap } from './members.js';
 import { findQuery, type Evidence } from './evidence.js';
-import { isMetricCheck, type Playbook } from './playbook/schema.js';
+import { isMetricCheck, type Playbook } from '../playbook/schema.js';
 import { checkQuery } from './query-plan.js';
 import type { QueryVars } from './query-vars.js';
 

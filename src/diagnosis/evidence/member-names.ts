@@ -1,7 +1,7 @@
 import type { ClusterContext } from './context.js';
 import type { MemberInfo } from './members.js';
 import type { EvidenceLogEvent } from './evidence.js';
-import type { CheckResult } from './types.js';
+import type { CheckResult } from '../types.js';
 
 /**
  * Members as people know them. The member label's value (often an address such as 10.0.0.11:2381) is
