@@ -7,7 +7,7 @@ import { IncidentStore } from '../incidents/incident-store.js';
 import { TimelineStore } from '../incidents/timeline-store.js';
 import { DEFAULT_PREFIX } from '../jobs/names.js';
 import { cliConnection, redisKeyPrefix } from '../jobs/redis.js';
-import { renderHandoff } from '../report/handoff-text.js';
+import { renderHandoff } from '../report/handoff/handoff-text.js';
 import type { OutputFormat } from '../report/render.js';
 import { PrometheusRegistry } from '../sources/prometheus/registry.js';
 import { createLogger } from '../telemetry/logger.js';

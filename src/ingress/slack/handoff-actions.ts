@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Config } from '../../config/schema.js';
 import type { ActionEvent } from '../../incidents/timeline-event.js';
-import { SUGGESTION_DONE_ACTION } from '../../report/handoff-slack.js';
+import { SUGGESTION_DONE_ACTION } from '../../report/handoff/handoff-slack.js';
 import { channelAllowed } from './access.js';
 
 /** What a "done" button on a handoff's suggested action carries. */

@@ -7,7 +7,7 @@ import { matchCluster } from '../../incidents/cluster-match.js';
 import { groupId, uniqueSorted, type GroupState } from '../../incidents/group-state.js';
 import type { IncidentStore, StoredReply } from '../../incidents/incident-store.js';
 import { notificationSchema, type Notification } from '../../incidents/notification.js';
-import { alertReplyMessage } from '../../report/alert-thread.js';
+import { alertReplyMessage } from '../../report/alerts/alert-thread.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';
 import { playbooksForAlerts } from './playbooks.js';

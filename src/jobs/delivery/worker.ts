@@ -7,7 +7,7 @@ import type { SlackDelivery } from '../../delivery/slack-client.js';
 import type { GroupState } from '../../incidents/group-state.js';
 import type { IncidentStore } from '../../incidents/incident-store.js';
 import type { RedisLock } from '../../incidents/redis-lock.js';
-import { alertParentMessage } from '../../report/alert-thread.js';
+import { alertParentMessage } from '../../report/alerts/alert-thread.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';
 import { ALERT_QUEUES, deliveryJobSchema, type DeliveryJobData } from '../alerts/queues.js';

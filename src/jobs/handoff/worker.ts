@@ -7,7 +7,7 @@ import { Worker, type Job } from 'bullmq';
 import { parseDuration } from '../../config/duration.js';
 import { gatherHandoff, type HandoffDeps } from '../../handoff/gather.js';
 import type { TimelineEvent } from '../../incidents/timeline-event.js';
-import { handoffClusterMessages, handoffParentMessage } from '../../report/handoff-slack.js';
+import { handoffClusterMessages, handoffParentMessage } from '../../report/handoff/handoff-slack.js';
 import type { SlackMessage } from '../../report/slack-blocks.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';

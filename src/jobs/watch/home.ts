@@ -1,7 +1,7 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import { z } from 'zod';
 import type { Config } from '../../config/schema.js';
-import { homeView } from '../../report/status-home.js';
+import { homeView } from '../../report/status/status-home.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';
 import { instrumentWorker } from '../instrument-worker.js';

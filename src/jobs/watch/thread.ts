@@ -9,7 +9,7 @@ import type { QueryRecordStore } from '../../incidents/query-records.js';
 import type { WatchStore, WatchThread } from '../../incidents/watch-store.js';
 import type { Warning } from '../../incidents/watch-transition.js';
 import { drawCharts } from '../../report/charts/draw.js';
-import { watchParentMessage, watchReplyMessage } from '../../report/watch-thread.js';
+import { watchParentMessage, watchReplyMessage } from '../../report/watch/watch-thread.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';
 import type { SlackPoster } from '../diagnose/worker.js';

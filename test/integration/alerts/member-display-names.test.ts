@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../src/config/load.js';
 import { loadPlaybooks } from '../../../src/diagnosis/playbook/load.js';
 import { gatherHandoff } from '../../../src/handoff/gather.js';
-import { renderHandoff } from '../../../src/report/handoff-text.js';
+import { renderHandoff } from '../../../src/report/handoff/handoff-text.js';
 import { PrometheusRegistry } from '../../../src/sources/prometheus/registry.js';
 import { waitFor } from '../../support/processes.js';
 import { kubeShapeTransform } from '../../support/kube-shape.js';

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderText } from '../../../src/report/text.js';
-import { alertTriageMessage } from '../../../src/report/alert-triage.js';
+import { alertTriageMessage } from '../../../src/report/alerts/alert-triage.js';
 import { collectChartData, type ChartData } from '../../../src/diagnosis/chart-series.js';
 import { loadPlaybooks } from '../../../src/diagnosis/playbook/load.js';
 import { parseConfigText } from '../../../src/config/load.js';

@@ -3,7 +3,7 @@ import { parseNotification } from '../../../src/ingress/alertmanager/parse-notif
 import { webhookSchema } from '../../../src/ingress/alertmanager/webhook-schema.js';
 import { applyNotification, type ApplyContext } from '../../../src/incidents/apply-notification.js';
 import type { Notification } from '../../../src/incidents/notification.js';
-import { alertParentMessage } from '../../../src/report/alert-thread.js';
+import { alertParentMessage } from '../../../src/report/alerts/alert-thread.js';
 
 const ctx: ApplyContext = { gid: 'g1', cluster: 'lab', channel: 'C1', memberLabel: 'instance', reopenWithinMs: 3600_000 };
 

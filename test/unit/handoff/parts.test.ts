@@ -3,7 +3,7 @@ import { parseSince } from '../../../src/handoff/period.js';
 import { matchersText, silenceCoversCluster, silenceSchema, type Silence } from '../../../src/handoff/silences.js';
 import { daysToQuota } from '../../../src/handoff/trends.js';
 import { spanText } from '../../../src/handoff/time-text.js';
-import { handoffClusterMessages, handoffParentMessage } from '../../../src/report/handoff-slack.js';
+import { handoffClusterMessages, handoffParentMessage } from '../../../src/report/handoff/handoff-slack.js';
 import type { ClusterHandoff, HandoffSummary } from '../../../src/handoff/summary.js';
 import { configSchema } from '../../../src/config/schema.js';
 

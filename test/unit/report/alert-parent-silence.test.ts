@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { groupStateSchema, type GroupState } from '../../../src/incidents/group-state.js';
 import { ACTION } from '../../../src/report/action-buttons.js';
-import { alertParentMessage } from '../../../src/report/alert-thread.js';
+import { alertParentMessage } from '../../../src/report/alerts/alert-thread.js';
 
 /**
  * The alert parent shows a silence as it stands at the time of rendering: active until its end, then

@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import type { Diagnosis } from '../../../src/diagnosis/types.js';
 import type { ClusterHandoff, HandoffSummary } from '../../../src/handoff/summary.js';
 import type { AlertState, GroupState } from '../../../src/incidents/group-state.js';
-import { alertParentMessage, alertReplyMessage } from '../../../src/report/alert-thread.js';
-import { alertTriageMessage } from '../../../src/report/alert-triage.js';
-import { handoffClusterMessages, handoffParentMessage } from '../../../src/report/handoff-slack.js';
+import { alertParentMessage, alertReplyMessage } from '../../../src/report/alerts/alert-thread.js';
+import { alertTriageMessage } from '../../../src/report/alerts/alert-triage.js';
+import { handoffClusterMessages, handoffParentMessage } from '../../../src/report/handoff/handoff-slack.js';
 import { detailsMessage, progressMessage, verdictMessage, type SlackMessage } from '../../../src/report/slack-blocks.js';
 import { hasLoneSurrogate, hostileString } from './text-arbitraries.js';
 

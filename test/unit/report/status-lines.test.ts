@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { WatchEvaluation } from '../../../src/diagnosis/onset/types.js';
-import { statusLines } from '../../../src/report/status-lines.js';
-import { statusBlocks } from '../../../src/report/status-slack.js';
+import { statusLines } from '../../../src/report/status/status-lines.js';
+import { statusBlocks } from '../../../src/report/status/status-slack.js';
 
 /** Evaluations shaped as evaluateOnset returns them (the integration tests produce real ones). */
 function evaluation(over: Partial<WatchEvaluation> = {}): WatchEvaluation {

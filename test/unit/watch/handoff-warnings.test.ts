@@ -3,7 +3,7 @@ import { buildClusterHandoff, type ClusterHandoffInput } from '../../../src/hand
 import { handoffInput } from '../../support/handoff-input.js';
 import { watchTimelineEvents } from '../../../src/incidents/watch-timeline.js';
 import { QUIET, transition, type WatchAction, type WatchState } from '../../../src/incidents/watch-transition.js';
-import { clusterSections } from '../../../src/report/handoff-lines.js';
+import { clusterSections } from '../../../src/report/handoff/handoff-lines.js';
 import type { OnsetSignal } from '../../../src/diagnosis/onset/types.js';
 
 const T0 = Date.parse('2026-11-30T02:10:00Z');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Warning } from '../../../src/incidents/watch-transition.js';
-import { watchParentMessage, watchReplyMessage } from '../../../src/report/watch-thread.js';
+import { watchParentMessage, watchReplyMessage } from '../../../src/report/watch/watch-thread.js';
 
 const w: Warning = {
   id: 'abc',

@@ -1,9 +1,9 @@
 import type { types as SlackTypes } from '@slack/bolt';
-import type { ClusterHandoff, HandoffSummary } from '../handoff/summary.js';
-import { slackTime } from '../handoff/time-text.js';
+import type { ClusterHandoff, HandoffSummary } from '../../handoff/summary.js';
+import { slackTime } from '../../handoff/time-text.js';
 import { clusterHeadline, clusterSections, outstandingLine, periodLine, type Style } from './handoff-lines.js';
-import type { SlackMessage } from './slack-blocks.js';
-import { code, cutMrkdwn, cutText, esc, link, mentionGroup, mentionUser } from './slack-text.js';
+import type { SlackMessage } from '../slack-blocks.js';
+import { code, cutMrkdwn, cutText, esc, link, mentionGroup, mentionUser } from '../slack-text.js';
 
 type KnownBlock = SlackTypes.KnownBlock;
 

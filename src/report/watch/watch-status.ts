@@ -1,7 +1,7 @@
-import type { WatchEvaluation } from '../diagnosis/onset/types.js';
-import type { WatchState } from '../incidents/watch-transition.js';
-import { esc } from './slack-text.js';
-import { statusDetail, statusParts } from './status-lines.js';
+import type { WatchEvaluation } from '../../diagnosis/onset/types.js';
+import type { WatchState } from '../../incidents/watch-transition.js';
+import { esc } from '../slack-text.js';
+import { statusDetail, statusParts } from '../status/status-lines.js';
 
 /**
  * One Slack line per cluster for `/etcd status` and the Home tab, from what the watch last stored in

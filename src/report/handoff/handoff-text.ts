@@ -1,7 +1,7 @@
-import type { HandoffSummary } from '../handoff/summary.js';
-import { utcText } from '../handoff/time-text.js';
+import type { HandoffSummary } from '../../handoff/summary.js';
+import { utcText } from '../../handoff/time-text.js';
 import { clusterHeadline, clusterSections, outstandingLine, periodLine, type Style } from './handoff-lines.js';
-import type { OutputFormat } from './render.js';
+import type { OutputFormat } from '../render.js';
 
 const plain: Style = {
   bold: (s) => s,

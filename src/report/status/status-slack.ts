@@ -1,7 +1,7 @@
 import type { types as SlackTypes } from '@slack/bolt';
-import { cutMrkdwn, esc } from './slack-text.js';
+import { cutMrkdwn, esc } from '../slack-text.js';
 import { statusDetail, statusParts, type StatusExtras } from './status-lines.js';
-import type { WatchEvaluation } from '../diagnosis/onset/types.js';
+import type { WatchEvaluation } from '../../diagnosis/onset/types.js';
 
 /**
  * The same status lines as Slack blocks (the `/etcd status` answer and the Home tab): one line per

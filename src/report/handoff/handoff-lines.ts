@@ -1,6 +1,6 @@
-import { formatDuration } from '../diagnosis/window.js';
-import type { ClusterHandoff, HandoffSummary, IncidentSummary, OpenItem } from '../handoff/summary.js';
-import { spanText } from '../handoff/time-text.js';
+import { formatDuration } from '../../diagnosis/window.js';
+import type { ClusterHandoff, HandoffSummary, IncidentSummary, OpenItem } from '../../handoff/summary.js';
+import { spanText } from '../../handoff/time-text.js';
 
 /**
  * The words of a handoff, shared by Slack, text and markdown so that all three say the same thing.

@@ -1,5 +1,5 @@
 import type { types as SlackTypes } from '@slack/bolt';
-import { cutMrkdwn } from './slack-text.js';
+import { cutMrkdwn } from '../slack-text.js';
 
 type KnownBlock = SlackTypes.KnownBlock;
 

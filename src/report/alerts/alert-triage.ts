@@ -1,7 +1,7 @@
 import type { types as SlackTypes } from '@slack/bolt';
-import type { Diagnosis } from '../diagnosis/types.js';
-import { detailsBlocks, detailsMessage, verdictLead, type SlackMessage } from './slack-blocks.js';
-import { code, cutMrkdwn, cutText, esc } from './slack-text.js';
+import type { Diagnosis } from '../../diagnosis/types.js';
+import { detailsBlocks, detailsMessage, verdictLead, type SlackMessage } from '../slack-blocks.js';
+import { code, cutMrkdwn, cutText, esc } from '../slack-text.js';
 
 type KnownBlock = SlackTypes.KnownBlock;
 

@@ -1,6 +1,6 @@
-import { formatBytes } from '../diagnosis/format.js';
-import { formatAmount, formatSignalValue, SIGNAL_TITLES } from '../diagnosis/onset/format.js';
-import type { WatchEvaluation } from '../diagnosis/onset/types.js';
+import { formatBytes } from '../../diagnosis/format.js';
+import { formatAmount, formatSignalValue, SIGNAL_TITLES } from '../../diagnosis/onset/format.js';
+import type { WatchEvaluation } from '../../diagnosis/onset/types.js';
 
 /**
  * The fleet at a glance, one line per cluster, short enough for a phone: health, leader, the signal
