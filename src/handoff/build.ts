@@ -1,4 +1,4 @@
-import { isAlertEvent, isWatchEvent, type ActionEvent, type AlertTimelineEvent, type TimelineEvent, type WhySlowEvent } from '../incidents/timeline-event.js';
+import { isAlertEvent, isWatchEvent, type ActionEvent, type AlertTimelineEvent, type TimelineEvent, type WhySlowEvent } from '../incidents/timeline/timeline-event.js';
 import { spanText } from './time-text.js';
 import type { ClusterHandoff, HealthNow, IncidentSummary, OpenItem, SilenceSummary, Trend, WarningSummary, WhySlowSummary } from './summary.js';
 

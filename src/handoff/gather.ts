@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { Playbook } from '../diagnosis/playbook/schema.js';
 import type { Origin } from '../diagnosis/request.js';
-import type { TimelineStore } from '../incidents/timeline-store.js';
+import type { TimelineStore } from '../incidents/timeline/timeline-store.js';
 import type { PrometheusRegistry } from '../sources/prometheus/registry.js';
 import { buildClusterHandoff, linkKey, WHY_SLOW_LISTED, type ClusterHandoffInput } from './build.js';
 import { healthNow } from './health.js';

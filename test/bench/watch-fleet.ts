@@ -12,7 +12,7 @@ import { startServices } from '../../src/cli/services.js';
 import { readEnv } from '../../src/config/env.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { loadPlaybooks } from '../../src/diagnosis/playbook/load.js';
-import { WatchStore } from '../../src/incidents/watch-store.js';
+import { WatchStore } from '../../src/incidents/watch/watch-store.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { loadScenario } from '../support/fixture-prometheus.js';
 import { startRedis } from '../support/redis.js';

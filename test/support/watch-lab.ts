@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { repoRoot, type LabLayout } from '../../deploy/lab/lib/layout.js';
 import type { RunningServices } from '../../src/cli/services.js';
 import type { Diagnosis } from '../../src/diagnosis/types.js';
-import { WatchStore } from '../../src/incidents/watch-store.js';
+import { WatchStore } from '../../src/incidents/watch/watch-store.js';
 import { waitFor, type RunningProcess } from './processes.js';
 import { startRedis } from './redis.js';
 import { SlackStandin, type StoredMessage } from './slack-standin.js';

@@ -6,7 +6,7 @@ import { slackLogger } from '../../delivery/slack-logger.js';
 import type { CommandEvent, EnqueueDiagnosis } from './command-handler.js';
 import type { EnqueueHandoff } from './handoff-command.js';
 import { registerHandoffActions } from './handoff-actions.js';
-import type { ActionEvent } from '../../incidents/timeline-event.js';
+import type { ActionEvent } from '../../incidents/timeline/timeline-event.js';
 import { registerEtcdCommand, type EtcdCommandOptions } from './etcd-command.js';
 import { answerSlashCommand } from './slash-command-answer.js';
 import { registerEnvelopeClaim, type ClaimEnvelope } from './envelope-claim.js';

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { RedisClient } from '../redis.js';
-import type { Notification } from '../../incidents/notification.js';
+import type { Notification } from '../../incidents/alerts/notification.js';
 import { ALERT_QUEUES } from './queues.js';
 import { DEFAULT_PREFIX } from '../names.js';
 import type { ReplicaAck } from '../replica-ack.js';

@@ -5,9 +5,9 @@ import { ChannelPacer } from '../../delivery/channel-pacer.js';
 import { SlackDelivery } from '../../delivery/slack-client.js';
 import type { Playbook } from '../../diagnosis/playbook/schema.js';
 import { parseDuration } from '../../config/duration.js';
-import { IncidentStore } from '../../incidents/incident-store.js';
-import { TimelineIncidentStore } from '../../incidents/timeline-incident-store.js';
-import { TimelineStore } from '../../incidents/timeline-store.js';
+import { IncidentStore } from '../../incidents/alerts/incident-store.js';
+import { TimelineIncidentStore } from '../../incidents/alerts/timeline-incident-store.js';
+import { TimelineStore } from '../../incidents/timeline/timeline-store.js';
 import type { LogCollector } from '../../diagnosis/evidence/log-collector.js';
 import type { PrometheusRegistry } from '../../sources/prometheus/registry.js';
 import type { Logger } from '../../telemetry/logger.js';
@@ -22,7 +22,7 @@ import { DEFAULT_PREFIX } from '../names.js';
 import { QueryRecordStore } from '../../incidents/query-records.js';
 import { redisConnection } from '../redis.js';
 import { linkAlertToWarning } from '../watch/alert-link.js';
-import { WatchStore } from '../../incidents/watch-store.js';
+import { WatchStore } from '../../incidents/watch/watch-store.js';
 
 export interface AlertPipelineOptions {
   config: Config;

@@ -1,7 +1,7 @@
 import { Worker, type Job } from 'bullmq';
 import { diagnose } from '../../diagnosis/judge/diagnose.js';
 import type { Playbook } from '../../diagnosis/playbook/schema.js';
-import type { IncidentStore } from '../../incidents/incident-store.js';
+import type { IncidentStore } from '../../incidents/alerts/incident-store.js';
 import { alertTriageMessage, memberNameMap } from '../../report/alerts/alert-triage.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';

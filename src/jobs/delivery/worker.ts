@@ -4,8 +4,8 @@ import { PermanentSlackError, RetriesExhaustedError } from '../../delivery/error
 import type { KnownBlock } from '../../delivery/message-limits.js';
 import { alertParentKey, parentMetadata, type ParentMetadata } from '../../delivery/parent-metadata.js';
 import type { SlackDelivery } from '../../delivery/slack-client.js';
-import type { GroupState } from '../../incidents/group-state.js';
-import type { IncidentStore } from '../../incidents/incident-store.js';
+import type { GroupState } from '../../incidents/alerts/group-state.js';
+import type { IncidentStore } from '../../incidents/alerts/incident-store.js';
 import type { RedisLock } from '../../incidents/redis-lock.js';
 import { alertParentMessage } from '../../report/alerts/alert-thread.js';
 import type { Logger } from '../../telemetry/logger.js';

@@ -6,7 +6,7 @@ import { postCharts } from '../delivery/chart-posts.js';
 import { Worker, type Job } from 'bullmq';
 import { parseDuration } from '../../config/duration.js';
 import { gatherHandoff, type HandoffDeps } from '../../handoff/gather.js';
-import type { TimelineEvent } from '../../incidents/timeline-event.js';
+import type { TimelineEvent } from '../../incidents/timeline/timeline-event.js';
 import { handoffClusterMessages, handoffParentMessage } from '../../report/handoff/handoff-slack.js';
 import type { SlackMessage } from '../../report/slack-blocks.js';
 import type { Logger } from '../../telemetry/logger.js';

@@ -1,8 +1,8 @@
 import type { Config } from '../../config/schema.js';
 import type { Diagnosis } from '../../diagnosis/types.js';
 import { watchSettings } from '../../config/watch-settings.js';
-import type { GroupState } from '../../incidents/group-state.js';
-import type { WatchStore } from '../../incidents/watch-store.js';
+import type { GroupState } from '../../incidents/alerts/group-state.js';
+import type { WatchStore } from '../../incidents/watch/watch-store.js';
 import { alertLinkReply } from '../../report/watch/watch-thread.js';
 import type { SlackMessage } from '../../report/slack-blocks.js';
 import type { Logger } from '../../telemetry/logger.js';

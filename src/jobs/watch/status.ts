@@ -1,7 +1,7 @@
 import type { Config } from '../../config/schema.js';
 import { watchSettings } from '../../config/watch-settings.js';
-import type { TimelineStore } from '../../incidents/timeline-store.js';
-import type { WatchStore } from '../../incidents/watch-store.js';
+import type { TimelineStore } from '../../incidents/timeline/timeline-store.js';
+import type { WatchStore } from '../../incidents/watch/watch-store.js';
 import { watchStatusLine } from '../../report/watch/watch-status.js';
 
 export interface StatusSources {

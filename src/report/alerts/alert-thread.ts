@@ -1,8 +1,8 @@
 import type { types as SlackTypes } from '@slack/bolt';
 import { formatDuration } from '../../diagnosis/window.js';
-import type { ReplyIntent } from '../../incidents/apply-notification.js';
-import { durationOf } from '../../incidents/apply-notification.js';
-import { firingAlerts, uniqueSorted, worstSeverity, type AlertState, type GroupState } from '../../incidents/group-state.js';
+import type { ReplyIntent } from '../../incidents/alerts/apply-notification.js';
+import { durationOf } from '../../incidents/alerts/apply-notification.js';
+import { firingAlerts, uniqueSorted, worstSeverity, type AlertState, type GroupState } from '../../incidents/alerts/group-state.js';
 import type { SlackMessage } from '../slack-blocks.js';
 import { code, cutMrkdwn, cutText, esc, link, mentionUser } from '../slack-text.js';
 import { triageQueriesId } from '../../incidents/query-records.js';

@@ -1,5 +1,5 @@
 import type { WatchEvaluation } from '../../diagnosis/onset/types.js';
-import type { WatchState } from '../../incidents/watch-transition.js';
+import type { WatchState } from '../../incidents/watch/watch-transition.js';
 import { esc } from '../slack-text.js';
 import { statusDetail, statusParts } from '../status/status-lines.js';
 

@@ -1,7 +1,7 @@
 import type { types as SlackTypes } from '@slack/bolt';
 import type { Diagnosis } from '../../diagnosis/types.js';
-import type { OutboxItem } from '../../incidents/watch-store.js';
-import type { Warning, WarningCause } from '../../incidents/watch-transition.js';
+import type { OutboxItem } from '../../incidents/watch/watch-store.js';
+import type { Warning, WarningCause } from '../../incidents/watch/watch-transition.js';
 import { diagnosisButtons } from '../action-buttons.js';
 import { detailsMessage, type SlackMessage } from '../slack-blocks.js';
 import { cutMrkdwn, esc, link } from '../slack-text.js';

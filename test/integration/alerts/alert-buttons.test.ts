@@ -6,7 +6,7 @@ import { createSilence } from '../../../src/sources/alertmanager/silence-api.js'
 import { updateGroup } from '../../../src/ingress/slack/actions/alert-group.js';
 import { AlertFollowUps, type DeliveryJobData } from '../../../src/jobs/alerts/queues.js';
 import { createLogger } from '../../../src/telemetry/logger.js';
-import { IncidentStore } from '../../../src/incidents/incident-store.js';
+import { IncidentStore } from '../../../src/incidents/alerts/incident-store.js';
 import { redisConnection, redisKeyPrefix } from '../../../src/jobs/redis.js';
 import { startAlertBot } from '../../support/test-bot.js';
 import { startAlertmanager, type RunningAlertmanager, type TestAlert } from '../../support/alertmanager.js';

@@ -4,7 +4,7 @@ import { parseConfigText } from '../../../src/config/load.js';
 import type { Config } from '../../../src/config/schema.js';
 import { gatherHandoff } from '../../../src/handoff/gather.js';
 import { silenceSchema, type Silence } from '../../../src/handoff/silences.js';
-import { TimelineStore } from '../../../src/incidents/timeline-store.js';
+import { TimelineStore } from '../../../src/incidents/timeline/timeline-store.js';
 import { PrometheusRegistry } from '../../../src/sources/prometheus/registry.js';
 import type { HandoffSummary } from '../../../src/handoff/summary.js';
 import { startAlertmanager, type RunningAlertmanager } from '../../support/alertmanager.js';

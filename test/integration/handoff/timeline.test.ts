@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { TimelineStore } from '../../../src/incidents/timeline-store.js';
-import type { TimelineEvent } from '../../../src/incidents/timeline-event.js';
+import { TimelineStore } from '../../../src/incidents/timeline/timeline-store.js';
+import type { TimelineEvent } from '../../../src/incidents/timeline/timeline-event.js';
 import { startRedis } from '../../support/redis.js';
 import type { RunningProcess } from '../../support/processes.js';
 

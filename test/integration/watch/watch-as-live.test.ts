@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServices } from '../../../src/cli/services.js';
 import type { Diagnosis } from '../../../src/diagnosis/types.js';
-import { isWatchEvent } from '../../../src/incidents/timeline-event.js';
-import { WatchStore } from '../../../src/incidents/watch-store.js';
+import { isWatchEvent } from '../../../src/incidents/timeline/timeline-event.js';
+import { WatchStore } from '../../../src/incidents/watch/watch-store.js';
 import { loadScenario, readScenarioMeta, type LoadedScenario } from '../../support/fixture-prometheus.js';
 import { waitFor, type RunningProcess } from '../../support/processes.js';
 import { startRedis } from '../../support/redis.js';

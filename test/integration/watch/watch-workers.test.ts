@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WATCH_QUEUE } from '../../../src/jobs/watch/job.js';
 import { evaluationTick } from '../../../src/jobs/watch/worker.js';
-import { WatchStore } from '../../../src/incidents/watch-store.js';
+import { WatchStore } from '../../../src/incidents/watch/watch-store.js';
 import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
 import { waitFor, type RunningProcess } from '../../support/processes.js';
 import { startRedis } from '../../support/redis.js';

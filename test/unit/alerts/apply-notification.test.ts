@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { applyNotification, type ApplyContext } from '../../../src/incidents/apply-notification.js';
-import type { GroupState } from '../../../src/incidents/group-state.js';
-import type { Notification, NotificationAlert } from '../../../src/incidents/notification.js';
+import { applyNotification, type ApplyContext } from '../../../src/incidents/alerts/apply-notification.js';
+import type { GroupState } from '../../../src/incidents/alerts/group-state.js';
+import type { Notification, NotificationAlert } from '../../../src/incidents/alerts/notification.js';
 
 const ctx: ApplyContext = { gid: 'g1', cluster: 'lab', channel: 'C1', memberLabel: 'instance', reopenWithinMs: 3600_000 };
 const T0 = Date.parse('2025-01-01T10:00:00Z');

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseNotification } from '../../../src/ingress/alertmanager/parse-notification.js';
 import { webhookSchema } from '../../../src/ingress/alertmanager/webhook-schema.js';
-import { applyNotification, type ApplyContext } from '../../../src/incidents/apply-notification.js';
-import type { Notification } from '../../../src/incidents/notification.js';
+import { applyNotification, type ApplyContext } from '../../../src/incidents/alerts/apply-notification.js';
+import type { Notification } from '../../../src/incidents/alerts/notification.js';
 import { alertParentMessage } from '../../../src/report/alerts/alert-thread.js';
 
 const ctx: ApplyContext = { gid: 'g1', cluster: 'lab', channel: 'C1', memberLabel: 'instance', reopenWithinMs: 3600_000 };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WebhookAuthenticator, credentialsFromEnv } from '../../../src/ingress/alertmanager/auth.js';
 import { webhookSchema } from '../../../src/ingress/alertmanager/webhook-schema.js';
-import { matchCluster } from '../../../src/incidents/cluster-match.js';
+import { matchCluster } from '../../../src/incidents/alerts/cluster-match.js';
 import { playbooksForAlerts } from '../../../src/jobs/alerts/playbooks.js';
 import { slackErrorLabel } from '../../../src/jobs/delivery/worker.js';
 import { configSchema } from '../../../src/config/schema.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildClusterHandoff, type ClusterHandoffInput } from '../../../src/handoff/build.js';
 import { handoffInput } from '../../support/handoff-input.js';
-import type { AlertTimelineEvent, TimelineEvent } from '../../../src/incidents/timeline-event.js';
+import type { AlertTimelineEvent, TimelineEvent } from '../../../src/incidents/timeline/timeline-event.js';
 
 const H = 3600_000;
 const until = Date.parse('2025-03-01T20:00:00Z');

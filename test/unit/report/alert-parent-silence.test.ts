@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupStateSchema, type GroupState } from '../../../src/incidents/group-state.js';
+import { groupStateSchema, type GroupState } from '../../../src/incidents/alerts/group-state.js';
 import { ACTION } from '../../../src/report/action-buttons.js';
 import { alertParentMessage } from '../../../src/report/alerts/alert-thread.js';
 

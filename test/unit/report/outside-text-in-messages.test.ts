@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Diagnosis } from '../../../src/diagnosis/types.js';
 import type { ClusterHandoff, HandoffSummary } from '../../../src/handoff/summary.js';
-import type { AlertState, GroupState } from '../../../src/incidents/group-state.js';
+import type { AlertState, GroupState } from '../../../src/incidents/alerts/group-state.js';
 import { alertParentMessage, alertReplyMessage } from '../../../src/report/alerts/alert-thread.js';
 import { alertTriageMessage } from '../../../src/report/alerts/alert-triage.js';
 import { handoffClusterMessages, handoffParentMessage } from '../../../src/report/handoff/handoff-slack.js';

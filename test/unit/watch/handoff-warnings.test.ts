@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildClusterHandoff, type ClusterHandoffInput } from '../../../src/handoff/build.js';
 import { handoffInput } from '../../support/handoff-input.js';
-import { watchTimelineEvents } from '../../../src/incidents/watch-timeline.js';
-import { QUIET, transition, type WatchAction, type WatchState } from '../../../src/incidents/watch-transition.js';
+import { watchTimelineEvents } from '../../../src/incidents/watch/watch-timeline.js';
+import { QUIET, transition, type WatchAction, type WatchState } from '../../../src/incidents/watch/watch-transition.js';
 import { clusterSections } from '../../../src/report/handoff/handoff-lines.js';
 import type { OnsetSignal } from '../../../src/diagnosis/onset/types.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { OnsetKind, OnsetSignal, OnsetSuspect } from '../../../src/diagnosis/onset/types.js';
-import { QUIET, transition, type EvaluationView, type WatchState } from '../../../src/incidents/watch-transition.js';
+import { QUIET, transition, type EvaluationView, type WatchState } from '../../../src/incidents/watch/watch-transition.js';
 
 const T0 = Date.parse('2026-11-30T14:02:00Z');
 const STEP = 30_000;

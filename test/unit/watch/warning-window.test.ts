@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { warningWindowSeconds } from '../../../src/jobs/watch/thread.js';
-import { QUIET, transition, type EvaluationView, type Warning } from '../../../src/incidents/watch-transition.js';
+import { QUIET, transition, type EvaluationView, type Warning } from '../../../src/incidents/watch/watch-transition.js';
 
 const T0 = Date.parse('2026-11-30T23:14:00Z');
 const iso = (ms: number): string => new Date(ms).toISOString();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { WatchEvaluation } from '../../../src/diagnosis/onset/types.js';
-import { QUIET } from '../../../src/incidents/watch-transition.js';
+import { QUIET } from '../../../src/incidents/watch/watch-transition.js';
 import { watchStatusLine } from '../../../src/report/watch/watch-status.js';
 
 const NOW = Date.parse('2026-11-30T03:00:00Z');

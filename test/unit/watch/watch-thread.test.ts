@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Warning } from '../../../src/incidents/watch-transition.js';
+import type { Warning } from '../../../src/incidents/watch/watch-transition.js';
 import { watchParentMessage, watchReplyMessage } from '../../../src/report/watch/watch-thread.js';
 
 const w: Warning = {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { GroupState } from '../../../incidents/group-state.js';
+import type { GroupState } from '../../../incidents/alerts/group-state.js';
 import * as answer from './answers.js';
 import type { ActionDeps, AlertThreads, Click } from './click.js';
 

@@ -1,4 +1,4 @@
-import type { WatchTimelineEvent } from './timeline-event.js';
+import type { WatchTimelineEvent } from '../timeline/timeline-event.js';
 import type { WatchAction } from './watch-transition.js';
 
 /**

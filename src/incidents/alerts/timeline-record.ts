@@ -1,7 +1,7 @@
-import type { Diagnosis } from '../diagnosis/types.js';
+import type { Diagnosis } from '../../diagnosis/types.js';
 import type { IncidentEvent } from './events.js';
 import type { GroupState } from './group-state.js';
-import type { TimelineEvent, WhySlowEvent } from './timeline-event.js';
+import type { TimelineEvent, WhySlowEvent } from '../timeline/timeline-event.js';
 
 /**
  * Turns what the bot sees or does into timeline events. Ids are derived from what identifies the

@@ -3,7 +3,7 @@ import type { IncidentEvent } from './events.js';
 import type { GroupState } from './group-state.js';
 import { IncidentStore, type StoredReply } from './incident-store.js';
 import { alertTimelineEvents } from './timeline-record.js';
-import type { TimelineSink } from './timeline-store.js';
+import type { TimelineSink } from '../timeline/timeline-store.js';
 
 /**
  * The incident store that also writes every group change to the cluster's timeline. The timeline is

@@ -1,4 +1,4 @@
-import type { AlertmanagerConfig, Config } from '../config/schema.js';
+import type { AlertmanagerConfig, Config } from '../../config/schema.js';
 
 export type ClusterMatch =
   | { kind: 'cluster'; cluster: string; channel: string; memberLabel: string }

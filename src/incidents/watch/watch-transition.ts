@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { OnsetKind, WatchEvaluation } from '../diagnosis/onset/types.js';
+import type { OnsetKind, WatchEvaluation } from '../../diagnosis/onset/types.js';
 
 /**
  * The warning state machine of one watched cluster, as a pure function of the previous state and one

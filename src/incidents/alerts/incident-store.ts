@@ -1,9 +1,9 @@
 import type { Cluster, Redis } from 'ioredis';
 import { incidentEventSchema, type IncidentEvent } from './events.js';
 import { groupStateSchema, type GroupState } from './group-state.js';
-import { RedisLock } from './redis-lock.js';
+import { RedisLock } from '../redis-lock.js';
 import { z } from 'zod';
-import { chartDataSchema } from '../diagnosis/chart-series.js';
+import { chartDataSchema } from '../../diagnosis/chart-series.js';
 
 /** A thread reply as stored until delivered: the rendered message plus what delivery must know. */
 export const storedReplySchema = z.object({

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { Cluster, Redis } from 'ioredis';
-import type { WatchEvaluation } from '../diagnosis/onset/types.js';
+import type { WatchEvaluation } from '../../diagnosis/onset/types.js';
 import { QUIET, transition, type Transition, type Warning, type WatchSettingsView, type WatchState } from './watch-transition.js';
-import { RedisLock } from './redis-lock.js';
+import { RedisLock } from '../redis-lock.js';
 
 /**
  * The watch's state in Redis, so that it survives restarts and is shared by every worker: per cluster
