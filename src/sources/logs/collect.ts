@@ -71,12 +71,7 @@ export class MemberCollector {
    * parse otherwise.
    */
   acceptBytes(buf: Buffer, start: number, end: number): AcceptOutcome {
-    let e: LogEvent | null | undefined;
-    try {
-      e = parseApplySlowZap(buf, start, end, this.member);
-    } catch {
-      e = undefined;
-    }
+    const e = parseApplySlowZap(buf, start, end, this.member);
     if (e === undefined) return this.acceptLine(buf.toString('utf8', start, end));
     if (e === null) {
       this.stats.linesUnparsed++;

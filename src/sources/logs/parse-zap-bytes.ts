@@ -40,7 +40,6 @@ const ABSENT = -1;
 const NOT_STRING = -2;
 const starts = new Int32Array(KEYS.length);
 const ends = new Int32Array(KEYS.length);
-const escaped = new Uint8Array(KEYS.length);
 
 /** Values that repeat on every line (caller, prefix): one string each, not one per kept event. */
 const interned = new Map<string, string>();
@@ -69,7 +68,10 @@ function slotOf(buf: Buffer, s: number, e: number): number {
   return -1;
 }
 
-/** End (the closing quote) of the JSON string whose content starts at `i`, or -1 if not strict JSON. */
+/**
+ * End (the closing quote) of the JSON string whose content starts at `i`, or -1 if not strict JSON: byte
+ * by byte, for the values the event does not read (rare in these lines), which must be valid all the same.
+ */
 function stringEnd(buf: Buffer, i: number, end: number): number {
   while (i < end) {
     const c = buf[i]!;
@@ -88,6 +90,22 @@ function stringEnd(buf: Buffer, i: number, end: number): number {
       continue;
     }
     i++;
+  }
+  return -1;
+}
+
+/**
+ * End (the closing quote) of the JSON string whose content starts at `a`, found with native searches: a
+ * quote ends the string unless an odd run of backslashes precedes it. Whether the content is valid JSON is
+ * left to its decoding (see text).
+ */
+function quoteEnd(buf: Buffer, a: number, end: number): number {
+  let q = buf.indexOf(0x22, a);
+  while (q >= 0 && q < end) {
+    let k = q - 1;
+    while (k >= a && buf[k] === 0x5c) k--;
+    if ((q - 1 - k) % 2 === 0) return q;
+    q = buf.indexOf(0x22, q + 1);
   }
   return -1;
 }
@@ -127,15 +145,21 @@ function literalEnd(buf: Buffer, i: number, end: number): number {
   return i + word.length;
 }
 
+/** An escape, or a raw control character (which JSON.parse refuses). */
+const NOT_PLAIN = /[\u0000-\u001f\\]/;
+
 function text(buf: Buffer, slot: number): string | null {
   const a = starts[slot]!;
   if (a < 0) return null;
-  // With escapes the quoted text (quotes included) is exactly a JSON string: JSON.parse decodes it as it
-  // would have inside the line. The bytes are decoded as UTF-8 either way, as the line would have been.
-  return escaped[slot] ? (JSON.parse(buf.toString('utf8', a - 1, ends[slot]! + 1)) as string) : buf.toString('utf8', a, ends[slot]!);
+  const s = buf.toString('utf8', a, ends[slot]!);
+  if (!NOT_PLAIN.test(s)) return s;
+  // The quoted text (quotes included) is exactly a JSON string: JSON.parse decodes it as it would have
+  // inside the line, and refuses (throws) what it would have refused. The bytes are decoded as UTF-8
+  // either way, as the line would have been.
+  return JSON.parse(buf.toString('utf8', a - 1, ends[slot]! + 1)) as string;
 }
 
-/** buf holds `bytes` at `at`. A loop the JIT inlines: Buffer.compare's native call costs more for a few dozen bytes. */
+/** buf holds `bytes` at `at`: a loop, cheaper than Buffer.compare's native call for a few dozen bytes. */
 function bytesAt(buf: Buffer, at: number, bytes: Buffer): boolean {
   for (let k = 0; k < bytes.length; k++) if (buf[at + k] !== bytes[k]) return false;
   return true;
@@ -143,7 +167,7 @@ function bytesAt(buf: Buffer, at: number, bytes: Buffer): boolean {
 
 function isApplySlowMsg(buf: Buffer): boolean {
   const a = starts[MSG]!;
-  return a >= 0 && !escaped[MSG] && ends[MSG]! - a === APPLY_SLOW.length && bytesAt(buf, a, APPLY_SLOW);
+  return a >= 0 && ends[MSG]! - a === APPLY_SLOW.length && bytesAt(buf, a, APPLY_SLOW);
 }
 
 /**
@@ -152,19 +176,29 @@ function isApplySlowMsg(buf: Buffer): boolean {
  * be parsed the full way.
  */
 export function parseApplySlowZap(buf: Buffer, start: number, end: number, member: string): LogEvent | null | undefined {
+  try {
+    return read(buf, start, end, member);
+  } catch (err) {
+    // A value JSON.parse refuses: the full parser refuses the line, and says so.
+    if (err instanceof SyntaxError) return undefined;
+    throw err;
+  }
+}
+
+function read(buf: Buffer, start: number, end: number, member: string): LogEvent | null | undefined {
   if (end - start < ZAP_HEAD.length || !bytesAt(buf, start, ZAP_HEAD)) return undefined;
   starts.fill(ABSENT);
-  escaped.fill(0);
   let i = start + 1;
-  let msgSeen = false;
   for (;;) {
     while (isSpace(buf[i])) i++;
     if (buf[i] !== 0x22) return undefined;
     const keyStart = i + 1;
     const keyEnd = buf.indexOf(0x22, keyStart);
     if (keyEnd < 0 || keyEnd >= end) return undefined;
-    for (let k = keyStart; k < keyEnd; k++) if (buf[k] === 0x5c || buf[k]! < 0x20) return undefined;
     const slot = slotOf(buf, keyStart, keyEnd);
+    if (slot < 0) for (let k = keyStart; k < keyEnd; k++) if (buf[k] === 0x5c || buf[k]! < 0x20) return undefined;
+    // A repeated key: JSON.parse keeps the last, but the first must be valid too; rare enough to leave.
+    if (slot >= 0 && starts[slot] !== ABSENT) return undefined;
     i = keyEnd + 1;
     while (isSpace(buf[i])) i++;
     if (buf[i] !== 0x3a) return undefined;
@@ -173,13 +207,12 @@ export function parseApplySlowZap(buf: Buffer, start: number, end: number, membe
     const c = buf[i];
     if (c === 0x22) {
       const a = i + 1;
-      const b = stringEnd(buf, a, end);
+      // A value the event reads: found natively, checked when decoded. Any other: checked byte by byte.
+      const b = slot >= 0 ? quoteEnd(buf, a, end) : stringEnd(buf, a, end);
       if (b < 0) return undefined;
       if (slot >= 0) {
         starts[slot] = a;
         ends[slot] = b;
-        const slash = buf.indexOf(0x5c, a);
-        escaped[slot] = slash >= 0 && slash < b ? 1 : 0;
       }
       i = b + 1;
     } else {
@@ -189,10 +222,7 @@ export function parseApplySlowZap(buf: Buffer, start: number, end: number, membe
       i = next;
     }
     // zap writes msg fourth: any other message is known early and left to the full parser.
-    if (slot === MSG) {
-      if (!isApplySlowMsg(buf)) return undefined;
-      msgSeen = true;
-    }
+    if (slot === MSG && !isApplySlowMsg(buf)) return undefined;
     while (isSpace(buf[i])) i++;
     if (buf[i] === 0x2c) {
       i++;
@@ -204,7 +234,7 @@ export function parseApplySlowZap(buf: Buffer, start: number, end: number, membe
   }
   while (i < end && isSpace(buf[i])) i++;
   // Anything after the object (even Unicode spaces the full parser would trim) is the full parser's.
-  if (i !== end || !msgSeen || !isApplySlowMsg(buf)) return undefined;
+  if (i !== end || !isApplySlowMsg(buf)) return undefined;
 
   const timeText = text(buf, TS);
   const time = timeText === null ? null : parseTimestamp(timeText);
