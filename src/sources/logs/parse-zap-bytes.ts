@@ -41,17 +41,6 @@ const NOT_STRING = -2;
 const starts = new Int32Array(KEYS.length);
 const ends = new Int32Array(KEYS.length);
 
-/** Values that repeat on every line (caller, prefix): one string each, not one per kept event. */
-const interned = new Map<string, string>();
-const MAX_INTERNED = 256;
-
-function intern(s: string): string {
-  const known = interned.get(s);
-  if (known !== undefined) return known;
-  if (interned.size < MAX_INTERNED) interned.set(s, s);
-  return s;
-}
-
 function isSpace(c: number | undefined): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
 }
@@ -159,6 +148,31 @@ function text(buf: Buffer, slot: number): string | null {
   return JSON.parse(buf.toString('utf8', a - 1, ends[slot]! + 1)) as string;
 }
 
+/**
+ * Values that repeat on nearly every line (level, caller, prefix, the expected duration): recognised by
+ * their bytes, so such a value costs no new string, and every kept event shares one. The text of given
+ * bytes never changes, so this is exact.
+ */
+const seenBytes: Buffer[] = [];
+const seenText: string[] = [];
+const MAX_SEEN = 64;
+
+function repeated(buf: Buffer, slot: number): string | null {
+  const a = starts[slot]!;
+  if (a < 0) return null;
+  const len = ends[slot]! - a;
+  for (let k = 0; k < seenBytes.length; k++) {
+    const known = seenBytes[k]!;
+    if (known.length === len && bytesAt(buf, a, known)) return seenText[k]!;
+  }
+  const t = text(buf, slot)!;
+  if (seenBytes.length < MAX_SEEN) {
+    seenBytes.push(Buffer.from(buf.subarray(a, a + len)));
+    seenText.push(t);
+  }
+  return t;
+}
+
 /** buf holds `bytes` at `at`: a loop, cheaper than Buffer.compare's native call for a few dozen bytes. */
 function bytesAt(buf: Buffer, at: number, bytes: Buffer): boolean {
   for (let k = 0; k < bytes.length; k++) if (buf[at + k] !== bytes[k]) return false;
@@ -239,11 +253,10 @@ function read(buf: Buffer, start: number, end: number, member: string): LogEvent
   const timeText = text(buf, TS);
   const time = timeText === null ? null : parseTimestamp(timeText);
   if (time === null || timeText === null) return null;
-  const caller = text(buf, CALLER);
   const d: ApplySlowEvent = applySlowEvent({
     tookMs: parseGoDuration(text(buf, TOOK)) ?? 0,
-    expectedMs: parseGoDuration(text(buf, EXPECTED)),
-    prefix: intern(text(buf, PREFIX) ?? ''),
+    expectedMs: parseGoDuration(repeated(buf, EXPECTED)),
+    prefix: repeated(buf, PREFIX) ?? '',
     request: text(buf, REQUEST) ?? '',
     response: text(buf, RESPONSE),
     error: text(buf, ERROR),
@@ -254,11 +267,11 @@ function read(buf: Buffer, start: number, end: number, member: string): LogEvent
     time,
     timeText,
     member,
-    level: zapLevel(text(buf, LEVEL)),
+    level: zapLevel(repeated(buf, LEVEL)),
     msg: APPLY_SLOW_MSG,
     format: 'zap',
     envelope: 'none',
-    caller: caller === null ? null : intern(caller),
+    caller: repeated(buf, CALLER),
     kind: d.kind,
     tookMs: d.tookMs,
     expectedMs: d.expectedMs,
