@@ -1,4 +1,5 @@
 import { StreamLineParser } from './parse-line.js';
+import { parseApplySlowZap } from './parse-zap-bytes.js';
 import {
   DEFAULT_LOG_LIMITS,
   type LogEvent,
@@ -62,6 +63,21 @@ export class MemberCollector {
       return 'continue';
     }
     return this.acceptEvent(r);
+  }
+
+  /**
+   * A candidate line still in the read buffer: the apply-slow fast path where it applies (see
+   * parse-zap-bytes.ts: the same event, without decoding and JSON-parsing the whole line), the full
+   * parse otherwise.
+   */
+  acceptBytes(buf: Buffer, start: number, end: number): AcceptOutcome {
+    const e = parseApplySlowZap(buf, start, end, this.member);
+    if (e === undefined) return this.acceptLine(buf.toString('utf8', start, end));
+    if (e === null) {
+      this.stats.linesUnparsed++;
+      return 'continue';
+    }
+    return this.acceptEvent(e);
   }
 
   acceptEvent(e: LogEvent): AcceptOutcome {

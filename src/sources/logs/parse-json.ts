@@ -1,4 +1,15 @@
-import { parse as parseLossless } from 'lossless-json';
+import { createRequire } from 'node:module';
+import type { parse as LosslessParse } from 'lossless-json';
+
+/**
+ * lossless-json is loaded on first use, synchronously (its CommonJS build): only lines with a uint64 past
+ * 2^53 need it, and its ten ES modules were a tenth of a log scan's start-up.
+ */
+let losslessParse: typeof LosslessParse | undefined;
+function parseLossless(...args: Parameters<typeof LosslessParse>): ReturnType<typeof LosslessParse> {
+  losslessParse ??= (createRequire(import.meta.url)('lossless-json') as { parse: typeof LosslessParse }).parse;
+  return losslessParse(...args);
+}
 
 export type JsonFields = Record<string, unknown>;
 

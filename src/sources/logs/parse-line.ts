@@ -19,6 +19,11 @@ const ZAP_LEVELS: Record<string, LogLevel> = {
   panic: 'panic',
   fatal: 'fatal',
 };
+/** zap's `level` value → our level. */
+export function zapLevel(text: string | null): LogLevel {
+  return ZAP_LEVELS[text ?? ''] ?? 'unknown';
+}
+
 const CAPNSLOG_LEVELS: Record<string, LogLevel> = { C: 'critical', E: 'error', W: 'warn', N: 'notice', I: 'info', D: 'debug' };
 const GOLOG_LEVELS: Record<string, LogLevel> = {
   DEBUG: 'debug',
@@ -60,7 +65,7 @@ function parseZap(inner: string): Parsed | null {
   return {
     time: ts === null ? null : parseTimestamp(ts),
     timeText: ts,
-    level: ZAP_LEVELS[str(f, 'level') ?? ''] ?? 'unknown',
+    level: zapLevel(str(f, 'level')),
     msg,
     format: 'zap',
     caller: str(f, 'caller'),
