@@ -22,7 +22,7 @@ const { git, show, tagsOf } = etcdGit(gitDir);
 const raft = etcdGit(raftDir);
 
 /**
- * The log messages the parsers read (src/sources/logs/classify-*.ts, parse-raft-message.ts, parse-trace.ts,
+ * The log messages the parsers read (src/sources/logs/parse/: classify-*.ts, parse-raft-message.ts, parse-trace.ts,
  * parse-time.ts), and how each is found in a release: a text on the line that writes it. `at` is a minor
  * (its newest release) or a tag (where a patch release changed it); `raft` reads etcd-io/raft at the tag
  * etcd's go.mod pins. A needle not found fails the extraction: the catalogue is checked against the source.

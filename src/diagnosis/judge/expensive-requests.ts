@@ -1,5 +1,5 @@
 import type { LogEvent } from '../../sources/logs/types.js';
-import { summariseExpensiveRequests, type ExpensiveRequestGroup } from '../../sources/logs/summarise-expensive.js';
+import { summariseExpensiveRequests, type ExpensiveRequestGroup } from '../../sources/logs/summarise/summarise-expensive.js';
 import type { CauseResult, ExpensiveRequest, WaitingRequests } from '../types.js';
 
 /**

@@ -1,5 +1,5 @@
-import { StreamLineParser } from './parse-line.js';
-import { parseApplySlowZap } from './parse-zap-bytes.js';
+import { StreamLineParser } from './parse/parse-line.js';
+import { parseApplySlowZap } from './parse/parse-zap-bytes.js';
 import {
   DEFAULT_LOG_LIMITS,
   type LogEvent,

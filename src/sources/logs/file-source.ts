@@ -2,9 +2,9 @@ import { readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { collectorsResult, errorMessage, MemberCollector, resolveLimits } from './collect.js';
-import { seekToTime } from './file-seek.js';
-import { LineMatcher } from './line-match.js';
-import { allocCountable } from './newline-count.js';
+import { seekToTime } from './scan/file-seek.js';
+import { LineMatcher } from './scan/line-match.js';
+import { allocCountable } from './scan/newline-count.js';
 import type { LogSourceConfig } from '../../config/schema.js';
 import type { LogFetchQuery, LogFetchResult, LogSource } from './types.js';
 

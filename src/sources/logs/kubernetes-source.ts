@@ -1,6 +1,6 @@
 import { collectorsResult, errorMessage, MemberCollector, resolveLimits } from './collect.js';
 import { describeHttpError, envValue, httpGet, LazyAgent } from './http.js';
-import { LineMatcher } from './line-match.js';
+import { LineMatcher } from './scan/line-match.js';
 import type { LogSourceConfig } from '../../config/schema.js';
 import type { LogFetchQuery, LogFetchResult, LogSource, LogSourceError } from './types.js';
 

@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { collectorsResult, emptyStats, errorMessage, MemberCollector, resolveLimits } from './collect.js';
 import { authHeader, describeHttpError, envValue, httpGet, LazyAgent } from './http.js';
 import { resolveExtraHeaders } from '../extra-headers.js';
-import { parseInnerLine } from './parse-line.js';
-import { unwrapEnvelope } from './parse-envelope.js';
-import { msToNanosecondsText, parseNanosecondsText } from './parse-time.js';
-import { candidateRegexSource } from './prefilter.js';
+import { parseInnerLine } from './parse/parse-line.js';
+import { unwrapEnvelope } from './parse/parse-envelope.js';
+import { msToNanosecondsText, parseNanosecondsText } from './parse/parse-time.js';
+import { candidateRegexSource } from './scan/prefilter.js';
 import type { LogSourceConfig } from '../../config/schema.js';
 import type { LogFetchQuery, LogFetchResult, LogSource, LogSourceError } from './types.js';
 

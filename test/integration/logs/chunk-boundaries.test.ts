@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileLogSource, type FileLogSourceConfig } from '../../../src/sources/logs/file-source.js';
-import { parseLogLine } from '../../../src/sources/logs/parse-line.js';
+import { parseLogLine } from '../../../src/sources/logs/parse/parse-line.js';
 import type { LogEvent, LogEventKind, LogFetchQuery, LogFetchResult } from '../../../src/sources/logs/types.js';
 import { tempDir } from '../../support/processes.js';
 

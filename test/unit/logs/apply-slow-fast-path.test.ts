@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseLogLine } from '../../../src/sources/logs/parse-line.js';
-import { parseApplySlowZap } from '../../../src/sources/logs/parse-zap-bytes.js';
+import { parseLogLine } from '../../../src/sources/logs/parse/parse-line.js';
+import { parseApplySlowZap } from '../../../src/sources/logs/parse/parse-zap-bytes.js';
 import { asRelease, type Target } from '../../support/etcd-release-lines.js';
 import { fixturesDir } from '../../support/fixture-prometheus.js';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { NAME_TABLE } from '../../../deploy/docs/etcd-name-table.js';
-import { parseLogLine } from '../../../src/sources/logs/parse-line.js';
+import { parseLogLine } from '../../../src/sources/logs/parse/parse-line.js';
 import type { LogEvent } from '../../../src/sources/logs/types.js';
 import { asRelease, sourceOf, zapTime, type Target } from '../../support/etcd-release-lines.js';
 import { fixturesDir } from '../../support/fixture-prometheus.js';

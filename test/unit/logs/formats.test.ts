@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseGoDuration } from '../../../src/sources/logs/parse-duration.js';
-import { parseLogLine, StreamLineParser } from '../../../src/sources/logs/parse-line.js';
-import { parseMicrosecondsText, parseNanosecondsText, parseTimestamp, msToNanosecondsText } from '../../../src/sources/logs/parse-time.js';
-import { extractKeyRange, parseResponseText, requestTypeOf } from '../../../src/sources/logs/parse-request.js';
+import { parseGoDuration } from '../../../src/sources/logs/parse/parse-duration.js';
+import { parseLogLine, StreamLineParser } from '../../../src/sources/logs/parse/parse-line.js';
+import { parseMicrosecondsText, parseNanosecondsText, parseTimestamp, msToNanosecondsText } from '../../../src/sources/logs/parse/parse-time.js';
+import { extractKeyRange, parseResponseText, requestTypeOf } from '../../../src/sources/logs/parse/parse-request.js';
 
 const ZAP =
   '{"level":"warn","ts":"2026-11-21T16:01:06.992Z","caller":"etcdserver/util.go:167","msg":"apply request took too long","took":"245.013678ms","expected-duration":"100ms","prefix":"read-only range ","request":"key:\\"/registry/pods/\\" range_end:\\"/registry/pods0\\" ","response":"range_response_count:150 size:140007628"}';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { anchorNeedle, findNeedle } from '../../../src/sources/logs/needle-anchor.js';
-import { zapNeedlesFor, fragmentsFor } from '../../../src/sources/logs/prefilter.js';
+import { anchorNeedle, findNeedle } from '../../../src/sources/logs/scan/needle-anchor.js';
+import { zapNeedlesFor, fragmentsFor } from '../../../src/sources/logs/scan/prefilter.js';
 import { LOG_EVENT_KINDS } from '../../../src/sources/logs/types.js';
 
 describe('needles searched from their rarest byte', () => {

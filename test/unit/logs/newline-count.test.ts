@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { allocCountable, countNewlines } from '../../../src/sources/logs/newline-count.js';
-import { newlineCountModule } from '../../../src/sources/logs/newline-count-wasm.js';
+import { allocCountable, countNewlines } from '../../../src/sources/logs/scan/newline-count.js';
+import { newlineCountModule } from '../../../src/sources/logs/scan/newline-count-wasm.js';
 
 /** The definition: newlines in the range, plus one for a last line without its newline. */
 function reference(bytes: Uint8Array, from: number, to: number): number {

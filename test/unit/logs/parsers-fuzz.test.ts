@@ -1,19 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { classifyCapnslog } from '../../../src/sources/logs/classify-capnslog.js';
-import { classifyZap } from '../../../src/sources/logs/classify-zap.js';
-import { keyPrefix } from '../../../src/sources/logs/key-prefix.js';
-import { LineMatcher } from '../../../src/sources/logs/line-match.js';
-import { unwrapEnvelope } from '../../../src/sources/logs/parse-envelope.js';
-import { parseGoDuration } from '../../../src/sources/logs/parse-duration.js';
-import { parseJsonObject, type JsonFields } from '../../../src/sources/logs/parse-json.js';
-import { parseLogLine } from '../../../src/sources/logs/parse-line.js';
-import { parseRaftLeaderMessage } from '../../../src/sources/logs/parse-raft-message.js';
-import { extractKeyRange, parseResponseText, requestTypeOf, unquoteGo } from '../../../src/sources/logs/parse-request.js';
-import { parseGoLogTimestamp, parseMicrosecondsText, parseNanosecondsText, parseTimestamp } from '../../../src/sources/logs/parse-time.js';
-import { parseTraceFields, parseTraceStep } from '../../../src/sources/logs/parse-trace.js';
-import { candidateRegexSource } from '../../../src/sources/logs/prefilter.js';
-import { matchTraceStep } from '../../../src/sources/logs/trace-step-match.js';
+import { classifyCapnslog } from '../../../src/sources/logs/parse/classify-capnslog.js';
+import { classifyZap } from '../../../src/sources/logs/parse/classify-zap.js';
+import { keyPrefix } from '../../../src/sources/logs/summarise/key-prefix.js';
+import { LineMatcher } from '../../../src/sources/logs/scan/line-match.js';
+import { unwrapEnvelope } from '../../../src/sources/logs/parse/parse-envelope.js';
+import { parseGoDuration } from '../../../src/sources/logs/parse/parse-duration.js';
+import { parseJsonObject, type JsonFields } from '../../../src/sources/logs/parse/parse-json.js';
+import { parseLogLine } from '../../../src/sources/logs/parse/parse-line.js';
+import { parseRaftLeaderMessage } from '../../../src/sources/logs/parse/parse-raft-message.js';
+import { extractKeyRange, parseResponseText, requestTypeOf, unquoteGo } from '../../../src/sources/logs/parse/parse-request.js';
+import { parseGoLogTimestamp, parseMicrosecondsText, parseNanosecondsText, parseTimestamp } from '../../../src/sources/logs/parse/parse-time.js';
+import { parseTraceFields, parseTraceStep } from '../../../src/sources/logs/parse/parse-trace.js';
+import { candidateRegexSource } from '../../../src/sources/logs/scan/prefilter.js';
+import { matchTraceStep } from '../../../src/sources/logs/parse/trace-step-match.js';
 
 /**
  * The etcd log parsers read text anyone can influence (keys and values end up in request lines, trace

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { LineMatcher } from '../../../src/sources/logs/line-match.js';
-import { parseLogLine } from '../../../src/sources/logs/parse-line.js';
-import { candidateRegexSource } from '../../../src/sources/logs/prefilter.js';
+import { LineMatcher } from '../../../src/sources/logs/scan/line-match.js';
+import { parseLogLine } from '../../../src/sources/logs/parse/parse-line.js';
+import { candidateRegexSource } from '../../../src/sources/logs/scan/prefilter.js';
 import { LOG_EVENT_KINDS, type LogEvent, type LogEventKind } from '../../../src/sources/logs/types.js';
 
 /**

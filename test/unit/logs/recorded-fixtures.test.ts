@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseLogLine } from '../../../src/sources/logs/parse-line.js';
+import { parseLogLine } from '../../../src/sources/logs/parse/parse-line.js';
 import type { LogEvent, LogEventOf } from '../../../src/sources/logs/types.js';
 
 /**

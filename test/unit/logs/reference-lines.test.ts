@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseLogLine } from '../../../src/sources/logs/parse-line.js';
+import { parseLogLine } from '../../../src/sources/logs/parse/parse-line.js';
 import type { LogEvent, LogEventKind, LogEventOf } from '../../../src/sources/logs/types.js';
 
 /** Every real line quoted in ETCD-REFERENCE.md §3, verbatim. */

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { keyPrefix, prefixRangeEnd } from '../../../src/sources/logs/key-prefix.js';
-import { parseLogLine } from '../../../src/sources/logs/parse-line.js';
-import { countEvents } from '../../../src/sources/logs/summarise-counts.js';
-import { summariseExpensiveRequests } from '../../../src/sources/logs/summarise-expensive.js';
-import { summariseLeaderTimeline } from '../../../src/sources/logs/summarise-leader.js';
+import { keyPrefix, prefixRangeEnd } from '../../../src/sources/logs/summarise/key-prefix.js';
+import { parseLogLine } from '../../../src/sources/logs/parse/parse-line.js';
+import { countEvents } from '../../../src/sources/logs/summarise/summarise-counts.js';
+import { summariseExpensiveRequests } from '../../../src/sources/logs/summarise/summarise-expensive.js';
+import { summariseLeaderTimeline } from '../../../src/sources/logs/summarise/summarise-leader.js';
 import type { LogEvent } from '../../../src/sources/logs/types.js';
 
 function load(name: string, member: string): LogEvent[] {

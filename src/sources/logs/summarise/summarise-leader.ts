@@ -1,4 +1,4 @@
-import type { LeaderChange, LogEvent, LogEventOf } from './types.js';
+import type { LeaderChange, LogEvent, LogEventOf } from '../types.js';
 
 export interface LeaderTimelineEntry {
   time: number;

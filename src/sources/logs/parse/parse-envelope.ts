@@ -1,6 +1,6 @@
 import { parseJsonObject, str } from './parse-json.js';
 import { parseMicrosecondsText, parseTimestamp } from './parse-time.js';
-import type { EnvelopeFormat } from './types.js';
+import type { EnvelopeFormat } from '../types.js';
 
 /**
  * The wrappers etcd lines arrive in, detected per line:

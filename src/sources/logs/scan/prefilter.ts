@@ -1,4 +1,4 @@
-import type { LogEventKind } from './types.js';
+import type { LogEventKind } from '../types.js';
 
 /**
  * Cheap tests on raw bytes that decide which lines are worth parsing at all. During an incident a

@@ -1,4 +1,4 @@
-import type { LogEvent, LogEventKind } from './types.js';
+import type { LogEvent, LogEventKind } from '../types.js';
 
 export type KindCounts = Partial<Record<LogEventKind, number>>;
 

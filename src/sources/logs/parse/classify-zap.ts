@@ -3,7 +3,7 @@ import { bool, idText, num, str, type JsonFields } from './parse-json.js';
 import { parseRaftLeaderMessage } from './parse-raft-message.js';
 import { applySlowEvent, extractKeyRange } from './parse-request.js';
 import { isTraceMsg, parseTrace } from './parse-trace.js';
-import type { LogEventDetail } from './types.js';
+import type { LogEventDetail } from '../types.js';
 
 /**
  * zap `msg` + fields → typed detail. Message texts are matched exactly or by a stable prefix where

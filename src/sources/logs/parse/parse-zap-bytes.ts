@@ -2,7 +2,7 @@ import { parseGoDuration } from './parse-duration.js';
 import { zapLevel } from './parse-line.js';
 import { applySlowEvent } from './parse-request.js';
 import { parseTimestamp } from './parse-time.js';
-import type { ApplySlowEvent, LogEvent } from './types.js';
+import type { ApplySlowEvent, LogEvent } from '../types.js';
 
 /**
  * "apply request took too long" zap lines read straight from the file's bytes: the line is never decoded

@@ -3,7 +3,7 @@ import { classifyZap } from './classify-zap.js';
 import { parseJsonObject, str } from './parse-json.js';
 import { unwrapEnvelope, type Unwrapped } from './parse-envelope.js';
 import { parseGoLogTimestamp, parseTimestamp } from './parse-time.js';
-import type { EnvelopeFormat, LineFormat, LogEvent, LogEventDetail, LogLevel } from './types.js';
+import type { EnvelopeFormat, LineFormat, LogEvent, LogEventDetail, LogLevel } from '../types.js';
 
 /**
  * One raw line (any supported envelope, any etcd format) → a LogEvent, or null when the line carries

@@ -1,7 +1,7 @@
 import { parseGoDuration } from './parse-duration.js';
 import { parseRaftLeaderMessage } from './parse-raft-message.js';
 import { applySlowEvent, unquoteGo } from './parse-request.js';
-import type { LogEventDetail } from './types.js';
+import type { LogEventDetail } from '../types.js';
 
 /**
  * 3.4 capnslog texts (the default logger of 3.4, gone in 3.5). Same facts as the zap messages, written

@@ -1,4 +1,4 @@
-import type { LeaderEvent } from './types.js';
+import type { LeaderEvent } from '../types.js';
 
 /**
  * Raft leadership lines carry their facts inside the message text (raft/node.go, raft/raft.go), in zap

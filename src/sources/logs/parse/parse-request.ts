@@ -1,4 +1,4 @@
-import type { ApplySlowEvent, RequestAccess, RequestType } from './types.js';
+import type { ApplySlowEvent, RequestAccess, RequestType } from '../types.js';
 
 /**
  * etcd logs requests in protobuf text format (`key:"/a" range_end:"/b" `, `header:<ID:7 > put:<key:"/a"

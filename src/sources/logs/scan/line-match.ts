@@ -1,7 +1,7 @@
 import { anchorNeedle, findNeedle, type AnchoredNeedle } from './needle-anchor.js';
 import { countNewlines } from './newline-count.js';
 import { ALL_ZAP_MSG_PREFIXES, candidateRegexSource, fragmentsFor, wantsSevere, zapNeedlesFor } from './prefilter.js';
-import type { LogEventKind } from './types.js';
+import type { LogEventKind } from '../types.js';
 
 /**
  * Decides, on raw bytes, which lines of a buffer to parse. Two strategies:

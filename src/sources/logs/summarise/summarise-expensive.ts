@@ -1,5 +1,5 @@
 import { keyPrefix } from './key-prefix.js';
-import type { LogEvent, LogEventOf, RequestAccess } from './types.js';
+import type { LogEvent, LogEventOf, RequestAccess } from '../types.js';
 
 /**
  * The expensive-requests view: slow requests grouped by key range prefix, with the time, the bytes and

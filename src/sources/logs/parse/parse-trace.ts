@@ -1,7 +1,7 @@
 import { parseGoDuration } from './parse-duration.js';
 import { num, str, type JsonFields } from './parse-json.js';
 import { matchTraceStep } from './trace-step-match.js';
-import type { TraceEvent, TraceOp, TraceStep } from './types.js';
+import type { TraceEvent, TraceOp, TraceStep } from '../types.js';
 
 /**
  * etcd's pkg/traceutil lines: msg `trace[<random int31>] <op>`, detail `{k:v; k:v; }`, steps

@@ -1,5 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
-import { parseLogLine } from './parse-line.js';
+import { parseLogLine } from '../parse/parse-line.js';
 
 /**
  * Finds where in a chronological log file a time starts, by binary search over byte offsets: a 15-minute
