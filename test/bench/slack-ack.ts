@@ -105,7 +105,12 @@ async function drive(total: number): Promise<void> {
   let busy = 0;
   for (let sent = 0; sent < total; sent += 50) {
     const t = performance.now();
-    const burst = await Promise.all(Array.from({ length: Math.min(50, total - sent) }, send));
+    // Built and signed before the burst, as Slack signs each request before sending it.
+    const prepared = Array.from({ length: Math.min(50, total - sent) }, () => {
+      const body = new URLSearchParams({ ...DEFAULT_COMMAND, text: 'why-slow lab 15m' }).toString();
+      return { headers: signedHeaders(SECRET, body), body };
+    });
+    const burst = await Promise.all(prepared.map((p) => sendPrepared(url, p, dispatcher)));
     busy += performance.now() - t;
     for (const r of burst) {
       if (!ok(r)) failures += 1;
@@ -150,13 +155,13 @@ async function serveSingleLoop(configFile: string): Promise<void> {
  * CPU seconds (user + system, all threads) a process has used so far, from /proc/<pid>/stat: the
  * front's cost per command, which a busy machine distorts far less than latency. Null off Linux.
  */
-function processCpuSeconds(pid: number | undefined): number | null {
+function processCpuSeconds(pid: number | undefined): { user: number; system: number } | null {
   if (pid === undefined) return null;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces) in parentheses; utime and stime are 14 and 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    return { user: Number(fields[11]) / CLOCK_TICKS, system: Number(fields[12]) / CLOCK_TICKS };
   } catch {
     return null;
   }
@@ -233,7 +238,8 @@ async function driveWithDiagnosis(total: number, shapes: ReadonlyArray<'start' |
     latencies: number[];
     failures: number;
     verdicts: number;
-    cpuMsPerCommand: number | null;
+    /** The front's CPU per command, and the part of it spent in the kernel (sockets). */
+    cpuMsPerCommand: { total: number; system: number } | null;
     load: number;
     inside?: FrontTiming & { generatorLoopP99Ms: number; generatorLoopMaxMs: number };
   }> = [];
@@ -307,7 +313,11 @@ async function driveWithDiagnosis(total: number, shapes: ReadonlyArray<'start' |
       }
       generatorLoop.disable();
       const cpuAfter = processCpuSeconds(child.pid);
-      const cpuMsPerCommand = cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) * 1000) / total;
+      const perCommand = (a: number, b: number): number => ((b - a) * 1000) / total;
+      const cpuMsPerCommand =
+        cpuBefore === null || cpuAfter === null
+          ? null
+          : { total: perCommand(cpuBefore.user + cpuBefore.system, cpuAfter.user + cpuAfter.system), system: perCommand(cpuBefore.system, cpuAfter.system) };
       const verdicts = slack.okCallsOf('chat.postMessage').filter((c) => typeof c.args.thread_ts === 'string').length - verdictsBefore;
       results.push({ what: PIN ? `${shape}, front pinned to its own core` : shape, latencies, failures, verdicts, cpuMsPerCommand, load: loadavg()[0]! });
       await dispatcher.close();
@@ -332,7 +342,7 @@ async function driveWithDiagnosis(total: number, shapes: ReadonlyArray<'start' |
   }
   console.log(`slash command ack while diagnoses run in the same bot; ${total} commands in bursts of 50, each one a diagnosis`);
   for (const r of results) {
-    const cpu = r.cpuMsPerCommand === null ? 'front CPU unknown' : `front CPU ${r.cpuMsPerCommand.toFixed(2)} ms per command`;
+    const cpu = r.cpuMsPerCommand === null ? 'front CPU unknown' : `front CPU ${r.cpuMsPerCommand.total.toFixed(2)} ms per command (${r.cpuMsPerCommand.system.toFixed(2)} in the kernel)`;
     console.log(`${summary(`${r.what}`, r.latencies, 1, r.failures).replace(/\s+\d+ req\/s/, '')}  verdicts posted meanwhile ${r.verdicts}  ${cpu}  load ${r.load.toFixed(1)}`);
     const i = r.inside;
     if (i !== undefined) {
