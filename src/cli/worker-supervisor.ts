@@ -40,8 +40,6 @@ export interface WorkerSupervisorOptions {
   stableAfterMs?: number;
   /** Niceness of the worker process (0 to 19); default WORKER_NICENESS. */
   niceness?: number;
-  /** Start the worker process under SCHED_IDLE where chrt exists; default WORKER_SCHED_IDLE. */
-  schedIdle?: boolean;
 }
 
 /**
@@ -56,8 +54,8 @@ export const WORKER_NICENESS = 10;
  * every thread it creates, V8's garbage collector and compiler threads included, inherits it): it uses
  * every cycle nobody else wants, and gives the core up the moment the front wakes for a request. A
  * niceness alone still lets a busy worker hold the core for a while after the front wakes: measured in
- * the slash-command benchmark with diagnoses running, the front's own time per command in a burst of
- * fifty went from p99 119 ms (niceness 10) to 24 ms (SCHED_IDLE) on a loaded machine. In a container
+ * the slash-command benchmark with diagnoses running (two alternating pairs, load 6-7), the front's own
+ * time per command in bursts of fifty was p99 119 and 278 ms at niceness 10, 24 and 39 ms under SCHED_IDLE. In a container
  * the policy only orders the pod's own processes; the niceness stays as the fallback where chrt is
  * missing (macOS, a minimal image).
  */
@@ -154,7 +152,7 @@ export class WorkerSupervisor {
   private spawn(): ChildProcess {
     // A debugger port cannot be shared with the parent.
     const execArgv = process.execArgv.filter((a) => !a.startsWith('--inspect'));
-    const launcher = (this.opts.schedIdle ?? WORKER_SCHED_IDLE) ? schedIdleLauncher() : undefined;
+    const launcher = WORKER_SCHED_IDLE ? schedIdleLauncher() : undefined;
     const child = fork(process.argv[1]!, this.opts.args, {
       // chrt execs Node in place (same pid, the IPC channel's descriptor inherited).
       ...(launcher === undefined ? { execArgv } : { execPath: launcher, execArgv: ['--idle', '0', process.execPath, ...execArgv] }),
