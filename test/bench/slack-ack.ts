@@ -24,6 +24,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
@@ -31,7 +32,7 @@ import { Agent } from 'undici';
 import { configSchema } from '../../src/config/schema.js';
 import { createSlackApp } from '../../src/ingress/slack/app.js';
 import { startSlackServer } from '../../src/ingress/slack/server.js';
-import { sendSlashCommand, type SignedResponse } from '../support/slack-sign.js';
+import { DEFAULT_COMMAND, sendPrepared, sendSlashCommand, signedHeaders, type SignedResponse } from '../support/slack-sign.js';
 import { percentile, reportBench } from './bench-result.js';
 
 const SECRET = 'bench-signing-secret';
@@ -104,7 +105,12 @@ async function drive(total: number): Promise<void> {
   let busy = 0;
   for (let sent = 0; sent < total; sent += 50) {
     const t = performance.now();
-    const burst = await Promise.all(Array.from({ length: Math.min(50, total - sent) }, send));
+    // Built and signed before the burst, as Slack signs each request before sending it.
+    const prepared = Array.from({ length: Math.min(50, total - sent) }, () => {
+      const body = new URLSearchParams({ ...DEFAULT_COMMAND, text: 'why-slow lab 15m' }).toString();
+      return { headers: signedHeaders(SECRET, body), body };
+    });
+    const burst = await Promise.all(prepared.map((p) => sendPrepared(url, p, dispatcher)));
     busy += performance.now() - t;
     for (const r of burst) {
       if (!ok(r)) failures += 1;
@@ -149,17 +155,19 @@ async function serveSingleLoop(configFile: string): Promise<void> {
  * CPU seconds (user + system, all threads) a process has used so far, from /proc/<pid>/stat: the
  * front's cost per command, which a busy machine distorts far less than latency. Null off Linux.
  */
-function processCpuSeconds(pid: number | undefined): number | null {
+function processCpuSeconds(pid: number | undefined): { user: number; system: number } | null {
   if (pid === undefined) return null;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces) in parentheses; utime and stime are 14 and 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    return { user: Number(fields[11]) / CLOCK_TICKS, system: Number(fields[12]) / CLOCK_TICKS };
   } catch {
     return null;
   }
 }
+/** The CLI run as the bot: BENCH_FRONT_MAIN=path/to/main.ts runs another build of it (e.g. the code before a change). */
+const FRONT_MAIN = process.env['BENCH_FRONT_MAIN'] ?? 'src/cli/main.ts';
 /** Node options for the `start` process only, e.g. BENCH_FRONT_NODE_ARGS='--cpu-prof --cpu-prof-dir=prof' to profile the front. */
 const FRONT_NODE_ARGS = (process.env['BENCH_FRONT_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
 /**
@@ -169,6 +177,8 @@ const FRONT_NODE_ARGS = (process.env['BENCH_FRONT_NODE_ARGS'] ?? '').split(' ').
  * front's core mid-burst, and the figure measures the machine rather than the front.
  */
 const PIN = process.argv.includes('--pin');
+/** --sign-in-burst: each request signed as it is sent, inside the burst (the method before 1 December 2026). */
+const SIGN_IN_BURST = process.argv.includes('--sign-in-burst');
 const pin = (pid: number, cpu: number): void => {
   execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
 };
@@ -185,6 +195,18 @@ const spawnOnFront = (cmd: string, args: string[], env: NodeJS.ProcessEnv): Chil
   PIN
     ? spawn('taskset', ['-c', '0', cmd, ...args], { env, stdio: ['pipe', 'ignore', 'inherit'] })
     : spawn(cmd, args, { env, stdio: ['pipe', 'ignore', 'inherit'] });
+/** Commands sent before the measurement (JIT, sockets, a first queue of diagnoses). */
+const WARM_UP = 100;
+/** Preloaded into the bot: times each command inside the front (see front-timing.ts). */
+const FRONT_TIMING = fileURLToPath(new URL('./front-timing.ts', import.meta.url));
+
+interface FrontTiming { p50: number; p99: number; loopP99Ms: number; loopMaxMs: number }
+/** The front's own timings of the last `total` commands (the measured ones), as front-timing.ts wrote them. */
+function readFrontTiming(file: string, total: number): FrontTiming {
+  const t = JSON.parse(readFileSync(file, 'utf8')) as { durations: number[]; loopP99Ms: number; loopMaxMs: number };
+  const measured = t.durations.slice(-total);
+  return { p50: percentile(measured, 50), p99: percentile(measured, 99), loopP99Ms: t.loopP99Ms, loopMaxMs: t.loopMaxMs };
+}
 /** USER_HZ: 100 on every Linux we run on (`getconf CLK_TCK`). */
 const CLOCK_TICKS = 100;
 
@@ -211,7 +233,16 @@ async function driveWithDiagnosis(total: number, shapes: ReadonlyArray<'start' |
     LOG_LEVEL: 'warn',
   };
   const dir = tempDir('bench-ack');
-  const results: Array<{ what: string; latencies: number[]; failures: number; verdicts: number; cpuMsPerCommand: number | null; load: number }> = [];
+  const results: Array<{
+    what: string;
+    latencies: number[];
+    failures: number;
+    verdicts: number;
+    /** The front's CPU per command, and the part of it spent in the kernel (sockets). */
+    cpuMsPerCommand: { total: number; system: number } | null;
+    load: number;
+    inside?: FrontTiming & { generatorLoopP99Ms: number; generatorLoopMaxMs: number };
+  }> = [];
   try {
     for (const shape of shapes) {
       const port = await freePort();
@@ -225,10 +256,12 @@ async function driveWithDiagnosis(total: number, shapes: ReadonlyArray<'start' |
           // The incident's etcd logs too: reading them is the CPU-heavy part of a diagnosis.
           `    logs:\n${Object.entries(prom.logFiles).map(([m, f]) => `      - { type: file, path: "${f}", member: "${m}" }\n`).join('')}`,
       );
+      const timingFile = join(dir, `front-timing-${port}.json`);
+      const frontEnv = { ...env, BENCH_FRONT_TIMING_FILE: timingFile, BENCH_FRONT_TIMING_SKIP: String(WARM_UP) };
       const child: ChildProcess =
         shape === 'start'
-          ? spawnOnFront(process.execPath, [...FRONT_NODE_ARGS, '--import', 'tsx', 'src/cli/main.ts', 'start', '--config', configFile], env)
-          : spawnOnFront(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve-single', configFile], env);
+          ? spawnOnFront(process.execPath, [...FRONT_NODE_ARGS, '--import', 'tsx', '--import', FRONT_TIMING, FRONT_MAIN, 'start', '--config', configFile], frontEnv)
+          : spawnOnFront(process.execPath, [...process.execArgv, '--import', FRONT_TIMING, fileURLToPath(import.meta.url), '--serve-single', configFile], frontEnv);
       const base = `http://127.0.0.1:${port}`;
       await waitFor('the bot to be ready', async () => (await fetch(`${base}/readyz`)).status === 200, 60_000, 100);
       if (PIN) {
@@ -238,17 +271,27 @@ async function driveWithDiagnosis(total: number, shapes: ReadonlyArray<'start' |
       const dispatcher = new Agent({ connections: 64 });
       let seq = 0;
       // Every command is a distinct request (channel × window), so none joins another: each one is a diagnosis.
-      const send = (): Promise<SignedResponse> => {
+      const prepare = (): { headers: Record<string, string>; body: string } => {
         const i = (seq += 1);
-        return sendSlashCommand(
-          `${base}/slack/commands`,
-          SECRET,
-          { text: `why-slow lab ${1 + Math.floor(i / CHANNELS.length)}m`, channel_id: CHANNELS[i % CHANNELS.length]! },
-          { dispatcher },
-        );
+        const body = new URLSearchParams({
+          ...DEFAULT_COMMAND,
+          text: `why-slow lab ${1 + Math.floor(i / CHANNELS.length)}m`,
+          channel_id: CHANNELS[i % CHANNELS.length]!,
+        }).toString();
+        return { headers: signedHeaders(SECRET, body), body };
+      };
+      const url = `${base}/slack/commands`;
+      const send = (): Promise<SignedResponse> => sendPrepared(url, prepare(), dispatcher);
+      // Slack signs each request before it sends it: the burst's requests are built and signed first,
+      // then sent back to back, so the load generator's signing is neither in the latency nor competing
+      // with the front mid-burst (SIGN_IN_BURST: signed one by one as they are sent, as measured before).
+      const burstOf = (n: number): Promise<SignedResponse[]> => {
+        if (SIGN_IN_BURST) return Promise.all(Array.from({ length: n }, send));
+        const prepared = Array.from({ length: n }, prepare);
+        return Promise.all(prepared.map((p) => sendPrepared(url, p, dispatcher)));
       };
       // Warm-up: JIT, sockets, and a first queue of diagnoses so the workers are busy from the start.
-      for (let i = 0; i < 2; i += 1) await Promise.all(Array.from({ length: 50 }, send));
+      for (let i = 0; i < WARM_UP / 50; i += 1) await Promise.all(Array.from({ length: 50 }, send));
       await waitFor('a first verdict', () => slack.okCallsOf('chat.postMessage').some((c) => typeof c.args.thread_ts === 'string'), 60_000, 20);
       const verdictsBefore = slack.okCallsOf('chat.postMessage').filter((c) => typeof c.args.thread_ts === 'string').length;
       const latencies: number[] = [];
@@ -256,16 +299,25 @@ async function driveWithDiagnosis(total: number, shapes: ReadonlyArray<'start' |
       // The front is the process `start` runs in (its workers are a child of it); with one event loop
       // it is that loop's process, so its CPU includes the diagnoses.
       const cpuBefore = processCpuSeconds(child.pid);
+      // The load generator's own event-loop delay while it waits for the bursts' answers: a response the
+      // front sent in time but that this process reads late is counted late.
+      const generatorLoop = monitorEventLoopDelay({ resolution: 1 });
+      generatorLoop.enable();
       for (let sent = 0; sent < total; sent += 50) {
-        const burst = await Promise.all(Array.from({ length: Math.min(50, total - sent) }, send));
+        const burst = await burstOf(Math.min(50, total - sent));
         for (const r of burst) {
           if (!(r.status === 200 && r.body.includes('Investigating'))) failures += 1;
           latencies.push(r.latencyMs);
         }
         await new Promise((r) => setTimeout(r, 100));
       }
+      generatorLoop.disable();
       const cpuAfter = processCpuSeconds(child.pid);
-      const cpuMsPerCommand = cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) * 1000) / total;
+      const perCommand = (a: number, b: number): number => ((b - a) * 1000) / total;
+      const cpuMsPerCommand =
+        cpuBefore === null || cpuAfter === null
+          ? null
+          : { total: perCommand(cpuBefore.user + cpuBefore.system, cpuAfter.user + cpuAfter.system), system: perCommand(cpuBefore.system, cpuAfter.system) };
       const verdicts = slack.okCallsOf('chat.postMessage').filter((c) => typeof c.args.thread_ts === 'string').length - verdictsBefore;
       results.push({ what: PIN ? `${shape}, front pinned to its own core` : shape, latencies, failures, verdicts, cpuMsPerCommand, load: loadavg()[0]! });
       await dispatcher.close();
@@ -274,6 +326,12 @@ async function driveWithDiagnosis(total: number, shapes: ReadonlyArray<'start' |
       else child.stdin!.end();
       // Jobs left in the queue are not waited for: the shutdown bound (25 s) ends it at worst.
       await exited;
+      const front = readFrontTiming(timingFile, total);
+      results[results.length - 1]!.inside = {
+        ...front,
+        generatorLoopP99Ms: generatorLoop.percentile(99) / 1e6,
+        generatorLoopMaxMs: generatorLoop.max / 1e6,
+      };
       await new Promise<void>((resolve, reject) => {
         const c = spawn('redis-cli', ['-u', redis.url, 'FLUSHALL'], { stdio: 'ignore' });
         c.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`FLUSHALL exited ${code}`))));
@@ -284,8 +342,16 @@ async function driveWithDiagnosis(total: number, shapes: ReadonlyArray<'start' |
   }
   console.log(`slash command ack while diagnoses run in the same bot; ${total} commands in bursts of 50, each one a diagnosis`);
   for (const r of results) {
-    const cpu = r.cpuMsPerCommand === null ? 'front CPU unknown' : `front CPU ${r.cpuMsPerCommand.toFixed(2)} ms per command`;
+    const cpu = r.cpuMsPerCommand === null ? 'front CPU unknown' : `front CPU ${r.cpuMsPerCommand.total.toFixed(2)} ms per command (${r.cpuMsPerCommand.system.toFixed(2)} in the kernel)`;
     console.log(`${summary(`${r.what}`, r.latencies, 1, r.failures).replace(/\s+\d+ req\/s/, '')}  verdicts posted meanwhile ${r.verdicts}  ${cpu}  load ${r.load.toFixed(1)}`);
+    const i = r.inside;
+    if (i !== undefined) {
+      console.log(
+        `  inside the front (request event → response finished): p50 ${i.p50.toFixed(2)} ms, p99 ${i.p99.toFixed(2)} ms; ` +
+          `front event-loop delay p99 ${i.loopP99Ms.toFixed(1)} ms, max ${i.loopMaxMs.toFixed(1)} ms; ` +
+          `load generator event-loop delay p99 ${i.generatorLoopP99Ms.toFixed(1)} ms, max ${i.generatorLoopMaxMs.toFixed(1)} ms`,
+      );
+    }
     const p99 = percentile(r.latencies, 99);
     reportBench({
       bench: 'slack-ack',

@@ -58,12 +58,8 @@ export function slackSignature(secret: string, timestamp: number, body: string):
   return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
 }
 
-export async function sendSigned(
-  url: string,
-  secret: string,
-  body: string,
-  opts: SignOptions = {},
-): Promise<SignedResponse> {
+/** The headers Slack sends with `body`, signed now (or as `opts` says). */
+export function signedHeaders(secret: string, body: string, opts: Pick<SignOptions, 'signature' | 'ageSeconds'> = {}): Record<string, string> {
   const ts = Math.floor(Date.now() / 1000) - (opts.ageSeconds ?? 0);
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
   const mode = opts.signature ?? 'valid';
@@ -71,12 +67,29 @@ export async function sendSigned(
     headers['x-slack-request-timestamp'] = String(ts);
     headers['x-slack-signature'] = slackSignature(mode === 'bad' ? `${secret}-wrong` : secret, ts, body);
   }
+  return headers;
+}
+
+export function sendSigned(
+  url: string,
+  secret: string,
+  body: string,
+  opts: SignOptions = {},
+): Promise<SignedResponse> {
+  return sendPrepared(url, { headers: signedHeaders(secret, body, opts), body }, opts.dispatcher);
+}
+
+/**
+ * A request already signed (as Slack signs it before sending): timed from the call to the last byte of
+ * the answer read.
+ */
+export async function sendPrepared(url: string, prepared: { headers: Record<string, string>; body: string }, dispatcher?: Agent): Promise<SignedResponse> {
   const started = performance.now();
   const res = await request(url, {
     method: 'POST',
-    headers,
-    body,
-    ...(opts.dispatcher === undefined ? {} : { dispatcher: opts.dispatcher }),
+    headers: prepared.headers,
+    body: prepared.body,
+    ...(dispatcher === undefined ? {} : { dispatcher }),
   });
   const text = await res.body.text();
   const latencyMs = performance.now() - started;

@@ -2,12 +2,15 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/schema.js';
 import type { DiagnosisRequest } from '../../diagnosis/request.js';
 import { formatDuration, parseWindow } from '../../diagnosis/window.js';
+import { withinDeadline } from './command-deadline.js';
 import { channelAllowed, clustersForChannel, userAllowed, type ChannelRef } from './access.js';
 import { parseCommandText } from './command-text.js';
 import { handleHandoffCommand, type EnqueueHandoff } from './handoff-command.js';
 import { handleStatusCommand, type ReadStatus } from './status-command.js';
 import * as say from './messages.js';
 import type { UserGroupDirectory } from './user-groups.js';
+
+export { EnqueueTimeoutError } from './command-deadline.js';
 
 /**
  * The `/etcd` command without Bolt: text in, one ephemeral answer out, and at most one enqueue.
@@ -149,7 +152,7 @@ export async function handleEtcdCommand(cmd: IncomingCommand, deps: CommandDeps)
   };
   const window = formatDuration(windowSeconds);
   try {
-    const { jobId, deduplicated } = await withTimeout(deps.enqueueDiagnosis(request), deps.enqueueTimeoutMs);
+    const { jobId, deduplicated } = await withinDeadline(deps.enqueueDiagnosis(request), deps.enqueueTimeoutMs);
     return {
       text: say.investigating(name, window, deduplicated),
       event: { subcommand: 'why-slow', outcome: deduplicated ? 'deduplicated' : 'enqueued', cluster: name, jobId },
@@ -170,19 +173,4 @@ function reject(
     text,
     event: { subcommand, outcome: 'rejected', reason, ...(cluster === undefined ? {} : { cluster }) },
   };
-}
-
-export class EnqueueTimeoutError extends Error {
-  constructor(readonly timeoutMs: number) {
-    super(`enqueue did not complete within ${timeoutMs} ms`);
-    this.name = 'EnqueueTimeoutError';
-  }
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, rejectFn) => {
-    timer = setTimeout(() => rejectFn(new EnqueueTimeoutError(ms)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

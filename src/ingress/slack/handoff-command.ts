@@ -3,6 +3,7 @@ import type { Config } from '../../config/schema.js';
 import { parseSince } from '../../handoff/period.js';
 import type { ChannelRef } from './access.js';
 import { clustersInScope } from './cluster-scope.js';
+import { withinDeadline } from './command-deadline.js';
 import * as say from './messages.js';
 import type { UserGroupDirectory } from './user-groups.js';
 
@@ -52,7 +53,8 @@ export async function handleHandoffCommand(
   }
 
   try {
-    const res = await within(
+    // Slack gives up on the acknowledgement after 3 s: past the bound the queue counts as unavailable.
+    const res = await withinDeadline(
       deps.enqueueHandoff({ channel: cmd.channel.id, clusters: permitted, requestedBy: cmd.userId, ...(sinceSeconds === undefined ? {} : { sinceSeconds }) }),
       deps.enqueueTimeoutMs,
     );
@@ -61,13 +63,4 @@ export async function handleHandoffCommand(
     deps.logger.error({ err, clusters: permitted }, 'could not enqueue handoff');
     return { ok: false, reason: 'queue-failed', text: say.couldNotQueueHandoff() };
   }
-}
-
-/** Slack gives up on the acknowledgement after 3 s: past the limit the queue counts as unavailable. */
-function within<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`enqueue did not complete within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

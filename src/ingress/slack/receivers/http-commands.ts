@@ -106,6 +106,10 @@ export function commandEndpoint(opts: CommandEndpointOptions): CommandEndpoint {
       res.end();
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+    const json = JSON.stringify(answer);
+    // A known length: headers and body leave in one write, not as a chunked body (several buffers,
+    // and a terminating chunk the client must parse). No Date header: Slack reads none.
+    res.sendDate = false;
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) }).end(json);
   }
 }

@@ -1,0 +1,41 @@
+/**
+ * Preloaded into the bot under test by slack-ack.ts (`--import`): times each POST /slack/commands
+ * inside the front, from Node's `request` event (headers parsed) to the response's `finish` (last
+ * byte handed to the kernel), and the front's event-loop delay. Written as JSON to
+ * BENCH_FRONT_TIMING_FILE when the process exits, so the benchmark can set what the client sees
+ * against what the front itself spends. Only the process that served commands writes the file.
+ */
+import { writeFileSync } from 'node:fs';
+import { Server, type IncomingMessage, type ServerResponse } from 'node:http';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+
+const file = process.env['BENCH_FRONT_TIMING_FILE'];
+if (file !== undefined && file !== '') {
+  const durations: number[] = [];
+  const skip = Number(process.env['BENCH_FRONT_TIMING_SKIP'] ?? 0);
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  const emit = Server.prototype.emit;
+  Server.prototype.emit = function (this: Server, event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'request') {
+      const [req, res] = args as [IncomingMessage, ServerResponse];
+      if (req.method === 'POST' && req.url === '/slack/commands') {
+        const t0 = performance.now();
+        res.once('finish', () => {
+          durations.push(performance.now() - t0);
+          // The warm-up is not measured: the loop's delay from here on is the measured bursts'.
+          if (durations.length === skip) loop.reset();
+        });
+      }
+    }
+    return (emit as (this: Server, event: string | symbol, ...args: unknown[]) => boolean).call(this, event, ...args);
+  } as typeof Server.prototype.emit;
+  process.once('exit', () => {
+    if (durations.length === 0) return;
+    loop.disable();
+    writeFileSync(
+      file,
+      JSON.stringify({ durations, loopP50Ms: loop.percentile(50) / 1e6, loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6 }),
+    );
+  });
+}

@@ -1,0 +1,89 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
+import { freePort, tempDir, waitFor, type RunningProcess } from '../../support/processes.js';
+import { startRedis } from '../../support/redis.js';
+import { sendSlashCommand } from '../../support/slack-sign.js';
+import { SlackStandin } from '../../support/slack-standin.js';
+
+/**
+ * `start` runs its worker process under SCHED_IDLE (every thread of it, the garbage collector's too), so a
+ * diagnosis never holds the core the front needs for an acknowledgement; the front keeps the normal
+ * policy, and the worker still does its work: the verdict is posted.
+ */
+const SECRET = 'priority-signing-secret';
+const CHANNEL = 'C0PRIORITY';
+/** Linux scheduling policies as /proc/<pid>/stat reports them (field 41). */
+const SCHED_OTHER = 0;
+const SCHED_IDLE = 5;
+
+let prom: LoadedScenario;
+let slack: SlackStandin;
+let redis: RunningProcess & { url: string };
+let child: ChildProcess | undefined;
+
+beforeAll(async () => {
+  [prom, slack, redis] = await Promise.all([
+    loadScenario('disk-slow-follower', { endAt: Math.floor(Date.now() / 1000) }),
+    SlackStandin.start(),
+    startRedis(),
+  ]);
+}, 120_000);
+
+afterAll(async () => {
+  if (child !== undefined && child.exitCode === null && child.signalCode === null) {
+    const gone = new Promise((r) => child!.once('exit', r));
+    child.kill('SIGTERM');
+    await gone;
+  }
+  await Promise.all([prom?.stop(), slack?.stop(), redis?.stop()]);
+});
+
+/** The scheduling policy of every thread of a process. */
+function threadPolicies(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    // Fields after the command name in parentheses start at field 3 (state); policy is field 41.
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[41 - 3]);
+  });
+}
+
+describe.runIf(process.platform === 'linux')("the worker process yields the CPU to the front", () => {
+  it('start: worker threads under SCHED_IDLE, the front under the normal policy; a diagnosis still gets its verdict', async () => {
+    const port = await freePort();
+    const configFile = join(tempDir('worker-priority'), 'config.yaml');
+    writeFileSync(
+      configFile,
+      `server: { host: 127.0.0.1, port: ${port} }\nclusters:\n  lab:\n    prometheus: { url: "${prom.url}", timeoutMs: 2000 }\n` +
+        `    selector: { job: etcd }\n    slack: { channels: ["${CHANNEL}"] }\n`,
+    );
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start', '--config', configFile], {
+      env: { ...process.env, SLACK_BOT_TOKEN: slack.token, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor('the bot ready', async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200, 60_000, 100);
+    let worker: number | undefined;
+    await waitFor('the worker process', () => {
+      // Its children: the worker process, and under tsx an esbuild service too.
+      const pids = execFileSync('pgrep', ['-P', String(child!.pid)], { encoding: 'utf8' }).trim().split('\n').filter((l) => l !== '');
+      worker = pids.map(Number).find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('worker'));
+      return worker !== undefined;
+    }, 30_000, 100);
+
+    const res = await sendSlashCommand(`${url}/slack/commands`, SECRET, { text: 'why-slow lab 5m', channel_id: CHANNEL });
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('Investigating');
+    await waitFor('the verdict in a thread', () => {
+      const p = slack.history(CHANNEL)[0];
+      return p !== undefined && /Slow disk on/.test(p.text) && slack.threadReplies(CHANNEL, p.ts).length === 1;
+    }, 60_000);
+
+    const workerPolicies = threadPolicies(worker!);
+    expect(workerPolicies.length).toBeGreaterThan(1);
+    expect(new Set(workerPolicies)).toEqual(new Set([SCHED_IDLE]));
+    expect(new Set(threadPolicies(child.pid!))).toEqual(new Set([SCHED_OTHER]));
+  }, 120_000);
+});
