@@ -59,6 +59,7 @@ export async function runServices(mode: ServiceMode, flags: ServiceFlags): Promi
       args: ['worker', ...(flags.config === undefined ? [] : ['--config', flags.config]), ...(flags.playbooks === undefined ? [] : ['--playbooks', flags.playbooks])],
       // No PORT: the child serves no HTTP (the front serves its metrics, merged with its own).
       env: { ...withoutKey(process.env, 'PORT'), [SHUTDOWN_ENV]: String(childTimeoutSeconds(timeoutMs)) },
+      priority: config.server.workerPriority,
       logger,
     });
     const [front] = await startBoth(startServices('serve', { config, playbooks, env, port, logger }), supervisor);

@@ -40,6 +40,8 @@ export interface WorkerSupervisorOptions {
   stableAfterMs?: number;
   /** Niceness of the worker process (0 to 19); default WORKER_NICENESS. */
   niceness?: number;
+  /** `server.workerPriority`: `idle` (SCHED_IDLE where chrt allows it, the default) or `nice` (niceness only). */
+  priority?: 'idle' | 'nice';
 }
 
 /**
@@ -57,9 +59,9 @@ export const WORKER_NICENESS = 10;
  * the slash-command benchmark with diagnoses running (two alternating pairs, load 6-7), the front's own
  * time per command in bursts of fifty was p99 119 and 278 ms at niceness 10, 24 and 39 ms under SCHED_IDLE. In a container
  * the policy only orders the pod's own processes; the niceness stays as the fallback where chrt is
- * missing (macOS, a minimal image).
+ * missing (macOS, a minimal image). On a host shared with other busy services and no cgroup of its own,
+ * an idle-policy worker yields to all of them too: `server.workerPriority: nice` keeps only the niceness.
  */
-export const WORKER_SCHED_IDLE = true;
 
 let chrt: string | null | undefined;
 /**
@@ -152,7 +154,7 @@ export class WorkerSupervisor {
   private spawn(): ChildProcess {
     // A debugger port cannot be shared with the parent.
     const execArgv = process.execArgv.filter((a) => !a.startsWith('--inspect'));
-    const launcher = WORKER_SCHED_IDLE ? schedIdleLauncher() : undefined;
+    const launcher = (this.opts.priority ?? 'idle') === 'idle' ? schedIdleLauncher() : undefined;
     const child = fork(process.argv[1]!, this.opts.args, {
       // chrt execs Node in place (same pid, the IPC channel's descriptor inherited).
       ...(launcher === undefined ? { execArgv } : { execPath: launcher, execArgv: ['--idle', '0', process.execPath, ...execArgv] }),

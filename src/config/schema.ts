@@ -273,8 +273,15 @@ export const configSchema = z.strictObject({
        * and the process exits 1. Below Kubernetes' default 30 s grace period, which ends in SIGKILL.
        */
       shutdownTimeoutSeconds: z.number().min(1).max(600).default(25),
+      /**
+       * `start` only: the CPU priority of its worker process. `idle` (SCHED_IDLE): the worker uses every
+       * cycle nobody else wants and yields the core at once to the front answering Slack; in a container
+       * that orders only the pod's own processes. `nice`: niceness 10 only, for a host shared with other
+       * busy services, where an idle-policy worker would wait behind all of them.
+       */
+      workerPriority: z.enum(['idle', 'nice']).default('idle'),
     })
-    .default({ host: '0.0.0.0', port: 3000, shutdownTimeoutSeconds: 25 }),
+    .default({ host: '0.0.0.0', port: 3000, shutdownTimeoutSeconds: 25, workerPriority: 'idle' }),
   /**
    * How Slack reaches the bot: `http` (Slack calls /slack/commands, /slack/actions… over HTTPS, verified
    * with SLACK_SIGNING_SECRET) or `socket` (the bot connects out to Slack with SLACK_APP_TOKEN; no inbound

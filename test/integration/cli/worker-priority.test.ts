@@ -33,57 +33,82 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  if (child !== undefined && child.exitCode === null && child.signalCode === null) {
-    const gone = new Promise((r) => child!.once('exit', r));
-    child.kill('SIGTERM');
-    await gone;
-  }
+  await stopBot();
   await Promise.all([prom?.stop(), slack?.stop(), redis?.stop()]);
 });
 
-/** The scheduling policy of every thread of a process. */
-function threadPolicies(pid: number): number[] {
-  return readdirSync(`/proc/${pid}/task`).map((tid) => {
+/** Field `n` (1-based, as proc(5) numbers them) of every thread of a process. */
+function threadField(pid: number, n: number, tids = readdirSync(`/proc/${pid}/task`)): number[] {
+  return tids.map((tid) => {
     const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    // Fields after the command name in parentheses start at field 3 (state); policy is field 41.
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[41 - 3]);
+    // Fields after the command name in parentheses start at field 3 (state).
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[n - 3]);
   });
+}
+const threadPolicies = (pid: number): number[] => threadField(pid, 41);
+const threadNiceness = (pid: number): number[] => threadField(pid, 19);
+
+async function stopBot(): Promise<void> {
+  const c = child;
+  child = undefined;
+  if (c !== undefined && c.exitCode === null && c.signalCode === null) {
+    const gone = new Promise((r) => c.once('exit', r));
+    c.kill('SIGTERM');
+    await gone;
+  }
+}
+
+/** `etcd-triage start` with `server.workerPriority` as given; a why-slow answered; the worker's pid. */
+async function startAndDiagnose(priority: string | undefined, channel: string): Promise<{ front: number; worker: number }> {
+  const port = await freePort();
+  const configFile = join(tempDir('worker-priority'), 'config.yaml');
+  writeFileSync(
+    configFile,
+    `server: { host: 127.0.0.1, port: ${port}${priority === undefined ? '' : `, workerPriority: ${priority}`} }\n` +
+      `clusters:\n  lab:\n    prometheus: { url: "${prom.url}", timeoutMs: 2000 }\n` +
+      `    selector: { job: etcd }\n    slack: { channels: ["${channel}"] }\n`,
+  );
+  const bot = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start', '--config', configFile], {
+    env: { ...process.env, SLACK_BOT_TOKEN: slack.token, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  child = bot;
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor('the bot ready', async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200, 60_000, 100);
+  let worker: number | undefined;
+  await waitFor('the worker process', () => {
+    // Its children: the worker process, and under tsx an esbuild service too.
+    const pids = execFileSync('pgrep', ['-P', String(bot.pid)], { encoding: 'utf8' }).trim().split('\n').filter((l) => l !== '');
+    worker = pids.map(Number).find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('worker'));
+    return worker !== undefined;
+  }, 30_000, 100);
+
+  const res = await sendSlashCommand(`${url}/slack/commands`, SECRET, { text: 'why-slow lab 5m', channel_id: channel });
+  expect(res.status).toBe(200);
+  expect(res.body).toContain('Investigating');
+  await waitFor('the verdict in a thread', () => {
+    const p = slack.history(channel)[0];
+    return p !== undefined && /Slow disk on/.test(p.text) && slack.threadReplies(channel, p.ts).length === 1;
+  }, 60_000);
+  return { front: bot.pid!, worker: worker! };
 }
 
 describe.runIf(process.platform === 'linux')("the worker process yields the CPU to the front", () => {
   it('start: worker threads under SCHED_IDLE, the front under the normal policy; a diagnosis still gets its verdict', async () => {
-    const port = await freePort();
-    const configFile = join(tempDir('worker-priority'), 'config.yaml');
-    writeFileSync(
-      configFile,
-      `server: { host: 127.0.0.1, port: ${port} }\nclusters:\n  lab:\n    prometheus: { url: "${prom.url}", timeoutMs: 2000 }\n` +
-        `    selector: { job: etcd }\n    slack: { channels: ["${CHANNEL}"] }\n`,
-    );
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start', '--config', configFile], {
-      env: { ...process.env, SLACK_BOT_TOKEN: slack.token, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    const url = `http://127.0.0.1:${port}`;
-    await waitFor('the bot ready', async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200, 60_000, 100);
-    let worker: number | undefined;
-    await waitFor('the worker process', () => {
-      // Its children: the worker process, and under tsx an esbuild service too.
-      const pids = execFileSync('pgrep', ['-P', String(child!.pid)], { encoding: 'utf8' }).trim().split('\n').filter((l) => l !== '');
-      worker = pids.map(Number).find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('worker'));
-      return worker !== undefined;
-    }, 30_000, 100);
-
-    const res = await sendSlashCommand(`${url}/slack/commands`, SECRET, { text: 'why-slow lab 5m', channel_id: CHANNEL });
-    expect(res.status).toBe(200);
-    expect(res.body).toContain('Investigating');
-    await waitFor('the verdict in a thread', () => {
-      const p = slack.history(CHANNEL)[0];
-      return p !== undefined && /Slow disk on/.test(p.text) && slack.threadReplies(CHANNEL, p.ts).length === 1;
-    }, 60_000);
-
-    const workerPolicies = threadPolicies(worker!);
+    const { front, worker } = await startAndDiagnose(undefined, CHANNEL);
+    const workerPolicies = threadPolicies(worker);
     expect(workerPolicies.length).toBeGreaterThan(1);
     expect(new Set(workerPolicies)).toEqual(new Set([SCHED_IDLE]));
-    expect(new Set(threadPolicies(child.pid!))).toEqual(new Set([SCHED_OTHER]));
+    expect(new Set(threadPolicies(front))).toEqual(new Set([SCHED_OTHER]));
+    await stopBot();
+  }, 120_000);
+
+  it('server.workerPriority: nice keeps the normal policy and only lowers the niceness, for a host shared with other busy services', async () => {
+    const { front, worker } = await startAndDiagnose('nice', `${CHANNEL}NICE`);
+    expect(new Set(threadPolicies(worker))).toEqual(new Set([SCHED_OTHER]));
+    // The niceness is set on the process (its main thread) right after it starts.
+    expect(threadField(worker, 19, [String(worker)])).toEqual([10]);
+    expect(new Set(threadNiceness(front))).toEqual(new Set([0]));
+    await stopBot();
   }, 120_000);
 });
