@@ -20,8 +20,19 @@ export async function startSlackServer(app: App, listen: { host: string; port: n
   return stoppableServer(server);
 }
 
-/** A listening server with the stop() described above. */
+/**
+ * How long an idle keep-alive connection stays open. Load balancers and ingress controllers keep idle
+ * upstream connections for 60 s (AWS ALB, GKE's, nginx ingress' upstream keep-alive); with Node's default
+ * of 5 s the bot closes a connection the balancer is about to reuse, and that request fails with a 502.
+ * The server's idle timeout must be the longer of the two.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+/** A listening server with the stop() described above and keep-alive outlasting a balancer's. */
 export function stoppableServer(server: Server): RunningSlackServer {
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  // Node requires the headers timeout to exceed the keep-alive timeout.
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
