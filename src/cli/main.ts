@@ -49,7 +49,7 @@ program
   .addOption(formatOption())
   .action(
     action(async (cluster: string, opts: { config?: string; playbooks?: string; window?: string; end?: string; focus?: string; saveEvidence?: string; charts?: string; format: OutputFormat }) => {
-      const { whySlow } = await import('./why-slow.js');
+      const { whySlow } = await import('./commands/why-slow.js');
       const { output, exitCode, notes } = await whySlow(cluster, opts);
       process.stdout.write(`${output}\n`);
       for (const n of notes) process.stderr.write(`${n}\n`);
@@ -67,7 +67,7 @@ program
   .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
   .action(
     action(async (cluster: string, opts: { config?: string; playbooks?: string; at?: string; format: 'text' | 'json' }) => {
-      const { statusCli } = await import('./status.js');
+      const { statusCli } = await import('./commands/status.js');
       const { output, exitCode } = await statusCli(cluster, opts);
       process.stdout.write(`${output}\n`);
       process.exitCode = exitCode;
@@ -82,7 +82,7 @@ program
   .addOption(formatOption())
   .action(
     action(async (file: string, opts: { playbooks?: string; format: OutputFormat }) => {
-      const { replay } = await import('./replay.js');
+      const { replay } = await import('./commands/replay.js');
       process.stdout.write(`${replay(file, opts)}\n`);
     }),
   );
@@ -97,7 +97,7 @@ program
   .addOption(formatOption())
   .action(
     action(async (cluster: string, opts: { config?: string; playbooks?: string; since?: string; format: OutputFormat }) => {
-      const { handoffCli } = await import('./handoff.js');
+      const { handoffCli } = await import('./commands/handoff.js');
       process.stdout.write(`${await handoffCli(cluster, opts)}\n`);
     }),
   );
@@ -110,7 +110,7 @@ program
   .option('--probe', "also ask each cluster's Prometheus whether its selectors match etcd and node_exporter series")
   .action(
     action(async (opts: { config?: string; playbooks?: string; probe?: boolean }) => {
-      const { checkConfig } = await import('./check-config.js');
+      const { checkConfig } = await import('./commands/check-config.js');
       const { output, exitCode } = await checkConfig(opts);
       process.stdout.write(`${output}\n`);
       process.exitCode = exitCode;
@@ -130,7 +130,7 @@ for (const [name, description] of [
     .option('-p, --port <port>', 'HTTP port (default: server.port or $PORT)')
     .action(
       action(async (opts: { config?: string; playbooks?: string; port?: string }) => {
-        const { runServices } = await import('./run-services.js');
+        const { runServices } = await import('./run/run-services.js');
         await runServices(name, opts);
       }),
     );

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { parseConfigText } from '../../src/config/load.js';
 import { readEnv } from '../../src/config/env.js';
 import { loadPlaybooks } from '../../src/diagnosis/playbook/load.js';
-import { startServices } from '../../src/cli/services.js';
+import { startServices } from '../../src/cli/run/services.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { listScenarios, loadScenario, type LoadedScenario } from '../support/fixture-prometheus.js';
 import { freePort, startProcess, tempDir } from '../support/processes.js';

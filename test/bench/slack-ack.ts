@@ -141,7 +141,7 @@ const CHANNELS = Array.from({ length: 50 }, (_, i) => `C0BENCH${i}`);
 async function serveSingleLoop(configFile: string): Promise<void> {
   const [{ loadAll }, { startServices }, { readEnv }] = await Promise.all([
     import('../../src/cli/context.js'),
-    import('../../src/cli/services.js'),
+    import('../../src/cli/run/services.js'),
     import('../../src/config/env.js'),
   ]);
   const { config, playbooks } = loadAll(configFile);

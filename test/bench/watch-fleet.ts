@@ -8,7 +8,7 @@
  */
 import './own-tmpdir.js';
 import { Redis } from 'ioredis';
-import { startServices } from '../../src/cli/services.js';
+import { startServices } from '../../src/cli/run/services.js';
 import { readEnv } from '../../src/config/env.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { loadPlaybooks } from '../../src/diagnosis/playbook/load.js';

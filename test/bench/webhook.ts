@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Agent, request } from 'undici';
-import { startServices } from '../../src/cli/services.js';
+import { startServices } from '../../src/cli/run/services.js';
 import { readEnv } from '../../src/config/env.js';
 import { configSchema } from '../../src/config/schema.js';
 import { createLogger } from '../../src/telemetry/logger.js';

@@ -1,4 +1,4 @@
-import { startServices, type RunningServices } from '../../src/cli/services.js';
+import { startServices, type RunningServices } from '../../src/cli/run/services.js';
 import { readEnv } from '../../src/config/env.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { loadPlaybooks } from '../../src/diagnosis/playbook/load.js';

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { RunningServices } from '../../src/cli/services.js';
+import type { RunningServices } from '../../src/cli/run/services.js';
 import { SlackStandin, type StoredMessage } from './slack-standin.js';
 import { loadScenario, type LoadedScenario, type Transform } from './fixture-prometheus.js';
 import { freePort, type RunningProcess } from './processes.js';

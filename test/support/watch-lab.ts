@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, type LabLayout } from '../../deploy/lab/lib/layout.js';
-import type { RunningServices } from '../../src/cli/services.js';
+import type { RunningServices } from '../../src/cli/run/services.js';
 import type { Diagnosis } from '../../src/diagnosis/types.js';
 import { WatchStore } from '../../src/incidents/watch/watch-store.js';
 import { waitFor, type RunningProcess } from './processes.js';

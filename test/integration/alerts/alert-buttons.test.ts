@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { RunningServices } from '../../../src/cli/services.js';
+import type { RunningServices } from '../../../src/cli/run/services.js';
 import { silenceSchema } from '../../../src/handoff/silences.js';
 import { createSilence } from '../../../src/sources/alertmanager/silence-api.js';
 import { updateGroup } from '../../../src/ingress/slack/actions/alert-group.js';

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfigText } from '../../../src/config/load.js';
 import { loadPlaybooks } from '../../../src/diagnosis/playbook/load.js';
-import { startServices, type RunningServices } from '../../../src/cli/services.js';
+import { startServices, type RunningServices } from '../../../src/cli/run/services.js';
 import { readEnv } from '../../../src/config/env.js';
 import { createLogger } from '../../../src/telemetry/logger.js';
 import { SlackStandin, type StoredMessage } from '../../support/slack-standin.js';

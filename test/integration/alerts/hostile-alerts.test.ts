@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServices } from '../../../src/cli/services.js';
+import type { RunningServices } from '../../../src/cli/run/services.js';
 import { startAlertmanager, type RunningAlertmanager, type TestAlert } from '../../support/alertmanager.js';
 import { startAlertBot } from '../../support/test-bot.js';
 import { freePort, startProcess, tempDir, waitFor, type RunningProcess } from '../../support/processes.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServices } from '../../../src/cli/services.js';
+import type { RunningServices } from '../../../src/cli/run/services.js';
 import { SlackStandin } from '../../support/slack-standin.js';
 import { freePort, waitFor, type RunningProcess } from '../../support/processes.js';
 import { startRedis } from '../../support/redis.js';

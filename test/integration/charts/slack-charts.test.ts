@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServices } from '../../../src/cli/services.js';
+import type { RunningServices } from '../../../src/cli/run/services.js';
 import { CHART_SIZE } from '../../../src/report/charts/spec.js';
 import { SlackStandin, type RecordedCall } from '../../support/slack-standin.js';
 import { sendSlashCommand } from '../../support/slack-sign.js';

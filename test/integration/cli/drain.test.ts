@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../src/config/load.js';
 import { readEnv } from '../../../src/config/env.js';
 import { loadPlaybooks } from '../../../src/diagnosis/playbook/load.js';
-import { startServices, type RunningServices } from '../../../src/cli/services.js';
+import { startServices, type RunningServices } from '../../../src/cli/run/services.js';
 import { createLogger } from '../../../src/telemetry/logger.js';
 import { waitFor, type RunningProcess } from '../../support/processes.js';
 import { startRedis } from '../../support/redis.js';

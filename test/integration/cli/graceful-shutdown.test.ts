@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../src/config/load.js';
 import { readEnv } from '../../../src/config/env.js';
 import { loadPlaybooks } from '../../../src/diagnosis/playbook/load.js';
-import { startServices, type RunningServices } from '../../../src/cli/services.js';
+import { startServices, type RunningServices } from '../../../src/cli/run/services.js';
 import { DEFAULT_PREFIX, QUEUES } from '../../../src/jobs/names.js';
 import { createLogger } from '../../../src/telemetry/logger.js';
 import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';

@@ -39,7 +39,7 @@ async function runRecorded(args: string[]): Promise<Run> {
 
 describe('commands that only print load no service code', () => {
   it('the recorder sees the service packages when the services module is loaded (control)', async () => {
-    const r = await runRecorded(['--input-type=module', '-e', "await import('./src/cli/services.ts')"]);
+    const r = await runRecorded(['--input-type=module', '-e', "await import('./src/cli/run/services.ts')"]);
     expect(r.code).toBe(0);
     expect(r.loaded).toEqual(SERVICE_PACKAGES);
   });

@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { CommandEvent } from '../../../src/ingress/slack/command-handler.js';
+import type { CommandEvent } from '../../../src/ingress/slack/commands/command-handler.js';
 import type { RunningSlackServer } from '../../../src/ingress/slack/server.js';
 import { DEFAULT_COMMAND, sendSigned, sendSlashCommand, slackSignature } from '../../support/slack-sign.js';
 import { SlackStandin } from '../../support/slack-standin.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { CommandEvent } from '../../../src/ingress/slack/command-handler.js';
+import type { CommandEvent } from '../../../src/ingress/slack/commands/command-handler.js';
 import { createSlackApp } from '../../../src/ingress/slack/app.js';
 import { startSlackServer, type RunningSlackServer } from '../../../src/ingress/slack/server.js';
 import { blockActionsPayload, sendInteraction, sendSlashCommand, type SignedResponse } from '../../support/slack-sign.js';

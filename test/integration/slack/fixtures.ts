@@ -2,7 +2,7 @@ import pino from 'pino';
 import { configSchema, type Config } from '../../../src/config/schema.js';
 import type { DiagnosisRequest } from '../../../src/diagnosis/request.js';
 import type { App } from '@slack/bolt';
-import type { CommandEvent, EnqueueResult } from '../../../src/ingress/slack/command-handler.js';
+import type { CommandEvent, EnqueueResult } from '../../../src/ingress/slack/commands/command-handler.js';
 import { createSlackApp, type SlackAppOptions } from '../../../src/ingress/slack/app.js';
 import { startSlackServer, type RunningSlackServer } from '../../../src/ingress/slack/server.js';
 import { SlackStandin } from '../../support/slack-standin.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServices } from '../../../src/cli/services.js';
+import type { RunningServices } from '../../../src/cli/run/services.js';
 import type { Diagnosis } from '../../../src/diagnosis/types.js';
 import { isWatchEvent } from '../../../src/incidents/timeline/timeline-event.js';
 import { WatchStore } from '../../../src/incidents/watch/watch-store.js';

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServices } from '../../../src/cli/services.js';
+import type { RunningServices } from '../../../src/cli/run/services.js';
 import type { Diagnosis } from '../../../src/diagnosis/types.js';
 import { WATCH_QUEUE, watchConfirmJobId } from '../../../src/jobs/watch/job.js';
 import { WatchStore } from '../../../src/incidents/watch/watch-store.js';

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { whySlow } from '../../../src/cli/why-slow.js';
+import { whySlow } from '../../../src/cli/commands/why-slow.js';
 import { CliError } from '../../../src/cli/exit.js';
 import { freePort, tempDir } from '../../support/processes.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../src/config/load.js';
 import { loadPlaybooks } from '../../../src/diagnosis/playbook/load.js';
-import { startServices, type RunningServices } from '../../../src/cli/services.js';
+import { startServices, type RunningServices } from '../../../src/cli/run/services.js';
 import { readEnv } from '../../../src/config/env.js';
 import { createLogger } from '../../../src/telemetry/logger.js';
 import { SlackStandin, type StoredMessage } from '../../support/slack-standin.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServices } from '../../../src/cli/services.js';
+import type { RunningServices } from '../../../src/cli/run/services.js';
 import { SlackStandin, type RecordedCall, type StoredMessage } from '../../support/slack-standin.js';
 import { sendInteraction, sendSlashCommand } from '../../support/slack-sign.js';
 import { clickPayload, elementsOf, freshActionTs } from '../../support/slack-buttons.js';

@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseWindow } from '../../../src/diagnosis/window.js';
 import { parseSince } from '../../../src/handoff/period.js';
-import { handleEtcdCommand, type CommandDeps } from '../../../src/ingress/slack/command-handler.js';
-import { parseCommandText } from '../../../src/ingress/slack/command-text.js';
+import { handleEtcdCommand, type CommandDeps } from '../../../src/ingress/slack/commands/command-handler.js';
+import { parseCommandText } from '../../../src/ingress/slack/commands/command-text.js';
 import { RecordingQueue, silentLogger, testConfig } from '../../integration/slack/fixtures.js';
 import { hasLoneSurrogate, hostileString } from '../report/text-arbitraries.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CommandDeadline, EnqueueTimeoutError } from '../../../src/ingress/slack/command-deadline.js';
+import { CommandDeadline, EnqueueTimeoutError } from '../../../src/ingress/slack/commands/command-deadline.js';
 
 /**
  * One timer bounds every command in flight: what a user notices is that a command whose enqueue does not

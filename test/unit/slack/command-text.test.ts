@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommandText, type ParsedCommand } from '../../../src/ingress/slack/command-text.js';
+import { parseCommandText, type ParsedCommand } from '../../../src/ingress/slack/commands/command-text.js';
 
 describe('parseCommandText', () => {
   const ok: Array<[string, ParsedCommand]> = [

@@ -7,8 +7,8 @@ import type { IncidentStore } from '../../../incidents/alerts/incident-store.js'
 import type { QueryRecordStore } from '../../../incidents/query-records.js';
 import { actionValueSchema, type ActionValue } from '../../../report/action-buttons.js';
 import { channelAllowed, userAllowed } from '../access.js';
-import type { EnqueueDiagnosis } from '../command-handler.js';
-import * as say from '../messages.js';
+import type { EnqueueDiagnosis } from '../commands/command-handler.js';
+import * as say from '../commands/messages.js';
 import type { UserGroupDirectory } from '../user-groups.js';
 import * as answer from './answers.js';
 

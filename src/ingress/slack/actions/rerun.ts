@@ -1,6 +1,6 @@
 import type { DiagnosisRequest } from '../../../diagnosis/request.js';
 import { formatDuration } from '../../../diagnosis/window.js';
-import * as say from '../messages.js';
+import * as say from '../commands/messages.js';
 import * as answer from './answers.js';
 import type { ActionDeps, Click, ClickResult } from './click.js';
 

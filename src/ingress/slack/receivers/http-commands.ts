@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { checkSlackSignature } from '../request-signature.js';
-import type { EphemeralAnswer } from '../slash-command-answer.js';
+import type { EphemeralAnswer } from '../commands/slash-command-answer.js';
 
 /** Slack's slash command payloads are a few hundred bytes plus the typed text, which Slack caps far below this. */
 export const MAX_COMMAND_BODY_BYTES = 64 * 1024;

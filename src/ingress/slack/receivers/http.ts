@@ -1,7 +1,7 @@
 import { HTTPReceiver, type CustomRoute, type Logger as BoltLogger } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { pathOf, refuseFutureRequests } from '../future-requests.js';
-import type { EphemeralAnswer } from '../slash-command-answer.js';
+import type { EphemeralAnswer } from '../commands/slash-command-answer.js';
 import { commandEndpoint } from './http-commands.js';
 
 export interface HttpReceiverOptions {

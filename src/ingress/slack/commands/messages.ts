@@ -1,4 +1,4 @@
-import { code, esc, mentionGroup, quoteUser } from '../../report/slack-text.js';
+import { code, esc, mentionGroup, quoteUser } from '../../../report/slack-text.js';
 import { USAGE } from './command-text.js';
 
 /**

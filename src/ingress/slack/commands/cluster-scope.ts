@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { Config } from '../../config/schema.js';
-import { channelAllowed, clustersForChannel, userAllowed, type ChannelRef } from './access.js';
+import type { Config } from '../../../config/schema.js';
+import { channelAllowed, clustersForChannel, userAllowed, type ChannelRef } from '../access.js';
 import * as say from './messages.js';
-import type { UserGroupDirectory } from './user-groups.js';
+import type { UserGroupDirectory } from '../user-groups.js';
 
 /**
  * The clusters a fleet-wide command (`/etcd handoff`, `/etcd status`) answers for: a named cluster must

@@ -1,18 +1,18 @@
-import { readEnv } from '../config/env.js';
-import { redactRedisUrl } from '../config/redis-target.js';
-import { SlackDelivery } from '../delivery/slack-client.js';
-import { gatherHandoff } from '../handoff/gather.js';
-import { parseSince } from '../handoff/period.js';
-import { IncidentStore } from '../incidents/alerts/incident-store.js';
-import { TimelineStore } from '../incidents/timeline/timeline-store.js';
-import { DEFAULT_PREFIX } from '../jobs/names.js';
-import { cliConnection, redisKeyPrefix } from '../jobs/redis.js';
-import { renderHandoff } from '../report/handoff/handoff-text.js';
-import type { OutputFormat } from '../report/render.js';
-import { PrometheusRegistry } from '../sources/prometheus/registry.js';
-import { createLogger } from '../telemetry/logger.js';
-import { loadAll, requireCluster } from './context.js';
-import { CliError, EXIT } from './exit.js';
+import { readEnv } from '../../config/env.js';
+import { redactRedisUrl } from '../../config/redis-target.js';
+import { SlackDelivery } from '../../delivery/slack-client.js';
+import { gatherHandoff } from '../../handoff/gather.js';
+import { parseSince } from '../../handoff/period.js';
+import { IncidentStore } from '../../incidents/alerts/incident-store.js';
+import { TimelineStore } from '../../incidents/timeline/timeline-store.js';
+import { DEFAULT_PREFIX } from '../../jobs/names.js';
+import { cliConnection, redisKeyPrefix } from '../../jobs/redis.js';
+import { renderHandoff } from '../../report/handoff/handoff-text.js';
+import type { OutputFormat } from '../../report/render.js';
+import { PrometheusRegistry } from '../../sources/prometheus/registry.js';
+import { createLogger } from '../../telemetry/logger.js';
+import { loadAll, requireCluster } from '../context.js';
+import { CliError, EXIT } from '../exit.js';
 
 export interface HandoffCliOptions {
   config?: string;

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import type { Config } from '../../config/schema.js';
-import type { ChannelRef } from './access.js';
+import type { Config } from '../../../config/schema.js';
+import type { ChannelRef } from '../access.js';
 import { clustersInScope, type ScopeRefusal } from './cluster-scope.js';
 import * as say from './messages.js';
-import type { UserGroupDirectory } from './user-groups.js';
+import type { UserGroupDirectory } from '../user-groups.js';
 
 /**
  * `/etcd status [cluster|all]`: one line per cluster from the watch's state in Redis. `all` (the

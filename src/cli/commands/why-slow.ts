@@ -1,12 +1,12 @@
 import { writeFileSync } from 'node:fs';
-import { parseWindow } from '../diagnosis/window.js';
-import { runDiagnosis, prometheusUnreachable } from '../diagnosis/run.js';
-import { PrometheusRegistry } from '../sources/prometheus/registry.js';
-import { render, type OutputFormat } from '../report/render.js';
-import { createLogCollector } from '../diagnosis/evidence/log-collector.js';
-import { CliError, EXIT } from './exit.js';
-import { parseRfc3339, RFC3339_EXAMPLE } from '../config/rfc3339.js';
-import { loadAll, requireCluster } from './context.js';
+import { parseWindow } from '../../diagnosis/window.js';
+import { runDiagnosis, prometheusUnreachable } from '../../diagnosis/run.js';
+import { PrometheusRegistry } from '../../sources/prometheus/registry.js';
+import { render, type OutputFormat } from '../../report/render.js';
+import { createLogCollector } from '../../diagnosis/evidence/log-collector.js';
+import { CliError, EXIT } from '../exit.js';
+import { parseRfc3339, RFC3339_EXAMPLE } from '../../config/rfc3339.js';
+import { loadAll, requireCluster } from '../context.js';
 import { checkChartDir, writeChartFiles } from './chart-files.js';
 
 export interface WhySlowOptions {

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
-import type { Config } from '../../config/schema.js';
-import { parseSince } from '../../handoff/period.js';
-import type { ChannelRef } from './access.js';
+import type { Config } from '../../../config/schema.js';
+import { parseSince } from '../../../handoff/period.js';
+import type { ChannelRef } from '../access.js';
 import { clustersInScope } from './cluster-scope.js';
 import { withinDeadline } from './command-deadline.js';
 import * as say from './messages.js';
-import type { UserGroupDirectory } from './user-groups.js';
+import type { UserGroupDirectory } from '../user-groups.js';
 
 /**
  * `/etcd handoff <cluster|all> [since]`: validated completely (cluster, channel, user, period) before

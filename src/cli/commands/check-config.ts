@@ -1,7 +1,7 @@
-import type { Config, PrometheusConfig } from '../config/schema.js';
-import { watchSettings } from '../config/watch-settings.js';
-import { loadAll } from './context.js';
-import { EXIT } from './exit.js';
+import type { Config, PrometheusConfig } from '../../config/schema.js';
+import { watchSettings } from '../../config/watch-settings.js';
+import { loadAll } from '../context.js';
+import { EXIT } from '../exit.js';
 
 /**
  * `etcd-triage check-config`: every problem with its path, or a summary of what is configured; with

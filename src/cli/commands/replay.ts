@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { loadPlaybooks } from '../diagnosis/playbook/load.js';
-import { diagnose } from '../diagnosis/judge/diagnose.js';
-import { parseEvidenceBundle } from '../diagnosis/evidence/bundle.js';
-import { render, type OutputFormat } from '../report/render.js';
-import { CliError, EXIT } from './exit.js';
+import { loadPlaybooks } from '../../diagnosis/playbook/load.js';
+import { diagnose } from '../../diagnosis/judge/diagnose.js';
+import { parseEvidenceBundle } from '../../diagnosis/evidence/bundle.js';
+import { render, type OutputFormat } from '../../report/render.js';
+import { CliError, EXIT } from '../exit.js';
 
 /** `etcd-triage replay FILE`: re-runs the playbooks over saved evidence, offline. */
 export function replay(file: string, opts: { format: OutputFormat; playbooks?: string }): string {

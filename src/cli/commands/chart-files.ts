@@ -1,12 +1,12 @@
 import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Playbook } from '../diagnosis/playbook/schema.js';
-import type { Evidence } from '../diagnosis/evidence/evidence.js';
-import type { Diagnosis } from '../diagnosis/types.js';
-import { collectChartData } from '../diagnosis/chart-series.js';
-import type { PrometheusClient } from '../sources/prometheus/client.js';
-import { drawCharts, missingChartLine } from '../report/charts/draw.js';
-import { CliError, EXIT } from './exit.js';
+import type { Playbook } from '../../diagnosis/playbook/schema.js';
+import type { Evidence } from '../../diagnosis/evidence/evidence.js';
+import type { Diagnosis } from '../../diagnosis/types.js';
+import { collectChartData } from '../../diagnosis/chart-series.js';
+import type { PrometheusClient } from '../../sources/prometheus/client.js';
+import { drawCharts, missingChartLine } from '../../report/charts/draw.js';
+import { CliError, EXIT } from '../exit.js';
 
 /** `--charts DIR` is checked before any query runs: a bad folder must not cost a diagnosis. */
 export function checkChartDir(dir: string): void {

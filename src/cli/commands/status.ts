@@ -1,10 +1,10 @@
-import { evaluateOnset } from '../diagnosis/onset/evaluate.js';
-import type { WatchEvaluation } from '../diagnosis/onset/types.js';
-import { PrometheusRegistry } from '../sources/prometheus/registry.js';
-import { statusLines, statusParts } from '../report/status/status-lines.js';
-import { parseRfc3339, RFC3339_EXAMPLE } from '../config/rfc3339.js';
-import { CliError, EXIT } from './exit.js';
-import { loadAll, requireCluster } from './context.js';
+import { evaluateOnset } from '../../diagnosis/onset/evaluate.js';
+import type { WatchEvaluation } from '../../diagnosis/onset/types.js';
+import { PrometheusRegistry } from '../../sources/prometheus/registry.js';
+import { statusLines, statusParts } from '../../report/status/status-lines.js';
+import { parseRfc3339, RFC3339_EXAMPLE } from '../../config/rfc3339.js';
+import { CliError, EXIT } from '../exit.js';
+import { loadAll, requireCluster } from '../context.js';
 
 export interface StatusOptions {
   config?: string;

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { readEnv, type Env } from '../config/env.js';
-import { createLogger, type Logger } from '../telemetry/logger.js';
-import { loadAll } from './context.js';
-import { CliError, EXIT } from './exit.js';
+import { readEnv, type Env } from '../../config/env.js';
+import { createLogger, type Logger } from '../../telemetry/logger.js';
+import { loadAll } from '../context.js';
+import { CliError, EXIT } from '../exit.js';
 import { startServices, type RunningServices, type ServiceMode } from './services.js';
 import { shutdownWithin, type ShutdownPlan } from './shutdown.js';
 import { answerMetricsRequests, WORKER_READY, WorkerSupervisor } from './worker-supervisor.js';

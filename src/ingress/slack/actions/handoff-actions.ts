@@ -1,10 +1,10 @@
 import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Config } from '../../config/schema.js';
-import type { ActionEvent } from '../../incidents/timeline/timeline-event.js';
-import { SUGGESTION_DONE_ACTION } from '../../report/handoff/handoff-slack.js';
-import { channelAllowed } from './access.js';
+import type { Config } from '../../../config/schema.js';
+import type { ActionEvent } from '../../../incidents/timeline/timeline-event.js';
+import { SUGGESTION_DONE_ACTION } from '../../../report/handoff/handoff-slack.js';
+import { channelAllowed } from '../access.js';
 
 /** What a "done" button on a handoff's suggested action carries. */
 const suggestionValueSchema = z.object({ cluster: z.string(), id: z.string() });

@@ -1,14 +1,14 @@
 import type { Logger } from 'pino';
-import type { Config } from '../../config/schema.js';
-import type { DiagnosisRequest } from '../../diagnosis/request.js';
-import { formatDuration, parseWindow } from '../../diagnosis/window.js';
+import type { Config } from '../../../config/schema.js';
+import type { DiagnosisRequest } from '../../../diagnosis/request.js';
+import { formatDuration, parseWindow } from '../../../diagnosis/window.js';
 import { withinDeadline } from './command-deadline.js';
-import { channelAllowed, clustersForChannel, userAllowed, type ChannelRef } from './access.js';
+import { channelAllowed, clustersForChannel, userAllowed, type ChannelRef } from '../access.js';
 import { parseCommandText } from './command-text.js';
 import { handleHandoffCommand, type EnqueueHandoff } from './handoff-command.js';
 import { handleStatusCommand, type ReadStatus } from './status-command.js';
 import * as say from './messages.js';
-import type { UserGroupDirectory } from './user-groups.js';
+import type { UserGroupDirectory } from '../user-groups.js';
 
 export { EnqueueTimeoutError } from './command-deadline.js';
 

@@ -1,6 +1,6 @@
-import type { ClusterConfig, Config } from '../config/schema.js';
-import { PrometheusClient } from '../sources/prometheus/client.js';
-import { matchers } from '../sources/prometheus/escape.js';
+import type { ClusterConfig, Config } from '../../config/schema.js';
+import { PrometheusClient } from '../../sources/prometheus/client.js';
+import { matchers } from '../../sources/prometheus/escape.js';
 
 /**
  * `check-config --probe`: asks each cluster's Prometheus whether the configured selectors pick anything.

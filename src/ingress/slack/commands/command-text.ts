@@ -1,4 +1,4 @@
-import { esc, quoteUser } from '../../report/slack-text.js';
+import { esc, quoteUser } from '../../../report/slack-text.js';
 
 /**
  * The words a user types after `/etcd`, turned into a command or a precise usage error (Slack mrkdwn,

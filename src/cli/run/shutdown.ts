@@ -1,4 +1,4 @@
-import type { Logger } from '../telemetry/logger.js';
+import type { Logger } from '../../telemetry/logger.js';
 
 export interface ShutdownStep {
   /** Named in the log when the step is still open at the deadline. */

@@ -1,5 +1,5 @@
 import type { Job, Worker } from 'bullmq';
-import type { Logger } from '../telemetry/logger.js';
+import type { Logger } from '../../telemetry/logger.js';
 
 /**
  * The jobs this process is running right now, per worker: what a shutdown still waits for (logged when

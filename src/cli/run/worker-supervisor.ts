@@ -2,8 +2,8 @@ import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setPriority } from 'node:os';
-import type { Logger } from '../telemetry/logger.js';
-import type { Metrics, MetricsSnapshot } from '../telemetry/metrics.js';
+import type { Logger } from '../../telemetry/logger.js';
+import type { Metrics, MetricsSnapshot } from '../../telemetry/metrics.js';
 
 /** What a worker process sends its supervisor over the IPC channel once its consumers run. */
 export const WORKER_READY = 'etcd-triage:worker-ready';
