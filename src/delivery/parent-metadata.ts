@@ -20,6 +20,11 @@ export function parentMetadata(key: string): ParentMetadata {
 
 /** The parent of one alert group's thread: the group id is already a hash of Alertmanager's groupKey. */
 export const alertParentKey = (gid: string, incarnation: number): string => `alert.${gid}.${incarnation}`;
+/**
+ * A reply of an alert thread, by its place in the thread's reply list: the first of the replies one
+ * message carries (several "changed" replies can go out as one).
+ */
+export const alertReplyKey = (gid: string, incarnation: number, index: number): string => `alert.${gid}.${incarnation}.reply.${index}`;
 export const whySlowParentKey = (jobId: string): string => `why-slow.${jobId}`;
 /** The details reply of a why-slow answer, in its thread. */
 export const whySlowDetailsKey = (jobId: string): string => `why-slow-details.${jobId}`;

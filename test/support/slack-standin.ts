@@ -644,3 +644,14 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
 }
+
+/**
+ * The metadata key a call's message was posted with (`metadata.event_payload.key`), if any. The stand-in
+ * hands a call's fields over as sent: metadata as JSON text, or already parsed.
+ */
+export function metadataKeyOf(args: Record<string, unknown>): string | undefined {
+  const m = args['metadata'];
+  const parsed = (typeof m === 'string' ? JSON.parse(m) : m) as { event_payload?: { key?: unknown } } | undefined;
+  const key = parsed?.event_payload?.key;
+  return typeof key === 'string' ? key : undefined;
+}

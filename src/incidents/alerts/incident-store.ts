@@ -29,6 +29,14 @@ export interface ThreadProgress {
    * means an attempt may have posted and died before recording the ts, so Slack is asked first.
    */
   parentPostingAt?: number;
+  /**
+   * The same for the reply message starting at replies[replyPostingIndex] and carrying
+   * replyPostingCount of them, written before it is posted: with posted still at that index, an attempt
+   * may have posted it and died before recording it, so the thread is asked first.
+   */
+  replyPostingAt?: number;
+  replyPostingIndex?: number;
+  replyPostingCount?: number;
 }
 
 /**
@@ -122,6 +130,9 @@ export class IncidentStore {
       ...(h['parentHash'] === undefined ? {} : { parentHash: h['parentHash'] }),
       posted: Number(h['posted'] ?? 0),
       ...(h['parentPostingAt'] === undefined ? {} : { parentPostingAt: Number(h['parentPostingAt']) }),
+      ...(h['replyPostingAt'] === undefined
+        ? {}
+        : { replyPostingAt: Number(h['replyPostingAt']), replyPostingIndex: Number(h['replyPostingIndex']), replyPostingCount: Number(h['replyPostingCount']) }),
     };
   }
 

@@ -33,6 +33,9 @@ export interface WatchThread {
   parentHash?: string;
   /** Outbox items posted as replies. */
   posted: number;
+  /** Set (unix ms) just before outbox[replyPostingIndex] is posted: with posted still there, it may have been. */
+  replyPostingAt?: number;
+  replyPostingIndex?: number;
   chartsPosted: number;
   /** The charts are all in the thread (or were found not drawable). */
   chartsDone?: boolean;
@@ -139,6 +142,7 @@ export class WatchStore {
       ...(h['parentPostingAt'] === undefined ? {} : { parentPostingAt: num(h['parentPostingAt'])! }),
       ...(h['parentHash'] === undefined ? {} : { parentHash: h['parentHash'] }),
       posted: num(h['posted']) ?? 0,
+      ...(h['replyPostingAt'] === undefined ? {} : { replyPostingAt: num(h['replyPostingAt'])!, replyPostingIndex: num(h['replyPostingIndex'])! }),
       chartsPosted: num(h['chartsPosted']) ?? 0,
       ...(h['chartsDone'] === undefined ? {} : { chartsDone: h['chartsDone'] === 'true' }),
       ...(h['diagnosis'] === undefined ? {} : { diagnosis: h['diagnosis'] }),

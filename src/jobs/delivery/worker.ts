@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import { PermanentSlackError, RetriesExhaustedError } from '../../delivery/errors.js';
 import type { KnownBlock } from '../../delivery/message-limits.js';
-import { alertParentKey, parentMetadata, type ParentMetadata } from '../../delivery/parent-metadata.js';
+import { alertParentKey, alertReplyKey, parentMetadata, type ParentMetadata } from '../../delivery/parent-metadata.js';
 import type { SlackDelivery } from '../../delivery/slack-client.js';
 import type { GroupState } from '../../incidents/alerts/group-state.js';
 import type { IncidentStore } from '../../incidents/alerts/incident-store.js';
@@ -22,7 +22,7 @@ export interface DeliveryWorkerOptions extends QueueWorkerBase {
   concurrency: number;
   store: IncidentStore;
   /** Configured with rejectRateLimitedCalls and no in-place 429 wait: Retry-After is handled here. */
-  slack: Pick<SlackDelivery, 'postMessage' | 'update'> & Partial<Pick<SlackDelivery, 'findParent' | 'uploadFile'>>;
+  slack: Pick<SlackDelivery, 'postMessage' | 'update'> & Partial<Pick<SlackDelivery, 'findParent' | 'findReply' | 'uploadFile'>>;
   pacer: RedisChannelPacer;
   /** Queues a delivery of the thread at a later moment (AlertFollowUps.requestDeliveryAt). */
   deliverAt?: (d: DeliveryJobData, atMs: number) => Promise<void>;
@@ -135,8 +135,21 @@ async function syncThread(gid: string, incarnation: number, opts: DeliveryWorker
       log.debug({ gid, err: err instanceof Error ? err.message : String(err) }, 'parent refresh while waiting failed');
     }
   };
-  const replies = await opts.store.replies(gid, incarnation, t.posted);
   let posted = t.posted;
+  if (t.replyPostingAt !== undefined && t.replyPostingIndex === posted && t.replyPostingCount !== undefined) {
+    // An earlier attempt started posting this reply and never recorded it: the thread may have it already.
+    const find = opts.slack.findReply;
+    const adopted = await recoverParent(
+      find === undefined ? undefined : (channel, k, since) => withRetryAfter(() => find.call(opts.slack, channel, ts, k, since)),
+      { kind: 'alert', channel: g.channel, key: alertReplyKey(gid, incarnation, posted), sinceMs: t.replyPostingAt },
+      { metrics: opts.metrics, logger: log },
+    );
+    if (adopted !== undefined) {
+      posted += t.replyPostingCount;
+      await opts.store.saveThread(gid, incarnation, { posted });
+    }
+  }
+  const replies = await opts.store.replies(gid, incarnation, posted);
   for (const batch of coalesce(replies)) {
     const chart = batch[0]!.chart;
     if (chart !== undefined) {
@@ -146,7 +159,11 @@ async function syncThread(gid: string, incarnation: number, opts: DeliveryWorker
       continue;
     }
     const msg = batch.length === 1 ? batch[0]! : { text: batch.map((r) => r.text).join('\n'), blocks: batch.flatMap((r) => r.blocks) };
-    await post(opts, g.channel, { text: msg.text, blocks: msg.blocks as KnownBlock[], thread_ts: parentTs }, 'later', refreshParent);
+    // Recorded before posting and keyed, like the parent: a reply is in the thread once even if this
+    // worker dies between Slack accepting it and the count below.
+    await opts.store.saveThread(gid, incarnation, { replyPostingAt: Date.now(), replyPostingIndex: posted, replyPostingCount: batch.length });
+    const metadata = parentMetadata(alertReplyKey(gid, incarnation, posted));
+    await post(opts, g.channel, { text: msg.text, blocks: msg.blocks as KnownBlock[], thread_ts: parentTs, metadata }, 'later', refreshParent);
     posted += batch.length;
     await opts.store.saveThread(gid, incarnation, { posted });
     for (const r of batch) {

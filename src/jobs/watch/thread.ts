@@ -39,6 +39,8 @@ export interface ThreadTarget {
 
 /** The Slack metadata key of a warning's parent: the warning id is already an opaque hash. */
 export const watchParentKey = (warningId: string): string => `watch.${warningId}`;
+/** The key of the warning thread's reply for outbox item `index`. */
+export const watchReplyKey = (warningId: string, index: number): string => `watch.${warningId}.reply.${index}`;
 
 const hashOf = (v: unknown): string => createHash('sha1').update(JSON.stringify(v)).digest('hex');
 
@@ -159,9 +161,20 @@ async function syncOnce(t: ThreadTarget, deps: WatchThreadDeps, log: Logger): Pr
   const parentTs = th.parentTs!;
 
   const outbox = await deps.store.outbox(w.id);
+  if (th.replyPostingAt !== undefined && th.replyPostingIndex === th.posted && th.posted < outbox.length) {
+    // Like the parent: an earlier attempt started posting this reply and never recorded it.
+    const find = deps.slack.findReply;
+    const adopted = await recoverParent(
+      find === undefined ? undefined : (channel, k, since) => find.call(deps.slack, channel, parentTs, k, since),
+      { kind: 'watch', channel: t.channel, key: watchReplyKey(w.id, th.posted), sinceMs: th.replyPostingAt },
+      { metrics: deps.metrics, logger: log },
+    );
+    if (adopted !== undefined) await save({ posted: th.posted + 1 });
+  }
   for (let i = th.posted; i < outbox.length; i++) {
     const item = outbox[i]!;
-    await deps.slack.postMessage({ channel: t.channel, thread_ts: parentTs, ...watchReplyMessage(item, w, diagnosis) });
+    await save({ replyPostingAt: Date.now(), replyPostingIndex: i });
+    await deps.slack.postMessage({ channel: t.channel, thread_ts: parentTs, ...watchReplyMessage(item, w, diagnosis), metadata: parentMetadata(watchReplyKey(w.id, i)) });
     await save({ posted: i + 1 });
     if (item.kind === 'opened') await chartsOnce();
   }

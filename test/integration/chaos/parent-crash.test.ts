@@ -10,7 +10,7 @@ import { freePort, waitFor, type RunningProcess } from '../../support/processes.
 import { botEnv, startBotProcess, writeConfig, type BotProcess } from '../../support/bot-processes.js';
 import { startRedis } from '../../support/redis.js';
 import { sendSlashCommand } from '../../support/slack-sign.js';
-import { SlackStandin, type StoredMessage } from '../../support/slack-standin.js';
+import { metadataKeyOf, SlackStandin, type StoredMessage } from '../../support/slack-standin.js';
 
 /**
  * The worker process killed (SIGKILL) at the worst moment for a thread: Slack has accepted the parent
@@ -123,6 +123,7 @@ afterAll(async () => {
 });
 
 const alertText = (m: StoredMessage): string => `${m.text}\n${JSON.stringify(m.blocks ?? [])}`;
+const isAlertReply = (args: Record<string, unknown>): boolean => /^alert\..*\.reply\.\d+$/.test(metadataKeyOf(args) ?? '');
 
 describe('a worker killed between Slack accepting a parent and recording it', () => {
   it('alert thread: the restarted worker adopts the parent; one thread, complete, no alert lost', async () => {
@@ -161,6 +162,35 @@ describe('a worker killed between Slack accepting a parent and recording it', ()
     expect(lookups[0]!.args['include_all_metadata']).toBe('true');
     expect(worker.log()).toMatch(/adopting it/);
     expect(firstLog.log()).not.toMatch(/alert thread opened/);
+  }, 240_000);
+
+  it('alert thread: killed right after Slack accepted a reply, the restarted worker adopts it; every reply once', async () => {
+    if (worker === undefined) worker = await startWorker();
+    let killedKey: string | undefined;
+    const remove = slack.beforeAnswer('chat.postMessage', async ({ args, response }) => {
+      if (killedKey !== undefined || response['ok'] !== true || args['channel'] !== ALERTS || !isAlertReply(args)) return;
+      killedKey = metadataKeyOf(args);
+      remove();
+      await killWorker();
+    });
+    const labels = { alertname: 'etcdHighCommitDurations', job: prom.meta.prometheus.etcdJob, severity: 'warning' };
+    const a1: TestAlert = { labels: { ...labels, instance: prom.meta.fault.member! } };
+    const a2: TestAlert = { labels: { ...labels, instance: '127.0.0.8:2379' } };
+    await am.push([a1]);
+    await waitFor('the kill after a reply', () => killedKey !== undefined, 120_000, 200);
+    // A change of the group while no worker runs: its reply must follow the adopted one, not repeat it.
+    await am.push([a1, a2]);
+    worker = await startWorker();
+    const threadOf = (): StoredMessage | undefined => slack.history(ALERTS).find((p) => alertText(p).includes('etcdHighCommitDurations'));
+    await waitFor('the new alert in the thread', () => {
+      const p = threadOf();
+      return p !== undefined && slack.threadReplies(ALERTS, p.ts).some((r) => /127\.0\.0\.8:2379/.test(alertText(r)));
+    }, 120_000, 200);
+    const keys = slack.okCallsOf('chat.postMessage').filter((c) => c.args['channel'] === ALERTS && isAlertReply(c.args)).map((c) => metadataKeyOf(c.args));
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys.filter((k) => k === killedKey)).toHaveLength(1);
+    // The restarted worker found the reply in the thread by its key instead of posting it again.
+    expect(worker.log()).toMatch(/adopting it/);
   }, 240_000);
 
   it('why-slow and handoff: the restarted worker adopts both parents, edits them and threads their details', async () => {

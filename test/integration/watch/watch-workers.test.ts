@@ -7,7 +7,7 @@ import { WatchStore } from '../../../src/incidents/watch/watch-store.js';
 import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
 import { waitFor, type RunningProcess } from '../../support/processes.js';
 import { startRedis } from '../../support/redis.js';
-import { SlackStandin, type StoredMessage } from '../../support/slack-standin.js';
+import { metadataKeyOf, SlackStandin, type StoredMessage } from '../../support/slack-standin.js';
 import { botEnv, startBotProcess, writeConfig, type BotProcess } from '../../support/bot-processes.js';
 
 /**
@@ -45,30 +45,37 @@ afterAll(async () => {
 });
 
 const parents = (channel: string): StoredMessage[] => slack.history(channel).filter((m) => m.thread_ts === undefined || m.thread_ts === m.ts);
-/** The stand-in hands the form's fields over as sent: metadata is JSON text, or already parsed. */
-const isWatchParent = (args: Record<string, unknown>): boolean => {
-  const m = args['metadata'];
-  return (typeof m === 'string' ? m : JSON.stringify(m ?? '')).includes('"key":"watch.');
-};
+/** A warning's parent is keyed `watch.<warning id>`; its replies `watch.<warning id>.reply.<n>`. */
+const isWatchParent = (args: Record<string, unknown>): boolean => /^watch\.[^.]+$/.test(metadataKeyOf(args) ?? '');
+const isWatchReply = (args: Record<string, unknown>): boolean => /^watch\..*\.reply\.\d+$/.test(metadataKeyOf(args) ?? '');
 
 describe('the watch across worker processes', () => {
-  it('a worker killed between Slack accepting a parent and recording it, then two workers: one thread per cluster, one job per tick', async () => {
+  it('workers killed between Slack accepting a parent, then a reply, and recording it; then two workers: one thread per cluster, each reply once, one job per tick', async () => {
     const env = botEnv(redis.url, slack, 'unused-signing-secret', 'unused-token');
-    let victim: BotProcess | undefined;
-    let killedOn: string | undefined;
-    const unhook = slack.beforeAnswer('chat.postMessage', async ({ args }) => {
-      if (killedOn !== undefined || victim === undefined || !isWatchParent(args)) return;
-      killedOn = String(args['channel']);
-      await victim.kill();
-    });
-    victim = await startBotProcess('worker', configFile, env);
-    workers.push(victim);
-    await waitFor('the kill', () => killedOn !== undefined, 120_000, 100).catch((err: Error) => {
-      throw new Error(`${err.message}\n--- worker log ---\n${victim!.log().slice(-4000)}`);
-    });
-    unhook();
+    /** Starts a worker and kills it (SIGKILL) once Slack has accepted the first message `which` picks. */
+    const killOnFirst = async (what: string, which: (args: Record<string, unknown>) => boolean): Promise<{ worker: BotProcess; channel: string; key: string }> => {
+      let victim: BotProcess | undefined;
+      let killed: { channel: string; key: string } | undefined;
+      const unhook = slack.beforeAnswer('chat.postMessage', async ({ args }) => {
+        if (killed !== undefined || victim === undefined || !which(args)) return;
+        killed = { channel: String(args['channel']), key: metadataKeyOf(args)! };
+        await victim.kill();
+      });
+      victim = await startBotProcess('worker', configFile, env);
+      workers.push(victim);
+      await waitFor(`the kill after ${what}`, () => killed !== undefined, 120_000, 100).catch((err: Error) => {
+        throw new Error(`${err.message}\n--- worker log ---\n${victim!.log().slice(-4000)}`);
+      });
+      unhook();
+      return { worker: victim, ...killed! };
+    };
+    const killedOn = (await killOnFirst('a parent', isWatchParent)).channel;
     // Slack has the parent; the worker that posted it is gone without recording it.
-    expect(parents(killedOn!)).toHaveLength(1);
+    expect(parents(killedOn)).toHaveLength(1);
+    // The next worker adopts that parent; it is killed in turn right after Slack accepts the thread's
+    // first reply, before it can count it.
+    const killedReply = await killOnFirst('a reply', isWatchReply);
+    expect(killedReply.worker.log()).toMatch(/adopting it/);
     workers.push(await startBotProcess('worker', configFile, env), await startBotProcess('worker', configFile, env));
 
     const complete = (c: string): boolean => {
@@ -91,6 +98,10 @@ describe('the watch across worker processes', () => {
         expect(details.length, c).toBeGreaterThanOrEqual(1);
         // The adopted parent was brought up to date by an edit, never posted again.
         expect(slack.okCallsOf('chat.postMessage').filter((x) => x.args['channel'] === channelOf(c) && isWatchParent(x.args)), c).toHaveLength(1);
+        // Every reply once, the one whose poster died before counting it included.
+        const replyKeys = slack.okCallsOf('chat.postMessage').filter((x) => x.args['channel'] === channelOf(c) && isWatchReply(x.args)).map((x) => metadataKeyOf(x.args));
+        expect(new Set(replyKeys).size, c).toBe(replyKeys.length);
+        if (killedReply.channel === channelOf(c)) expect(replyKeys.filter((k) => k === killedReply.key), c).toHaveLength(1);
         const state = await store.state(c);
         expect(state.phase, c).toBe('open');
         const evals = await store.evaluations(c);
