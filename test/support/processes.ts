@@ -31,6 +31,32 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** A URL whose connections are refused, and stay refused, until `close()`. */
+export interface RefusedUrl {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A port merely freed by freePort() can be taken minutes later by another test file's service, and
+ * then "Prometheus is down" gets an answer. So the port is held: a listener on 127.0.0.1:P keeps every
+ * 127.0.0.1 and wildcard bind off P, while 127.0.0.2:P (also loopback) has no listener, so a connect
+ * there is refused by the kernel (ECONNREFUSED), exactly as for a service that is down.
+ */
+export async function refusedUrl(): Promise<RefusedUrl> {
+  const holder = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve, reject) => {
+    holder.once('error', reject);
+    holder.listen(0, '127.0.0.1', () => resolve());
+  });
+  const addr = holder.address();
+  if (addr === null || typeof addr === 'string') throw new Error('no port');
+  return {
+    url: `http://127.0.0.2:${addr.port}`,
+    close: () => new Promise<void>((resolve) => holder.close(() => resolve())),
+  };
+}
+
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `etcd-triage-${prefix}-`));
 }

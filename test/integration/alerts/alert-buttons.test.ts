@@ -11,7 +11,7 @@ import { redisConnection, redisKeyPrefix } from '../../../src/jobs/redis.js';
 import { startAlertBot } from '../../support/test-bot.js';
 import { startAlertmanager, type RunningAlertmanager, type TestAlert } from '../../support/alertmanager.js';
 import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
-import { freePort, waitFor, type RunningProcess } from '../../support/processes.js';
+import { freePort, refusedUrl, waitFor, type RefusedUrl, type RunningProcess } from '../../support/processes.js';
 import { startRedis } from '../../support/redis.js';
 import { clickPayload, elementsOf, freshActionTs } from '../../support/slack-buttons.js';
 import { sendInteraction } from '../../support/slack-sign.js';
@@ -34,10 +34,12 @@ let slack: SlackStandin;
 let am: RunningAlertmanager;
 let bot: RunningServices;
 let actionsUrl: string;
+let amDown: RefusedUrl;
 const prefix = `ab${Date.now()}`;
 
 beforeAll(async () => {
-  const [botPort, deadPort] = await Promise.all([freePort(), freePort()]);
+  const [botPort, closed] = await Promise.all([freePort(), refusedUrl()]);
+  amDown = closed;
   [redis, prom, slack, am] = await Promise.all([
     startRedis(),
     loadScenario('disk-slow-follower', { endAt: Math.floor(Date.now() / 1000) }),
@@ -58,7 +60,7 @@ alertmanager:
   auth: { tokenEnv: AM_TOKEN }
   fallbackChannel: C0FALLBACK
 clusters:
-${cluster('lab', am.url)}${cluster('amdown', `http://127.0.0.1:${deadPort}`)}${cluster('notam', prom.url)}`,
+${cluster('lab', am.url)}${cluster('amdown', amDown.url)}${cluster('notam', prom.url)}`,
     name: 'alert-buttons.yaml',
     slack,
     redisUrl: redis.url,
@@ -72,7 +74,7 @@ ${cluster('lab', am.url)}${cluster('amdown', `http://127.0.0.1:${deadPort}`)}${c
 afterAll(async () => {
   await am?.stop();
   await bot?.stop();
-  await Promise.all([redis?.stop(), prom?.stop(), slack?.stop()]);
+  await Promise.all([redis?.stop(), prom?.stop(), slack?.stop(), amDown?.close()]);
 });
 
 /** Fires one group through Alertmanager and waits for its parent with the triage done. */
@@ -254,7 +256,7 @@ describe('Silence and Expire now in an alert thread', () => {
   };
 
   it('an Alertmanager that cannot be reached: a specific answer, and the parent unchanged', () =>
-    refusedSilence('EtcdAmDown', 'amdown', /Alertmanager at http:\/\/127\.0\.0\.1:\d+ could not be reached/));
+    refusedSilence('EtcdAmDown', 'amdown', /Alertmanager at http:\/\/127\.0\.0\.2:\d+ could not be reached/));
 
   it('a URL that refuses the silence (not an Alertmanager): the HTTP status in the answer, and the parent unchanged', () =>
     refusedSilence('EtcdNotAm', 'notam', /Alertmanager at http:\/\/127\.0\.0\.1:\d+ answered HTTP 4\d\d/));

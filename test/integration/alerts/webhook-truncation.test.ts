@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServices } from '../../../src/cli/run/services.js';
 import { SlackStandin } from '../../support/slack-standin.js';
-import { freePort, waitFor, type RunningProcess } from '../../support/processes.js';
+import { freePort, refusedUrl, waitFor, type RefusedUrl, type RunningProcess } from '../../support/processes.js';
 import { startRedis } from '../../support/redis.js';
 import { startAlertmanager, type RunningAlertmanager } from '../../support/alertmanager.js';
 import { startAlertBot } from '../../support/test-bot.js';
@@ -21,10 +21,11 @@ let slack: SlackStandin;
 let bot: RunningServices;
 let am: RunningAlertmanager;
 let botPort: number;
+let deadProm: RefusedUrl;
 
 beforeAll(async () => {
   [redis, slack, botPort] = await Promise.all([startRedis(), SlackStandin.start(), freePort()]);
-  const deadProm = `http://127.0.0.1:${await freePort()}`;
+  deadProm = await refusedUrl();
   const config = `
 alertmanager:
   auth: { tokenEnv: AM_TOKEN }
@@ -32,11 +33,11 @@ alertmanager:
   fallbackChannel: C0FALLBACK
 clusters:
   capped:
-    prometheus: { url: "${deadProm}", timeoutMs: 300 }
+    prometheus: { url: "${deadProm.url}", timeoutMs: 300 }
     selector: { job: etcd-capped }
     alerts: { channel: ${CAPPED} }
   am-truncated:
-    prometheus: { url: "${deadProm}", timeoutMs: 300 }
+    prometheus: { url: "${deadProm.url}", timeoutMs: 300 }
     selector: { job: etcd-am }
     alerts: { channel: ${AM_TRUNCATED} }
 `;
@@ -47,7 +48,7 @@ clusters:
 afterAll(async () => {
   await am?.stop();
   await bot?.stop();
-  await Promise.all([redis?.stop(), slack?.stop()]);
+  await Promise.all([redis?.stop(), slack?.stop(), deadProm?.close()]);
 });
 
 const metricsText = async (): Promise<string> => (await fetch(`http://127.0.0.1:${botPort}/metrics`)).text();

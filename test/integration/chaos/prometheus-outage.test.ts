@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, waitFor } from '../../support/processes.js';
+import { refusedUrl, waitFor, type RefusedUrl } from '../../support/processes.js';
 import { startSlowProxy, type SlowProxy } from '../../support/slow-proxy.js';
 import { alertGroup, allTriaged, expectOneThreadPerGroup, startTriageStack, type TriageStack } from '../../support/triage-stack.js';
 
@@ -15,15 +15,15 @@ const OK = 'C0PROMOK';
 
 let stack: TriageStack;
 let slow: SlowProxy;
-let deadPort: number;
+let closed: RefusedUrl;
 
 beforeAll(async () => {
-  deadPort = await freePort();
+  closed = await refusedUrl();
   stack = await startTriageStack({
     clusters: async ({ promUrl, job }) => {
       slow = await startSlowProxy(promUrl, 3000);
       return `  down:
-    prometheus: { url: "http://127.0.0.1:${deadPort}", timeoutMs: 1000 }
+    prometheus: { url: "${closed.url}", timeoutMs: 1000 }
     selector: { job: ${job} }
     alerts: { channel: ${DOWN}, match: { job: etcd-down } }
   slow:
@@ -42,6 +42,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
   await slow?.close();
+  await closed?.close();
 });
 
 describe('chaos: Prometheus down or slower than the deadline', () => {
@@ -61,7 +62,7 @@ describe('chaos: Prometheus down or slower than the deadline', () => {
     // The slow one was really reached and answered late; the closed port never was.
     expect(slow.connections).toBeGreaterThan(0);
     const [downTriage] = expectOneThreadPerGroup(stack.slack, DOWN, down);
-    expect(downTriage).toContain(`Could not diagnose down: cannot reach http://127.0.0.1:${deadPort}: ECONNREFUSED`);
+    expect(downTriage).toContain(`Could not diagnose down: cannot reach ${closed.url}: ECONNREFUSED`);
     expect(downTriage).toContain('not seen in the evidence (its metrics could not be read)');
     const [slowTriage] = expectOneThreadPerGroup(stack.slack, SLOW, slowGroups);
     expect(slowTriage).toContain(`Could not diagnose slow: no answer from ${slow.url} within 1000 ms`);

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
-import { freePort, tempDir } from '../../support/processes.js';
+import { refusedUrl, tempDir } from '../../support/processes.js';
 
 /**
  * `check-config --probe` against a real Prometheus serving a recorded incident (shifted to end now, as a
@@ -75,14 +75,14 @@ describe('check-config --probe', () => {
   });
 
   it('a Prometheus that does not answer: a warning with the reason', async () => {
-    const port = await freePort();
+    const down = await refusedUrl();
     const file = join(dir, 'down.yaml');
-    writeFileSync(file, stringify({ clusters: { lab: { prometheus: { url: `http://127.0.0.1:${port}`, timeoutMs: 2000 }, selector: { job: 'etcd' } } } }));
+    writeFileSync(file, stringify({ clusters: { lab: { prometheus: { url: down.url, timeoutMs: 2000 }, selector: { job: 'etcd' } } } }));
     const r = await run(process.execPath, [join(root, 'src/cli/launcher.js'), 'check-config', '--config', file, '--probe'], { cwd: root }).catch(
       (e: { code: number; stdout: string }) => e,
-    );
+    ).finally(() => down.close());
     expect('code' in r ? r.code : 0).toBe(4);
-    expect(r.stdout).toContain(`WARNING cluster lab: cannot probe in http://127.0.0.1:${port}/: cannot reach http://127.0.0.1:${port}: ECONNREFUSED`);
+    expect(r.stdout).toContain(`WARNING cluster lab: cannot probe in ${down.url}/: cannot reach ${down.url}: ECONNREFUSED`);
   });
 
   it('the summary names what the Prometheus connection carries besides its URL, never a header value', async () => {

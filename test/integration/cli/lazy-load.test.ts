@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import { freePort, tempDir } from '../../support/processes.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refusedUrl, tempDir, type RefusedUrl } from '../../support/processes.js';
 
 /**
  * Commands that only print must start fast: they must not load the service stack (Bolt, BullMQ, ioredis),
@@ -12,6 +12,15 @@ import { freePort, tempDir } from '../../support/processes.js';
  */
 const recorder = fileURLToPath(new URL('./record-modules.mjs', import.meta.url));
 const SERVICE_PACKAGES = ['@slack/bolt', 'bullmq', 'ioredis'];
+
+/** A Prometheus that is down: every connection refused. */
+let down: RefusedUrl;
+beforeAll(async () => {
+  down = await refusedUrl();
+});
+afterAll(async () => {
+  await down?.close();
+});
 
 interface Run {
   code: number | null;
@@ -56,7 +65,7 @@ describe('commands that only print load no service code', () => {
     // A Prometheus port with nothing listening: the diagnosis runs every step and ends with exit 3.
     const dir = tempDir('lazy');
     const config = join(dir, 'config.yaml');
-    writeFileSync(config, `clusters:\n  lab:\n    prometheus: { url: "http://127.0.0.1:${await freePort()}" }\n    selector: { job: etcd }\n`);
+    writeFileSync(config, `clusters:\n  lab:\n    prometheus: { url: "${down.url}" }\n    selector: { job: etcd }\n`);
     const r = await runRecorded(['src/cli/main.ts', 'why-slow', 'lab', '--config', config]);
     expect(r.stderr).toContain('did not answer');
     expect(r.code).toBe(3);
@@ -66,7 +75,7 @@ describe('commands that only print load no service code', () => {
   it('status evaluates a cluster without loading Bolt, BullMQ or ioredis', async () => {
     const dir = tempDir('lazy');
     const config = join(dir, 'config.yaml');
-    writeFileSync(config, `clusters:\n  lab:\n    prometheus: { url: "http://127.0.0.1:${await freePort()}" }\n    selector: { job: etcd }\n`);
+    writeFileSync(config, `clusters:\n  lab:\n    prometheus: { url: "${down.url}" }\n    selector: { job: etcd }\n`);
     const r = await runRecorded(['src/cli/main.ts', 'status', 'lab', '--config', config]);
     expect(r.stdout).toContain('lab  Prometheus unreachable');
     expect(r.code).toBe(3);
@@ -86,7 +95,7 @@ describe('commands that only print load no service code', () => {
   it('check-config --probe asks Prometheus without loading Bolt, BullMQ or ioredis', async () => {
     const dir = tempDir('lazy');
     const config = join(dir, 'config.yaml');
-    writeFileSync(config, `clusters:\n  lab:\n    prometheus: { url: "http://127.0.0.1:${await freePort()}" }\n    selector: { job: etcd }\n`);
+    writeFileSync(config, `clusters:\n  lab:\n    prometheus: { url: "${down.url}" }\n    selector: { job: etcd }\n`);
     const r = await runRecorded(['src/cli/main.ts', 'check-config', '--config', config, '--probe']);
     expect(r.stdout).toContain('WARNING cluster lab: cannot probe');
     expect(r.code).toBe(4);

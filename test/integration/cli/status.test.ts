@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
 import { cli } from '../../support/cli-run.js';
-import { freePort, tempDir } from '../../support/processes.js';
+import { refusedUrl, tempDir, type RefusedUrl } from '../../support/processes.js';
 
 const quiet = (stderr: string): string => stderr.replace(/npm warn.*\n/g, '');
 
@@ -15,6 +15,7 @@ let disk: LoadedScenario;
 let calm: LoadedScenario;
 let configFile: string;
 let at: string;
+let down: RefusedUrl;
 
 beforeAll(async () => {
   disk = await loadScenario('disk-slow-follower');
@@ -31,7 +32,7 @@ beforeAll(async () => {
     prometheus: { url: "${calm.url}" }
     selector: { job: etcd }
   gone:
-    prometheus: { url: "http://127.0.0.1:${await freePort()}", timeoutMs: 1000 }
+    prometheus: { url: "${(down = await refusedUrl()).url}", timeoutMs: 1000 }
     selector: { job: etcd }
 `,
   );
@@ -40,7 +41,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all([disk?.stop(), calm?.stop()]);
+  await Promise.all([disk?.stop(), calm?.stop(), down?.close()]);
 });
 
 describe('etcd-triage status (CLI)', () => {
@@ -63,7 +64,7 @@ describe('etcd-triage status (CLI)', () => {
     expect(r.code, r.stdout).toBe(3);
     expect(lines.map((l) => l.split('  ')[0]), r.stdout).toEqual(['✅ calm', '❔ gone', '❔ lab']);
     expect(lines[0]).toMatch(/^✅ calm {2}ok · leader etcd-\d · .+ · db /);
-    expect(lines[1]).toMatch(/^❔ gone {2}Prometheus unreachable: cannot reach http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED$/);
+    expect(lines[1]).toMatch(/^❔ gone {2}Prometheus unreachable: cannot reach http:\/\/127\.0\.0\.2:\d+: ECONNREFUSED$/);
     // The disk recording has no data at the control's time: said as such, not as healthy.
     expect(lines[2]).toMatch(/^❔ lab {2}no data: no target matches \{job="etcd"\} in the last minute$/);
   });

@@ -6,7 +6,7 @@ import { PrometheusClient } from '../../../src/sources/prometheus/client.js';
 import { expectedOnset, rightWithin } from '../../support/expected-onset.js';
 import { listScenarios, loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
 import { replayOnset } from '../../support/onset-replay.js';
-import { freePort } from '../../support/processes.js';
+import { refusedUrl } from '../../support/processes.js';
 
 /**
  * Every recorded incident replayed as a watch sees it: one evaluation every 15 s from 2 minutes before
@@ -51,7 +51,8 @@ describe.each(listScenarios())('watch over the recorded incident %s', (name) => 
 
 describe('watch when Prometheus cannot answer', () => {
   it('does not throw, suspects nothing, and says Prometheus did not answer', async () => {
-    const url = `http://127.0.0.1:${await freePort()}`;
+    const down = await refusedUrl();
+    const { url } = down;
     const cluster = clusterSchema.parse({ prometheus: { url }, selector: { job: 'etcd' } });
     const prometheus = new PrometheusClient(prometheusSchema.parse({ url, timeoutMs: 1000 }));
     try {
@@ -59,9 +60,10 @@ describe('watch when Prometheus cannot answer', () => {
       expect(ev.suspects).toEqual([]);
       expect(ev.slowest).toBeNull();
       expect(ev.queries).toBe(1);
-      expect(ev.missing[0]).toMatch(/^up, up_samples, is_leader, server_id, db_size, db_quota: cannot reach http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED$/);
+      expect(ev.missing[0]).toMatch(/^up, up_samples, is_leader, server_id, db_size, db_quota: cannot reach http:\/\/127\.0\.0\.2:\d+: ECONNREFUSED$/);
     } finally {
       await prometheus.close();
+      await down.close();
     }
   });
 });

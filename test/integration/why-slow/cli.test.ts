@@ -3,18 +3,19 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
 import { cli } from '../../support/cli-run.js';
-import { freePort, tempDir } from '../../support/processes.js';
+import { refusedUrl, tempDir, type RefusedUrl } from '../../support/processes.js';
 
 let prom: LoadedScenario;
 let dir: string;
 let configFile: string;
+let down: RefusedUrl;
 let end: string;
 
 beforeAll(async () => {
   prom = await loadScenario('disk-slow-follower');
   dir = tempDir('cli');
   configFile = join(dir, 'etcd-triage.yaml');
-  const deadPort = await freePort();
+  down = await refusedUrl();
   writeFileSync(
     configFile,
     `clusters:
@@ -22,7 +23,7 @@ beforeAll(async () => {
     prometheus: { url: "${prom.url}" }
     selector: { job: etcd }
   gone:
-    prometheus: { url: "http://127.0.0.1:${deadPort}", timeoutMs: 1000 }
+    prometheus: { url: "${down.url}", timeoutMs: 1000 }
     selector: { job: etcd }
 `,
   );
@@ -31,6 +32,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await prom?.stop();
+  await down?.close();
 });
 
 describe('etcd-triage why-slow (CLI)', () => {
@@ -75,7 +77,7 @@ describe('etcd-triage why-slow (CLI)', () => {
   it('an unreachable Prometheus exits 3 and says so', async () => {
     const r = await cli(['why-slow', 'gone', '--config', configFile, '--window', '5m']);
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/etcd-triage: Prometheus for gone \(http:\/\/127\.0\.0\.1:\d+\) did not answer: cannot reach .*ECONNREFUSED/);
+    expect(r.stderr).toMatch(/etcd-triage: Prometheus for gone \(http:\/\/127\.0\.0\.2:\d+\) did not answer: cannot reach .*ECONNREFUSED/);
   });
 
   it('a bad window exits 2 with the reason', async () => {
