@@ -4,6 +4,9 @@ import type { Metrics } from '../../telemetry/metrics.js';
 /** Finds an already posted parent by its metadata key (SlackDelivery.findParent, or findReply for a message in a thread). */
 export type ParentFinder = (channel: string, key: string, sinceMs: number) => Promise<string | undefined>;
 
+/** Finds an already posted reply in one thread by its metadata key (SlackDelivery.findReply). */
+export type ReplyFinder = (channel: string, threadTs: string, key: string, sinceMs: number) => Promise<string | undefined>;
+
 export type ParentKind = 'alert' | 'why-slow' | 'handoff' | 'watch';
 
 export interface ParentRecovery {
@@ -45,4 +48,18 @@ export async function recoverParent(
     );
     return undefined;
   }
+}
+
+/**
+ * The same for a reply: an earlier attempt stored that it was about to post the reply keyed `r.key` in
+ * thread `threadTs` and never recorded it posted. Returns the ts of the reply Slack already has in that
+ * thread (the caller then counts it as posted), or undefined to post it.
+ */
+export function recoverReply(
+  find: ReplyFinder | undefined,
+  threadTs: string,
+  r: ParentRecovery,
+  deps: { metrics: Metrics; logger: Logger },
+): Promise<string | undefined> {
+  return recoverParent(find === undefined ? undefined : (channel, key, sinceMs) => find(channel, threadTs, key, sinceMs), r, deps);
 }

@@ -14,7 +14,7 @@ import { ALERT_QUEUES, deliveryJobSchema, type DeliveryJobData } from '../alerts
 import { sleep, type PaceOrder, type RedisChannelPacer } from './redis-channel-pacer.js';
 import { workerOptions, type QueueWorkerBase } from '../worker-options.js';
 import { instrumentWorker } from '../instrument-worker.js';
-import { recoverParent } from './parent-recovery.js';
+import { recoverParent, recoverReply } from './parent-recovery.js';
 import { postCharts } from './chart-posts.js';
 import { drawCharts, type ChartInput } from '../../report/charts/draw.js';
 
@@ -139,8 +139,9 @@ async function syncThread(gid: string, incarnation: number, opts: DeliveryWorker
   if (t.replyPostingAt !== undefined && t.replyPostingIndex === posted && t.replyPostingCount !== undefined) {
     // An earlier attempt started posting this reply and never recorded it: the thread may have it already.
     const find = opts.slack.findReply;
-    const adopted = await recoverParent(
-      find === undefined ? undefined : (channel, k, since) => withRetryAfter(() => find.call(opts.slack, channel, ts, k, since)),
+    const adopted = await recoverReply(
+      find === undefined ? undefined : (channel, thread, k, since) => withRetryAfter(() => find.call(opts.slack, channel, thread, k, since)),
+      ts,
       { kind: 'alert', channel: g.channel, key: alertReplyKey(gid, incarnation, posted), sinceMs: t.replyPostingAt },
       { metrics: opts.metrics, logger: log },
     );

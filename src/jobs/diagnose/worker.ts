@@ -10,7 +10,7 @@ import { QUEUES } from '../names.js';
 import { workerOptions, type QueueWorkerBase } from '../worker-options.js';
 import { instrumentWorker } from '../instrument-worker.js';
 import { parentMetadata, whySlowDetailsKey, whySlowParentKey, type ParentMetadata } from '../../delivery/parent-metadata.js';
-import { recoverParent } from '../delivery/parent-recovery.js';
+import { recoverParent, recoverReply } from '../delivery/parent-recovery.js';
 import type { UploadFileArgs } from '../../delivery/slack-client.js';
 import { collectChartData } from '../../diagnosis/chart-series.js';
 import type { Evidence } from '../../diagnosis/evidence/evidence.js';
@@ -88,15 +88,12 @@ async function processJob(job: Job<DiagnoseJobData>, opts: DiagnoseWorkerOptions
     // is a reply in the clicked thread, which only conversations.replies shows.
     const poster = slack.poster;
     const thread = data.slack.threadTs;
-    const find =
+    const earlier = { kind: 'why-slow', channel: slack.channel, key, sinceMs: Math.min(job.timestamp, data.slack.parentPostingAt) } as const;
+    const deps = { metrics: opts.metrics, logger: log };
+    parentTs =
       thread === undefined
-        ? poster.findParent === undefined ? undefined : (channel: string, k: string, since: number) => poster.findParent!(channel, k, since)
-        : poster.findReply === undefined ? undefined : (channel: string, k: string, since: number) => poster.findReply!(channel, thread, k, since);
-    parentTs = await recoverParent(
-      find,
-      { kind: 'why-slow', channel: slack.channel, key, sinceMs: Math.min(job.timestamp, data.slack.parentPostingAt) },
-      { metrics: opts.metrics, logger: log },
-    );
+        ? await recoverParent(poster.findParent?.bind(poster), earlier, deps)
+        : await recoverReply(poster.findReply?.bind(poster), thread, earlier, deps);
     if (parentTs !== undefined) await saveSlack({ parentTs });
   }
   if (slack && !parentTs) {
@@ -158,8 +155,9 @@ async function processJob(job: Job<DiagnoseJobData>, opts: DiagnoseWorkerOptions
       const poster = slack.poster;
       let replyTs: string | undefined;
       if (data.slack?.replyPostingAt !== undefined) {
-        replyTs = await recoverParent(
-          poster.findReply === undefined ? undefined : (channel, k, since) => poster.findReply!(channel, thread, k, since),
+        replyTs = await recoverReply(
+          poster.findReply?.bind(poster),
+          thread,
           { kind: 'why-slow', channel: slack.channel, key: detailsKey, sinceMs: data.slack.replyPostingAt },
           { metrics: opts.metrics, logger: log },
         );

@@ -14,7 +14,7 @@ import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';
 import type { SlackPoster } from '../diagnose/worker.js';
 import { postCharts } from '../delivery/chart-posts.js';
-import { recoverParent } from '../delivery/parent-recovery.js';
+import { recoverParent, recoverReply } from '../delivery/parent-recovery.js';
 
 /** The diagnosis of a warning looks back this far before the onset, so the baseline is in its window. */
 export const LEAD_IN_SECONDS = 180;
@@ -163,9 +163,9 @@ async function syncOnce(t: ThreadTarget, deps: WatchThreadDeps, log: Logger): Pr
   const outbox = await deps.store.outbox(w.id);
   if (th.replyPostingAt !== undefined && th.replyPostingIndex === th.posted && th.posted < outbox.length) {
     // Like the parent: an earlier attempt started posting this reply and never recorded it.
-    const find = deps.slack.findReply;
-    const adopted = await recoverParent(
-      find === undefined ? undefined : (channel, k, since) => find.call(deps.slack, channel, parentTs, k, since),
+    const adopted = await recoverReply(
+      deps.slack.findReply?.bind(deps.slack),
+      parentTs,
       { kind: 'watch', channel: t.channel, key: watchReplyKey(w.id, th.posted), sinceMs: th.replyPostingAt },
       { metrics: deps.metrics, logger: log },
     );

@@ -79,14 +79,16 @@ export class FileLogSource implements LogSource {
     let skippingLongLine = false;
     let stop = false;
     let sinceYield = 0;
+    // What the next read asks for: a chunk, no more than the byte cap leaves, no further than the end.
+    const nextWant = (): number => Math.min(chunk, limits.maxBytes - requested, size - readPos);
     for (;;) {
-      const want = Math.min(chunk, limits.maxBytes - requested, size - readPos);
+      const want = nextWant();
       if (want <= 0) return;
       const n = readSync(fh.fd, buf, reserve, want, readPos);
       readPos += n;
       requested += want;
       c.stats.bytesRead += n;
-      const atEnd = n < want || q.signal.aborted || Math.min(chunk, limits.maxBytes - requested, size - readPos) <= 0;
+      const atEnd = n < want || q.signal.aborted || nextWant() <= 0;
 
       const dataEnd = reserve + n;
       let from = reserve - carry;

@@ -12,7 +12,7 @@ import { sendSlashCommand } from '../../support/slack-sign.js';
 import { startRedis } from '../../support/redis.js';
 import { startSlowProxy, type SlowProxy } from '../../support/slow-proxy.js';
 import { waitFor, type RunningProcess } from '../../support/processes.js';
-import { SIGNING_SECRET, silentLogger, testConfig } from '../slack/fixtures.js';
+import { SIGNING_SECRET, silentLogger, testAppOptions } from '../slack/fixtures.js';
 
 /**
  * `/etcd why-slow` through the real HTTP front into the command intake of a real Redis, and from there by
@@ -44,12 +44,7 @@ describe('slash commands through the command intake', () => {
     const frontQueue = new DiagnoseQueue({ connection: queueConn, prefix, dedupeSeconds: 60, attempts: 1 });
     const intake = new CommandIntake(frontConn, frontQueue, prefix);
     const app: App = createSlackApp({
-      config: testConfig(),
-      botToken: 'xoxb-test',
-      signingSecret: SIGNING_SECRET,
-      slackApiUrl: 'http://127.0.0.1:9/api/',
-      logger: silentLogger,
-      enqueueDiagnosis: (r) => frontQueue.enqueue(r),
+      ...testAppOptions((r) => frontQueue.enqueue(r)),
       enqueueCommand: (r) => intake.enqueue(r),
       enqueueTimeoutMs: opts.enqueueTimeoutMs ?? 2000,
     });

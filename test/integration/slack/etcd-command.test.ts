@@ -4,7 +4,7 @@ import { createSlackApp } from '../../../src/ingress/slack/app.js';
 import { startSlackServer, type RunningSlackServer } from '../../../src/ingress/slack/server.js';
 import { blockActionsPayload, sendInteraction, sendSlashCommand, type SignedResponse } from '../../support/slack-sign.js';
 import { SlackStandin } from '../../support/slack-standin.js';
-import { BOT_TOKEN, RecordingQueue, SIGNING_SECRET, silentLogger, startTestFront, testConfig } from './fixtures.js';
+import { RecordingQueue, SIGNING_SECRET, startTestFront, testAppOptions } from './fixtures.js';
 
 /**
  * Signed slash commands into the real Bolt HTTP receiver; the Slack Web API is the local stand-in.
@@ -140,14 +140,7 @@ describe('/etcd through the real Bolt receiver', () => {
   });
 
   it('asks to retry when the user group lookup fails, and enqueues nothing', async () => {
-    const other = createSlackApp({
-      config: testConfig(),
-      botToken: BOT_TOKEN,
-      signingSecret: SIGNING_SECRET,
-      slackApiUrl: slack.apiUrl,
-      logger: silentLogger,
-      enqueueDiagnosis: queue.enqueue,
-    });
+    const other = createSlackApp(testAppOptions(queue.enqueue, slack.apiUrl));
     const srv = await startSlackServer(other, { host: '127.0.0.1', port: 0 });
     try {
       slack.failNext('usergroups.users.list', 1, { kind: 'http', status: 500 });
@@ -218,14 +211,7 @@ describe('createSlackApp with Slack unreachable', () => {
     process.on('unhandledRejection', onUnhandled);
     const queue = new RecordingQueue();
     try {
-      const app = createSlackApp({
-        config: testConfig(),
-        botToken: BOT_TOKEN,
-        signingSecret: SIGNING_SECRET,
-        slackApiUrl: 'http://127.0.0.1:9/api/',
-        logger: silentLogger,
-        enqueueDiagnosis: queue.enqueue,
-      });
+      const app = createSlackApp(testAppOptions(queue.enqueue));
       const srv = await startSlackServer(app, { host: '127.0.0.1', port: 0 });
       const res = await sendSlashCommand(`${srv.url}/slack/commands`, SIGNING_SECRET, { text: 'why-slow lab 5m' });
       expect(res.status).toBe(200);
@@ -245,12 +231,7 @@ describe('a failing handler dependency', () => {
   it('still answers the user and reports an error outcome', async () => {
     const events: CommandEvent[] = [];
     const app = createSlackApp({
-      config: testConfig(),
-      botToken: BOT_TOKEN,
-      signingSecret: SIGNING_SECRET,
-      slackApiUrl: 'http://127.0.0.1:9/api/',
-      logger: silentLogger,
-      enqueueDiagnosis: new RecordingQueue().enqueue,
+      ...testAppOptions(new RecordingQueue().enqueue),
       onCommand: (e) => events.push(e),
       userGroups: {
         members: () => {

@@ -44,6 +44,14 @@ export class RecordingQueue {
   };
 }
 
+/** The options every test app shares: the test config and secrets, a silent logger, Slack at `slackApiUrl` (default: a closed port). */
+export function testAppOptions(
+  enqueueDiagnosis: SlackAppOptions['enqueueDiagnosis'],
+  slackApiUrl = 'http://127.0.0.1:9/api/',
+): SlackAppOptions {
+  return { config: testConfig(), botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, slackApiUrl, logger: silentLogger, enqueueDiagnosis };
+}
+
 /**
  * The real Bolt app and HTTP front on a free loopback port, with the Slack stand-in, a recording queue
  * and the commands it saw; `extra` sets or overrides app options.
@@ -59,12 +67,7 @@ export async function startTestFront(extra: Partial<SlackAppOptions> = {}): Prom
   const queue = new RecordingQueue();
   const events: CommandEvent[] = [];
   const app = createSlackApp({
-    config: testConfig(),
-    botToken: BOT_TOKEN,
-    signingSecret: SIGNING_SECRET,
-    slackApiUrl: slack.apiUrl,
-    logger: silentLogger,
-    enqueueDiagnosis: queue.enqueue,
+    ...testAppOptions(queue.enqueue, slack.apiUrl),
     onCommand: (e) => events.push(e),
     enqueueTimeoutMs: 500,
     customRoutes: [{ path: '/healthz', method: 'GET', handler: (_req, res) => res.writeHead(200).end('ok') }],
