@@ -5,6 +5,7 @@ import { collectorsResult, errorMessage, MemberCollector, resolveLimits } from '
 import { seekToTime } from './scan/file-seek.js';
 import { LineMatcher } from './scan/line-match.js';
 import { allocCountable } from './scan/newline-count.js';
+import { FilesystemNotAnswering, readModeOf, unlessAborted, type ReadMode } from './scan/read-mode.js';
 import type { LogSourceConfig } from '../../config/schema.js';
 import type { LogFetchQuery, LogFetchResult, LogSource } from './types.js';
 
@@ -20,6 +21,8 @@ const YIELD_BYTES = 8 * 1024 * 1024;
 export interface FileSourceOptions {
   /** Read size; memory use is this buffer plus the events kept. */
   chunkBytes?: number;
+  /** Synchronous or asynchronous reads; by default decided by the file's filesystem (see read-mode.ts). */
+  readMode?: ReadMode;
 }
 
 /**
@@ -31,6 +34,7 @@ export class FileLogSource implements LogSource {
   readonly name: string;
   readonly members: readonly string[];
   private readonly chunkBytes: number;
+  private readonly readMode: ReadMode | undefined;
 
   constructor(
     private readonly cfg: FileLogSourceConfig,
@@ -41,35 +45,49 @@ export class FileLogSource implements LogSource {
     // 1 MiB: few enough reads that their fixed cost vanishes; 256 KiB cost more system time per GiB,
     // 4 MiB no less.
     this.chunkBytes = opts.chunkBytes ?? 1024 * 1024;
+    this.readMode = opts.readMode;
   }
 
   async fetch(q: LogFetchQuery): Promise<LogFetchResult> {
     const c = new MemberCollector(this.name, this.cfg.member, q, resolveLimits(q));
     let fh: FileHandle | undefined;
+    const opening = open(this.cfg.path, 'r');
     try {
-      fh = await open(this.cfg.path, 'r');
-      await this.scan(fh, q, c);
+      fh = await unlessAborted(opening, q.signal, 'open');
+      // Asked per fetch: a log directory can be remounted while the bot runs.
+      const mode = this.readMode ?? (await unlessAborted(readModeOf(this.cfg.path), q.signal, 'statfs'));
+      await this.scan(fh, q, c, mode);
       return collectorsResult([c], []);
     } catch (err) {
-      return collectorsResult([c], [{ source: this.name, member: this.cfg.member, message: errorMessage(err) }]);
+      if (!(err instanceof FilesystemNotAnswering)) {
+        return collectorsResult([c], [{ source: this.name, member: this.cfg.member, message: errorMessage(err) }]);
+      }
+      // What was read so far is kept, and the reason is shown like any other deadline.
+      c.truncate('deadline', `deadline reached after ${c.stats.bytesRead} bytes: ${err.message}`);
+      return collectorsResult([c], []);
     } finally {
-      await fh?.close().catch(() => undefined);
+      // A close waits for the handle's pending read: after a read that never answered, it is left to
+      // happen when (if) the read does, and never awaited.
+      const closing = fh === undefined ? opening.then((h) => h.close()) : fh.close();
+      const closed = closing.catch(() => undefined);
+      if (!q.signal.aborted) await closed;
     }
   }
 
-  private async scan(fh: FileHandle, q: LogFetchQuery, c: MemberCollector): Promise<void> {
-    const { size } = await fh.stat();
+  private async scan(fh: FileHandle, q: LogFetchQuery, c: MemberCollector, mode: ReadMode): Promise<void> {
+    const { size } = await unlessAborted(fh.stat(), q.signal, 'stat');
     // Files declared zap or CRI hold plain zap JSON; `auto` may hold anything, so only plain fragments.
     const format = this.cfg.format;
     const matcher = new LineMatcher(q.kinds, format === 'zap' || format === 'cri', format === 'cri' || format === 'auto');
     const limits = c.limits;
-    const startPos = size > 0 ? await seekToTime(fh, size, q.start - SEEK_SLACK_MS) : 0;
+    const startPos = size > 0 ? await unlessAborted(seekToTime(fh, size, q.start - SEEK_SLACK_MS), q.signal, 'read') : 0;
 
-    // One buffer, read synchronously: a read from the page cache is a copy that costs less on this
-    // thread than handing it to libuv's pool and back (measured: about half the system time per GiB
-    // into this page-aligned WebAssembly memory, none of the pool's wake-ups). The buffer keeps a
-    // reserve in front of its read area where the unfinished last line of the previous read is moved,
-    // so lines are contiguous. A line longer than the reserve is dropped (counted unparsed).
+    // One buffer, read synchronously from a local filesystem: a read from the page cache is a copy
+    // that costs less on this thread than handing it to libuv's pool and back (measured: about half the
+    // system time per GiB into this page-aligned WebAssembly memory, none of the pool's wake-ups); from
+    // any other filesystem through the pool, so that a read that hangs stops this scan only. The buffer
+    // keeps a reserve in front of its read area where the unfinished last line of the previous read is
+    // moved, so lines are contiguous. A line longer than the reserve is dropped (counted unparsed).
     const chunk = this.chunkBytes;
     const reserve = Math.min(MAX_LINE_BYTES, chunk);
     const buf = allocCountable(reserve + chunk);
@@ -84,7 +102,7 @@ export class FileLogSource implements LogSource {
     for (;;) {
       const want = nextWant();
       if (want <= 0) return;
-      const n = readSync(fh.fd, buf, reserve, want, readPos);
+      const n = mode === 'sync' ? readSync(fh.fd, buf, reserve, want, readPos) : (await unlessAborted(fh.read(buf, reserve, want, readPos), q.signal, 'read')).bytesRead;
       readPos += n;
       requested += want;
       c.stats.bytesRead += n;

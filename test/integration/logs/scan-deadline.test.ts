@@ -6,7 +6,7 @@ import type { LogFetchResult } from '../../../src/sources/logs/types.js';
 import { tempDir } from '../../support/processes.js';
 
 /**
- * The file source reads synchronously, so the deadline's timer and the other members' scans only run
+ * The file source reads a local file synchronously, so the deadline's timer and the other members' scans only run
  * when the scan lets the event loop turn. A deadline that falls due while large files are being read
  * must still stop every source, each with what it has.
  */
