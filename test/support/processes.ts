@@ -17,18 +17,57 @@ export interface RunningProcess {
   stop(): Promise<void>;
 }
 
-/** Asks the kernel for a free loopback port. */
-export async function freePort(): Promise<number> {
+/**
+ * Ports for the services a test starts. Each vitest worker (VITEST_POOL_ID, 1 to maxWorkers) takes its
+ * ports from a block of its own, below the kernel's ephemeral range (32768-60999 by default), in turn,
+ * each checked free by binding it. A port the kernel picks for bind(0) is free only until the test's
+ * service binds it, seconds later for a bot; meanwhile a file running beside this one could be handed
+ * the same port by the kernel, and outgoing connections take ephemeral ports too. A worker's own block
+ * is used by nobody else. Outside vitest (benchmarks) the kernel picks, as before.
+ */
+const PORT_BLOCK = 1000;
+const FIRST_BLOCK_PORT = 20_000;
+const BLOCKS = 8;
+let nextInBlock: number | undefined;
+
+function portBlock(): number | undefined {
+  const id = Number(process.env['VITEST_POOL_ID']);
+  if (!Number.isInteger(id) || id < 1) return undefined;
+  try {
+    // A machine whose ephemeral range reaches down into the blocks gets the kernel's choice instead.
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (!(low >= FIRST_BLOCK_PORT + BLOCKS * PORT_BLOCK)) return undefined;
+  } catch {
+    return undefined;
+  }
+  return FIRST_BLOCK_PORT + ((id - 1) % BLOCKS) * PORT_BLOCK;
+}
+
+/** Binds 127.0.0.1:port (0: the kernel picks) and releases it; resolves with the port, or undefined when it is taken. */
+function tryPort(port: number): Promise<number | undefined> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
+    srv.once('error', (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' && port !== 0 ? resolve(undefined) : reject(err)));
+    srv.listen(port, '127.0.0.1', () => {
       const addr = srv.address();
       if (addr === null || typeof addr === 'string') return reject(new Error('no port'));
-      const { port } = addr;
-      srv.close(() => resolve(port));
+      srv.close(() => resolve(addr.port));
     });
   });
+}
+
+/** A free loopback port for a service this test starts (see above). */
+export async function freePort(): Promise<number> {
+  const block = portBlock();
+  if (block === undefined) return (await tryPort(0))!;
+  // A random start: a file's ports differ from the previous file's in this worker, whose services may
+  // still be closing.
+  nextInBlock ??= Math.floor(Math.random() * PORT_BLOCK);
+  for (let tries = 0; tries < PORT_BLOCK; tries++) {
+    const port = block + (nextInBlock++ % PORT_BLOCK);
+    if ((await tryPort(port)) !== undefined) return port;
+  }
+  throw new Error(`no free port in ${block}-${block + PORT_BLOCK - 1}`);
 }
 
 /** A URL whose connections are refused, and stay refused, until `close()`. */
