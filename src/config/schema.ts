@@ -89,6 +89,12 @@ export const prometheusSchema = z.strictObject({
   timeoutMs: z.number().int().min(100).max(120_000).default(5000),
   /** Upper bound on concurrent connections to this origin: never make an incident worse. */
   maxConnections: z.number().int().min(1).max(64).default(4),
+  /**
+   * Largest answer read for one query, in bytes. The answers are a few series per etcd member; a
+   * selector that matches a whole fleet's targets would otherwise be read into memory in full, query
+   * after query, until the worker is killed for it. Past this the query fails and says why.
+   */
+  maxResponseBytes: z.number().int().min(64 * 1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
 }).refine((p) => (p.certFile === undefined) === (p.keyFile === undefined), {
   error: 'a client certificate needs both certFile and keyFile',
   path: ['certFile'],
