@@ -34,6 +34,7 @@ import { createSlackApp } from '../../src/ingress/slack/app.js';
 import { startSlackServer } from '../../src/ingress/slack/server.js';
 import { DEFAULT_COMMAND, sendPrepared, sendSlashCommand, signedHeaders, type SignedResponse } from '../support/slack-sign.js';
 import { percentile, reportBench } from './bench-result.js';
+import { RawBurst, type RawResponse } from './raw-burst.js';
 
 const SECRET = 'bench-signing-secret';
 
@@ -179,6 +180,12 @@ const FRONT_NODE_ARGS = (process.env['BENCH_FRONT_NODE_ARGS'] ?? '').split(' ').
 const PIN = process.argv.includes('--pin');
 /** --sign-in-burst: each request signed as it is sent, inside the burst (the method before 1 December 2026). */
 const SIGN_IN_BURST = process.argv.includes('--sign-in-burst');
+/**
+ * --undici-generator: the bursts sent and read through undici (the generator before 1 December 2026)
+ * rather than written as prepared bytes on raw kept-alive sockets (raw-burst.ts), which costs the
+ * generator a fraction of the CPU on the cores it shares with the bot.
+ */
+const UNDICI_GENERATOR = process.argv.includes('--undici-generator') || SIGN_IN_BURST;
 const pin = (pid: number, cpu: number): void => {
   execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
 };
@@ -282,16 +289,18 @@ async function driveWithDiagnosis(total: number, shapes: ReadonlyArray<'start' |
       };
       const url = `${base}/slack/commands`;
       const send = (): Promise<SignedResponse> => sendPrepared(url, prepare(), dispatcher);
+      const raw = UNDICI_GENERATOR ? undefined : await RawBurst.open(port, 50);
       // Slack signs each request before it sends it: the burst's requests are built and signed first,
       // then sent back to back, so the load generator's signing is neither in the latency nor competing
       // with the front mid-burst (SIGN_IN_BURST: signed one by one as they are sent, as measured before).
-      const burstOf = (n: number): Promise<SignedResponse[]> => {
+      const burstOf = (n: number): Promise<Array<SignedResponse | RawResponse>> => {
         if (SIGN_IN_BURST) return Promise.all(Array.from({ length: n }, send));
         const prepared = Array.from({ length: n }, prepare);
+        if (raw !== undefined) return raw.send(prepared.map((p) => raw.request('/slack/commands', p.headers, p.body)));
         return Promise.all(prepared.map((p) => sendPrepared(url, p, dispatcher)));
       };
       // Warm-up: JIT, sockets, and a first queue of diagnoses so the workers are busy from the start.
-      for (let i = 0; i < WARM_UP / 50; i += 1) await Promise.all(Array.from({ length: 50 }, send));
+      for (let i = 0; i < WARM_UP / 50; i += 1) await burstOf(50);
       await waitFor('a first verdict', () => slack.okCallsOf('chat.postMessage').some((c) => typeof c.args.thread_ts === 'string'), 60_000, 20);
       const verdictsBefore = slack.okCallsOf('chat.postMessage').filter((c) => typeof c.args.thread_ts === 'string').length;
       const latencies: number[] = [];
@@ -319,7 +328,9 @@ async function driveWithDiagnosis(total: number, shapes: ReadonlyArray<'start' |
           ? null
           : { total: perCommand(cpuBefore.user + cpuBefore.system, cpuAfter.user + cpuAfter.system), system: perCommand(cpuBefore.system, cpuAfter.system) };
       const verdicts = slack.okCallsOf('chat.postMessage').filter((c) => typeof c.args.thread_ts === 'string').length - verdictsBefore;
-      results.push({ what: PIN ? `${shape}, front pinned to its own core` : shape, latencies, failures, verdicts, cpuMsPerCommand, load: loadavg()[0]! });
+      raw?.close();
+      const generator = UNDICI_GENERATOR ? ', undici generator' : '';
+      results.push({ what: PIN ? `${shape}, front pinned to its own core${generator}` : `${shape}${generator}`, latencies, failures, verdicts, cpuMsPerCommand, load: loadavg()[0]! });
       await dispatcher.close();
       const exited = new Promise((r) => child.once('exit', r));
       if (shape === 'start') child.kill('SIGTERM');
