@@ -35,6 +35,13 @@ export class FileLogSource implements LogSource {
   readonly members: readonly string[];
   private readonly chunkBytes: number;
   private readonly readMode: ReadMode | undefined;
+  /**
+   * Set while an operation this source gave up on at a deadline is still waiting in libuv's pool (four
+   * threads, shared with DNS lookups and every other file operation of the worker): the file is not
+   * touched again until it settles, so a hung mount holds at most one of those threads, not one more per
+   * diagnosis until Prometheus' host names no longer resolve either.
+   */
+  private unanswered: { what: string; since: number } | undefined;
 
   constructor(
     private readonly cfg: FileLogSourceConfig,
@@ -50,6 +57,12 @@ export class FileLogSource implements LogSource {
 
   async fetch(q: LogFetchQuery): Promise<LogFetchResult> {
     const c = new MemberCollector(this.name, this.cfg.member, q, resolveLimits(q));
+    const stuck = this.unanswered;
+    if (stuck !== undefined) {
+      const ago = Math.round((Date.now() - stuck.since) / 1000);
+      const message = `not read: the filesystem has still not answered the ${stuck.what} given up on ${ago} s ago`;
+      return collectorsResult([c], [{ source: this.name, member: this.cfg.member, message }]);
+    }
     let fh: FileHandle | undefined;
     const opening = open(this.cfg.path, 'r');
     try {
@@ -62,6 +75,12 @@ export class FileLogSource implements LogSource {
       if (!(err instanceof FilesystemNotAnswering)) {
         return collectorsResult([c], [{ source: this.name, member: this.cfg.member, message: errorMessage(err) }]);
       }
+      const since = Date.now();
+      this.unanswered = { what: err.what, since };
+      const settled = (): void => {
+        if (this.unanswered?.since === since) this.unanswered = undefined;
+      };
+      err.pending.then(settled, settled);
       // What was read so far is kept, and the reason is shown like any other deadline.
       c.truncate('deadline', `deadline reached after ${c.stats.bytesRead} bytes: ${err.message}`);
       return collectorsResult([c], []);

@@ -38,7 +38,7 @@ describe('file source read modes', () => {
     }
   });
 
-  it('a filesystem that never answers stops its scan at the deadline, says so, and leaves nothing open', async () => {
+  it('a filesystem that never answers stops its scan at the deadline, says so, is not asked again until it answers, and leaves nothing open', async () => {
     const fifo = join(dir, 'hung.log');
     execFileSync('mkfifo', [fifo]);
     const src = new FileLogSource({ type: 'file', path: fifo, member: 'etcd-2', format: 'zap' }, { readMode: 'async' });
@@ -48,12 +48,24 @@ describe('file source read modes', () => {
     expect(r.truncated).toEqual([
       expect.objectContaining({ member: 'etcd-2', reason: 'deadline', detail: 'deadline reached after 0 bytes: the filesystem did not answer the open before the deadline' }),
     ]);
-    // The open is still waiting in the pool: once it completes, its file is closed, not leaked.
+    // While that open still waits in the pool, the next diagnosis does not queue another behind it:
+    // it is told at once, without waiting for its own deadline.
+    const again = await fetchAll(src, AbortSignal.timeout(30_000));
+    expect(again.events).toEqual([]);
+    expect(again.errors).toEqual([
+      { source: `file ${fifo}`, member: 'etcd-2', message: expect.stringMatching(/^not read: the filesystem has still not answered the open given up on \d+ s ago$/) },
+    ]);
+    // Once the open completes, its file is closed, not leaked, and the source is read again.
     const fdsBefore = openFds();
     const writer = openSync(fifo, 'w');
     closeSync(writer);
     await new Promise((r) => setTimeout(r, 200));
     expect(openFds()).toBeLessThanOrEqual(fdsBefore);
+    const later = await fetchAll(src, AbortSignal.timeout(300));
+    expect(later.errors).toEqual([]);
+    expect(later.truncated.map((t) => t.detail)).toEqual(['deadline reached after 0 bytes: the filesystem did not answer the open before the deadline']);
+    const writerAgain = openSync(fifo, 'w');
+    closeSync(writerAgain);
   });
 });
 

@@ -45,7 +45,12 @@ export async function readModeOf(path: string): Promise<ReadMode> {
 
 /** Thrown when the deadline passes while the filesystem has not answered: the scan is abandoned. */
 export class FilesystemNotAnswering extends Error {
-  constructor(what: string, before: boolean) {
+  constructor(
+    readonly what: string,
+    before: boolean,
+    /** The operation given up on, still in the pool: settles when (if) the filesystem answers. */
+    readonly pending: Promise<unknown>,
+  ) {
     super(before ? `the deadline had passed before the ${what}` : `the filesystem did not answer the ${what} before the deadline`);
   }
 }
@@ -57,12 +62,12 @@ export class FilesystemNotAnswering extends Error {
  */
 export function unlessAborted<T>(p: Promise<T>, signal: AbortSignal, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new FilesystemNotAnswering(what, false));
+    const onAbort = (): void => reject(new FilesystemNotAnswering(what, false, p));
     try {
       signal.throwIfAborted();
       signal.addEventListener('abort', onAbort, { once: true });
     } catch {
-      reject(new FilesystemNotAnswering(what, true));
+      reject(new FilesystemNotAnswering(what, true, p));
     }
     p.then(
       (v) => {
