@@ -32,7 +32,7 @@ const RUNS: BenchRun[] = [
   { name: 'watch-live', file: 'watch-live.ts', args: ['300'] },
 ];
 /** Modules of the harness (front-timing.ts: a preload slack-ack.ts gives the bot under test), not benchmarks. */
-const HELPERS = new Set(['run.ts', 'bench-result.ts', 'build-dist.ts', 'own-tmpdir.ts', 'front-timing.ts', 'raw-burst.ts']);
+const HELPERS = new Set(['run.ts', 'bench-result.ts', 'build-dist.ts', 'own-tmpdir.ts', 'front-timing.ts']);
 
 const benchDir = import.meta.dirname;
 

@@ -34,7 +34,7 @@ import { createSlackApp } from '../../src/ingress/slack/app.js';
 import { startSlackServer } from '../../src/ingress/slack/server.js';
 import { DEFAULT_COMMAND, sendPrepared, sendSlashCommand, signedHeaders, type SignedResponse } from '../support/slack-sign.js';
 import { percentile, reportBench } from './bench-result.js';
-import { RawBurst, type RawResponse } from './raw-burst.js';
+import { RawBurst, type RawResponse } from '../support/raw-burst.js';
 
 const SECRET = 'bench-signing-secret';
 

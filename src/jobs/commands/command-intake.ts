@@ -13,28 +13,56 @@ import { commandIntakeKeys } from './intake-keys.js';
 export const PENDING_TTL_MS = 10 * 60 * 1000;
 
 /**
- * One round trip, atomic: the answer to "is an identical diagnosis already queued or running?" and, when
- * not, the durable write of the command. Identical means the diagnose queue's own deduplication entry
- * (written by BullMQ when a job is added; a stale one without expiry whose job is gone does not count,
- * as BullMQ itself recovers such keys) or a command accepted but not drained yet.
+ * One round trip, atomic, for a batch of commands, each in turn: the answer to "is an identical diagnosis
+ * already queued or running?" and, when not, the durable write of the command. Identical means the
+ * diagnose queue's own deduplication entry (written by BullMQ when a job is added; a stale one without
+ * expiry whose job is gone does not count, as BullMQ itself recovers such keys) or a command accepted but
+ * not drained yet, including one earlier in the same batch.
  *
- * KEYS: BullMQ's deduplication key, the pending key, the intake stream.
- * ARGV: job id, the record as JSON, the queue's job key prefix, the pending TTL in ms.
- * Returns the id of the job the command joins, or of its own.
+ * KEYS: the intake stream, then per command BullMQ's deduplication key and the pending key.
+ * ARGV: the queue's job key prefix, the pending TTL in ms, then per command its job id and record (JSON).
+ * Returns, per command, the id of the job it joins, or of its own.
  */
-const ACCEPT_COMMAND = `
-local current = redis.call('GET', KEYS[1])
-if current and not (redis.call('PTTL', KEYS[1]) == -1 and redis.call('EXISTS', ARGV[3] .. current) == 0) then
-  return current
+const ACCEPT_COMMANDS = `
+local out = {}
+for i = 1, (#KEYS - 1) / 2 do
+  local dedupe, pendingKey = KEYS[2 * i], KEYS[2 * i + 1]
+  local id, record = ARGV[2 * i + 1], ARGV[2 * i + 2]
+  local current = redis.call('GET', dedupe)
+  if current and not (redis.call('PTTL', dedupe) == -1 and redis.call('EXISTS', ARGV[1] .. current) == 0) then
+    out[i] = current
+  else
+    local pending = redis.call('GET', pendingKey)
+    if pending then
+      out[i] = pending
+    else
+      redis.call('SET', pendingKey, id, 'PX', ARGV[2])
+      redis.call('XADD', KEYS[1], '*', 'command', record)
+      out[i] = id
+    end
+  end
 end
-local pending = redis.call('GET', KEYS[2])
-if pending then return pending end
-redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[4])
-redis.call('XADD', KEYS[3], '*', 'command', ARGV[2])
-return ARGV[1]
+return out
 `;
 
-type AcceptCommand = (dedupeRedisKey: string, pendingKey: string, stream: string, jobId: string, record: string, jobKeyPrefix: string, ttlMs: number) => Promise<string>;
+/** (number of keys, ...keys, ...args), as ioredis passes them to a command defined without a fixed key count. */
+type AcceptCommands = (numberOfKeys: number, ...keysThenArgs: Array<string | number>) => Promise<string[]>;
+
+/**
+ * Commands arriving together go to Redis together: a burst's commands are parsed in one turn of the
+ * event loop and accepted by one script call per this many, instead of one call (and its encoding,
+ * write and reply) each. Small enough that the first of a burst is not kept waiting for the whole burst.
+ */
+export const ACCEPT_BATCH = 16;
+
+interface Waiting {
+  jobId: string;
+  dedupeRedisKey: string;
+  pendingKey: string;
+  record: string;
+  resolve: (joined: string) => void;
+  reject: (err: unknown) => void;
+}
 
 /**
  * The front's producer of `/etcd why-slow` diagnoses: the acknowledgement waits only for the one small
@@ -45,7 +73,9 @@ type AcceptCommand = (dedupeRedisKey: string, pendingKey: string, stream: string
  */
 export class CommandIntake {
   private readonly keys: ReturnType<typeof commandIntakeKeys>;
-  private readonly accept: AcceptCommand;
+  private readonly accept: AcceptCommands;
+  /** Commands of this turn of the event loop not sent yet. */
+  private waiting: Waiting[] = [];
   /**
    * Until the connection is first ready, a command waits for it (bounded by the caller's deadline): the
    * front listens as soon as it starts. Afterwards an outage fails at once (the connection does not queue
@@ -60,8 +90,8 @@ export class CommandIntake {
   ) {
     this.keys = commandIntakeKeys(prefix);
     // ioredis sends EVALSHA and falls back to EVAL once per connection when Redis does not know the script.
-    if (typeof (connection as Redis & { etcdTriageAcceptCommand?: unknown }).etcdTriageAcceptCommand !== 'function') {
-      connection.defineCommand('etcdTriageAcceptCommand', { numberOfKeys: 3, lua: ACCEPT_COMMAND });
+    if (typeof (connection as Redis & { etcdTriageAcceptCommands?: unknown }).etcdTriageAcceptCommands !== 'function') {
+      connection.defineCommand('etcdTriageAcceptCommands', { lua: ACCEPT_COMMANDS });
     }
     if (connection.status !== 'ready') {
       this.firstReady = new Promise<void>((resolve) => connection.once('ready', () => resolve()));
@@ -69,8 +99,8 @@ export class CommandIntake {
         this.firstReady = undefined;
       });
     }
-    const conn = connection as RedisClient & { etcdTriageAcceptCommand: AcceptCommand };
-    this.accept = (...args) => conn.etcdTriageAcceptCommand(...args);
+    const conn = connection as RedisClient & { etcdTriageAcceptCommands: AcceptCommands };
+    this.accept = (...args) => conn.etcdTriageAcceptCommands(...args);
   }
 
   async enqueue(request: DiagnosisRequest): Promise<EnqueueResult> {
@@ -78,15 +108,24 @@ export class CommandIntake {
     const dedupeKey = DiagnoseQueue.dedupeKey(request);
     const record: CommandRecord = { jobId, request, requestedAt: Date.now(), dedupeKey };
     if (this.firstReady !== undefined) await this.firstReady;
-    const joined = await this.accept(
-      this.queue.dedupeRedisKey(dedupeKey),
-      this.keys.pending(dedupeKey),
-      this.keys.stream,
-      jobId,
-      JSON.stringify(record),
-      this.queue.jobKeyPrefix,
-      PENDING_TTL_MS,
-    );
+    const joined = await new Promise<string>((resolve, reject) => {
+      this.waiting.push({ jobId, dedupeRedisKey: this.queue.dedupeRedisKey(dedupeKey), pendingKey: this.keys.pending(dedupeKey), record: JSON.stringify(record), resolve, reject });
+      if (this.waiting.length >= ACCEPT_BATCH) this.send();
+      else if (this.waiting.length === 1) setImmediate(() => this.send());
+    });
     return { jobId: joined, deduplicated: joined !== jobId };
+  }
+
+  /** Sends the waiting commands in one script call; each gets its own answer, or the call's failure. */
+  private send(): void {
+    const batch = this.waiting;
+    if (batch.length === 0) return;
+    this.waiting = [];
+    const keys = [this.keys.stream, ...batch.flatMap((w) => [w.dedupeRedisKey, w.pendingKey])];
+    const args = [this.queue.jobKeyPrefix, PENDING_TTL_MS, ...batch.flatMap((w) => [w.jobId, w.record])];
+    this.accept(keys.length, ...keys, ...args).then(
+      (joined) => batch.forEach((w, i) => (typeof joined[i] === 'string' ? w.resolve(joined[i]) : w.reject(new Error('the intake script gave no answer for a command')))),
+      (err: unknown) => batch.forEach((w) => w.reject(err)),
+    );
   }
 }

@@ -8,7 +8,8 @@ import { commandIntakeKeys } from '../../../src/jobs/commands/intake-keys.js';
 import { frontConnection, redisConnection, type RedisClient } from '../../../src/jobs/redis.js';
 import { createSlackApp } from '../../../src/ingress/slack/app.js';
 import { startSlackServer, type RunningSlackServer } from '../../../src/ingress/slack/server.js';
-import { sendSlashCommand } from '../../support/slack-sign.js';
+import { DEFAULT_COMMAND, sendSlashCommand, signedHeaders } from '../../support/slack-sign.js';
+import { RawBurst } from '../../support/raw-burst.js';
 import { startRedis } from '../../support/redis.js';
 import { startSlowProxy, type SlowProxy } from '../../support/slow-proxy.js';
 import { waitFor, type RunningProcess } from '../../support/processes.js';
@@ -73,7 +74,7 @@ describe('slash commands through the command intake', () => {
       return (res.json as { response_type: string; text: string }).text;
     };
     const jobs = async (): Promise<DiagnoseJobData[]> => (await drainQueue.queue.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed'])).map((j) => j.data);
-    return { prefix, keys, inspect, send, startDrain, jobs, drainQueue };
+    return { prefix, keys, inspect, send, startDrain, jobs, drainQueue, port: server.port, server: server.server };
   }
 
   it('the answer comes once the command is in Redis; the drain makes it one diagnose job for that channel and window', async () => {
@@ -107,6 +108,40 @@ describe('slash commands through the command intake', () => {
     expect(await t.send('why-slow lab 30m')).toContain('Investigating *lab* over the last 30m');
     await waitFor('the second job', async () => (await t.jobs()).length === 2);
     expect((await t.jobs()).map((j) => j.request.windowSeconds).sort((a, b) => a - b)).toEqual([900, 1800]);
+  });
+
+  it('a burst of commands at once is accepted in a few script calls, each command answered for itself', async () => {
+    const t = await setUp();
+    const windows = [1, 2, 3, 4, 5, 6, 7, 8];
+    // 40 commands written at once, as a burst reaches the front: 8 distinct windows, each sent 5 times.
+    const texts = Array.from({ length: 40 }, (_, i) => `why-slow lab ${windows[i % 8]}m`);
+    const burst = await RawBurst.open(t.port, texts.length);
+    // The front (in this process) accepts the connections a little after they open: wait for it, so that
+    // the requests all arrive in one turn of its event loop, as a burst from Slack reaches a front of its own.
+    const accepted = (): Promise<number> => new Promise((resolve, reject) => t.server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+    await waitFor('the front to accept every connection', async () => (await accepted()) >= texts.length, 10_000, 10);
+    const requests = texts.map((text) => {
+      const body = new URLSearchParams({ ...DEFAULT_COMMAND, text, channel_id: 'C0LAB' }).toString();
+      return burst.request('/slack/commands', signedHeaders(SIGNING_SECRET, body), body);
+    });
+    await t.inspect.config('RESETSTAT');
+    const responses = await burst.send(requests);
+    burst.close();
+    expect(responses.map((r) => r.status)).toEqual(texts.map(() => 200));
+    const answers = responses.map((r) => (JSON.parse(r.body) as { text: string }).text);
+    const stats = (await t.inspect.info('commandstats')).split('\r\n');
+    const scriptCalls = stats
+      .filter((l) => /^cmdstat_eval(sha)?:/.test(l))
+      .reduce((n, l) => n + Number(/calls=(\d+)/.exec(l)![1]), 0);
+    // Without batching this is 40; with it, one call per 16 commands read in one turn of the event loop.
+    expect(scriptCalls).toBeGreaterThanOrEqual(3);
+    expect(scriptCalls).toBeLessThanOrEqual(10);
+    for (const w of windows) {
+      const mine = answers.filter((_, i) => texts[i] === `why-slow lab ${w}m`);
+      expect(mine.filter((a) => a.includes(`Investigating *lab* over the last ${w}m`))).toHaveLength(1);
+      expect(mine.filter((a) => a.includes('is already running'))).toHaveLength(4);
+    }
+    expect(await t.inspect.xlen(t.keys.stream)).toBe(8);
   });
 
   it('a command taken by a drain that died is moved by another drain, once', async () => {
