@@ -60,15 +60,19 @@ export class FileLogSource implements LogSource {
     const stuck = this.unanswered;
     if (stuck !== undefined) {
       const ago = Math.round((Date.now() - stuck.since) / 1000);
-      const message = `not read: the filesystem has still not answered the ${stuck.what} given up on ${ago} s ago`;
+      const message = `not read: the ${stuck.what} given up on at a deadline ${ago} s ago has still not completed`;
       return collectorsResult([c], [{ source: this.name, member: this.cfg.member, message }]);
     }
     let fh: FileHandle | undefined;
     const opening = open(this.cfg.path, 'r');
     try {
-      fh = await unlessAborted(opening, q.signal, 'open');
-      // Asked per fetch: a log directory can be remounted while the bot runs.
-      const mode = this.readMode ?? (await unlessAborted(readModeOf(this.cfg.path), q.signal, 'statfs'));
+      // The filesystem is asked per fetch (a log directory can be remounted while the bot runs), at the
+      // same time as the open: one turn of the event loop for both, not one each.
+      const [opened, mode] = await Promise.all([
+        unlessAborted(opening, q.signal, 'open'),
+        this.readMode ?? unlessAborted(readModeOf(this.cfg.path), q.signal, 'statfs'),
+      ]);
+      fh = opened;
       await this.scan(fh, q, c, mode);
       return collectorsResult([c], []);
     } catch (err) {

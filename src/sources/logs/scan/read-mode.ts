@@ -51,7 +51,7 @@ export class FilesystemNotAnswering extends Error {
     /** The operation given up on, still in the pool: settles when (if) the filesystem answers. */
     readonly pending: Promise<unknown>,
   ) {
-    super(before ? `the deadline had passed before the ${what}` : `the filesystem did not answer the ${what} before the deadline`);
+    super(before ? `the deadline had passed before the ${what}` : `the ${what} had not completed by the deadline`);
   }
 }
 
