@@ -72,9 +72,9 @@ describe('the watch across worker processes', () => {
     const killedOn = (await killOnFirst('a parent', isWatchParent)).channel;
     // Slack has the parent; the worker that posted it is gone without recording it.
     expect(parents(killedOn)).toHaveLength(1);
-    // The next worker adopts that parent; it is killed in turn right after Slack accepts the thread's
-    // first reply, before it can count it.
-    const killedReply = await killOnFirst('a reply', isWatchReply);
+    // The next worker adopts that parent; it is killed in turn right after Slack accepts that thread's
+    // first reply, before it can count it. (It may open and answer the other clusters' threads first.)
+    const killedReply = await killOnFirst('a reply in the adopted thread', (args) => isWatchReply(args) && args['channel'] === killedOn);
     expect(killedReply.worker.log()).toMatch(/adopting it/);
     workers.push(await startBotProcess('worker', configFile, env), await startBotProcess('worker', configFile, env));
 
