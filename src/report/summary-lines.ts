@@ -1,5 +1,5 @@
 import type { CheckResult, Diagnosis, Severity } from '../diagnosis/types.js';
-import { formatBytes, formatSeconds } from '../diagnosis/format.js';
+import { formatBytes, formatSeconds } from '../text/units.js';
 
 /**
  * The words shared by every output format (Slack, terminal, markdown): one place decides what an

@@ -30,7 +30,8 @@ const FIRST_BLOCK_PORT = 20_000;
 const BLOCKS = 8;
 let nextInBlock: number | undefined;
 
-function portBlock(): number | undefined {
+/** This worker's first port, or undefined (the kernel's choice); worked out once per process. */
+const blockStart: number | undefined = (() => {
   const id = Number(process.env['VITEST_POOL_ID']);
   if (!Number.isInteger(id) || id < 1) return undefined;
   try {
@@ -41,7 +42,7 @@ function portBlock(): number | undefined {
     return undefined;
   }
   return FIRST_BLOCK_PORT + ((id - 1) % BLOCKS) * PORT_BLOCK;
-}
+})();
 
 /** Binds 127.0.0.1:port (0: the kernel picks) and releases it; resolves with the port, or undefined when it is taken. */
 function tryPort(port: number): Promise<number | undefined> {
@@ -58,7 +59,7 @@ function tryPort(port: number): Promise<number | undefined> {
 
 /** A free loopback port for a service this test starts (see above). */
 export async function freePort(): Promise<number> {
-  const block = portBlock();
+  const block = blockStart;
   if (block === undefined) return (await tryPort(0))!;
   // A random start: a file's ports differ from the previous file's in this worker, whose services may
   // still be closing.

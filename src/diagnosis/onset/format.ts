@@ -1,4 +1,4 @@
-import { formatBytes, formatSeconds } from '../format.js';
+import { formatBytes, formatSeconds } from '../../text/units.js';
 import type { OnsetSignal } from './types.js';
 
 /** Short names people read, per signal id. */

@@ -53,7 +53,7 @@ type AcceptCommands = (numberOfKeys: number, ...keysThenArgs: Array<string | num
  * event loop and accepted by one script call per this many, instead of one call (and its encoding,
  * write and reply) each. Small enough that the first of a burst is not kept waiting for the whole burst.
  */
-export const ACCEPT_BATCH = 16;
+const ACCEPT_BATCH = 16;
 
 interface Waiting {
   jobId: string;

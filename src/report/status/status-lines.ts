@@ -1,4 +1,4 @@
-import { formatBytes } from '../../diagnosis/format.js';
+import { formatBytes } from '../../text/units.js';
 import { formatAmount, formatSignalValue, SIGNAL_TITLES } from '../../diagnosis/onset/format.js';
 import type { WatchEvaluation } from '../../diagnosis/onset/types.js';
 

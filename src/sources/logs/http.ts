@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Agent, request, type Dispatcher } from 'undici';
 import { z } from 'zod';
+import { readAtMost } from '../read-at-most.js';
 
 /**
  * What the HTTP log sources share: one bounded connection pool per source (custom CA when configured),
@@ -66,10 +67,7 @@ const ERROR_BODY_LIMIT = 16 * 1024;
 export async function describeHttpError(res: Dispatcher.ResponseData): Promise<string> {
   let text = '';
   try {
-    for await (const chunk of res.body) {
-      text += (chunk as Buffer).toString('utf8');
-      if (text.length >= ERROR_BODY_LIMIT) break;
-    }
+    text = (await readAtMost(res, ERROR_BODY_LIMIT, { keepHead: true })).bytes.toString('utf8');
   } catch {
     // the body is only decoration for the message
   } finally {

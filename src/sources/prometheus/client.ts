@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { Agent, request, errors as undiciErrors, type Dispatcher } from 'undici';
+import { Agent, request, errors as undiciErrors } from 'undici';
 import type { PrometheusConfig } from '../../config/schema.js';
 import { PrometheusError } from './errors.js';
 import { resolveExtraHeaders } from '../extra-headers.js';
+import { readAtMost } from '../read-at-most.js';
+import { formatBytes } from '../../text/units.js';
 import { apiResponseSchema, type Sample, type Series } from './types.js';
 
 /**
@@ -101,15 +103,15 @@ export class PrometheusClient {
         signal,
       });
       status = res.statusCode;
-      const body = await readAtMost(res.body, this.cfg.maxResponseBytes, res.headers['content-length']);
-      if (body === undefined) {
+      const body = await readAtMost(res, this.cfg.maxResponseBytes);
+      if (!body.complete) {
         throw new PrometheusError(
           'query',
-          `the answer from ${this.base.origin} is larger than ${sizeOf(this.cfg.maxResponseBytes)} (maxResponseBytes), far more than a few series per etcd member: does the cluster's selector match other targets too?`,
+          `the answer from ${this.base.origin} is larger than ${formatBytes(this.cfg.maxResponseBytes)} (maxResponseBytes), far more than a few series per etcd member: does the cluster's selector match other targets too?`,
           status,
         );
       }
-      text = body;
+      text = body.bytes.toString('utf8');
     } catch (err) {
       if (err instanceof PrometheusError) throw err;
       if (deadline.aborted) {
@@ -198,26 +200,3 @@ function describeNetworkError(err: unknown): string {
   return String(err);
 }
 
-/**
- * The body as text, or undefined as soon as it is known to pass `max` bytes (by its Content-Length, or
- * while it streams in): the rest is not read, and the connection is dropped rather than drained.
- */
-async function readAtMost(body: Dispatcher.ResponseData['body'], max: number, declared: string | string[] | undefined): Promise<string | undefined> {
-  if (typeof declared === 'string' && Number(declared) > max) {
-    body.destroy();
-    return undefined;
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += (chunk as Buffer).length;
-    if (size > max) {
-      body.destroy();
-      return undefined;
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks, size).toString('utf8');
-}
-
-const sizeOf = (bytes: number): string => (bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`);

@@ -43,7 +43,7 @@ describe('the size of a Prometheus answer', () => {
       expect(err).toBeInstanceOf(PrometheusError);
       expect((err as PrometheusError).kind).toBe('query');
       expect((err as PrometheusError).message).toBe(
-        `the answer from ${new URL(prom.url).origin} is larger than 262144 bytes (maxResponseBytes), far more than a few series per etcd member: does the cluster's selector match other targets too?`,
+        `the answer from ${new URL(prom.url).origin} is larger than 256 KiB (maxResponseBytes), far more than a few series per etcd member: does the cluster's selector match other targets too?`,
       );
       const up = await c.instant('up{job="etcd"}', prom.times.faultEnd);
       expect(up.length).toBe(3);
