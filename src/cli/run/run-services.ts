@@ -5,6 +5,7 @@ import { loadAll } from '../context.js';
 import { CliError, EXIT } from '../exit.js';
 import { startServices, type RunningServices, type ServiceMode } from './services.js';
 import { shutdownWithin, type ShutdownPlan } from './shutdown.js';
+import { withThreadPool } from './thread-pool.js';
 import { answerMetricsRequests, WORKER_READY, WorkerSupervisor } from './worker-supervisor.js';
 
 export interface ServiceFlags {
@@ -58,7 +59,7 @@ export async function runServices(mode: ServiceMode, flags: ServiceFlags): Promi
     const supervisor = new WorkerSupervisor({
       args: ['worker', ...(flags.config === undefined ? [] : ['--config', flags.config]), ...(flags.playbooks === undefined ? [] : ['--playbooks', flags.playbooks])],
       // No PORT: the child serves no HTTP (the front serves its metrics, merged with its own).
-      env: { ...withoutKey(process.env, 'PORT'), [SHUTDOWN_ENV]: String(childTimeoutSeconds(timeoutMs)) },
+      env: withThreadPool({ ...withoutKey(process.env, 'PORT'), [SHUTDOWN_ENV]: String(childTimeoutSeconds(timeoutMs)) }, config),
       priority: config.server.workerPriority,
       logger,
     });

@@ -58,18 +58,37 @@ async function stopBot(): Promise<void> {
   }
 }
 
-/** `etcd-triage start` with `server.workerPriority` as given; a why-slow answered; the worker's pid. */
-async function startAndDiagnose(priority: string | undefined, channel: string): Promise<{ front: number; worker: number }> {
+/** The variables a process started with. */
+function environment(pid: number): Map<string, string> {
+  const vars = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter((v) => v !== '');
+  return new Map(vars.map((v) => [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)]));
+}
+
+/**
+ * `etcd-triage start` with `server.workerPriority` as given and `logFiles` file log sources (files not
+ * written yet: the diagnosis says so and still judges from the metrics); a why-slow answered; the pids.
+ */
+async function startAndDiagnose(
+  priority: string | undefined,
+  channel: string,
+  logFiles = 0,
+  extraEnv: Record<string, string> = {},
+): Promise<{ front: number; worker: number }> {
   const port = await freePort();
-  const configFile = join(tempDir('worker-priority'), 'config.yaml');
+  const dir = tempDir('worker-priority');
+  const configFile = join(dir, 'config.yaml');
+  const logs = Array.from({ length: logFiles }, (_, i) => `      - { type: file, path: "${join(dir, `etcd-${i}.log`)}", member: "etcd-${i}" }\n`);
   writeFileSync(
     configFile,
     `server: { host: 127.0.0.1, port: ${port}${priority === undefined ? '' : `, workerPriority: ${priority}`} }\n` +
       `clusters:\n  lab:\n    prometheus: { url: "${prom.url}", timeoutMs: 2000 }\n` +
-      `    selector: { job: etcd }\n    slack: { channels: ["${channel}"] }\n`,
+      `    selector: { job: etcd }\n    slack: { channels: ["${channel}"] }\n` +
+      (logs.length > 0 ? `    logs:\n${logs.join('')}` : ''),
   );
+  const env: NodeJS.ProcessEnv = { ...process.env, SLACK_BOT_TOKEN: slack.token, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, LOG_LEVEL: 'warn', ...extraEnv };
+  if (!('UV_THREADPOOL_SIZE' in extraEnv)) delete env['UV_THREADPOOL_SIZE'];
   const bot = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start', '--config', configFile], {
-    env: { ...process.env, SLACK_BOT_TOKEN: slack.token, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, LOG_LEVEL: 'warn' },
+    env,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   child = bot;
@@ -95,16 +114,22 @@ async function startAndDiagnose(priority: string | undefined, channel: string): 
 
 describe.runIf(process.platform === 'linux')("the worker process yields the CPU to the front", () => {
   it('start: worker threads under SCHED_IDLE, the front under the normal policy; a diagnosis still gets its verdict', async () => {
-    const { front, worker } = await startAndDiagnose(undefined, CHANNEL);
+    const { front, worker } = await startAndDiagnose(undefined, CHANNEL, 6);
     const workerPolicies = threadPolicies(worker);
     expect(workerPolicies.length).toBeGreaterThan(1);
     expect(new Set(workerPolicies)).toEqual(new Set([SCHED_IDLE]));
     expect(new Set(threadPolicies(front))).toEqual(new Set([SCHED_OTHER]));
+    // The worker's I/O pool has a thread per log file beyond libuv's four: six files on one dead mount
+    // cannot take every thread. The front reads no log files and keeps libuv's default.
+    expect(environment(worker).get('UV_THREADPOOL_SIZE')).toBe('10');
+    expect(environment(front).has('UV_THREADPOOL_SIZE')).toBe(false);
     await stopBot();
   }, 120_000);
 
   it('server.workerPriority: nice keeps the normal policy and only lowers the niceness, for a host shared with other busy services', async () => {
-    const { front, worker } = await startAndDiagnose('nice', `${CHANNEL}NICE`);
+    // An I/O pool size the operator chose is the worker's, whatever the config's log files.
+    const { front, worker } = await startAndDiagnose('nice', `${CHANNEL}NICE`, 2, { UV_THREADPOOL_SIZE: '3' });
+    expect(environment(worker).get('UV_THREADPOOL_SIZE')).toBe('3');
     expect(new Set(threadPolicies(worker))).toEqual(new Set([SCHED_OTHER]));
     // The niceness is set on the process (its main thread) right after it starts.
     expect(threadField(worker, 19, [String(worker)])).toEqual([10]);
