@@ -74,6 +74,8 @@ async function startAndDiagnose(
   logFiles = 0,
   extraEnv: Record<string, string> = {},
 ): Promise<{ front: number; worker: number }> {
+  // A bot left by a test that failed before stopping it must not outlive the file.
+  await stopBot();
   const port = await freePort();
   const dir = tempDir('worker-priority');
   const configFile = join(dir, 'config.yaml');
