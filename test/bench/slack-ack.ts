@@ -35,6 +35,7 @@ import { startSlackServer } from '../../src/ingress/slack/server.js';
 import { DEFAULT_COMMAND, sendPrepared, sendSlashCommand, signedHeaders, type SignedResponse } from '../support/slack-sign.js';
 import { percentile, reportBench } from './bench-result.js';
 import { RawBurst, type RawResponse } from '../support/raw-burst.js';
+import { RawBurstThread } from '../support/raw-burst-thread.js';
 
 const SECRET = 'bench-signing-secret';
 
@@ -186,6 +187,12 @@ const SIGN_IN_BURST = process.argv.includes('--sign-in-burst');
  * generator a fraction of the CPU on the cores it shares with the bot.
  */
 const UNDICI_GENERATOR = process.argv.includes('--undici-generator') || SIGN_IN_BURST;
+/**
+ * --same-thread-generator: the raw bursts written and timed on this process' main event loop (the
+ * method before 1 December 2026), which also runs the Slack stand-in; by default they run on a thread
+ * of their own (raw-burst-thread.ts), so the stand-in's work never delays reading an answer.
+ */
+const SAME_THREAD_GENERATOR = process.argv.includes('--same-thread-generator');
 const pin = (pid: number, cpu: number): void => {
   execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
 };
@@ -250,6 +257,7 @@ async function driveWithDiagnosis(total: number, shapes: ReadonlyArray<'start' |
     load: number;
     inside?: FrontTiming & { generatorLoopP99Ms: number; generatorLoopMaxMs: number };
   }> = [];
+  let bot: ChildProcess | undefined;
   try {
     for (const shape of shapes) {
       const port = await freePort();
@@ -269,6 +277,7 @@ async function driveWithDiagnosis(total: number, shapes: ReadonlyArray<'start' |
         shape === 'start'
           ? spawnOnFront(process.execPath, [...FRONT_NODE_ARGS, '--import', 'tsx', '--import', FRONT_TIMING, FRONT_MAIN, 'start', '--config', configFile], frontEnv)
           : spawnOnFront(process.execPath, [...process.execArgv, '--import', FRONT_TIMING, fileURLToPath(import.meta.url), '--serve-single', configFile], frontEnv);
+      bot = child;
       const base = `http://127.0.0.1:${port}`;
       await waitFor('the bot to be ready', async () => (await fetch(`${base}/readyz`)).status === 200, 60_000, 100);
       if (PIN) {
@@ -289,7 +298,7 @@ async function driveWithDiagnosis(total: number, shapes: ReadonlyArray<'start' |
       };
       const url = `${base}/slack/commands`;
       const send = (): Promise<SignedResponse> => sendPrepared(url, prepare(), dispatcher);
-      const raw = UNDICI_GENERATOR ? undefined : await RawBurst.open(port, 50);
+      const raw = UNDICI_GENERATOR ? undefined : SAME_THREAD_GENERATOR ? await RawBurst.open(port, 50) : await RawBurstThread.open(port, 50);
       // Slack signs each request before it sends it: the burst's requests are built and signed first,
       // then sent back to back, so the load generator's signing is neither in the latency nor competing
       // with the front mid-burst (SIGN_IN_BURST: signed one by one as they are sent, as measured before).
@@ -328,8 +337,8 @@ async function driveWithDiagnosis(total: number, shapes: ReadonlyArray<'start' |
           ? null
           : { total: perCommand(cpuBefore.user + cpuBefore.system, cpuAfter.user + cpuAfter.system), system: perCommand(cpuBefore.system, cpuAfter.system) };
       const verdicts = slack.okCallsOf('chat.postMessage').filter((c) => typeof c.args.thread_ts === 'string').length - verdictsBefore;
-      raw?.close();
-      const generator = UNDICI_GENERATOR ? ', undici generator' : '';
+      await raw?.close();
+      const generator = UNDICI_GENERATOR ? ', undici generator' : SAME_THREAD_GENERATOR ? ', generator on the main thread' : '';
       results.push({ what: PIN ? `${shape}, front pinned to its own core${generator}` : `${shape}${generator}`, latencies, failures, verdicts, cpuMsPerCommand, load: loadavg()[0]! });
       await dispatcher.close();
       const exited = new Promise((r) => child.once('exit', r));
@@ -349,6 +358,8 @@ async function driveWithDiagnosis(total: number, shapes: ReadonlyArray<'start' |
       });
     }
   } finally {
+    // A run that failed midway must not leave the bot (and its worker process) running.
+    if (bot !== undefined && bot.exitCode === null && bot.signalCode === null) bot.kill('SIGKILL');
     await Promise.all([redis.stop(), prom.stop(), slack.stop()]);
   }
   console.log(`slash command ack while diagnoses run in the same bot; ${total} commands in bursts of 50, each one a diagnosis`);
@@ -360,7 +371,8 @@ async function driveWithDiagnosis(total: number, shapes: ReadonlyArray<'start' |
       console.log(
         `  inside the front (request event → response finished): p50 ${i.p50.toFixed(2)} ms, p99 ${i.p99.toFixed(2)} ms; ` +
           `front event-loop delay p99 ${i.loopP99Ms.toFixed(1)} ms, max ${i.loopMaxMs.toFixed(1)} ms; ` +
-          `load generator event-loop delay p99 ${i.generatorLoopP99Ms.toFixed(1)} ms, max ${i.generatorLoopMaxMs.toFixed(1)} ms`,
+          `${UNDICI_GENERATOR || SAME_THREAD_GENERATOR ? 'load generator' : "the benchmark's main thread (Slack stand-in; the generator has a thread of its own)"} ` +
+          `event-loop delay p99 ${i.generatorLoopP99Ms.toFixed(1)} ms, max ${i.generatorLoopMaxMs.toFixed(1)} ms`,
       );
     }
     const p99 = percentile(r.latencies, 99);

@@ -25,6 +25,13 @@ interface Pending {
 
 const HEADER_END = Buffer.from('\r\n\r\n');
 
+/** An HTTP/1.1 POST of a form body to `host` (host:port), with the given headers, as bytes ready to write. */
+export function rawPost(host: string, path: string, headers: Record<string, string>, body: string): Buffer {
+  const lines = [`POST ${path} HTTP/1.1`, `host: ${host}`, `content-length: ${Buffer.byteLength(body)}`];
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() !== 'content-length') lines.push(`${k}: ${v}`);
+  return Buffer.from(`${lines.join('\r\n')}\r\n\r\n${body}`);
+}
+
 /** One kept-alive connection: one request at a time. */
 class RawConnection {
   private buf: Buffer = Buffer.alloc(0);
@@ -106,9 +113,7 @@ export class RawBurst {
 
   /** A POST of a form body, with the given headers, as bytes ready to write. */
   request(path: string, headers: Record<string, string>, body: string): Buffer {
-    const lines = [`POST ${path} HTTP/1.1`, `host: ${this.host}`, `content-length: ${Buffer.byteLength(body)}`];
-    for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() !== 'content-length') lines.push(`${k}: ${v}`);
-    return Buffer.from(`${lines.join('\r\n')}\r\n\r\n${body}`);
+    return rawPost(this.host, path, headers, body);
   }
 
   /** Writes every request at once, one per connection, and resolves with their responses in order. */
