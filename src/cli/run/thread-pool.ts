@@ -4,7 +4,7 @@ import type { Config } from '../../config/schema.js';
 const LIBUV_DEFAULT_POOL = 4;
 const LIBUV_MAX_POOL = 1024;
 
-export const THREAD_POOL_ENV = 'UV_THREADPOOL_SIZE';
+const THREAD_POOL_ENV = 'UV_THREADPOOL_SIZE';
 
 /**
  * The I/O pool a worker process needs: libuv's default four, plus one per log file the config reads.
@@ -13,7 +13,7 @@ export const THREAD_POOL_ENV = 'UV_THREADPOOL_SIZE';
  * at most). Without the extra threads, four files on one dead mount fill the pool, and everything else
  * that needs it waits behind them: host-name lookups for Prometheus, file reads of the other clusters.
  */
-export function threadPoolSize(config: Config): number {
+function threadPoolSize(config: Config): number {
   const files = Object.values(config.clusters).reduce((n, c) => n + c.logs.filter((s) => s.type === 'file').length, 0);
   return Math.min(LIBUV_DEFAULT_POOL + files, LIBUV_MAX_POOL);
 }
