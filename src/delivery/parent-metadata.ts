@@ -43,6 +43,8 @@ export const historyPageSchema = z.object({
         metadata: z
           .object({ event_type: z.string().optional(), event_payload: z.record(z.string(), z.unknown()).optional() })
           .optional(),
+        /** Files the message shares (an upload completed into the thread is such a message). */
+        files: z.array(z.object({ name: z.string().optional() })).optional(),
       }),
     )
     .default([]),
@@ -73,6 +75,15 @@ export function replyInPage(page: HistoryPage, threadTs: string, key: string): s
     (m) => m.ts !== threadTs && m.metadata?.event_type === PARENT_EVENT_TYPE && m.metadata.event_payload?.['key'] === key,
   );
   return hit?.ts;
+}
+
+/**
+ * The ts of the message in a conversations.replies page that shares a file of this name into the
+ * thread, if any. Files carry no message metadata: the bot's chart file names carry the key instead
+ * (see keyedFileName in chart-posts.ts), so a name is as unique as a key.
+ */
+export function fileInPage(page: HistoryPage, threadTs: string, filename: string): string | undefined {
+  return page.messages.find((m) => m.ts !== threadTs && m.files?.some((f) => f.name === filename) === true)?.ts;
 }
 
 /**

@@ -4,7 +4,7 @@ import { ChannelPacer } from './channel-pacer.js';
 import { asCodedError } from './errors.js';
 import { sendWithFallback } from './malformed-fallback.js';
 import { fitMessage, TRIM_NOTICE_EDITED, TRIM_NOTICE_POSTED, type KnownBlock } from './message-limits.js';
-import { historyOldest, historyPageSchema, parentInPage, replyInPage, type HistoryPage, type ParentMetadata } from './parent-metadata.js';
+import { fileInPage, historyOldest, historyPageSchema, parentInPage, replyInPage, type HistoryPage, type ParentMetadata } from './parent-metadata.js';
 import { DEFAULT_RETRY_POLICY, withSlackRetry, type FailureKind, type RetryPolicy } from './retry.js';
 import { slackLogger } from './slack-logger.js';
 
@@ -254,6 +254,18 @@ export class SlackDelivery {
     return this.searchPages('conversations.replies', channel, key, limits, (cursor) =>
       this.client.conversations.replies({ channel, ts: threadTs, oldest, include_all_metadata: true, limit: limits.pageSize, ...(cursor === undefined ? {} : { cursor }) }),
       (page) => replyInPage(page, threadTs, key),
+    );
+  }
+
+  /**
+   * Like findReply, for a file shared into the thread `threadTs` under this file name (a chart): the
+   * message sharing it, found by the file's name since files carry no metadata.
+   */
+  async findFile(channel: string, threadTs: string, filename: string, sinceMs: number, limits = { pageSize: 200, maxPages: 5 }): Promise<string | undefined> {
+    const oldest = historyOldest(sinceMs);
+    return this.searchPages('conversations.replies', channel, filename, limits, (cursor) =>
+      this.client.conversations.replies({ channel, ts: threadTs, oldest, limit: limits.pageSize, ...(cursor === undefined ? {} : { cursor }) }),
+      (page) => fileInPage(page, threadTs, filename),
     );
   }
 

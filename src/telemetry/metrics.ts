@@ -91,7 +91,7 @@ export class Metrics {
   });
   readonly parentLookups = new Counter({
     name: 'etcd_triage_parent_lookups_total',
-    help: 'Parent messages looked up in Slack history before posting again (a previous attempt may have posted): adopted, not_found, or failed (posted anyway).',
+    help: 'Messages (parents, thread replies, charts; by the kind of thread) looked up in Slack before posting again (a previous attempt may have posted): adopted, not_found, or failed (posted anyway).',
     labelNames: ['kind', 'outcome'] as const,
     registers: [this.registry],
   });

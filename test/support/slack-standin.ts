@@ -58,6 +58,8 @@ export interface StoredFile {
   thread_ts?: string;
   initial_comment?: string;
   title?: string;
+  /** The ts of the message that shares the file into its channel or thread, once completed. */
+  shared_ts?: string;
 }
 
 export type Failure =
@@ -489,7 +491,12 @@ export class SlackStandin {
         after = Buffer.from(cursor, 'base64').toString('utf8').replace(/^next_ts:/, '');
         if (!/^\d+\.\d{6}$/.test(after)) return { ok: false, error: 'invalid_cursor' };
       }
-      const replies = this.threadReplies(channel, root.ts).filter(
+      // As in Slack, a file shared into the thread is one of its messages (not in threadReplies(), which
+      // lists the messages posted with chat.postMessage).
+      const shares = [...this.files.values()]
+        .filter((f) => f.channel === channel && f.thread_ts === root.ts && f.shared_ts !== undefined)
+        .map((f) => ({ ts: f.shared_ts!, thread_ts: root.ts, file: f }));
+      const replies = [...this.threadReplies(channel, root.ts), ...shares].sort((x, y) => compareTs(x.ts, y.ts)).filter(
         (m) =>
           (oldest === undefined || (inclusive ? compareTs(m.ts, oldest) >= 0 : compareTs(m.ts, oldest) > 0)) &&
           (latest === undefined || (inclusive ? compareTs(m.ts, latest) <= 0 : compareTs(m.ts, latest) < 0)) &&
@@ -501,7 +508,11 @@ export class SlackStandin {
       const withMetadata = truthy(a['include_all_metadata']);
       return {
         ok: true,
-        messages: page.map((m) => ({ ...publicMessage(m), ...(withMetadata && m.metadata !== undefined ? { metadata: m.metadata } : {}) })),
+        messages: page.map((m) =>
+          'file' in m
+            ? fileShareMessage(m.file, m.ts)
+            : { ...publicMessage(m), ...(withMetadata && m.metadata !== undefined ? { metadata: m.metadata } : {}) },
+        ),
         has_more: next !== undefined,
         ...(next === undefined ? {} : { response_metadata: { next_cursor: Buffer.from(`next_ts:${next.ts}`).toString('base64') } }),
       };
@@ -548,7 +559,8 @@ export class SlackStandin {
         const thread = str(a['thread_ts']);
         const comment = str(a['initial_comment']);
         Object.assign(file, {
-          ...(channel === undefined ? {} : { channel }),
+          // As in Slack, completing an upload into a channel posts a message sharing the file there.
+          ...(channel === undefined ? {} : { channel, shared_ts: this.nextTs() }),
           ...(thread === undefined ? {} : { thread_ts: thread }),
           ...(comment === undefined ? {} : { initial_comment: comment }),
           ...(title === undefined ? {} : { title }),
@@ -596,6 +608,11 @@ function parseMetadata(v: unknown): MessageMetadata | 'remove' | 'invalid' | und
   const payload = m['event_payload'];
   if (typeof type !== 'string' || type.length === 0 || typeof payload !== 'object' || payload === null || Array.isArray(payload)) return 'invalid';
   return { event_type: type, event_payload: payload as Args };
+}
+
+/** The message sharing a file into a thread, as conversations.replies lists it. */
+function fileShareMessage(f: StoredFile, ts: string): Args {
+  return { type: 'message', ts, ...(f.thread_ts === undefined ? {} : { thread_ts: f.thread_ts }), text: '', files: [{ id: f.id, name: f.filename, title: f.title ?? f.filename }] };
 }
 
 function publicMessage(m: StoredMessage): Args {

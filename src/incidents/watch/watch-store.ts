@@ -37,6 +37,9 @@ export interface WatchThread {
   replyPostingAt?: number;
   replyPostingIndex?: number;
   chartsPosted: number;
+  /** Set (unix ms) just before chart number chartPostingIndex is uploaded: with chartsPosted still there, it may have been. */
+  chartPostingAt?: number;
+  chartPostingIndex?: number;
   /** The charts are all in the thread (or were found not drawable). */
   chartsDone?: boolean;
   /** JSON of the full diagnosis run when the warning opened. */
@@ -144,6 +147,7 @@ export class WatchStore {
       posted: num(h['posted']) ?? 0,
       ...(h['replyPostingAt'] === undefined ? {} : { replyPostingAt: num(h['replyPostingAt'])!, replyPostingIndex: num(h['replyPostingIndex'])! }),
       chartsPosted: num(h['chartsPosted']) ?? 0,
+      ...(h['chartPostingAt'] === undefined ? {} : { chartPostingAt: num(h['chartPostingAt'])!, chartPostingIndex: num(h['chartPostingIndex'])! }),
       ...(h['chartsDone'] === undefined ? {} : { chartsDone: h['chartsDone'] === 'true' }),
       ...(h['diagnosis'] === undefined ? {} : { diagnosis: h['diagnosis'] }),
       ...(h['queriesId'] === undefined ? {} : { queriesId: h['queriesId'] }),

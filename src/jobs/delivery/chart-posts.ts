@@ -1,44 +1,91 @@
+import { createHash } from 'node:crypto';
 import type { KnownBlock } from '../../delivery/message-limits.js';
 import type { UploadFileArgs } from '../../delivery/slack-client.js';
 import { missingChartLine, type DrawnChart } from '../../report/charts/draw.js';
 import { esc } from '../../report/slack-text.js';
+import type { Logger } from '../../telemetry/logger.js';
+import type { Metrics } from '../../telemetry/metrics.js';
+import { recoverReply, type ParentKind, type ReplyFinder } from './parent-recovery.js';
 
 export interface ChartPoster {
   uploadFile(args: UploadFileArgs): Promise<{ fileId: string }>;
   postMessage(msg: { channel: string; thread_ts: string; text: string; blocks: KnownBlock[] }): Promise<{ ts: string }>;
+  /** SlackDelivery.findFile; without it a chart whose upload was interrupted is uploaded again. */
+  findFile?: ReplyFinder;
+}
+
+/** How far the charts of one post got: kept by the caller with its job, so a retry goes on from there. */
+export interface ChartProgress {
+  /** Charts done, in order (uploaded, or replaced by the line saying why not). */
+  posted: number;
+  /** When the upload of chart number `posted` began, while it is not known to have reached Slack. */
+  postingAt?: number;
+}
+
+export interface ChartPost {
+  /** The thread the charts go into. */
+  where: { channel: string; thread_ts: string };
+  /** The kind of thread (metrics and logs of a look-up). */
+  kind: ParentKind;
+  /**
+   * Unique to this post of these charts (a job id, a reply's key): the file names carry a hash of it.
+   * Files carry no message metadata, so the name is how a retry recognises a chart it uploaded already,
+   * and a Re-run's charts in the same thread have names of their own.
+   */
+  key: string;
+  progress: ChartProgress;
+  /** Stores the progress; awaited before each upload and after each chart. */
+  save: (progress: ChartProgress) => Promise<void>;
+  metrics: Metrics;
+  logger: Logger;
+  /** Logged with a missing chart's title and reason (the caller's wording). */
+  missingMessage: string;
+}
+
+/** `wal-fsync.png` with key K → `wal-fsync-<10 hex of sha256(K)>.png`: opaque, stable across retries. */
+export function keyedFileName(filename: string, key: string): string {
+  const dot = filename.lastIndexOf('.');
+  const [stem, ext] = dot > 0 ? [filename.slice(0, dot), filename.slice(dot)] : [filename, ''];
+  return `${stem}-${createHash('sha256').update(key).digest('hex').slice(0, 10)}${ext}`;
 }
 
 /**
  * Posts drawn charts into a thread, in order, after the text answer. A chart that could not be drawn
  * or uploaded becomes one short line saying which chart is missing and why; it never fails the job (the
- * text is already out). `from` skips what an earlier attempt posted; `onPosted` records progress after
- * every post, so a retried job posts nothing twice.
+ * text is already out). Progress is stored before each upload and after each chart, so a retried job
+ * posts nothing twice: it skips what is recorded done, and a chart whose upload began but was never
+ * recorded (the worker killed once Slack had it, or the answer lost) is first looked for in the thread
+ * by its file name. A failed look-up uploads it again: a chart twice beats a chart missing.
  */
-export async function postCharts(
-  poster: ChartPoster,
-  where: { channel: string; thread_ts: string },
-  charts: DrawnChart[],
-  from: number,
-  onPosted: (count: number) => Promise<void>,
-  onError: (title: string, reason: string) => void = () => undefined,
-): Promise<void> {
-  for (let i = from; i < charts.length; i++) {
+export async function postCharts(poster: ChartPoster, charts: DrawnChart[], post: ChartPost): Promise<void> {
+  const { where } = post;
+  let interrupted = post.progress.postingAt;
+  for (let i = post.progress.posted; i < charts.length; i++) {
     const c = charts[i]!;
     let missing: string | undefined;
     if ('error' in c) {
       missing = c.error;
     } else {
-      try {
-        await poster.uploadFile({ ...where, filename: c.filename, content: c.png, title: c.title });
-      } catch (err) {
-        missing = `the upload to Slack failed (${err instanceof Error ? err.message : String(err)})`;
+      const filename = keyedFileName(c.filename, post.key);
+      const found =
+        interrupted === undefined
+          ? undefined
+          : await recoverReply(poster.findFile, where.thread_ts, { kind: post.kind, what: 'chart', channel: where.channel, key: filename, sinceMs: interrupted }, post);
+      interrupted = undefined;
+      if (found === undefined) {
+        await post.save({ posted: i, postingAt: Date.now() });
+        try {
+          await poster.uploadFile({ ...where, filename, content: c.png, title: c.title });
+        } catch (err) {
+          missing = `the upload to Slack failed (${err instanceof Error ? err.message : String(err)})`;
+        }
       }
     }
     if (missing !== undefined) {
-      onError(c.title, missing);
+      post.logger.warn({ channel: where.channel, chart: c.title, reason: missing }, post.missingMessage);
       const text = esc(missingChartLine(c.title, missing));
       await poster.postMessage({ ...where, text, blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text }] }] });
     }
-    await onPosted(i + 1);
+    await post.save({ posted: i + 1 });
   }
 }

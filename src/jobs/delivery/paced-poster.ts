@@ -26,5 +26,6 @@ export function pacedPoster(slack: SlackPoster, pacer: RedisChannelPacer): Slack
     // Reading history is not a new message: not paced.
     ...(slack.findParent === undefined ? {} : { findParent: slack.findParent.bind(slack) }),
     ...(slack.findReply === undefined ? {} : { findReply: slack.findReply.bind(slack) }),
+    ...(slack.findFile === undefined ? {} : { findFile: slack.findFile.bind(slack) }),
   };
 }

@@ -10,7 +10,10 @@ export type ReplyFinder = (channel: string, threadTs: string, key: string, since
 export type ParentKind = 'alert' | 'why-slow' | 'handoff' | 'watch';
 
 export interface ParentRecovery {
+  /** Which thread's message (a reply or chart counts under the kind of its thread). */
   kind: ParentKind;
+  /** What is looked for, in the log: a parent (default), a reply, or a chart. */
+  what?: 'parent' | 'reply' | 'chart';
   channel: string;
   key: string;
   /** When the first attempt that may have posted began (unix ms): history older than this is not read. */
@@ -28,23 +31,24 @@ export async function recoverParent(
   r: ParentRecovery,
   deps: { metrics: Metrics; logger: Logger },
 ): Promise<string | undefined> {
+  const what = r.what ?? 'parent';
   const log = deps.logger.child({ component: 'parent-recovery', kind: r.kind, channel: r.channel, key: r.key });
   if (find === undefined) {
     deps.metrics.parentLookups.inc({ kind: r.kind, outcome: 'failed' });
-    log.warn('cannot look for a parent an earlier attempt may have posted: posting it');
+    log.warn(`cannot look for a ${what} an earlier attempt may have posted: posting it`);
     return undefined;
   }
   try {
     const ts = await find(r.channel, r.key, r.sinceMs);
     deps.metrics.parentLookups.inc({ kind: r.kind, outcome: ts === undefined ? 'not_found' : 'adopted' });
-    if (ts === undefined) log.info('an earlier attempt did not post the parent: posting it');
-    else log.info({ ts }, 'parent posted by an earlier attempt found in Slack: adopting it');
+    if (ts === undefined) log.info(`an earlier attempt did not post the ${what}: posting it`);
+    else log.info({ ts }, `${what} posted by an earlier attempt found in Slack: adopting it`);
     return ts;
   } catch (err) {
     deps.metrics.parentLookups.inc({ kind: r.kind, outcome: 'failed' });
     log.warn(
       { err: err instanceof Error ? err.message : String(err) },
-      'could not read the channel or thread to find a parent an earlier attempt may have posted (channels:history / groups:history scope?): posting it',
+      `could not read the channel or thread to find a ${what} an earlier attempt may have posted (channels:history / groups:history scope?): posting it`,
     );
     return undefined;
   }
@@ -61,5 +65,5 @@ export function recoverReply(
   r: ParentRecovery,
   deps: { metrics: Metrics; logger: Logger },
 ): Promise<string | undefined> {
-  return recoverParent(find === undefined ? undefined : (channel, key, sinceMs) => find(channel, threadTs, key, sinceMs), r, deps);
+  return recoverParent(find === undefined ? undefined : (channel, key, sinceMs) => find(channel, threadTs, key, sinceMs), { what: 'reply', ...r }, deps);
 }

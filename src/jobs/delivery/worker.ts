@@ -15,14 +15,14 @@ import { sleep, type PaceOrder, type RedisChannelPacer } from './redis-channel-p
 import { workerOptions, type QueueWorkerBase } from '../worker-options.js';
 import { instrumentWorker } from '../instrument-worker.js';
 import { recoverParent, recoverReply } from './parent-recovery.js';
-import { postCharts } from './chart-posts.js';
+import { postCharts, type ChartPost, type ChartProgress } from './chart-posts.js';
 import { drawCharts, type ChartInput } from '../../report/charts/draw.js';
 
 export interface DeliveryWorkerOptions extends QueueWorkerBase {
   concurrency: number;
   store: IncidentStore;
   /** Configured with rejectRateLimitedCalls and no in-place 429 wait: Retry-After is handled here. */
-  slack: Pick<SlackDelivery, 'postMessage' | 'update'> & Partial<Pick<SlackDelivery, 'findParent' | 'findReply' | 'uploadFile'>>;
+  slack: Pick<SlackDelivery, 'postMessage' | 'update'> & Partial<Pick<SlackDelivery, 'findParent' | 'findReply' | 'uploadFile' | 'findFile'>>;
   pacer: RedisChannelPacer;
   /** Queues a delivery of the thread at a later moment (AlertFollowUps.requestDeliveryAt). */
   deliverAt?: (d: DeliveryJobData, atMs: number) => Promise<void>;
@@ -136,25 +136,36 @@ async function syncThread(gid: string, incarnation: number, opts: DeliveryWorker
     }
   };
   let posted = t.posted;
-  if (t.replyPostingAt !== undefined && t.replyPostingIndex === posted && t.replyPostingCount !== undefined) {
-    // An earlier attempt started posting this reply and never recorded it: the thread may have it already.
+  // An earlier attempt stored that it was about to post reply number replyPostingIndex and never recorded
+  // it posted: the thread may have it already.
+  const resumeAt = t.replyPostingAt !== undefined && t.replyPostingIndex === posted && t.replyPostingCount !== undefined ? t.replyPostingAt : undefined;
+  let replies = await opts.store.replies(gid, incarnation, posted);
+  if (resumeAt !== undefined && replies[0]?.chart === undefined) {
+    // A message: found by its metadata key, like the parent (a chart is found by its file name below).
     const find = opts.slack.findReply;
     const adopted = await recoverReply(
       find === undefined ? undefined : (channel, thread, k, since) => withRetryAfter(() => find.call(opts.slack, channel, thread, k, since)),
       ts,
-      { kind: 'alert', channel: g.channel, key: alertReplyKey(gid, incarnation, posted), sinceMs: t.replyPostingAt },
+      { kind: 'alert', channel: g.channel, key: alertReplyKey(gid, incarnation, posted), sinceMs: resumeAt },
       { metrics: opts.metrics, logger: log },
     );
     if (adopted !== undefined) {
-      posted += t.replyPostingCount;
+      posted += t.replyPostingCount!;
       await opts.store.saveThread(gid, incarnation, { posted });
+      replies = await opts.store.replies(gid, incarnation, posted);
     }
   }
-  const replies = await opts.store.replies(gid, incarnation, posted);
+  const firstUnposted = posted;
   for (const batch of coalesce(replies)) {
     const chart = batch[0]!.chart;
     if (chart !== undefined) {
-      await postChart(opts, g.cluster ?? 'cluster', g.channel, parentTs, chart, refreshParent, log);
+      const index = posted;
+      const progress = { posted: 0, ...(resumeAt !== undefined && index === firstUnposted ? { postingAt: resumeAt } : {}) };
+      // The upload's start is stored like a message's; the place is counted posted below.
+      const save = async (p: ChartProgress): Promise<void> => {
+        if (p.postingAt !== undefined) await opts.store.saveThread(gid, incarnation, { replyPostingAt: p.postingAt, replyPostingIndex: index, replyPostingCount: 1 });
+      };
+      await postChart(opts, g.cluster ?? 'cluster', { channel: g.channel, thread_ts: parentTs }, chart, { key: alertReplyKey(gid, incarnation, index), progress, save }, refreshParent, log);
       posted += 1;
       await opts.store.saveThread(gid, incarnation, { posted });
       continue;
@@ -210,26 +221,25 @@ export function coalesce<R extends { kind: string; blocks: unknown[] }>(replies:
 async function postChart(
   opts: DeliveryWorkerOptions,
   cluster: string,
-  channel: string,
-  threadTs: string,
+  where: { channel: string; thread_ts: string },
   chart: ChartInput,
+  charts: Pick<ChartPost, 'key' | 'progress' | 'save'>,
   whileWaiting: () => Promise<void>,
   log: Logger,
 ): Promise<void> {
   const upload = opts.slack.uploadFile;
   if (upload === undefined) return;
-  const drawn = await drawCharts(cluster, [chart]);
+  const find = opts.slack.findFile;
+  const { channel } = where;
   await postCharts(
     {
       // A chart waits behind every parent and reply waiting for the channel: it never delays a verdict.
       uploadFile: (a) => paced(opts, channel, 'last', () => upload.call(opts.slack, a), whileWaiting),
       postMessage: async (m) => ({ ts: await post(opts, channel, m, 'later', whileWaiting) }),
+      ...(find === undefined ? {} : { findFile: (c, thread, name, since) => withRetryAfter(() => find.call(opts.slack, c, thread, name, since)) }),
     },
-    { channel, thread_ts: threadTs },
-    drawn,
-    0,
-    async () => undefined,
-    (title, reason) => log.warn({ channel, chart: title, reason }, 'chart missing from the thread'),
+    await drawCharts(cluster, [chart]),
+    { ...charts, where, kind: 'alert', metrics: opts.metrics, logger: log, missingMessage: 'chart missing from the thread' },
   );
 }
 

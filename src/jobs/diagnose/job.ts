@@ -19,6 +19,8 @@ export const diagnoseJobSchema = z.object({
       parentPostingAt: z.number().optional(),
       /** Charts (or their "missing" lines) already in the thread: a retry posts only the rest. */
       chartsPosted: z.number().int().nonnegative().optional(),
+      /** Set (unix ms) just before the next chart is uploaded: until chartsPosted passes it, it may be in the thread. */
+      chartPostingAt: z.number().optional(),
       /** Set (unix ms) just before the details reply is posted: without replyTs, an attempt may have posted it. */
       replyPostingAt: z.number().optional(),
     })

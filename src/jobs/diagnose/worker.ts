@@ -16,7 +16,7 @@ import { collectChartData } from '../../diagnosis/chart-series.js';
 import type { Evidence } from '../../diagnosis/evidence/evidence.js';
 import type { Diagnosis } from '../../diagnosis/types.js';
 import { drawCharts } from '../../report/charts/draw.js';
-import { postCharts } from '../delivery/chart-posts.js';
+import { postCharts, type ChartPost } from '../delivery/chart-posts.js';
 import { diagnosisButtons } from '../../report/action-buttons.js';
 import { summariseQueries } from '../../diagnosis/evidence/query-summary.js';
 import type { QueryRecordStore } from '../../incidents/query-records.js';
@@ -31,6 +31,8 @@ export interface SlackPoster {
   findParent?(channel: string, key: string, sinceMs: number): Promise<string | undefined>;
   /** A file into a thread (charts); without it, charts are not drawn. */
   uploadFile?(args: UploadFileArgs): Promise<{ fileId: string }>;
+  /** The message sharing a file of this name into the thread `threadTs` since `sinceMs`, if any. */
+  findFile?(channel: string, threadTs: string, filename: string, sinceMs: number): Promise<string | undefined>;
 }
 
 export interface DiagnoseWorkerOptions extends QueueWorkerBase {
@@ -76,7 +78,7 @@ async function processJob(job: Job<DiagnoseJobData>, opts: DiagnoseWorkerOptions
   const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 
   let parentTs = data.slack?.parentTs;
-  const saveSlack = async (patch: { parentTs?: string; replyTs?: string; parentPostingAt?: number; replyPostingAt?: number; chartsPosted?: number }): Promise<void> => {
+  const saveSlack = async (patch: { parentTs?: string; replyTs?: string; parentPostingAt?: number; replyPostingAt?: number; chartsPosted?: number; chartPostingAt?: number | undefined }): Promise<void> => {
     if (!data.slack) return;
     data.slack = { ...data.slack, ...patch };
     await job.updateData(data);
@@ -180,10 +182,19 @@ async function processJob(job: Job<DiagnoseJobData>, opts: DiagnoseWorkerOptions
     }),
   ]);
   if (slack && parentTs) {
-    await postDiagnosisCharts(slack, data.slack?.threadTs ?? parentTs, evidence, diagnosis, data.slack?.chartsPosted ?? 0, (n) => saveSlack({ chartsPosted: n }), opts, log);
+    const progress = { posted: data.slack?.chartsPosted ?? 0, ...(data.slack?.chartPostingAt === undefined ? {} : { postingAt: data.slack.chartPostingAt }) };
+    const chartPost: ChartsOf = {
+      key: whySlowParentKey(String(job.id)),
+      progress,
+      save: (p) => saveSlack({ chartsPosted: p.posted, chartPostingAt: p.postingAt }),
+    };
+    await postDiagnosisCharts(slack, data.slack?.threadTs ?? parentTs, evidence, diagnosis, chartPost, opts, log);
   }
   log.info({ healthy: diagnosis.healthy, headline: diagnosis.headline, ms: evidence.durationMs }, 'diagnosis done');
 }
+
+/** Which charts these are and how far an earlier attempt got with them (see ChartPost). */
+type ChartsOf = Pick<ChartPost, 'key' | 'progress' | 'save'>;
 
 /** The charts follow the text in the thread: the verdict never waits for them. */
 async function postDiagnosisCharts(
@@ -191,22 +202,19 @@ async function postDiagnosisCharts(
   parentTs: string,
   evidence: Evidence,
   diagnosis: Diagnosis,
-  from: number,
-  onPosted: (n: number) => Promise<void>,
+  charts: ChartsOf,
   opts: DiagnoseWorkerOptions,
   log: Logger,
 ): Promise<void> {
-  const upload = slack.poster.uploadFile;
+  const poster = slack.poster;
+  const upload = poster.uploadFile;
   if (upload === undefined) return;
   const inputs = await collectChartData(diagnosis, evidence, opts.deps.playbooks, opts.deps.prometheus.forCluster(diagnosis.cluster));
-  if (inputs.length <= from) return;
+  if (inputs.length <= charts.progress.posted) return;
   const drawn = await drawCharts(diagnosis.cluster, inputs);
   await postCharts(
-    { uploadFile: (a) => upload.call(slack.poster, a), postMessage: (m) => slack.poster.postMessage(m) },
-    { channel: slack.channel, thread_ts: parentTs },
+    { uploadFile: (a) => upload.call(poster, a), postMessage: (m) => poster.postMessage(m), ...(poster.findFile === undefined ? {} : { findFile: poster.findFile.bind(poster) }) },
     drawn,
-    from,
-    onPosted,
-    (title, reason) => log.warn({ chart: title, reason }, 'chart missing from the thread'),
+    { ...charts, where: { channel: slack.channel, thread_ts: parentTs }, kind: 'why-slow', metrics: opts.metrics, logger: log, missingMessage: 'chart missing from the thread' },
   );
 }

@@ -25,6 +25,8 @@ export const handoffJobSchema = z.object({
       parentPostingAt: z.number().optional(),
       /** Trend charts (or their "missing" lines) already in the thread. */
       chartsPosted: z.number().int().min(0).optional(),
+      /** Set (unix ms) just before the next chart is uploaded: until chartsPosted passes it, it may be in the thread. */
+      chartPostingAt: z.number().optional(),
     })
     .optional(),
 });

@@ -25,6 +25,8 @@ export interface HandoffPoster {
   findParent?(channel: string, key: string, sinceMs: number): Promise<string | undefined>;
   /** A file into the thread (the trend charts); without it, no charts. */
   uploadFile?(args: UploadFileArgs): Promise<{ fileId: string }>;
+  /** The message sharing a file of this name into the thread `threadTs` since `sinceMs`, if any. */
+  findFile?(channel: string, threadTs: string, filename: string, sinceMs: number): Promise<string | undefined>;
 }
 
 export interface HandoffWorkerOptions extends QueueWorkerBase {
@@ -136,18 +138,25 @@ async function processHandoff(job: Job<HandoffJobData>, opts: HandoffWorkerOptio
   const upload = opts.slack.uploadFile;
   if (upload !== undefined) {
     const inputs = summary.clusters.map((c) => trendChartData(c, summary.period)).filter((c) => c !== undefined);
-    const from = data.slack?.chartsPosted ?? 0;
-    if (inputs.length > from) {
+    const progress = { posted: data.slack?.chartsPosted ?? 0, ...(data.slack?.chartPostingAt === undefined ? {} : { postingAt: data.slack.chartPostingAt }) };
+    if (inputs.length > progress.posted) {
+      const poster = opts.slack;
       await postCharts(
-        { uploadFile: (a) => upload.call(opts.slack, a), postMessage: (m) => opts.slack.postMessage(m) },
-        { channel: data.channel, thread_ts: parentTs },
+        { uploadFile: (a) => upload.call(poster, a), postMessage: (m) => poster.postMessage(m), ...(poster.findFile === undefined ? {} : { findFile: poster.findFile.bind(poster) }) },
         await drawCharts('handoff', inputs, SMALL_CHART_SIZE),
-        from,
-        async (n) => {
-          data.slack = { ...data.slack, parentTs, repliesPosted: replies.length, chartsPosted: n };
-          await job.updateData(data);
+        {
+          where: { channel: data.channel, thread_ts: parentTs },
+          kind: 'handoff',
+          key,
+          progress,
+          save: async (p) => {
+            data.slack = { ...data.slack, parentTs, repliesPosted: replies.length, chartsPosted: p.posted, chartPostingAt: p.postingAt };
+            await job.updateData(data);
+          },
+          metrics: opts.metrics,
+          logger: log,
+          missingMessage: 'trend chart missing from the handoff',
         },
-        (title, reason) => log.warn({ chart: title, reason }, 'trend chart missing from the handoff'),
       );
     }
   }

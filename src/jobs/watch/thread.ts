@@ -13,7 +13,7 @@ import { watchParentMessage, watchReplyMessage } from '../../report/watch/watch-
 import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';
 import type { SlackPoster } from '../diagnose/worker.js';
-import { postCharts } from '../delivery/chart-posts.js';
+import { postCharts, type ChartProgress } from '../delivery/chart-posts.js';
 import { recoverParent, recoverReply } from '../delivery/parent-recovery.js';
 
 /** The diagnosis of a warning looks back this far before the onset, so the baseline is in its window. */
@@ -183,7 +183,12 @@ async function syncOnce(t: ThreadTarget, deps: WatchThreadDeps, log: Logger): Pr
 
   async function chartsOnce(): Promise<void> {
     if (th.chartsDone === true) return;
-    await postWarningCharts(t, w!, diagnosis, parentTs, th.chartsPosted, (n) => save({ chartsPosted: n }), deps, log);
+    const interrupted = th.chartPostingAt !== undefined && th.chartPostingIndex === th.chartsPosted;
+    const progress = { posted: th.chartsPosted, ...(interrupted ? { postingAt: th.chartPostingAt! } : {}) };
+    // Stored as an index with its time (a hash field is never removed): stale once chartsPosted passes it.
+    const saveProgress = (p: ChartProgress): Promise<void> =>
+      save(p.postingAt === undefined ? { chartsPosted: p.posted } : { chartPostingAt: p.postingAt, chartPostingIndex: p.posted });
+    await postWarningCharts(t, w!, diagnosis, parentTs, progress, saveProgress, deps, log);
     await save({ chartsDone: true });
   }
 }
@@ -194,24 +199,31 @@ async function postWarningCharts(
   w: Warning,
   diagnosis: Diagnosis,
   parentTs: string,
-  from: number,
-  onPosted: (n: number) => Promise<void>,
+  progress: ChartProgress,
+  save: (p: ChartProgress) => Promise<void>,
   deps: WatchThreadDeps,
   log: Logger,
 ): Promise<void> {
-  const upload = deps.slack.uploadFile;
+  const poster = deps.slack;
+  const upload = poster.uploadFile;
   if (upload === undefined) return;
   const raw = await deps.store.evidence(w.id);
   const parsed = raw === undefined ? undefined : parseEvidenceBundle(raw);
   if (parsed === undefined || !parsed.ok) return;
   const inputs = await collectChartData(diagnosis, parsed.evidence, deps.run.playbooks, deps.run.prometheus.forCluster(w.cluster));
-  if (inputs.length <= from) return;
+  if (inputs.length <= progress.posted) return;
   await postCharts(
-    { uploadFile: (a) => upload.call(deps.slack, a), postMessage: (m) => deps.slack.postMessage(m) },
-    { channel: t.channel, thread_ts: parentTs },
+    { uploadFile: (a) => upload.call(poster, a), postMessage: (m) => poster.postMessage(m), ...(poster.findFile === undefined ? {} : { findFile: poster.findFile.bind(poster) }) },
     await drawCharts(w.cluster, inputs),
-    from,
-    onPosted,
-    (title, reason) => log.warn({ chart: title, reason }, 'chart missing from the warning thread'),
+    {
+      where: { channel: t.channel, thread_ts: parentTs },
+      kind: 'watch',
+      key: watchParentKey(w.id),
+      progress,
+      save,
+      metrics: deps.metrics,
+      logger: log,
+      missingMessage: 'chart missing from the warning thread',
+    },
   );
 }

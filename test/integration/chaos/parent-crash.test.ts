@@ -218,4 +218,32 @@ describe('a worker killed between Slack accepting a parent and recording it', ()
     expect(slack.threadReplies(HANDOFF, handoff.ts).map((r) => r.text).join('\n')).toMatch(/lab/);
     expect(worker.log().match(/adopting it/g)).toHaveLength(2);
   }, 240_000);
+
+  it('why-slow: killed right after Slack shared a chart, the restarted worker finds it by its file name; every chart once', async () => {
+    if (worker === undefined) worker = await startWorker();
+    let killedName: string | undefined;
+    const remove = slack.beforeAnswer('files.completeUploadExternal', async ({ args, response }) => {
+      if (killedName !== undefined || response['ok'] !== true || args['channel_id'] !== ONCALL) return;
+      killedName = String((response['files'] as Array<{ name: unknown }>)[0]!.name);
+      remove();
+      await killWorker();
+    });
+    const command = sendSlashCommand(`${front.url}/slack/commands`, SECRET, { command: '/etcd', text: 'why-slow lab 7m', channel_id: ONCALL, user_id: 'U0ONCALL', response_url: slack.responseUrl(ONCALL) });
+    expect((await command).status).toBe(200);
+    await waitFor('the kill once Slack has a chart', () => killedName !== undefined, 150_000, 200);
+    const parent = slack.history(ONCALL)[0]!;
+    const sharedNames = (): string[] => slack.uploadedFiles(ONCALL).filter((f) => f.thread_ts === parent.ts && f.shared_ts !== undefined).map((f) => f.filename);
+    expect(sharedNames()).toEqual([killedName]);
+
+    worker = await startWorker();
+    // The job comes back once its lock lapses; the new worker finishes it.
+    await waitFor('the retried job to finish', () => /diagnosis done/.test(worker!.log()), 150_000, 200);
+    const names = sharedNames();
+    expect(names).toContain(killedName);
+    expect(new Set(names).size).toBe(names.length);
+    // It looked in the thread for the chart by its name instead of uploading it again.
+    expect(worker.log()).toMatch(/chart posted by an earlier attempt found in Slack: adopting it/);
+    expect(slack.okCallsOf('conversations.replies').some((c) => c.args['channel'] === ONCALL && c.args['ts'] === parent.ts)).toBe(true);
+    expect(slack.history(ONCALL)[0]!.ts).toBe(parent.ts);
+  }, 240_000);
 });

@@ -29,7 +29,7 @@ describe('charts in an alert thread', () => {
     await waitFor('a chart in the alert thread', () => slack.uploadedFiles(CHANNEL).some((f) => f.thread_ts !== undefined), 45_000);
     const parent = slack.history(CHANNEL)[0]!;
     const file = slack.uploadedFiles(CHANNEL)[0]!;
-    expect(file).toMatchObject({ thread_ts: parent.ts, filename: 'lab-disk-wal_fsync_p99.png', title: 'WAL fsync p99' });
+    expect(file).toMatchObject({ thread_ts: parent.ts, filename: expect.stringMatching(/^lab-disk-wal_fsync_p99-[0-9a-f]{10}\.png$/), title: 'WAL fsync p99' });
     const png = readPng(file.content!);
     expect({ width: png.width, height: png.height }).toEqual({ width: CHART_SIZE.width * 2, height: CHART_SIZE.height * 2 });
 

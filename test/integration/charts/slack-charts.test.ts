@@ -75,11 +75,11 @@ describe('charts in a why-slow thread', () => {
     const complete = methods.indexOf('files.completeUploadExternal');
     expect(details).toBeGreaterThanOrEqual(0);
     expect([details < get, get < put, put < complete]).toEqual([true, true, true]);
-    expect(calls[get]!.args['filename']).toBe('lab-disk-wal_fsync_p99.png');
+    expect(calls[get]!.args['filename']).toMatch(/^lab-disk-wal_fsync_p99-[0-9a-f]{10}\.png$/);
     expect(calls[complete]!.args).toMatchObject({ channel_id: CHANNEL, thread_ts: parentTs });
 
     const file = slack.uploadedFiles(CHANNEL).find((f) => f.thread_ts === parentTs)!;
-    expect(file).toMatchObject({ filename: 'lab-disk-wal_fsync_p99.png', title: 'WAL fsync p99' });
+    expect(file).toMatchObject({ filename: expect.stringMatching(/^lab-disk-wal_fsync_p99-[0-9a-f]{10}\.png$/), title: 'WAL fsync p99' });
     const png = readPng(file.content!);
     expect({ width: png.width, height: png.height }).toEqual({ width: CHART_SIZE.width * 2, height: CHART_SIZE.height * 2 });
     expect(png.variance).toBeGreaterThan(100);

@@ -217,7 +217,7 @@ describe('a shift, then /etcd handoff', () => {
     // After the text, a small latency chart of the cluster over the period.
     await waitFor('the trend chart', () => slack.uploadedFiles(LAB).some((f) => f.thread_ts === parent.ts), 20_000);
     const chart = slack.uploadedFiles(LAB).find((f) => f.thread_ts === parent.ts)!;
-    expect(chart).toMatchObject({ filename: 'handoff-lab-latency-trends.png', title: 'lab: latencies over the shift (worst member)' });
+    expect(chart).toMatchObject({ filename: expect.stringMatching(/^handoff-lab-latency-trends-[0-9a-f]{10}\.png$/), title: 'lab: latencies over the shift (worst member)' });
     expect(readPng(chart.content!)).toMatchObject({ width: SMALL_CHART_SIZE.width * 2, height: SMALL_CHART_SIZE.height * 2 });
     expect(details).not.toContain('Nothing outstanding');
     // Permalinks came from chat.getPermalink.
