@@ -221,28 +221,38 @@ describe('a worker killed between Slack accepting a parent and recording it', ()
 
   it('why-slow: killed right after Slack shared a chart, the restarted worker finds it by its file name; every chart once', async () => {
     if (worker === undefined) worker = await startWorker();
-    let killedName: string | undefined;
+    // The earlier test's why-slow may still be uploading its charts into its own thread: only a chart
+    // shared into a thread that is new since this test began is this command's.
+    const earlierThreads = new Set(slack.history(ONCALL).map((m) => m.ts));
+    let killedChart: { name: string; thread: string } | undefined;
     const remove = slack.beforeAnswer('files.completeUploadExternal', async ({ args, response }) => {
-      if (killedName !== undefined || response['ok'] !== true || args['channel_id'] !== ONCALL) return;
-      killedName = String((response['files'] as Array<{ name: unknown }>)[0]!.name);
+      const thread = String(args['thread_ts']);
+      if (killedChart !== undefined || response['ok'] !== true || args['channel_id'] !== ONCALL || earlierThreads.has(thread)) return;
+      killedChart = { name: String((response['files'] as Array<{ name: unknown }>)[0]!.name), thread };
       remove();
       await killWorker();
     });
     const command = sendSlashCommand(`${front.url}/slack/commands`, SECRET, { command: '/etcd', text: 'why-slow lab 7m', channel_id: ONCALL, user_id: 'U0ONCALL', response_url: slack.responseUrl(ONCALL) });
     expect((await command).status).toBe(200);
-    await waitFor('the kill once Slack has a chart', () => killedName !== undefined, 150_000, 200);
-    const parent = slack.history(ONCALL)[0]!;
+    await waitFor('the kill once Slack has a chart', () => killedChart !== undefined, 150_000, 200);
+    const { name: killedName, thread } = killedChart!;
+    const parent = slack.message(ONCALL, thread)!;
+    expect(slack.history(ONCALL)[0]!.ts).toBe(parent.ts);
+    const parentKey = String(parent.metadata?.event_payload['key']);
+    expect(parentKey).toMatch(/^why-slow\./);
+    const jobId = parentKey.slice('why-slow.'.length);
     const sharedNames = (): string[] => slack.uploadedFiles(ONCALL).filter((f) => f.thread_ts === parent.ts && f.shared_ts !== undefined).map((f) => f.filename);
     expect(sharedNames()).toEqual([killedName]);
 
     worker = await startWorker();
-    // The job comes back once its lock lapses; the new worker finishes it.
-    await waitFor('the retried job to finish', () => /diagnosis done/.test(worker!.log()), 150_000, 200);
+    // The job comes back once its lock lapses; the new worker finishes it (another job may finish first).
+    const logOfThisJob = (): string[] => worker!.log().split('\n').filter((l) => l.includes(jobId));
+    await waitFor('the retried job to finish', () => logOfThisJob().some((l) => l.includes('diagnosis done')), 150_000, 200);
     const names = sharedNames();
     expect(names).toContain(killedName);
     expect(new Set(names).size).toBe(names.length);
     // It looked in the thread for the chart by its name instead of uploading it again.
-    expect(worker.log()).toMatch(/chart posted by an earlier attempt found in Slack: adopting it/);
+    expect(logOfThisJob().join('\n')).toMatch(/chart posted by an earlier attempt found in Slack: adopting it/);
     expect(slack.okCallsOf('conversations.replies').some((c) => c.args['channel'] === ONCALL && c.args['ts'] === parent.ts)).toBe(true);
     expect(slack.history(ONCALL)[0]!.ts).toBe(parent.ts);
   }, 240_000);
