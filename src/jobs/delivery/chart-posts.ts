@@ -42,6 +42,29 @@ export interface ChartPost {
   missingMessage: string;
 }
 
+/** A poster of messages that may also upload files and look them up (the Slack client or its paced wrapper). */
+export interface FilePoster {
+  postMessage: ChartPoster['postMessage'];
+  uploadFile?: ChartPoster['uploadFile'];
+  findFile?: ReplyFinder;
+}
+
+/** `poster` as a ChartPoster, its methods bound to it; undefined when it cannot upload files (no charts then). */
+export function chartPoster(poster: FilePoster): ChartPoster | undefined {
+  const { uploadFile, findFile } = poster;
+  if (uploadFile === undefined) return undefined;
+  return {
+    uploadFile: (a) => uploadFile.call(poster, a),
+    postMessage: (m) => poster.postMessage(m),
+    ...(findFile === undefined ? {} : { findFile: findFile.bind(poster) }),
+  };
+}
+
+/** A job's stored chart fields as the progress postCharts goes on from. */
+export function storedChartProgress(stored: { chartsPosted?: number; chartPostingAt?: number } | undefined): ChartProgress {
+  return { posted: stored?.chartsPosted ?? 0, ...(stored?.chartPostingAt === undefined ? {} : { postingAt: stored.chartPostingAt }) };
+}
+
 /** `wal-fsync.png` with key K → `wal-fsync-<10 hex of sha256(K)>.png`: opaque, stable across retries. */
 export function keyedFileName(filename: string, key: string): string {
   const dot = filename.lastIndexOf('.');

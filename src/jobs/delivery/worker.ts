@@ -152,7 +152,7 @@ async function syncThread(gid: string, incarnation: number, opts: DeliveryWorker
     if (adopted !== undefined) {
       posted += t.replyPostingCount!;
       await opts.store.saveThread(gid, incarnation, { posted });
-      replies = await opts.store.replies(gid, incarnation, posted);
+      replies = replies.slice(t.replyPostingCount);
     }
   }
   const firstUnposted = posted;

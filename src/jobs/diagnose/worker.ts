@@ -16,7 +16,7 @@ import { collectChartData } from '../../diagnosis/chart-series.js';
 import type { Evidence } from '../../diagnosis/evidence/evidence.js';
 import type { Diagnosis } from '../../diagnosis/types.js';
 import { drawCharts } from '../../report/charts/draw.js';
-import { postCharts, type ChartPost } from '../delivery/chart-posts.js';
+import { chartPoster, postCharts, storedChartProgress, type ChartPost } from '../delivery/chart-posts.js';
 import { diagnosisButtons } from '../../report/action-buttons.js';
 import { summariseQueries } from '../../diagnosis/evidence/query-summary.js';
 import type { QueryRecordStore } from '../../incidents/query-records.js';
@@ -182,10 +182,9 @@ async function processJob(job: Job<DiagnoseJobData>, opts: DiagnoseWorkerOptions
     }),
   ]);
   if (slack && parentTs) {
-    const progress = { posted: data.slack?.chartsPosted ?? 0, ...(data.slack?.chartPostingAt === undefined ? {} : { postingAt: data.slack.chartPostingAt }) };
     const chartPost: ChartsOf = {
       key: whySlowParentKey(String(job.id)),
-      progress,
+      progress: storedChartProgress(data.slack),
       save: (p) => saveSlack({ chartsPosted: p.posted, chartPostingAt: p.postingAt }),
     };
     await postDiagnosisCharts(slack, data.slack?.threadTs ?? parentTs, evidence, diagnosis, chartPost, opts, log);
@@ -206,14 +205,13 @@ async function postDiagnosisCharts(
   opts: DiagnoseWorkerOptions,
   log: Logger,
 ): Promise<void> {
-  const poster = slack.poster;
-  const upload = poster.uploadFile;
-  if (upload === undefined) return;
+  const poster = chartPoster(slack.poster);
+  if (poster === undefined) return;
   const inputs = await collectChartData(diagnosis, evidence, opts.deps.playbooks, opts.deps.prometheus.forCluster(diagnosis.cluster));
   if (inputs.length <= charts.progress.posted) return;
   const drawn = await drawCharts(diagnosis.cluster, inputs);
   await postCharts(
-    { uploadFile: (a) => upload.call(poster, a), postMessage: (m) => poster.postMessage(m), ...(poster.findFile === undefined ? {} : { findFile: poster.findFile.bind(poster) }) },
+    poster,
     drawn,
     { ...charts, where: { channel: slack.channel, thread_ts: parentTs }, kind: 'why-slow', metrics: opts.metrics, logger: log, missingMessage: 'chart missing from the thread' },
   );

@@ -2,7 +2,7 @@ import type { UploadFileArgs } from '../../delivery/slack-client.js';
 import { drawCharts } from '../../report/charts/draw.js';
 import { SMALL_CHART_SIZE } from '../../report/charts/spec.js';
 import { trendChartData } from '../../report/charts/trend-chart.js';
-import { postCharts } from '../delivery/chart-posts.js';
+import { chartPoster, postCharts, storedChartProgress } from '../delivery/chart-posts.js';
 import { Worker, type Job } from 'bullmq';
 import { parseDuration } from '../../config/duration.js';
 import { gatherHandoff, type HandoffDeps } from '../../handoff/gather.js';
@@ -135,14 +135,13 @@ async function processHandoff(job: Job<HandoffJobData>, opts: HandoffWorkerOptio
   }));
   await timeline.append(events);
   // A small latency chart per cluster, after the text (and after the handoff is on record).
-  const upload = opts.slack.uploadFile;
-  if (upload !== undefined) {
+  const poster = chartPoster(opts.slack);
+  if (poster !== undefined) {
     const inputs = summary.clusters.map((c) => trendChartData(c, summary.period)).filter((c) => c !== undefined);
-    const progress = { posted: data.slack?.chartsPosted ?? 0, ...(data.slack?.chartPostingAt === undefined ? {} : { postingAt: data.slack.chartPostingAt }) };
+    const progress = storedChartProgress(data.slack);
     if (inputs.length > progress.posted) {
-      const poster = opts.slack;
       await postCharts(
-        { uploadFile: (a) => upload.call(poster, a), postMessage: (m) => poster.postMessage(m), ...(poster.findFile === undefined ? {} : { findFile: poster.findFile.bind(poster) }) },
+        poster,
         await drawCharts('handoff', inputs, SMALL_CHART_SIZE),
         {
           where: { channel: data.channel, thread_ts: parentTs },

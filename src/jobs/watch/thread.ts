@@ -13,7 +13,7 @@ import { watchParentMessage, watchReplyMessage } from '../../report/watch/watch-
 import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';
 import type { SlackPoster } from '../diagnose/worker.js';
-import { postCharts, type ChartProgress } from '../delivery/chart-posts.js';
+import { chartPoster, postCharts, type ChartProgress } from '../delivery/chart-posts.js';
 import { recoverParent, recoverReply } from '../delivery/parent-recovery.js';
 
 /** The diagnosis of a warning looks back this far before the onset, so the baseline is in its window. */
@@ -204,16 +204,15 @@ async function postWarningCharts(
   deps: WatchThreadDeps,
   log: Logger,
 ): Promise<void> {
-  const poster = deps.slack;
-  const upload = poster.uploadFile;
-  if (upload === undefined) return;
+  const poster = chartPoster(deps.slack);
+  if (poster === undefined) return;
   const raw = await deps.store.evidence(w.id);
   const parsed = raw === undefined ? undefined : parseEvidenceBundle(raw);
   if (parsed === undefined || !parsed.ok) return;
   const inputs = await collectChartData(diagnosis, parsed.evidence, deps.run.playbooks, deps.run.prometheus.forCluster(w.cluster));
   if (inputs.length <= progress.posted) return;
   await postCharts(
-    { uploadFile: (a) => upload.call(poster, a), postMessage: (m) => poster.postMessage(m), ...(poster.findFile === undefined ? {} : { findFile: poster.findFile.bind(poster) }) },
+    poster,
     await drawCharts(w.cluster, inputs),
     {
       where: { channel: t.channel, thread_ts: parentTs },
