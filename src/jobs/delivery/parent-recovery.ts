@@ -13,7 +13,7 @@ export interface ParentRecovery {
   /** Which thread's message (a reply or chart counts under the kind of its thread). */
   kind: ParentKind;
   /** What is looked for, in the log: a parent (default), a reply, or a chart. */
-  what?: 'parent' | 'reply' | 'chart';
+  what?: 'parent' | 'reply' | 'chart' | 'missing-chart line';
   channel: string;
   key: string;
   /** When the first attempt that may have posted began (unix ms): history older than this is not read. */

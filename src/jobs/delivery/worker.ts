@@ -229,14 +229,15 @@ async function postChart(
 ): Promise<void> {
   const upload = opts.slack.uploadFile;
   if (upload === undefined) return;
-  const find = opts.slack.findFile;
+  const { findFile, findReply } = opts.slack;
   const { channel } = where;
   await postCharts(
     {
       // A chart waits behind every parent and reply waiting for the channel: it never delays a verdict.
       uploadFile: (a) => paced(opts, channel, 'last', () => upload.call(opts.slack, a), whileWaiting),
       postMessage: async (m) => ({ ts: await post(opts, channel, m, 'later', whileWaiting) }),
-      ...(find === undefined ? {} : { findFile: (c, thread, name, since) => withRetryAfter(() => find.call(opts.slack, c, thread, name, since)) }),
+      ...(findFile === undefined ? {} : { findFile: (c, thread, name, since) => withRetryAfter(() => findFile.call(opts.slack, c, thread, name, since)) }),
+      ...(findReply === undefined ? {} : { findReply: (c, thread, key, since) => withRetryAfter(() => findReply.call(opts.slack, c, thread, key, since)) }),
     },
     await drawCharts(cluster, [chart]),
     { ...charts, where, kind: 'alert', metrics: opts.metrics, logger: log, missingMessage: 'chart missing from the thread' },

@@ -27,6 +27,8 @@ export interface HandoffPoster {
   uploadFile?(args: UploadFileArgs): Promise<{ fileId: string }>;
   /** The message sharing a file of this name into the thread `threadTs` since `sinceMs`, if any. */
   findFile?(channel: string, threadTs: string, filename: string, sinceMs: number): Promise<string | undefined>;
+  /** The reply carrying this metadata key posted into the thread `threadTs` since `sinceMs` (a "chart missing" line). */
+  findReply?(channel: string, threadTs: string, key: string, sinceMs: number): Promise<string | undefined>;
 }
 
 export interface HandoffWorkerOptions extends QueueWorkerBase {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ChannelPacer } from '../../../src/delivery/channel-pacer.js';
 import { CLOCK_MARGIN_MS } from '../../../src/delivery/parent-metadata.js';
 import { SlackDelivery } from '../../../src/delivery/slack-client.js';
-import { keyedFileName, postCharts, type ChartPoster, type ChartProgress } from '../../../src/jobs/delivery/chart-posts.js';
+import { keyedFileName, missingChartLineKey, postCharts, type ChartPoster, type ChartProgress } from '../../../src/jobs/delivery/chart-posts.js';
 import type { DrawnChart } from '../../../src/report/charts/draw.js';
 import { Metrics } from '../../../src/telemetry/metrics.js';
 import { metricValue } from '../../support/metrics-text.js';
@@ -41,6 +41,7 @@ const poster = (): ChartPoster => ({
   uploadFile: (a) => delivery.uploadFile(a),
   postMessage: (m) => delivery.postMessage(m),
   findFile: (c, t, name, since) => delivery.findFile(c, t, name, since),
+  findReply: (c, t, key, since) => delivery.findReply(c, t, key, since),
 });
 
 async function thread(): Promise<string> {
@@ -56,8 +57,8 @@ const shared = (threadTs: string): string[] =>
     .map((f) => f.filename);
 
 /** postCharts with its progress kept here, as a job keeps it; `crashAfter(p)` true throws there, as a kill would. */
-function run(threadTs: string, metrics: Metrics, state: { progress: ChartProgress }, crashAfter: (p: ChartProgress) => boolean = () => false) {
-  return postCharts(poster(), CHARTS, {
+function run(threadTs: string, metrics: Metrics, state: { progress: ChartProgress }, crashAfter: (p: ChartProgress) => boolean = () => false, charts: DrawnChart[] = CHARTS) {
+  return postCharts(poster(), charts, {
     where: { channel: CHANNEL, thread_ts: threadTs },
     kind: 'why-slow',
     key: 'why-slow.42',
@@ -71,6 +72,16 @@ function run(threadTs: string, metrics: Metrics, state: { progress: ChartProgres
     missingMessage: 'chart missing from the thread',
   });
 }
+
+/** The "chart missing" lines in the thread, as posted. */
+const missingLines = (threadTs: string): string[] =>
+  slack
+    .threadReplies(CHANNEL, threadTs)
+    .map((m) => m.text ?? '')
+    .filter((t) => t.includes('is missing'));
+
+/** A first chart Prometheus had no samples for, then one drawn. */
+const UNDRAWN: DrawnChart[] = [{ title: 'Peer round trip p99', error: 'Prometheus returned no samples for it' }, CHARTS[1]!];
 
 const lookups = (metrics: Metrics, outcome: string): Promise<number | undefined> =>
   metrics.registry.metrics().then((text) => metricValue(text, `etcd_triage_parent_lookups_total{kind="why-slow",outcome="${outcome}"}`));
@@ -122,6 +133,55 @@ describe('charts across a crash', () => {
     const state = { progress: { posted: 0, postingAt: Date.now() } as ChartProgress };
     await run(ts, metrics, state);
     expect(shared(ts)).toHaveLength(2);
+    // Looked for as a file, then as the line a failed upload would have left.
+    expect(await lookups(metrics, 'not_found')).toBe(2);
+  });
+
+  it('killed after Slack had a "chart missing" line and before it was recorded: the retry finds the line and does not post it again', async () => {
+    const ts = await thread();
+    const metrics = new Metrics(false);
+    const state = { progress: { posted: 0 } as ChartProgress };
+    await expect(run(ts, metrics, state, (p) => p.posted === 1 && p.postingAt === undefined, UNDRAWN)).rejects.toThrow('killed');
+    expect(state.progress).toMatchObject({ posted: 0, postingAt: expect.any(Number) });
+    expect(missingLines(ts)).toEqual(['📉 Chart “Peer round trip p99” is missing: Prometheus returned no samples for it.']);
+    // The line carries its key as metadata, so a retry can recognise it.
+    const line = slack.threadReplies(CHANNEL, ts)[0]!;
+    expect(line.metadata?.event_payload).toEqual({ key: missingChartLineKey('why-slow.42', 0) });
+    expect(missingChartLineKey('why-slow.42', 0)).toMatch(/^chart-missing\.[0-9a-f]{10}\.0$/);
+
+    await run(ts, metrics, state, () => false, UNDRAWN);
+    expect(missingLines(ts)).toHaveLength(1);
+    expect(shared(ts)).toEqual([keyedFileName(FILES[1], 'why-slow.42')]);
+    expect(state.progress).toEqual({ posted: 2 });
+    expect(await lookups(metrics, 'adopted')).toBe(1);
+  });
+
+  it('an upload Slack refused became a "chart missing" line; killed before it was recorded, the retry neither uploads again nor repeats the line', async () => {
+    const ts = await thread();
+    const metrics = new Metrics(false);
+    const state = { progress: { posted: 0 } as ChartProgress };
+    // The first upload fails for good (an error no retry mends); the line goes out, then the worker dies.
+    slack.failNext('files.getUploadURLExternal', 1, { kind: 'error', error: 'invalid_auth' });
+    await expect(run(ts, metrics, state, (p) => p.posted === 1 && p.postingAt === undefined)).rejects.toThrow('killed');
+    expect(missingLines(ts)).toHaveLength(1);
+    expect(missingLines(ts)[0]).toContain('the upload to Slack failed');
+    expect(shared(ts)).toEqual([]);
+
+    await run(ts, metrics, state);
+    expect(missingLines(ts)).toHaveLength(1);
+    // Only the second chart: the first was looked for as a file (not there) and as its line (there).
+    expect(shared(ts)).toEqual([keyedFileName(FILES[1], 'why-slow.42')]);
+    expect(await lookups(metrics, 'not_found')).toBe(1);
+    expect(await lookups(metrics, 'adopted')).toBe(1);
+  });
+
+  it('killed before Slack had the "chart missing" line: the retry looks, finds nothing and posts it once', async () => {
+    const ts = await thread();
+    const metrics = new Metrics(false);
+    const state = { progress: { posted: 0, postingAt: Date.now() } as ChartProgress };
+    await run(ts, metrics, state, () => false, UNDRAWN);
+    expect(missingLines(ts)).toHaveLength(1);
+    expect(shared(ts)).toHaveLength(1);
     expect(await lookups(metrics, 'not_found')).toBe(1);
   });
 
