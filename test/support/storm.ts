@@ -1,7 +1,8 @@
 import { expect } from 'vitest';
+import { loadScenario, type LoadedScenario } from './fixture-prometheus.js';
 import { waitFor } from './processes.js';
-import type { SlackStandin, StoredMessage } from './slack-standin.js';
-import { deliverWebhook, notification } from './bot-processes.js';
+import { SlackStandin, type StoredMessage } from './slack-standin.js';
+import { botEnv, deliverWebhook, notification, startBotProcess, writeStormConfig, type BotEnv, type BotProcess } from './bot-processes.js';
 
 /**
  * An alert storm as Alertmanager delivers it: groups (one per alertname and cluster) that grow by one
@@ -77,4 +78,52 @@ export async function expectStormDelivered(
   });
   const topLevel = slack.okCallsOf('chat.postMessage').filter((call) => call.args['thread_ts'] === undefined);
   expect(topLevel).toHaveLength(channels.length * alertnames.length);
+}
+
+export interface StormDeployment<R> {
+  redis: R;
+  prom: LoadedScenario;
+  slack: SlackStandin;
+  configFile: string;
+  env: BotEnv;
+  /** One front (`bots[0]`) and two workers, separate processes of the real CLI; a test adds any it restarts. */
+  bots: BotProcess[];
+}
+
+/**
+ * What a storm test runs against: its own Redis (`startRedis`: plain, with an append-only file, a Sentinel
+ * set), the recorded slow-disk incident ending now in a real Prometheus, the Slack stand-in, and the bot
+ * as a small deployment runs it, one front and two workers on the storm config (writeStormConfig).
+ */
+export async function startStormDeployment<R extends { url: string; stop(): Promise<void> }>(
+  tag: string,
+  channels: readonly string[],
+  startRedis: () => Promise<R>,
+  secrets: { signing: string; webhook: string },
+): Promise<StormDeployment<R>> {
+  const [redis, prom, slack] = await Promise.all([
+    startRedis(),
+    loadScenario('disk-slow-follower', { endAt: Math.floor(Date.now() / 1000) }),
+    SlackStandin.start(),
+  ]);
+  const configFile = writeStormConfig(tag, channels, prom.url);
+  const env = botEnv(redis.url, slack, secrets.signing, secrets.webhook);
+  const bots: BotProcess[] = [];
+  try {
+    bots.push(await startBotProcess('serve', configFile, env));
+    for (let i = 0; i < 2; i++) bots.push(await startBotProcess('worker', configFile, env));
+  } catch (err) {
+    // The test never gets to stop what started: stop it here.
+    await Promise.all(bots.map((b) => b.stop()));
+    await Promise.all([redis.stop(), prom.stop(), slack.stop()]);
+    throw err;
+  }
+  return { redis, prom, slack, configFile, env, bots };
+}
+
+/** Stops a storm deployment's bots (those it started and any the test added), then Redis, Prometheus and Slack. */
+export async function stopStormDeployment<R extends { stop(): Promise<void> }>(d: StormDeployment<R> | undefined): Promise<void> {
+  if (d === undefined) return;
+  await Promise.all(d.bots.map((b) => b.stop()));
+  await Promise.all([d.redis.stop(), d.prom.stop(), d.slack.stop()]);
 }

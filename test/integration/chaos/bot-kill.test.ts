@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
-import type { RunningProcess } from '../../support/processes.js';
 import { startRedis } from '../../support/redis.js';
-import { SlackStandin } from '../../support/slack-standin.js';
-import { botEnv, startBotProcess, writeStormConfig, type BotEnv, type BotProcess } from '../../support/bot-processes.js';
-import { expectStormDelivered, sendStep, stormGroups } from '../../support/storm.js';
+import { startBotProcess } from '../../support/bot-processes.js';
+import { expectStormDelivered, sendStep, startStormDeployment, stopStormDeployment, stormGroups, type StormDeployment } from '../../support/storm.js';
 
 /**
  * The bot's own processes killed with SIGKILL in the middle of an alert storm, as when a node dies: the
@@ -19,32 +16,17 @@ const CHANNELS = ['C0KILLA', 'C0KILLB'];
 const NAMES = ['etcdHighFsyncDurations', 'etcdNoLeader', 'etcdGRPCRequestsSlow', 'etcdMembersDown', 'etcdHighCommitDurations'];
 const STEPS = 8;
 
-let redis: RunningProcess & { url: string };
-let prom: LoadedScenario;
-let slack: SlackStandin;
-let configFile: string;
-let env: BotEnv;
-const bots: BotProcess[] = [];
+let stack: StormDeployment<Awaited<ReturnType<typeof startRedis>>> | undefined;
 
 beforeAll(async () => {
-  [redis, prom, slack] = await Promise.all([
-    startRedis(),
-    loadScenario('disk-slow-follower', { endAt: Math.floor(Date.now() / 1000) }),
-    SlackStandin.start(),
-  ]);
-  configFile = writeStormConfig('kill', CHANNELS, prom.url);
-  env = botEnv(redis.url, slack, SECRET, TOKEN);
-  bots.push(await startBotProcess('serve', configFile, env));
-  for (let i = 0; i < 2; i++) bots.push(await startBotProcess('worker', configFile, env));
+  stack = await startStormDeployment('kill', CHANNELS, () => startRedis(), { signing: SECRET, webhook: TOKEN });
 }, 240_000);
 
-afterAll(async () => {
-  await Promise.all(bots.map((p) => p.stop()));
-  await Promise.all([redis?.stop(), prom?.stop(), slack?.stop()]);
-});
+afterAll(() => stopStormDeployment(stack));
 
 describe('the bot killed with SIGKILL mid-storm', () => {
   it('front and a worker killed at step 4 of 8 and started again: no alert lost, no thread twice', async () => {
+    const { bots, configFile, env, slack } = stack!;
     const groups = stormGroups(CHANNELS.length, NAMES);
     const opts = { job: 'etcd-kill', tag: '7' };
     let front = bots[0]!;

@@ -1,16 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../../src/config/load.js';
-import { readEnv } from '../../../src/config/env.js';
-import { loadPlaybooks } from '../../../src/diagnosis/playbook/load.js';
-import { startServices, type RunningServices } from '../../../src/cli/run/services.js';
-import { createLogger } from '../../../src/telemetry/logger.js';
+import type { RunningServices } from '../../../src/cli/run/services.js';
 import { startAlertmanager, type RunningAlertmanager, type TestAlert } from '../../support/alertmanager.js';
-import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
-import { freePort, waitFor, type RunningProcess } from '../../support/processes.js';
-import { botEnv, startBotProcess, writeConfig, type BotProcess } from '../../support/bot-processes.js';
-import { startRedis } from '../../support/redis.js';
+import type { BotProcess } from '../../support/bot-processes.js';
+import { startCrashStack, type CrashStack } from '../../support/crash-stack.js';
+import type { LoadedScenario } from '../../support/fixture-prometheus.js';
+import { waitFor } from '../../support/processes.js';
 import { sendSlashCommand } from '../../support/slack-sign.js';
-import { metadataKeyOf, SlackStandin, type StoredMessage } from '../../support/slack-standin.js';
+import { metadataKeyOf, type SlackStandin, type StoredMessage } from '../../support/slack-standin.js';
 
 /**
  * The worker process killed (SIGKILL) at the worst moment for a thread: Slack has accepted the parent
@@ -25,39 +21,30 @@ const ALERTS = 'C0CHAOSALERTS';
 const ONCALL = 'C0CHAOSONCALL';
 const HANDOFF = 'C0CHAOSHANDOFF';
 
-let redis: RunningProcess & { url: string };
+let stack: CrashStack | undefined;
 let prom: LoadedScenario;
 let slack: SlackStandin;
 let front: RunningServices;
 let am: RunningAlertmanager;
-let configFile: string;
 let worker: BotProcess | undefined;
 
-function configText(): string {
+function configText(incident: LoadedScenario): string {
   return `
 alertmanager:
   auth: { tokenEnv: AM_TOKEN }
   fallbackChannel: C0FALLBACK
 clusters:
   lab:
-    prometheus: { url: "${prom.url}", timeoutMs: 2000 }
-    selector: { job: ${prom.meta.prometheus.etcdJob} }
+    prometheus: { url: "${incident.url}", timeoutMs: 2000 }
+    selector: { job: ${incident.meta.prometheus.etcdJob} }
     slack: { channels: ["${ONCALL}", "${ALERTS}", "${HANDOFF}"] }
     alerts: { channel: ${ALERTS} }
 jobs: { dedupeSeconds: 5, attempts: 2, concurrency: 2, stalledSeconds: 5 }
 `;
 }
 
-const env = (): Record<string, string> => ({
-  SLACK_BOT_TOKEN: slack.token,
-  SLACK_SIGNING_SECRET: SECRET,
-  SLACK_API_URL: slack.apiUrl,
-  REDIS_URL: redis.url,
-  LOG_LEVEL: 'info',
-});
-
 /** The real `etcd-triage worker` (its pid is the one killed). */
-const startWorker = (): Promise<BotProcess> => startBotProcess('worker', configFile, botEnv(redis.url, slack, SECRET, TOKEN));
+const startWorker = (): Promise<BotProcess> => stack!.startWorker();
 
 async function killWorker(): Promise<void> {
   const w = worker;
@@ -96,30 +83,15 @@ function killOnParents(...channels: string[]): { killed: Promise<StoredMessage[]
 }
 
 beforeAll(async () => {
-  [redis, prom, slack] = await Promise.all([
-    startRedis(),
-    // Shifted so the recording ends now: triage and why-slow both look at "the last minutes".
-    loadScenario('disk-slow-follower', { endAt: Math.floor(Date.now() / 1000) }),
-    SlackStandin.start(),
-  ]);
-  configFile = writeConfig(configText());
-  const port = await freePort();
-  front = await startServices('serve', {
-    config: parseConfigText(configText(), 'chaos.yaml', {}),
-    playbooks: loadPlaybooks(),
-    env: readEnv({ ...env(), LOG_LEVEL: 'silent' }),
-    secrets: { AM_TOKEN: TOKEN },
-    host: '127.0.0.1',
-    port,
-    logger: createLogger('silent'),
-  });
+  stack = await startCrashStack({ configText, signingSecret: SECRET, webhookToken: TOKEN });
+  ({ prom, slack, front } = stack);
   am = await startAlertmanager({ webhookUrl: `${front.url}/alertmanager`, token: TOKEN, groupWait: '1s', groupInterval: '1s', repeatInterval: '1h' });
 }, 120_000);
 
 afterAll(async () => {
   await stopWorker();
-  await front?.stop();
-  await Promise.all([am?.stop(), redis?.stop(), prom?.stop(), slack?.stop()]);
+  await am?.stop();
+  await stack?.stop();
 });
 
 const alertText = (m: StoredMessage): string => `${m.text}\n${JSON.stringify(m.blocks ?? [])}`;

@@ -1,16 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../../src/config/load.js';
-import { readEnv } from '../../../src/config/env.js';
-import { loadPlaybooks } from '../../../src/diagnosis/playbook/load.js';
-import { startServices, type RunningServices } from '../../../src/cli/run/services.js';
-import { createLogger } from '../../../src/telemetry/logger.js';
-import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
-import { freePort, waitFor, type RunningProcess } from '../../support/processes.js';
-import { botEnv, startBotProcess, writeConfig, type BotProcess } from '../../support/bot-processes.js';
-import { startRedis } from '../../support/redis.js';
+import type { RunningServices } from '../../../src/cli/run/services.js';
+import type { BotProcess } from '../../support/bot-processes.js';
+import { startCrashStack, type CrashStack } from '../../support/crash-stack.js';
+import type { LoadedScenario } from '../../support/fixture-prometheus.js';
+import { waitFor } from '../../support/processes.js';
 import { clickPayload, elementsOf } from '../../support/slack-buttons.js';
 import { sendInteraction, sendSlashCommand } from '../../support/slack-sign.js';
-import { SlackStandin, type StoredMessage } from '../../support/slack-standin.js';
+import type { SlackStandin, StoredMessage } from '../../support/slack-standin.js';
 
 /**
  * The worker process killed (SIGKILL) right after Slack accepted a Re-run's answer in the thread and
@@ -22,36 +18,27 @@ import { SlackStandin, type StoredMessage } from '../../support/slack-standin.js
 const SECRET = 'rerun-chaos-signing-secret';
 const CHANNEL = 'C0RERUNCHAOS';
 
-let redis: RunningProcess & { url: string };
+let stack: CrashStack | undefined;
 let prom: LoadedScenario;
 let slack: SlackStandin;
 let front: RunningServices;
-let configFile: string;
 let worker: BotProcess | undefined;
 /** The why-slow answer whose thread the Re-runs answer in. */
 let parent: StoredMessage | undefined;
 
-function configText(): string {
+function configText(incident: LoadedScenario): string {
   return `
 clusters:
   lab:
-    prometheus: { url: "${prom.url}", timeoutMs: 2000 }
-    selector: { job: ${prom.meta.prometheus.etcdJob} }
+    prometheus: { url: "${incident.url}", timeoutMs: 2000 }
+    selector: { job: ${incident.meta.prometheus.etcdJob} }
     slack: { channels: ["${CHANNEL}"] }
 jobs: { dedupeSeconds: 5, attempts: 2, concurrency: 2, stalledSeconds: 5 }
 `;
 }
 
-const env = (): Record<string, string> => ({
-  SLACK_BOT_TOKEN: slack.token,
-  SLACK_SIGNING_SECRET: SECRET,
-  SLACK_API_URL: slack.apiUrl,
-  REDIS_URL: redis.url,
-  LOG_LEVEL: 'info',
-});
-
 /** The real `etcd-triage worker` (its pid is the one killed). */
-const startWorker = (): Promise<BotProcess> => startBotProcess('worker', configFile, botEnv(redis.url, slack, SECRET));
+const startWorker = (): Promise<BotProcess> => stack!.startWorker();
 
 async function killWorker(signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
   const w = worker;
@@ -79,27 +66,13 @@ function killOnReply(p: StoredMessage, prefix: string): Promise<StoredMessage> {
 const keyOf = (m: { metadata?: { event_payload: Record<string, unknown> } }): unknown => m.metadata?.event_payload['key'];
 
 beforeAll(async () => {
-  [redis, prom, slack] = await Promise.all([
-    startRedis(),
-    loadScenario('disk-slow-follower', { endAt: Math.floor(Date.now() / 1000) }),
-    SlackStandin.start(),
-  ]);
-  configFile = writeConfig(configText());
-  const port = await freePort();
-  front = await startServices('serve', {
-    config: parseConfigText(configText(), 'chaos.yaml', {}),
-    playbooks: loadPlaybooks(),
-    env: readEnv({ ...env(), LOG_LEVEL: 'silent' }),
-    host: '127.0.0.1',
-    port,
-    logger: createLogger('silent'),
-  });
+  stack = await startCrashStack({ configText, signingSecret: SECRET });
+  ({ prom, slack, front } = stack);
 }, 120_000);
 
 afterAll(async () => {
   await killWorker('SIGTERM');
-  await front?.stop();
-  await Promise.all([redis?.stop(), prom?.stop(), slack?.stop()]);
+  await stack?.stop();
 });
 
 describe('a worker killed between Slack accepting a Re-run reply in the thread and recording it', () => {

@@ -1,9 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SlackStandin } from '../../support/slack-standin.js';
-import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
 import { freePort, startProcess, tempDir, type RunningProcess } from '../../support/processes.js';
-import { botEnv, startBotProcess, writeStormConfig, type BotProcess } from '../../support/bot-processes.js';
-import { expectStormDelivered, sendStep, stormGroups } from '../../support/storm.js';
+import { expectStormDelivered, sendStep, startStormDeployment, stopStormDeployment, stormGroups, type StormDeployment } from '../../support/storm.js';
 
 /**
  * Redis killed with SIGKILL in the middle of a storm and started again on its append-only file, as a
@@ -21,55 +18,44 @@ const STEPS = 8;
 
 let redisPort: number;
 let redisDir: string;
-let redis: RunningProcess;
-let prom: LoadedScenario;
-let slack: SlackStandin;
-const bots: BotProcess[] = [];
-let front: BotProcess;
+let stack: StormDeployment<RunningProcess & { url: string }> | undefined;
 
-function startRedisAof(): Promise<RunningProcess> {
-  return startProcess({
+/** Redis on the same port and folder every time, so a restarted one reads the killed one's files. */
+async function startRedisAof(): Promise<RunningProcess & { url: string }> {
+  const redis = await startProcess({
     name: 'redis-aof',
     command: 'redis-server',
     args: ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', redisDir],
     port: redisPort,
   });
+  return Object.assign(redis, { url: `redis://127.0.0.1:${redisPort}` });
 }
 
 beforeAll(async () => {
   redisPort = await freePort();
   redisDir = tempDir('redis-aof-kill');
-  [redis, prom, slack] = await Promise.all([
-    startRedisAof(),
-    loadScenario('disk-slow-follower', { endAt: Math.floor(Date.now() / 1000) }),
-    SlackStandin.start(),
-  ]);
-  const configFile = writeStormConfig('aof', CHANNELS, prom.url);
-  const env = botEnv(`redis://127.0.0.1:${redisPort}`, slack, SECRET, TOKEN);
-  front = await startBotProcess('serve', configFile, env);
-  bots.push(front);
-  for (let i = 0; i < 2; i++) bots.push(await startBotProcess('worker', configFile, env));
+  stack = await startStormDeployment('aof', CHANNELS, startRedisAof, { signing: SECRET, webhook: TOKEN });
 }, 240_000);
 
-afterAll(async () => {
-  await Promise.all(bots.map((p) => p.stop()));
-  await Promise.all([redis?.stop(), prom?.stop(), slack?.stop()]);
-});
+afterAll(() => stopStormDeployment(stack));
 
 describe('Redis kill -9 and restart from its append-only file', () => {
   it('killed at step 4 of 8, back 2 s later: no alert lost, no thread twice', async () => {
+    const s = stack!;
+    const front = s.bots[0]!;
     const groups = stormGroups(CHANNELS.length, NAMES);
     const opts = { job: 'etcd-aof', tag: '9' };
     let retried = 0;
     for (let step = 1; step <= STEPS; step++) {
       if (step === 4) {
+        const redis = s.redis;
         const gone = new Promise<void>((resolve) => redis.child.once('exit', () => resolve()));
         process.kill(redis.pid, 'SIGKILL');
         await gone;
         // Alertmanager keeps trying while Redis is away; Redis comes back on the same port and files.
         const sending = sendStep(front.url!, TOKEN, groups, step, opts);
         await new Promise((r) => setTimeout(r, 2000));
-        redis = await startRedisAof();
+        s.redis = await startRedisAof();
         retried += await sending;
       } else {
         retried += await sendStep(front.url!, TOKEN, groups, step, opts);
@@ -78,6 +64,6 @@ describe('Redis kill -9 and restart from its append-only file', () => {
     }
     expect(retried).toBeGreaterThan(0);
 
-    await expectStormDelivered(slack, CHANNELS, NAMES, STEPS, { memberTag: opts.tag });
+    await expectStormDelivered(s.slack, CHANNELS, NAMES, STEPS, { memberTag: opts.tag });
   }, 300_000);
 });

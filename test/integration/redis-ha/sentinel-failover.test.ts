@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { SlackStandin } from '../../support/slack-standin.js';
 import { startSentinelSet, type RunningSentinelSet } from '../../support/redis.js';
-import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
-import { botEnv, startBotProcess, writeStormConfig, type BotProcess } from '../../support/bot-processes.js';
-import { expectStormDelivered, sendStep, stormGroups } from '../../support/storm.js';
+import { expectStormDelivered, sendStep, startStormDeployment, stopStormDeployment, stormGroups, type StormDeployment } from '../../support/storm.js';
 
 /**
  * A master, a replica and three Sentinels; the bot as one HTTP front and two workers (separate processes
@@ -19,35 +16,21 @@ const NAMES = ['etcdHighFsyncDurations', 'etcdNoLeader', 'etcdGRPCRequestsSlow',
 /** Notifications per group: Alertmanager re-sends the whole group as it grows, one more member each time. */
 const STEPS = 8;
 
-let set: RunningSentinelSet;
-let prom: LoadedScenario;
-let slack: SlackStandin;
-const bots: BotProcess[] = [];
-let front: BotProcess;
+let stack: StormDeployment<RunningSentinelSet> | undefined;
 
 beforeAll(async () => {
-  [set, prom, slack] = await Promise.all([
-    startSentinelSet(),
-    loadScenario('disk-slow-follower', { endAt: Math.floor(Date.now() / 1000) }),
-    SlackStandin.start(),
-  ]);
-  const configFile = writeStormConfig('sent', CHANNELS, prom.url);
-  const env = botEnv(set.url, slack, SECRET, TOKEN);
-  front = await startBotProcess('serve', configFile, env);
-  bots.push(front);
-  for (let i = 0; i < 2; i++) bots.push(await startBotProcess('worker', configFile, env));
+  stack = await startStormDeployment('sent', CHANNELS, startSentinelSet, { signing: SECRET, webhook: TOKEN });
 }, 240_000);
 
-afterAll(async () => {
-  await Promise.all(bots.map((p) => p.stop()));
-  await Promise.all([set?.stop(), prom?.stop(), slack?.stop()]);
-});
+afterAll(() => stopStormDeployment(stack));
 
 /** The end of each bot process's log, for a failure message. */
-const logs = (): string => bots.map((b) => `--- ${b.mode} ${b.pid} ---\n${b.log().slice(-2500)}`).join('\n');
+const logs = (): string => (stack?.bots ?? []).map((b) => `--- ${b.mode} ${b.pid} ---\n${b.log().slice(-2500)}`).join('\n');
 
 describe('Sentinel failover in the middle of an alert storm', () => {
   it('master SIGKILLed at step 4 of 8: the replica is promoted, no alert lost, no thread twice', async () => {
+    const { redis: set, slack, bots } = stack!;
+    const front = bots[0]!;
     const oldMaster = set.masterPort();
     const groups = stormGroups(CHANNELS.length, NAMES);
     const opts = { job: 'etcd-sent', tag: '8' };
