@@ -12,7 +12,7 @@ export type ParentKind = 'alert' | 'why-slow' | 'handoff' | 'watch';
 export interface ParentRecovery {
   /** Which thread's message (a reply or chart counts under the kind of its thread). */
   kind: ParentKind;
-  /** What is looked for, in the log: a parent (default), a reply, or a chart. */
+  /** What is looked for, in the log: a parent (default), a reply, a chart, or the line saying a chart is missing. */
   what?: 'parent' | 'reply' | 'chart' | 'missing-chart line';
   channel: string;
   key: string;
