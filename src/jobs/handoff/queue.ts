@@ -5,6 +5,7 @@ import type { HandoffSchedule } from '../../config/handoff-schema.js';
 import type { Config } from '../../config/schema.js';
 import { HANDOFF_QUEUE, type HandoffJobData } from './job.js';
 import { DEFAULT_PREFIX } from '../names.js';
+import { upsertScheduler } from '../scheduler-upsert.js';
 
 export interface HandoffEnqueueResult {
   jobId: string;
@@ -16,7 +17,8 @@ const SCHEDULER_PREFIX = 'handoff-';
 /**
  * The producer side of handoffs: on-demand jobs from `/etcd handoff`, and the job schedulers that
  * post at shift change. A scheduler is keyed by its id in Redis, so every worker process can upsert
- * the same schedules at start-up and BullMQ still makes one job per tick.
+ * the same schedules at start-up and BullMQ still makes one job per tick (upsertScheduler copes with a
+ * replica's worker holding the tick's job meanwhile).
  */
 export class HandoffQueue {
   readonly queue: Queue<HandoffJobData>;
@@ -48,14 +50,10 @@ export class HandoffQueue {
     const wanted = new Map(config.handoff.schedules.map((s) => [scheduleId(s), s]));
     for (const [id, s] of wanted) {
       const clusters = s.clusters === 'all' ? Object.keys(config.clusters).sort() : s.clusters;
-      await this.queue.upsertJobScheduler(
-        id,
-        { pattern: s.cron, tz: s.tz },
-        {
-          name: 'scheduled',
-          data: { channel: s.channel, clusters, scheduleId: id, ...(s.mention === undefined ? {} : { mention: s.mention }) },
-        },
-      );
+      await upsertScheduler(this.queue, id, { pattern: s.cron, tz: s.tz }, {
+        name: 'scheduled',
+        data: { channel: s.channel, clusters, scheduleId: id, ...(s.mention === undefined ? {} : { mention: s.mention }) },
+      });
     }
     for (const existing of await this.queue.getJobSchedulers()) {
       if (existing.key.startsWith(SCHEDULER_PREFIX) && !wanted.has(existing.key)) await this.queue.removeJobScheduler(existing.key);

@@ -3,6 +3,7 @@ import type { RedisClient } from '../redis.js';
 import type { Config } from '../../config/schema.js';
 import { watchedClusters, watchSettings } from '../../config/watch-settings.js';
 import { DEFAULT_PREFIX } from '../names.js';
+import { upsertScheduler } from '../scheduler-upsert.js';
 import { WATCH_QUEUE, WATCH_SCHEDULER_PREFIX, watchConfirmJobId, watchSchedulerId, type WatchJobData } from './job.js';
 
 /**
@@ -33,11 +34,10 @@ export class WatchQueue {
     const watched = watchedClusters(config);
     const wanted = new Set(watched.map(watchSchedulerId));
     for (const cluster of watched) {
-      await this.queue.upsertJobScheduler(
-        watchSchedulerId(cluster),
-        { every: watchSettings(config, cluster).intervalSeconds * 1000 },
-        { name: 'evaluate', data: { cluster } },
-      );
+      await upsertScheduler(this.queue, watchSchedulerId(cluster), { every: watchSettings(config, cluster).intervalSeconds * 1000 }, {
+        name: 'evaluate',
+        data: { cluster },
+      });
     }
     for (const existing of await this.queue.getJobSchedulers()) {
       if (existing.key.startsWith(WATCH_SCHEDULER_PREFIX) && !wanted.has(existing.key)) await this.queue.removeJobScheduler(existing.key);
