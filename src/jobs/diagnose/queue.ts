@@ -66,7 +66,7 @@ export class DiagnoseQueue {
 
   /** Where BullMQ keeps the deduplication entry of `key` (Queue.getDeduplicationJobId reads the same). */
   dedupeRedisKey(key: string): string {
-    return `${this.queue.keys['de']}:${key}`;
+    return `${this.queue.toKey('de')}:${key}`;
   }
 
   /** The prefix of this queue's job keys: a job's hash is this followed by its id. */
