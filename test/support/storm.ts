@@ -101,11 +101,18 @@ export async function startStormDeployment<R extends { url: string; stop(): Prom
   startRedis: () => Promise<R>,
   secrets: { signing: string; webhook: string },
 ): Promise<StormDeployment<R>> {
-  const [redis, prom, slack] = await Promise.all([
+  const started = await Promise.allSettled([
     startRedis(),
     loadScenario('disk-slow-follower', { endAt: Math.floor(Date.now() / 1000) }),
     SlackStandin.start(),
-  ]);
+  ] as const);
+  const [r, p, s] = started;
+  if (r.status === 'rejected' || p.status === 'rejected' || s.status === 'rejected') {
+    // One service failed to start: stop the ones that did, then report the first failure.
+    await Promise.all(started.map((x) => (x.status === 'fulfilled' ? x.value.stop() : undefined)));
+    throw started.find((x): x is PromiseRejectedResult => x.status === 'rejected')!.reason;
+  }
+  const [redis, prom, slack] = [r.value, p.value, s.value];
   const configFile = writeStormConfig(tag, channels, prom.url);
   const env = botEnv(redis.url, slack, secrets.signing, secrets.webhook);
   const bots: BotProcess[] = [];
