@@ -7,7 +7,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Server, type IncomingMessage, type ServerResponse } from 'node:http';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 
 const file = process.env['BENCH_FRONT_TIMING_FILE'];
 if (file !== undefined && file !== '') {
@@ -15,6 +15,13 @@ if (file !== undefined && file !== '') {
   const skip = Number(process.env['BENCH_FRONT_TIMING_SKIP'] ?? 0);
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
+  // Garbage collections during the measured bursts: a pause stops the event loop mid-burst.
+  const gcs: Array<{ kind: number; ms: number }> = [];
+  let measuring = skip === 0;
+  new PerformanceObserver((list) => {
+    if (!measuring) return;
+    for (const e of list.getEntries() as Array<PerformanceEntry & { detail?: { kind?: number } }>) gcs.push({ kind: e.detail?.kind ?? 0, ms: e.duration });
+  }).observe({ entryTypes: ['gc'] });
   const emit = Server.prototype.emit;
   Server.prototype.emit = function (this: Server, event: string | symbol, ...args: unknown[]): boolean {
     if (event === 'request') {
@@ -24,7 +31,10 @@ if (file !== undefined && file !== '') {
         res.once('finish', () => {
           durations.push(performance.now() - t0);
           // The warm-up is not measured: the loop's delay from here on is the measured bursts'.
-          if (durations.length === skip) loop.reset();
+          if (durations.length === skip) {
+            loop.reset();
+            measuring = true;
+          }
         });
       }
     }
@@ -35,7 +45,7 @@ if (file !== undefined && file !== '') {
     loop.disable();
     writeFileSync(
       file,
-      JSON.stringify({ durations, loopP50Ms: loop.percentile(50) / 1e6, loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6 }),
+      JSON.stringify({ durations, loopP50Ms: loop.percentile(50) / 1e6, loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6, gcs }),
     );
   });
 }

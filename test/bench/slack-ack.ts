@@ -220,12 +220,23 @@ const WARM_UP = 100;
 /** Preloaded into the bot: times each command inside the front (see front-timing.ts). */
 const FRONT_TIMING = fileURLToPath(new URL('./front-timing.ts', import.meta.url));
 
-interface FrontTiming { p50: number; p99: number; loopP99Ms: number; loopMaxMs: number }
+interface FrontTiming { p50: number; p99: number; loopP99Ms: number; loopMaxMs: number; gc: string }
+/** Node's GC kinds (perf_hooks constants): the front's collections during the measured bursts, by kind. */
+const GC_KINDS: Record<number, string> = { 1: 'minor', 4: 'major', 8: 'incremental', 16: 'weak callbacks' };
+function gcSummary(gcs: Array<{ kind: number; ms: number }>): string {
+  const byKind = new Map<string, number[]>();
+  for (const g of gcs) {
+    const kind = GC_KINDS[g.kind] ?? `kind ${g.kind}`;
+    byKind.set(kind, [...(byKind.get(kind) ?? []), g.ms]);
+  }
+  if (byKind.size === 0) return 'none';
+  return [...byKind].map(([k, ms]) => `${ms.length} ${k} (${ms.reduce((a, b) => a + b, 0).toFixed(1)} ms, longest ${Math.max(...ms).toFixed(1)} ms)`).join(', ');
+}
 /** The front's own timings of the last `total` commands (the measured ones), as front-timing.ts wrote them. */
 function readFrontTiming(file: string, total: number): FrontTiming {
-  const t = JSON.parse(readFileSync(file, 'utf8')) as { durations: number[]; loopP99Ms: number; loopMaxMs: number };
+  const t = JSON.parse(readFileSync(file, 'utf8')) as { durations: number[]; loopP99Ms: number; loopMaxMs: number; gcs: Array<{ kind: number; ms: number }> };
   const measured = t.durations.slice(-total);
-  return { p50: percentile(measured, 50), p99: percentile(measured, 99), loopP99Ms: t.loopP99Ms, loopMaxMs: t.loopMaxMs };
+  return { p50: percentile(measured, 50), p99: percentile(measured, 99), loopP99Ms: t.loopP99Ms, loopMaxMs: t.loopMaxMs, gc: gcSummary(t.gcs) };
 }
 /** USER_HZ: 100 on every Linux we run on (`getconf CLK_TCK`). */
 const CLOCK_TICKS = 100;
@@ -389,7 +400,8 @@ async function driveWithDiagnosis(total: number, shapes: ReadonlyArray<'start' |
         `  inside the front (request event → response finished): p50 ${i.p50.toFixed(2)} ms, p99 ${i.p99.toFixed(2)} ms; ` +
           `front event-loop delay p99 ${i.loopP99Ms.toFixed(1)} ms, max ${i.loopMaxMs.toFixed(1)} ms; ` +
           `${UNDICI_GENERATOR || SAME_THREAD_GENERATOR ? 'load generator' : "the benchmark's main thread (Slack stand-in; the generator has a thread of its own)"} ` +
-          `event-loop delay p99 ${i.generatorLoopP99Ms.toFixed(1)} ms, max ${i.generatorLoopMaxMs.toFixed(1)} ms`,
+          `event-loop delay p99 ${i.generatorLoopP99Ms.toFixed(1)} ms, max ${i.generatorLoopMaxMs.toFixed(1)} ms; ` +
+          `front garbage collections: ${i.gc}`,
       );
     }
     const p99 = percentile(r.latencies, 99);
