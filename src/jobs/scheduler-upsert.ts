@@ -26,7 +26,6 @@ export async function upsertScheduler<D>(
   id: string,
   repeat: SchedulerRepeat,
   template: { name: string; data: D },
-  pauses: readonly number[] = HELD_TICK_PAUSES_MS,
 ): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
@@ -35,10 +34,10 @@ export async function upsertScheduler<D>(
     } catch (err) {
       if (!isHeldTick(err)) throw err;
       if (await storedAsWanted(queue, id, repeat, template)) return;
-      const pause = pauses[attempt];
+      const pause = HELD_TICK_PAUSES_MS[attempt];
       if (pause === undefined) {
         throw new Error(
-          `job scheduler ${id} could not be stored: the job of its next tick stayed held by another worker through ${pauses.length + 1} tries (${(err as Error).message})`,
+          `job scheduler ${id} could not be stored: the job of its next tick stayed held by another worker through ${HELD_TICK_PAUSES_MS.length + 1} tries (${(err as Error).message})`,
         );
       }
       await sleep(pause);

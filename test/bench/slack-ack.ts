@@ -24,7 +24,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { constants as perfConstants, monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
@@ -222,7 +222,12 @@ const FRONT_TIMING = fileURLToPath(new URL('./front-timing.ts', import.meta.url)
 
 interface FrontTiming { p50: number; p99: number; loopP99Ms: number; loopMaxMs: number; gc: string }
 /** Node's GC kinds (perf_hooks constants): the front's collections during the measured bursts, by kind. */
-const GC_KINDS: Record<number, string> = { 1: 'minor', 4: 'major', 8: 'incremental', 16: 'weak callbacks' };
+const GC_KINDS: Record<number, string> = {
+  [perfConstants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [perfConstants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [perfConstants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
+};
 function gcSummary(gcs: Array<{ kind: number; ms: number }>): string {
   const byKind = new Map<string, number[]>();
   for (const g of gcs) {
