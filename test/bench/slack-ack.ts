@@ -158,13 +158,20 @@ async function serveSingleLoop(configFile: string): Promise<void> {
  * CPU seconds (user + system, all threads) a process has used so far, from /proc/<pid>/stat: the
  * front's cost per command, which a busy machine distorts far less than latency. Null off Linux.
  */
-function processCpuSeconds(pid: number | undefined): { user: number; system: number } | null {
+function processCpuSeconds(pid: number | undefined): { user: number; system: number; mainThread: number } | null {
   if (pid === undefined) return null;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) in parentheses; utime and stime are 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { user: Number(fields[11]) / CLOCK_TICKS, system: Number(fields[12]) / CLOCK_TICKS };
+    const ticks = (statFile: string): [number, number] => {
+      const stat = readFileSync(statFile, 'utf8');
+      // Fields after the command name (which may hold spaces) in parentheses; utime and stime are 14 and 15.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return [Number(fields[11]), Number(fields[12])];
+    };
+    const [user, system] = ticks(`/proc/${pid}/stat`);
+    // The main thread's task id is the pid; the others are V8's helpers (optimising compiles, parallel
+    // and concurrent GC) and libuv's pool.
+    const [mainUser, mainSystem] = ticks(`/proc/${pid}/task/${pid}/stat`);
+    return { user: user / CLOCK_TICKS, system: system / CLOCK_TICKS, mainThread: (mainUser + mainSystem) / CLOCK_TICKS };
   } catch {
     return null;
   }
@@ -215,7 +222,14 @@ const spawnOnFront = (cmd: string, args: string[], env: NodeJS.ProcessEnv): Chil
   PIN
     ? spawn('taskset', ['-c', '0', cmd, ...args], { env, stdio: ['pipe', 'ignore', 'inherit'] })
     : spawn(cmd, args, { env, stdio: ['pipe', 'ignore', 'inherit'] });
-/** Commands sent before the measurement (JIT, sockets, a first queue of diagnoses). */
+/**
+ * Commands sent before the measurement (sockets, a first queue of diagnoses). Not enough for V8 to
+ * optimise the front's path: most of its functions run once per command and reach the optimising
+ * compiler only after a thousand commands or more (traced with --trace-opt after 1,000 warm-up commands:
+ * 71 functions, Node's parserOnIncoming among them, were optimised for the first time during the measured
+ * bursts, that one's compile taking 17.8 ms on a helper thread). A front in
+ * production sees far fewer commands than that, so its path runs unoptimised there too, as measured here.
+ */
 const WARM_UP = 100;
 /** Preloaded into the bot: times each command inside the front (see front-timing.ts). */
 const FRONT_TIMING = fileURLToPath(new URL('./front-timing.ts', import.meta.url));
@@ -277,8 +291,8 @@ async function driveWithDiagnosis(total: number, shapes: ReadonlyArray<'start' |
     burstLast: number[];
     failures: number;
     verdicts: number;
-    /** The front's CPU per command, and the part of it spent in the kernel (sockets). */
-    cpuMsPerCommand: { total: number; system: number } | null;
+    /** The front's CPU per command, the part of it spent in the kernel (sockets), and on its main thread (the event loop). */
+    cpuMsPerCommand: { total: number; system: number; mainThread: number } | null;
     load: number;
     inside?: FrontTiming & { generatorLoopP99Ms: number; generatorLoopMaxMs: number };
   }> = [];
@@ -362,7 +376,11 @@ async function driveWithDiagnosis(total: number, shapes: ReadonlyArray<'start' |
       const cpuMsPerCommand =
         cpuBefore === null || cpuAfter === null
           ? null
-          : { total: perCommand(cpuBefore.user + cpuBefore.system, cpuAfter.user + cpuAfter.system), system: perCommand(cpuBefore.system, cpuAfter.system) };
+          : {
+              total: perCommand(cpuBefore.user + cpuBefore.system, cpuAfter.user + cpuAfter.system),
+              system: perCommand(cpuBefore.system, cpuAfter.system),
+              mainThread: perCommand(cpuBefore.mainThread, cpuAfter.mainThread),
+            };
       const verdicts = slack.okCallsOf('chat.postMessage').filter((c) => typeof c.args.thread_ts === 'string').length - verdictsBefore;
       await raw?.close();
       const generator = UNDICI_GENERATOR ? ', undici generator' : SAME_THREAD_GENERATOR ? ', generator on the main thread' : '';
@@ -391,7 +409,7 @@ async function driveWithDiagnosis(total: number, shapes: ReadonlyArray<'start' |
   }
   console.log(`slash command ack while diagnoses run in the same bot; ${total} commands in bursts of 50, each one a diagnosis`);
   for (const r of results) {
-    const cpu = r.cpuMsPerCommand === null ? 'front CPU unknown' : `front CPU ${r.cpuMsPerCommand.total.toFixed(2)} ms per command (${r.cpuMsPerCommand.system.toFixed(2)} in the kernel)`;
+    const cpu = r.cpuMsPerCommand === null ? 'front CPU unknown' : `front CPU ${r.cpuMsPerCommand.total.toFixed(2)} ms per command (${r.cpuMsPerCommand.system.toFixed(2)} in the kernel; ${r.cpuMsPerCommand.mainThread.toFixed(2)} on the event loop's thread, ${(r.cpuMsPerCommand.total - r.cpuMsPerCommand.mainThread).toFixed(2)} on V8's and libuv's helper threads)`;
     console.log(`${summary(`${r.what}`, r.latencies, 1, r.failures).replace(/\s+\d+ req\/s/, '')}  verdicts posted meanwhile ${r.verdicts}  ${cpu}  load ${r.load.toFixed(1)}`);
     // p99 is the 15th slowest of 1,500: one slow burst (its 50 answers leave together) can set it alone.
     const over = r.burstLast.filter((ms) => ms > 25).length;
