@@ -155,8 +155,9 @@ async function serveSingleLoop(configFile: string): Promise<void> {
 }
 
 /**
- * CPU seconds (user + system, all threads) a process has used so far, from /proc/<pid>/stat: the
- * front's cost per command, which a busy machine distorts far less than latency. Null off Linux.
+ * CPU seconds (user + system, all threads) a process has used so far, from /proc/<pid>/stat, and its
+ * main thread's share (user + system), from /proc/<pid>/task/<pid>/stat: the front's cost per command,
+ * which a busy machine distorts far less than latency. Null off Linux.
  */
 function processCpuSeconds(pid: number | undefined): { user: number; system: number; mainThread: number } | null {
   if (pid === undefined) return null;
@@ -227,8 +228,8 @@ const spawnOnFront = (cmd: string, args: string[], env: NodeJS.ProcessEnv): Chil
  * optimise the front's path: most of its functions run once per command and reach the optimising
  * compiler only after a thousand commands or more (traced with --trace-opt after 1,000 warm-up commands:
  * 71 functions, Node's parserOnIncoming among them, were optimised for the first time during the measured
- * bursts, that one's compile taking 17.8 ms on a helper thread). A front in
- * production sees far fewer commands than that, so its path runs unoptimised there too, as measured here.
+ * bursts, that one's compile taking 17.8 ms on a helper thread). A front in production sees far fewer
+ * commands than that, so its path runs unoptimised there too, as measured here.
  */
 const WARM_UP = 100;
 /** Preloaded into the bot: times each command inside the front (see front-timing.ts). */
