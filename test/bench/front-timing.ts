@@ -9,6 +9,22 @@ import { writeFileSync } from 'node:fs';
 import { Server, type IncomingMessage, type ServerResponse } from 'node:http';
 import { monitorEventLoopDelay, performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 
+/** One garbage collection: its kind (Node's perf_hooks NODE_PERFORMANCE_GC_* constants) and its pause. */
+export interface GcEntry {
+  kind: number;
+  ms: number;
+}
+
+/** The file's content: each command's time inside the front, in order, warm-up included. */
+export interface FrontTimingRecord {
+  durations: number[];
+  loopP50Ms: number;
+  loopP99Ms: number;
+  loopMaxMs: number;
+  /** Only those during the measured commands. */
+  gcs: GcEntry[];
+}
+
 const file = process.env['BENCH_FRONT_TIMING_FILE'];
 if (file !== undefined && file !== '') {
   const durations: number[] = [];
@@ -16,7 +32,7 @@ if (file !== undefined && file !== '') {
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
   // Garbage collections during the measured bursts: a pause stops the event loop mid-burst.
-  const gcs: Array<{ kind: number; ms: number }> = [];
+  const gcs: GcEntry[] = [];
   let measuring = skip === 0;
   new PerformanceObserver((list) => {
     if (!measuring) return;
@@ -43,9 +59,7 @@ if (file !== undefined && file !== '') {
   process.once('exit', () => {
     if (durations.length === 0) return;
     loop.disable();
-    writeFileSync(
-      file,
-      JSON.stringify({ durations, loopP50Ms: loop.percentile(50) / 1e6, loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6, gcs }),
-    );
+    const record: FrontTimingRecord = { durations, loopP50Ms: loop.percentile(50) / 1e6, loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6, gcs };
+    writeFileSync(file, JSON.stringify(record));
   });
 }

@@ -17,7 +17,9 @@
  *
  * The same bursts of 50 into the real `etcd-triage start` (real Redis and BullMQ, a real Prometheus
  * serving the recorded slow-disk incident, the Slack stand-in) while diagnoses run in the same `start`:
- * every command enqueues a diagnosis, so the workers are busy for the whole measurement. Measured twice:
+ * every command enqueues a diagnosis, so the workers are busy for the whole measurement. First the same
+ * bursts are timed against a Node.js HTTP server that does nothing but answer (the machine's floor, see
+ * serveFloor), so the figure can be read against what the machine allows any Node.js front. Measured twice:
  * `start` as shipped (the compiled package, the workers in a supervised child process) and, for comparison, the front and the
  * workers sharing one event loop (startServices('start') in one process, how `start` used to run).
  */
@@ -25,6 +27,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { constants as perfConstants, monitorEventLoopDelay } from 'node:perf_hooks';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
@@ -35,8 +38,10 @@ import { startSlackServer } from '../../src/ingress/slack/server.js';
 import { DEFAULT_COMMAND, sendPrepared, sendSlashCommand, signedHeaders, type SignedResponse } from '../support/slack-sign.js';
 import { percentile, reportBench } from './bench-result.js';
 import { buildDist } from './build-dist.js';
+import type { FrontTimingRecord, GcEntry } from './front-timing.js';
 import { RawBurst, type RawResponse } from '../support/raw-burst.js';
 import { RawBurstThread } from '../support/raw-burst-thread.js';
+import { procStatField } from '../support/proc-stat.js';
 
 const SECRET = 'bench-signing-secret';
 
@@ -162,12 +167,8 @@ async function serveSingleLoop(configFile: string): Promise<void> {
 function processCpuSeconds(pid: number | undefined): { user: number; system: number; mainThread: number } | null {
   if (pid === undefined) return null;
   try {
-    const ticks = (statFile: string): [number, number] => {
-      const stat = readFileSync(statFile, 'utf8');
-      // Fields after the command name (which may hold spaces) in parentheses; utime and stime are 14 and 15.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return [Number(fields[11]), Number(fields[12])];
-    };
+    // utime and stime are fields 14 and 15.
+    const ticks = (statFile: string): [number, number] => [procStatField(statFile, 14), procStatField(statFile, 15)];
     const [user, system] = ticks(`/proc/${pid}/stat`);
     // The main thread's task id is the pid; the others are V8's helpers (optimising compiles, parallel
     // and concurrent GC) and libuv's pool.
@@ -243,7 +244,7 @@ const GC_KINDS: Record<number, string> = {
   [perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
   [perfConstants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
 };
-function gcSummary(gcs: Array<{ kind: number; ms: number }>): string {
+function gcSummary(gcs: GcEntry[]): string {
   const byKind = new Map<string, number[]>();
   for (const g of gcs) {
     const kind = GC_KINDS[g.kind] ?? `kind ${g.kind}`;
@@ -254,12 +255,69 @@ function gcSummary(gcs: Array<{ kind: number; ms: number }>): string {
 }
 /** The front's own timings of the last `total` commands (the measured ones), as front-timing.ts wrote them. */
 function readFrontTiming(file: string, total: number): FrontTiming {
-  const t = JSON.parse(readFileSync(file, 'utf8')) as { durations: number[]; loopP99Ms: number; loopMaxMs: number; gcs: Array<{ kind: number; ms: number }> };
+  const t = JSON.parse(readFileSync(file, 'utf8')) as FrontTimingRecord;
   const measured = t.durations.slice(-total);
   return { p50: percentile(measured, 50), p99: percentile(measured, 99), loopP99Ms: t.loopP99Ms, loopMaxMs: t.loopMaxMs, gc: gcSummary(t.gcs) };
 }
 /** USER_HZ: 100 on every Linux we run on (`getconf CLK_TCK`). */
 const CLOCK_TICKS = 100;
+
+/**
+ * The machine's floor: a Node.js HTTP server that only reads each request's body and answers a fixed
+ * body (the bot's answer), in one write with its length, in a process of its own. Timed under the
+ * same bursts from the same generator (raw sockets on a thread of their own), with Redis, Prometheus
+ * and the Slack stand-in started but idle. The bot answers no faster than this on the same machine: the
+ * budget minus this floor is what its own work (signature, validation, the durable write, and sharing
+ * the cores with the diagnoses) may take. On a 2-core machine the floor alone can be most of the budget.
+ */
+function serveFloor(port: number): void {
+  // The bot's answer to the commands sent, so the same bytes go back.
+  const answer = JSON.stringify({ response_type: 'ephemeral', text: '🔎 Investigating *lab* over the last 15m… results will appear in this channel.' });
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.sendDate = false;
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) }).end(answer);
+    });
+  });
+  server.listen(port, '127.0.0.1');
+  process.stdin.resume();
+  process.stdin.on('end', () => server.close(() => process.exit(0)));
+}
+
+interface Bursts {
+  latencies: number[];
+  /** Each burst's last answer: a burst's answers leave together, so its slowest is nearly all of them. */
+  burstLast: number[];
+}
+
+async function measureFloor(total: number): Promise<Bursts> {
+  const { freePort, waitFor } = await import('../support/processes.js');
+  const port = await freePort();
+  const server = spawnOnFront(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve-floor', String(port)], process.env);
+  const exited = new Promise((r) => server.once('exit', r));
+  try {
+    await waitFor('the floor server', async () => (await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: '' })).status === 200, 30_000, 100);
+    const raw = await RawBurstThread.open(port, 50);
+    const body = new URLSearchParams({ ...DEFAULT_COMMAND, text: 'why-slow lab 15m' }).toString();
+    const burstOf = (n: number): Promise<RawResponse[]> =>
+      raw.send(Array.from({ length: n }, () => raw.request('/slack/commands', signedHeaders(SECRET, body), body)));
+    for (let i = 0; i < WARM_UP / 50; i += 1) await burstOf(50);
+    const bursts: Bursts = { latencies: [], burstLast: [] };
+    for (let sent = 0; sent < total; sent += 50) {
+      const burst = await burstOf(Math.min(50, total - sent));
+      if (burst.some((r) => r.status !== 200)) throw new Error(`the floor server answered ${burst.find((r) => r.status !== 200)!.status}`);
+      bursts.latencies.push(...burst.map((r) => r.latencyMs));
+      bursts.burstLast.push(Math.max(...burst.map((r) => r.latencyMs)));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await raw.close();
+    return bursts;
+  } finally {
+    server.stdin!.end();
+    await exited;
+  }
+}
 
 async function driveWithDiagnosis(total: number, shapes: ReadonlyArray<'start' | 'one event loop'>): Promise<void> {
   const [{ startRedis }, { loadScenario }, { SlackStandin }, { freePort, tempDir, waitFor }] = await Promise.all([
@@ -285,20 +343,21 @@ async function driveWithDiagnosis(total: number, shapes: ReadonlyArray<'start' |
   };
   const dir = tempDir('bench-ack');
   const frontMain = FRONT_MAIN_OVERRIDE ?? buildDist().main;
-  const results: Array<{
-    what: string;
-    latencies: number[];
-    /** Each burst's last answer: a burst's answers leave together, so its slowest is nearly all of them. */
-    burstLast: number[];
-    failures: number;
-    verdicts: number;
-    /** The front's CPU per command, the part of it spent in the kernel (sockets), and on its main thread (the event loop). */
-    cpuMsPerCommand: { total: number; system: number; mainThread: number } | null;
-    load: number;
-    inside?: FrontTiming & { generatorLoopP99Ms: number; generatorLoopMaxMs: number };
-  }> = [];
+  let floor: Bursts;
+  const results: Array<
+    Bursts & {
+      what: string;
+      failures: number;
+      verdicts: number;
+      /** The front's CPU per command, the part of it spent in the kernel (sockets), and on its main thread (the event loop). */
+      cpuMsPerCommand: { total: number; system: number; mainThread: number } | null;
+      load: number;
+      inside?: FrontTiming & { generatorLoopP99Ms: number; generatorLoopMaxMs: number };
+    }
+  > = [];
   let bot: ChildProcess | undefined;
   try {
+    floor = await measureFloor(total);
     for (const shape of shapes) {
       const port = await freePort();
       const configFile = join(dir, `config-${port}.yaml`);
@@ -409,6 +468,15 @@ async function driveWithDiagnosis(total: number, shapes: ReadonlyArray<'start' |
     await Promise.all([redis.stop(), prom.stop(), slack.stop()]);
   }
   console.log(`slash command ack while diagnoses run in the same bot; ${total} commands in bursts of 50, each one a diagnosis`);
+  const floorP99 = percentile(floor.latencies, 99);
+  console.log(
+    `${summary('floor', floor.latencies, 1, 0).replace(/\s+\d+ req\/s\s+failures 0/, '')}  ` +
+      `(a Node.js HTTP server that only reads each request and answers a fixed body, same bursts, same generator, nothing else busy)`,
+  );
+  console.log(
+    `  each burst's last answer: median ${percentile(floor.burstLast, 50).toFixed(1)} ms, slowest ${Math.max(...floor.burstLast).toFixed(1)} ms; ` +
+      `the budget leaves the bot ${(25 - floorP99).toFixed(1)} ms over the floor's p99`,
+  );
   for (const r of results) {
     const cpu = r.cpuMsPerCommand === null ? 'front CPU unknown' : `front CPU ${r.cpuMsPerCommand.total.toFixed(2)} ms per command (${r.cpuMsPerCommand.system.toFixed(2)} in the kernel; ${r.cpuMsPerCommand.mainThread.toFixed(2)} on the event loop's thread, ${(r.cpuMsPerCommand.total - r.cpuMsPerCommand.mainThread).toFixed(2)} on V8's and libuv's helper threads)`;
     console.log(`${summary(`${r.what}`, r.latencies, 1, r.failures).replace(/\s+\d+ req\/s/, '')}  verdicts posted meanwhile ${r.verdicts}  ${cpu}  load ${r.load.toFixed(1)}`);
@@ -436,13 +504,15 @@ async function driveWithDiagnosis(total: number, shapes: ReadonlyArray<'start' |
           ? `slash command ack, bursts of 50, while diagnoses run (start: workers in their own process${PIN ? '; front pinned to a core of its own' : ''})`
           : 'the same with front and workers in one event loop (before)',
       budget: r.what.startsWith('start') ? 'p99 ≤ 25 ms' : '',
-      measured: `p50 ${percentile(r.latencies, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, ${over} of ${r.burstLast.length} bursts over 25 ms, ${r.failures} failed, ${r.verdicts} verdicts meanwhile, ${cpu}, load ${r.load.toFixed(1)}`,
+      measured: `p50 ${percentile(r.latencies, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, ${over} of ${r.burstLast.length} bursts over 25 ms, ${r.failures} failed, ${r.verdicts} verdicts meanwhile, ${cpu}, load ${r.load.toFixed(1)}; the machine's floor (a do-nothing Node.js HTTP server, same bursts) p50 ${percentile(floor.latencies, 50).toFixed(1)} ms, p99 ${floorP99.toFixed(1)} ms`,
       pass: r.what.startsWith('start') ? p99 <= 25 && r.failures === 0 : null,
     });
   }
 }
 
-if (process.argv.includes('--serve')) {
+if (process.argv.includes('--serve-floor')) {
+  serveFloor(Number(process.argv[process.argv.indexOf('--serve-floor') + 1]));
+} else if (process.argv.includes('--serve')) {
   void serve();
 } else if (process.argv.includes('--serve-single')) {
   void serveSingleLoop(process.argv[process.argv.indexOf('--serve-single') + 1]!);
