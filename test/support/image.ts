@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { tempDir } from './processes.js';
-import { procStatField } from './proc-stat.js';
+import { procStat } from './proc-stat.js';
 
 /**
  * Builds and runs the real container image (deploy/image/Dockerfile) without a registry or a container
@@ -139,7 +139,7 @@ function childrenOf(pid: number): number[] {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (procStatField(`/proc/${entry}/stat`, 4) === pid) out.push(Number(entry));
+      if (procStat(`/proc/${entry}/stat`)(4) === pid) out.push(Number(entry));
     } catch {
       // gone meanwhile
     }

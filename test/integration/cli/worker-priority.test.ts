@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadScenario, type LoadedScenario } from '../../support/fixture-prometheus.js';
 import { freePort, tempDir, waitFor, type RunningProcess } from '../../support/processes.js';
-import { procStatField } from '../../support/proc-stat.js';
+import { procStat } from '../../support/proc-stat.js';
 import { startRedis } from '../../support/redis.js';
 import { sendSlashCommand } from '../../support/slack-sign.js';
 import { SlackStandin } from '../../support/slack-standin.js';
@@ -40,7 +40,7 @@ afterAll(async () => {
 
 /** Field `n` (1-based, as proc(5) numbers them) of every thread of a process. */
 function threadField(pid: number, n: number, tids = readdirSync(`/proc/${pid}/task`)): number[] {
-  return tids.map((tid) => procStatField(`/proc/${pid}/task/${tid}/stat`, n));
+  return tids.map((tid) => procStat(`/proc/${pid}/task/${tid}/stat`)(n));
 }
 const threadPolicies = (pid: number): number[] => threadField(pid, 41);
 const threadNiceness = (pid: number): number[] => threadField(pid, 19);
